@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck sandbox clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/promoter demo
+
+sandbox: $(STAMP)
+	$(VENV)/bin/promoter sandbox
+
+# The whole suite, headless, inside a private D-Bus session with an unlocked throw-away
+# GNOME Keyring when the machine has them (tests/tools/with-keyring.sh says which).
+test: $(STAMP)
+	$(VENV)/bin/ruff check app tests
+	$(VENV)/bin/mypy app
+	QT_QPA_PLATFORM=offscreen tests/tools/with-keyring.sh $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy app
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,7 @@
+"""``python -m app`` runs the ``promoter`` command line."""
+
+import sys
+
+from app.cli.main import main
+
+sys.exit(main())

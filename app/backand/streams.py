@@ -1,0 +1,156 @@
+"""Streaming bodies: a base64 JSON upload produced chunk by chunk, and a download written to disk.
+
+Neither holds a whole configuration zip, or its base64, in memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from app.backand import errors
+from app.errors import Cancelled
+from app.fsutil import atomic_writer
+
+REQUEST_LIMIT = 52_428_800  # 50 MiB per request body, base64 and JSON included
+RAW_CHUNK = 3 * 64 * 1024  # a multiple of 3, so base64 chunks concatenate without padding
+DOWNLOAD_CHUNK = 256 * 1024
+
+Progress = Callable[[int, int | None], None]
+CancelCheck = Callable[[], bool]
+
+
+def base64_length(size: int) -> int:
+    return 4 * ((size + 2) // 3)
+
+
+class Base64JsonBody:
+    """A file-like ``{"filename": ..., "filedata": "<base64>"}`` read in chunks from a zip on disk.
+
+    ``len()`` gives the exact body length so that requests sends ``Content-Length`` instead of a
+    chunked body. *progress* receives raw zip bytes sent; *cancel* is checked before each chunk.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        filename: str,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self._prefix = ('{"filename":' + json.dumps(filename) + ',"filedata":"').encode()
+        self._suffix = b'"}'
+        self._length = len(self._prefix) + base64_length(self.size) + len(self._suffix)
+        self._progress = progress
+        self._cancel = cancel
+        self._chunks = self._generate()
+        self._buffer = b""
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _generate(self) -> Iterator[bytes]:
+        yield self._prefix
+        sent = 0
+        with open(self.path, "rb") as handle:
+            while True:
+                if self._cancel is not None and self._cancel():
+                    raise Cancelled("upload cancelled by the user")
+                raw = handle.read(RAW_CHUNK)
+                if not raw:
+                    break
+                sent += len(raw)
+                yield base64.b64encode(raw)
+                if self._progress is not None:
+                    self._progress(sent, self.size)
+        yield self._suffix
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+
+def check_upload_size(path: Path, filename: str) -> int:
+    """Return the body length of uploading *path*; refuse one over the request limit."""
+    size = path.stat().st_size
+    body = len(json.dumps(filename)) + 27 + base64_length(size)
+    if body > REQUEST_LIMIT:
+        raise errors.TooLargeError(
+            f"The configuration zip {path.name} is {size:,} bytes; as base64 in JSON it would be "
+            f"{body:,} bytes, over Backand's request limit of {REQUEST_LIMIT:,} bytes (50 MiB). "
+            "The largest zip that can be imported is about 37 MiB."
+        )
+    return body
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A file written by :func:`stream_to_file`."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
+def stream_to_file(
+    response: requests.Response,
+    dest: Path,
+    what: str,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Downloaded:
+    """Write *response*'s body to *dest* in chunks; *dest* appears only when complete."""
+    total_header = response.headers.get("Content-Length")
+    total = int(total_header) if total_header and total_header.isdigit() else None
+    digest = hashlib.sha256()
+    done = 0
+    try:
+        with atomic_writer(dest) as handle:
+            for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                if cancel is not None and cancel():
+                    raise Cancelled("download cancelled by the user")
+                handle.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            if total is not None and done != total:
+                raise errors.NetworkError(f"{what}: the connection ended after {done:,} of {total:,} bytes.")
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise errors.NetworkError(
+            f"{what}: the connection dropped after {done:,} bytes ({type(exc).__name__})."
+        ) from None
+    except requests.Timeout:
+        raise errors.TimeoutError_(f"{what}: the server stopped sending after {done:,} bytes.") from None
+    finally:
+        response.close()
+    return Downloaded(dest, done, digest.hexdigest())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_size(path: Path) -> int:
+    return os.stat(path).st_size

@@ -1,0 +1,290 @@
+"""HTTP for the Backand client: URL policy, timeouts, retries, redirects and error mapping.
+
+Every request has a connect and a read timeout. Only idempotent reads are retried, with backoff.
+Redirects are never followed blindly: a redirect to the same origin is followed for GET, a
+redirect to another host is an error and the credentials are not sent there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from app import logs
+from app.backand import errors
+from app.errors import UsageError
+
+ROLE_MESSAGE = "The action is unauthorized for this current user role."
+EXPIRED_MESSAGE = "invalid or expired token"
+MODEL_CHANGED_PREFIX = "The model has changed"
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_REDIRECTS = 5
+
+log = logs.network
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection and for each read from the socket."""
+
+    connect: float = 10.0
+    read: float = 120.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
+    """Check *base_url* and return it without a trailing slash.
+
+    Plain ``http://`` is allowed only to a loopback host, unless *allow_insecure_http* is set.
+    """
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"Base URL {base_url!r} is not an http(s) URL with a host.")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"Base URL {url} uses plain http to a host that is not loopback; "
+            "use https, or allow insecure http explicitly in the profile."
+        )
+    return url
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+def server_text(response: requests.Response) -> str:
+    """The human text of an error body, in any of the contract's three shapes."""
+    raw = response.text.strip()
+    if not raw:
+        return ""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        for key in ("error_description", "Message", "message", "error"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return raw
+
+
+def _looks_like_html(response: requests.Response) -> bool:
+    ctype = response.headers.get("Content-Type", "").lower()
+    head = response.text[:200].lstrip().lower() if not ctype.startswith("application/zip") else ""
+    return "html" in ctype or head.startswith("<!doctype html") or head.startswith("<html")
+
+
+def error_for(response: requests.Response, what: str) -> errors.BackandError:
+    """Turn a non-2xx answer (or a 204 where data was expected) into a typed error."""
+    status = response.status_code
+    if status == 204:
+        return errors.NotReadyError(
+            f"{what}: the app is not ready (HTTP 204, its database is not ready yet).", status=204
+        )
+    if _looks_like_html(response):
+        return errors.ProtocolError(
+            f"{what}: the server answered HTTP {status} with an HTML page instead of Backand's "
+            "answer (a proxy or gateway error page?).",
+            status=status,
+            server_text=response.text[:500],
+        )
+    text = server_text(response)
+    shown = text or response.reason or "no message"
+    message = f"{what}: {shown} (HTTP {status})"
+    kwargs: dict[str, Any] = {"status": status, "server_text": text}
+    if status == 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "error" in body:
+            return errors.AuthError(message, **kwargs)
+        return errors.BadRequestError(message, **kwargs)
+    if status == 401:
+        if text.strip().lower() == EXPIRED_MESSAGE:
+            return errors.TokenExpired(message, **kwargs)
+        return errors.AuthError(message, **kwargs)
+    if status == 403:
+        return errors.AuthError(message, **kwargs)
+    if status == 404:
+        if text.strip() == ROLE_MESSAGE:
+            return errors.RoleError(f"{what}: the user is not an Admin of this app ({text})", **kwargs)
+        return errors.NotFoundError(message, **kwargs)
+    if status == 409:
+        if text.startswith(MODEL_CHANGED_PREFIX):
+            return errors.ModelChanged(message, **kwargs)
+        return errors.ConflictError(message, **kwargs)
+    if status == 413:
+        return errors.TooLargeError(message, **kwargs)
+    if status == 417:
+        return errors.InvalidSchemaError(message, **kwargs)
+    if status >= 500:
+        return errors.ServerError(message, **kwargs)
+    return errors.BackandError(message, **kwargs)
+
+
+class Transport:
+    """Sends requests to one Backand base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeouts: Timeouts | None = None,
+        allow_insecure_http: bool = False,
+        retries: int = 2,
+        backoff: float = 0.25,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = normalise_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.timeouts = timeouts or Timeouts()
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.session = session or requests.Session()
+        self.session.trust_env = False  # no .netrc credentials, no proxy surprises on loopback
+        self.session.verify = True
+
+    def close(self) -> None:
+        self.session.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+        body: Callable[[], Any] | None = None,
+        idempotent: bool = False,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Send one request and return a 2xx response; raise a typed error otherwise.
+
+        *body* is a factory so that a replay (refresh or redirect) gets a fresh body stream.
+        A 2xx response is returned as is (204 included: callers decide whether it is an error).
+        """
+        url = self.base_url + path
+        attempts = self.retries + 1 if idempotent else 1
+        for attempt in range(attempts):
+            try:
+                response = self._send_following(method, url, what, headers, params, body, stream)
+            except errors.NetworkError:
+                if attempt + 1 >= attempts:
+                    raise
+                self._pause(attempt, what)
+                continue
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                response.close()
+                self._pause(attempt, what)
+                continue
+            if 200 <= response.status_code < 300:
+                return response
+            try:
+                raise error_for(response, what)
+            finally:
+                response.close()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, attempt: int, what: str) -> None:
+        delay = self.backoff * (2**attempt)
+        log.info("%s: retrying in %.2fs (attempt %d)", what, delay, attempt + 2)
+        time.sleep(delay)
+
+    def _send_following(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None,
+        body: Callable[[], Any] | None,
+        stream: bool,
+    ) -> requests.Response:
+        origin = _origin(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            log.debug("%s %s", method, urlsplit(url).path)
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=dict(headers),
+                    params=params,
+                    data=body() if body else None,
+                    timeout=self.timeouts.as_tuple(),
+                    allow_redirects=False,
+                    stream=stream,
+                )
+            except requests.Timeout as exc:
+                raise errors.TimeoutError_(
+                    f"{what}: the server did not answer within {self.timeouts.read:g} s "
+                    f"(connect timeout {self.timeouts.connect:g} s).",
+                    details=type(exc).__name__,
+                ) from None
+            except requests.ConnectionError as exc:
+                raise errors.NetworkError(
+                    f"{what}: could not reach {urlsplit(url).netloc} ({_short_reason(exc)}).",
+                    details=type(exc).__name__,
+                ) from None
+            except requests.RequestException as exc:
+                raise errors.NetworkError(f"{what}: {_short_reason(exc)}") from None
+            if not response.is_redirect:
+                return response
+            location = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            if _origin(location) != origin:
+                raise errors.ProtocolError(
+                    f"{what}: the server redirected to another host ({urlsplit(location).netloc}); "
+                    "not following it, so the credentials stay with "
+                    f"{urlsplit(url).netloc}.",
+                    status=response.status_code,
+                )
+            if method != "GET":
+                raise errors.ProtocolError(
+                    f"{what}: the server answered {method} with a redirect; not replaying the body.",
+                    status=response.status_code,
+                )
+            url, params = location, None
+        raise errors.ProtocolError(f"{what}: too many redirects.")
+
+
+def _short_reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in (
+        "Connection refused",
+        "Connection reset",
+        "Connection aborted",
+        "Name or service not known",
+        "IncompleteRead",
+        "timed out",
+        "Remote end closed connection",
+        "CERTIFICATE_VERIFY_FAILED",
+    ):
+        if marker in text:
+            return marker.lower() if marker[0].isupper() and marker != "IncompleteRead" else marker
+    return type(exc).__name__

@@ -1,0 +1,22 @@
+"""The table of subcommands: each registers its arguments and points at its function."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.paths import Home
+
+
+def register_all(sub: Any) -> None:
+    from app.cli import cmd_sandbox
+
+    cmd_sandbox.register(sub)
+    gui = sub.add_parser("gui", help="the desktop app (the default)")
+    gui.set_defaults(func=cmd_gui)
+
+
+def cmd_gui(args: argparse.Namespace, home: Home) -> int:
+    from app.gui.launch import run_gui
+
+    return run_gui(home)

@@ -1,0 +1,28 @@
+"""Exit statuses of the ``promoter`` command line, and the mapping from errors to them."""
+
+from __future__ import annotations
+
+from app.backand import errors as backand_errors
+from app.errors import Cancelled, PromoterError, SafetyRefusal, UsageError
+
+OK = 0
+FAILED = 1
+USAGE = 2
+REFUSED = 3
+AUTH = 4
+INCONSISTENT = 5
+
+
+def for_error(error: BaseException) -> int:
+    """The exit status for *error* (failures that were not refused or misused are 1)."""
+    from app.secrets import SecretStoreError
+
+    if isinstance(error, SafetyRefusal):
+        return REFUSED
+    if isinstance(error, UsageError | SecretStoreError):
+        return USAGE
+    if isinstance(error, backand_errors.AuthError):
+        return AUTH
+    if isinstance(error, Cancelled | PromoterError):
+        return FAILED
+    return FAILED

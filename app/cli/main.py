@@ -1,0 +1,67 @@
+"""The ``promoter`` command line: parse, set up the home and logging, dispatch, map errors.
+
+PySide6 is imported only by the commands that open a window, so ``promoter --version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from app import __version__, logs
+from app.cli import exitcodes
+from app.cli.commands import register_all
+from app.errors import PromoterError
+from app.paths import Home, resolve_home
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promoter",
+        description="Promote a Backand app's model and configuration from one environment to the next.",
+    )
+    parser.add_argument("--version", action="version", version=f"promoter {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="where everything is written (env PROMOTER_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug lines to standard error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "gui"
+        from app.cli.commands import cmd_gui
+
+        args.func = cmd_gui
+    home = Home(resolve_home(args.home))
+    try:
+        if getattr(args, "needs_home", True):
+            home.ensure()
+            logs.setup_file_logging(home.logs_dir, logging.DEBUG if args.verbose else logging.INFO)
+        logs.setup_stderr_logging(args.verbose)
+        logs.cli.info("promoter %s: %s", __version__, args.command)
+        return int(args.func(args, home))
+    except PromoterError as exc:
+        print(f"promoter: {exc.message}", file=sys.stderr)
+        logs.cli.info("%s failed: %s", args.command, exc.message)
+        return exitcodes.for_error(exc)
+    except KeyboardInterrupt:
+        print("promoter: interrupted", file=sys.stderr)
+        return exitcodes.FAILED
+    except Exception as exc:  # last resort: a readable line, the traceback only in the log file
+        logs.cli.exception("unexpected error in %s", args.command)
+        print(
+            f"promoter: unexpected error: {type(exc).__name__}: {logs.redact(str(exc))} "
+            f"(details in {home.logs_dir / 'promoter.log'})",
+            file=sys.stderr,
+        )
+        return exitcodes.FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

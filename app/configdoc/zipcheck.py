@@ -1,0 +1,155 @@
+"""Check a configuration zip before it is sent to a server or kept in the archive.
+
+A Backand configuration zip has exactly two entries, the app document first:
+``duradosappsys<appId>`` (root ``NewDataSet``) and ``duradosappsys<appId>xml`` (root ``MapDataSet``).
+The check refuses anything else with a message naming the problem: not a zip, truncated, unsafe entry
+names, entries missing, reversed or extra, a zip bomb, XML that is not well formed, uses entities or
+a DTD, or is not a DataSet.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from app.errors import InvalidConfigZip
+
+APP_ENTRY = re.compile(r"^duradosappsys(\d+)$")
+MAX_UNCOMPRESSED = 400 * 1024 * 1024
+MAX_RATIO = 200
+RATIO_FLOOR = 1024 * 1024  # small entries may compress very well; only larger ones are ratio-checked
+
+
+@dataclass(frozen=True)
+class ConfigZipInfo:
+    """What the check learnt about a valid configuration zip."""
+
+    app_entry: str
+    map_entry: str
+    app_id: str
+    config_version: str | None
+    uncompressed_size: int
+
+
+class _Limited:
+    """A read-only stream that refuses to yield more than *limit* bytes (a lying zip header)."""
+
+    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
+        self.raw = raw
+        self.left = limit
+        self.name = name
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size if size >= 0 else self.left + 1)
+        self.left -= len(data)
+        if self.left < 0:
+            raise InvalidConfigZip(f"Entry {self.name} expands beyond its declared size (a zip bomb?).")
+        return data
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def scan_dataset(stream: IO[bytes], entry: str, root_name: str) -> str | None:
+    """Parse one entry safely; check its root; return its ``ConfigVersion`` if it has one."""
+    version: str | None = None
+    depth = 0
+    try:
+        for event, elem in iterparse(
+            stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        ):
+            if event == "start":
+                if depth == 0 and local_name(elem.tag) != root_name:
+                    raise InvalidConfigZip(
+                        f"Entry {entry} is not a {root_name} document (its root is <{local_name(elem.tag)}>)."
+                    )
+                depth += 1
+                continue
+            depth -= 1
+            if local_name(elem.tag) == "ConfigVersion" and version is None and elem.text:
+                version = elem.text.strip()
+            if depth <= 1:
+                elem.clear()
+    except DefusedXmlException as exc:
+        raise InvalidConfigZip(
+            f"Entry {entry} uses a DTD or entities, which are refused ({type(exc).__name__})."
+        ) from None
+    except SyntaxError as exc:  # ParseError derives from SyntaxError
+        raise InvalidConfigZip(f"Entry {entry} is not well-formed XML ({exc}).") from None
+    if depth != 0:
+        raise InvalidConfigZip(f"Entry {entry} ends before its root element closes.")
+    return version
+
+
+def check_config_zip(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> ConfigZipInfo:
+    """Check *path*; return what was learnt, or raise :class:`InvalidConfigZip` naming the problem."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidConfigZip(f"Cannot read {path}: {exc.strerror}.") from None
+    if size == 0:
+        raise InvalidConfigZip(f"{name} is empty (0 bytes), not a configuration zip.")
+    if not zipfile.is_zipfile(path):
+        raise InvalidConfigZip(f"{name} is not a zip file (or it is truncated).")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _check_open(archive, name, max_uncompressed)
+    except zipfile.BadZipFile as exc:
+        raise InvalidConfigZip(f"{name} is a damaged zip ({exc}).") from None
+    except (EOFError, OSError) as exc:
+        raise InvalidConfigZip(f"{name} is truncated or unreadable ({exc}).") from None
+
+
+def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int) -> ConfigZipInfo:
+    infos = archive.infolist()
+    for info in infos:
+        entry = info.filename
+        if entry.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", entry):
+            raise InvalidConfigZip(f"{name} has an entry with an absolute path: {entry!r}.")
+        if ".." in re.split(r"[\\/]", entry):
+            raise InvalidConfigZip(f"{name} has an entry that climbs out of its folder: {entry!r}.")
+        if "/" in entry or "\\" in entry:
+            raise InvalidConfigZip(f"{name} has an entry inside a folder ({entry!r}); expected two files.")
+    names = [info.filename for info in infos]
+    if len(names) != 2:
+        raise InvalidConfigZip(
+            f"{name} has {len(names)} entries ({', '.join(names) or 'none'}); a Backand configuration "
+            "has exactly two: duradosappsys<id> and duradosappsys<id>xml."
+        )
+    first, second = names
+    match = APP_ENTRY.match(first)
+    if not match:
+        if APP_ENTRY.match(second) and first == second + "xml":
+            raise InvalidConfigZip(
+                f"{name} has its entries reversed ({first} before {second}); the app document must "
+                "come first or the import corrupts the app."
+            )
+        raise InvalidConfigZip(f"{name}: the first entry {first!r} is not duradosappsys<id>.")
+    if second != first + "xml":
+        raise InvalidConfigZip(f"{name}: the second entry is {second!r}, expected {first}xml.")
+    total = sum(info.file_size for info in infos)
+    if total > max_uncompressed:
+        raise InvalidConfigZip(
+            f"{name} expands to {total:,} bytes, over the limit of {max_uncompressed:,} bytes."
+        )
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.compress_size > 0:
+            ratio = info.file_size / info.compress_size
+            if ratio > MAX_RATIO:
+                raise InvalidConfigZip(
+                    f"{name}: entry {info.filename} expands {ratio:,.0f} times "
+                    f"(limit {MAX_RATIO}); refusing a possible zip bomb."
+                )
+    with archive.open(first) as raw:
+        version = scan_dataset(_Limited(raw, infos[0].file_size, first), first, "NewDataSet")
+    with archive.open(second) as raw:
+        scan_dataset(_Limited(raw, infos[1].file_size, second), second, "MapDataSet")
+    return ConfigZipInfo(first, second, match.group(1), version, total)

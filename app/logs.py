@@ -1,0 +1,105 @@
+"""Logging: one named logger per subsystem, a rotating file under the home, secrets redacted.
+
+Subsystems log through ``logging.getLogger("promoter.<name>")``; the names are listed in
+``SUBSYSTEMS``. Every handler installed here carries a :class:`RedactingFilter`, which removes
+registered secrets and anything shaped like an ``Authorization`` header or a token field.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from pathlib import Path
+
+SUBSYSTEMS = ("network", "sandbox", "engine", "archive", "profiles", "secrets", "cli", "gui")
+
+network = logging.getLogger("promoter.network")
+sandbox = logging.getLogger("promoter.sandbox")
+engine = logging.getLogger("promoter.engine")
+archive = logging.getLogger("promoter.archive")
+profiles = logging.getLogger("promoter.profiles")
+secrets = logging.getLogger("promoter.secrets")
+cli = logging.getLogger("promoter.cli")
+gui = logging.getLogger("promoter.gui")
+
+_PATTERNS = [
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|basic)\s+[^\s\"',]+"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,]+"
+    ),
+]
+_known_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Make sure *value* never appears in a log line written by our handlers."""
+    if value and len(value) >= 4:
+        with _lock:
+            _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Return *text* with registered secrets and token-shaped values replaced by ``***``."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    with _lock:
+        known = sorted(_known_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's final message with :func:`redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = redact(record.getMessage())
+        record.msg = message
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+_configured_file: Path | None = None
+
+
+def setup_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path:
+    """Attach a rotating log file under *logs_dir* to the ``promoter`` logger (once per file)."""
+    global _configured_file
+    path = logs_dir / "promoter.log"
+    root = logging.getLogger("promoter")
+    root.setLevel(min(root.level or level, level) if root.level else level)
+    if _configured_file == path:
+        return path
+    for handler in list(root.handlers):
+        if getattr(handler, "_promoter_file", False):
+            root.removeHandler(handler)
+            handler.close()
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2 * 1024 * 1024, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._promoter_file = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    _configured_file = path
+    return path
+
+
+def setup_stderr_logging(verbose: bool) -> None:
+    """Show warnings (or, with *verbose*, debug lines) on standard error, redacted."""
+    root = logging.getLogger("promoter")
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    if verbose:
+        root.setLevel(logging.DEBUG)

@@ -1,0 +1,1 @@
+"""A local server that speaks the Backand management API, quirks included (no Qt)."""

@@ -1,0 +1,74 @@
+"""Shared fixtures: a real sandbox server on loopback per test, signed-in clients, a secret store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.backand import BackandClient, KeyCredentials, PasswordLogin
+from app.sandbox import seed
+from app.sandbox.server import SandboxServer
+from app.secrets import MemoryKeyring, SecretStore
+from tests.helpers import SHARED_FIXTURES, SandboxControl
+
+HAVE_SECRET_SERVICE = os.environ.get("PROMOTER_TEST_KEYRING") == "secretservice"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    server = SandboxServer(tmp_path / "sandbox-data").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def control(sandbox: SandboxServer) -> SandboxControl:
+    return SandboxControl(sandbox.url)
+
+
+ClientFactory = Callable[..., BackandClient]
+
+
+@pytest.fixture
+def client_for(sandbox: SandboxServer) -> Iterator[ClientFactory]:
+    made: list[BackandClient] = []
+
+    def make(app: str, user: tuple[str, str, str] = seed.ADMIN, **kwargs: object) -> BackandClient:
+        client = BackandClient(sandbox.url, app, PasswordLogin(user[0]), **kwargs)  # type: ignore[arg-type]
+        client.sign_in(user[1])
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def keys_for(sandbox: SandboxServer) -> Callable[[str], KeyCredentials]:
+    def keys(app: str) -> KeyCredentials:
+        row = {r["app"]: r for r in seed.credentials(sandbox.store)}[app]
+        return KeyCredentials(row["master_token"], row["user_token"])
+
+    return keys
+
+
+@pytest.fixture
+def secret_store() -> SecretStore:
+    """The real Secret Service under tests/tools/with-keyring.sh; else an in-memory keyring, since
+    no Secret Service can run on this machine (said in the skip reasons of the keyring tests)."""
+    if HAVE_SECRET_SERVICE:
+        return SecretStore()
+    return SecretStore(MemoryKeyring())
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    if not (SHARED_FIXTURES / "app-config.xml").exists():
+        pytest.skip(f"the real configuration documents are not at {SHARED_FIXTURES}")
+    return SHARED_FIXTURES
