@@ -30,11 +30,11 @@ class MemoryKeyring(KeyringBackend):
     """A keyring that forgets everything when the process ends: the demo's, when no system keyring
     exists, and the tests' where no Secret Service can run. Never chosen automatically."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
     label = "demo (in memory, forgotten on exit)"
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._values: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 

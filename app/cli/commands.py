@@ -19,4 +19,4 @@ def register_all(sub: Any) -> None:
 def cmd_gui(args: argparse.Namespace, home: Home) -> int:
     from app.gui.launch import run_gui
 
-    return run_gui(home)
+    return int(run_gui(home))

@@ -57,7 +57,7 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def scan_dataset(stream: IO[bytes], entry: str, root_name: str) -> str | None:
+def scan_dataset(stream: IO[bytes] | _Limited, entry: str, root_name: str) -> str | None:
     """Parse one entry safely; check its root; return its ``ConfigVersion`` if it has one."""
     version: str | None = None
     depth = 0

@@ -86,7 +86,7 @@ class SandboxApp:
             )
             response = error_response(request, SandboxError(exc.code or 404, text))
         except HTTPException as exc:
-            response = exc.get_response(environ)  # type: ignore[assignment]
+            response = exc.get_response(environ)
         except Exception as exc:  # the server's own catch-all, as Backand's
             log.exception("sandbox handler failed")
             response = error_response(request, SandboxError(500, GENERIC_500 + str(exc)))

@@ -87,15 +87,15 @@ def authorise(store: Store, request: Request, *, app_required: bool = True) -> C
             master, _, user_token = base64.b64decode(value.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise SandboxError(401, "Invalid basic authorization header.", "message") from None
-        app = store.app_by_master(master)
-        if app is None or not app.key_access:
+        keyed = store.app_by_master(master)
+        if keyed is None or not keyed.key_access:
             raise SandboxError(401, "The app keys are not valid or key access is disabled.", "message")
-        if wanted and wanted != app.name:
+        if wanted and wanted != keyed.name:
             raise SandboxError(401, f"The keys are not allowed to app {wanted}", "message")
-        username = store.key_user(app.name, user_token)
-        if username is None:
+        key_user = store.key_user(keyed.name, user_token)
+        if key_user is None:
             raise SandboxError(401, "The user key is not valid.", "message")
-        return Context(username, "Key", app)
+        return Context(key_user, "Key", keyed)
     raise SandboxError(401, "Authorization has been denied for this request.", "message")
 
 

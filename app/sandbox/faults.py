@@ -137,7 +137,12 @@ class FaultMiddleware:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         # after: carry the call out, then spoil the answer
         captured: list[Any] = []
-        result = self.app(environ, lambda *a: captured.append(a) or (lambda _b: None))
+
+        def capture(*args: Any) -> Any:
+            captured.append(args)
+            return lambda _body: None
+
+        result = self.app(environ, capture)
         if fault.drop_after is not None and fault.status is None:
             start_response(*captured[0])
             return self._cut(result, fault.drop_after, environ)

@@ -41,7 +41,7 @@ def validate(store: Store, request: Request) -> Response:
             raise SandboxError(409, CHANGED)
         conn = store.app_db(ctx.app.name)
         try:
-            result = schema.compare(current, new if isinstance(new, list) else new, schema.has_data_in(conn))
+            result = schema.compare(current, new, schema.has_data_in(conn))
         finally:
             conn.close()
     return json_response(result.as_response(severity))
@@ -72,9 +72,9 @@ def apply(store: Store, request: Request) -> Response:
             conn.close()
         model = schema.stored_model(new)
         store.set_model(app.name, model)
-        app_path, map_path = store.doc_paths(app.doc_id)
+        app_path, _map_path = store.doc_paths(app.doc_id)
         doc = configdocs.apply_model(app_path.read_bytes(), model)
         doc = configdocs.set_config_version(doc, configdocs.bump(configdocs.config_version(doc)))
-        doc_id = store._write_doc(app.name, doc, configdocs.render_map_doc(model))
+        doc_id = store.write_doc(app.name, doc, configdocs.render_map_doc(model))
         store.set_current(app.name, doc_id, refresh_cache=True)
     return json_response(model)

@@ -309,9 +309,8 @@ def _rebuild(run: Callable[[str], None], name: str, cols: list[Column], old_cols
 def _unique_indexes(run: Callable[[str], None], name: str, cols: list[Column]) -> None:
     for col in cols:
         if col.unique:
-            run(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS {q('ux_' + name + '_' + col.name)} ON {q(name)} ({q(col.name)})"
-            )
+            index = q(f"ux_{name}_{col.name}")
+            run(f"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {q(name)} ({q(col.name)})")
 
 
 def stored_model(new: Model) -> Model:

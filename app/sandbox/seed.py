@@ -232,7 +232,7 @@ def _seed_history(store: Store, app: SeededApp, doc: bytes, model: list[dict[str
     current = store.app(app.name).doc_id
     for label in app.history:
         old = configdocs.set_config_version(doc, label)
-        doc_id = store._write_doc(app.name, old, configdocs.render_map_doc(model))
+        doc_id = store.write_doc(app.name, old, configdocs.render_map_doc(model))
         store.set_current(app.name, doc_id, refresh_cache=True)
         store.save_version(app.name)
     store.set_current(app.name, current, refresh_cache=True)
@@ -273,9 +273,7 @@ def credentials(store: Store) -> list[dict[str, str]]:
         if not store.app_exists(app.name):
             continue
         row = store.app(app.name)
-        admin_key = store._db.execute(
-            "SELECT user_token FROM members WHERE app=? AND username=?", (row.name, ADMIN[0])
-        ).fetchone()[0]
+        admin_key = store.user_token(row.name, ADMIN[0])
         out.append(
             {
                 "app": row.name,

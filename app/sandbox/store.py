@@ -103,7 +103,7 @@ class Store:
                 raise
 
     def is_empty(self) -> bool:
-        return self._db.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == 0
+        return bool(self._db.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == 0)
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class Store:
                 schema.apply(conn, [], model)
             finally:
                 conn.close()
-            doc_id = self._write_doc(name, app_doc, map_doc)
+            doc_id = self.write_doc(name, app_doc, map_doc)
             with self.tx() as db:
                 db.execute(
                     "INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -247,6 +247,12 @@ class Store:
         with self.tx() as db:
             return db.execute("UPDATE tokens SET expires_at=0 WHERE kind='access'").rowcount
 
+    def user_token(self, app: str, username: str) -> str:
+        row = self._db.execute(
+            "SELECT user_token FROM members WHERE app=? AND username=?", (app, username)
+        ).fetchone()
+        return str(row[0]) if row else ""
+
     def key_user(self, app: str, user_token: str) -> str | None:
         row = self._db.execute(
             "SELECT username FROM members WHERE app=? AND user_token=?", (app, user_token)
@@ -262,7 +268,7 @@ class Store:
         folder = self._doc_dir(doc_id)
         return folder / "app.xml", folder / "map.xml"
 
-    def _write_doc(self, app: str, app_doc: bytes, map_doc: bytes) -> int:
+    def write_doc(self, app: str, app_doc: bytes, map_doc: bytes) -> int:
         with self.tx() as db:
             cur = db.execute(
                 "INSERT INTO docs (app, config_version, created_at) VALUES (?, ?, ?)",
