@@ -53,6 +53,10 @@ class MemoryKeyring(KeyringBackend):
 
 
 def backend_name(backend: Any) -> str:
+    """A readable name; a chain is named by the backends it chains."""
+    chain = getattr(backend, "backends", None)
+    if chain:
+        return " + ".join(backend_name(b) for b in chain)
     cls = type(backend)
     label = getattr(backend, "label", None)
     name = f"{cls.__module__}.{cls.__qualname__}"

@@ -18,8 +18,8 @@ HAVE_SECRET_SERVICE = os.environ.get("PROMOTER_TEST_KEYRING") == "secretservice"
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path / "sandbox-data").start()
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    server = SandboxServer(tmp_path_factory.mktemp("sandbox-data")).start()
     try:
         yield server
     finally:

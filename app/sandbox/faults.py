@@ -39,6 +39,7 @@ class Fault:
     when: str = "before"
     expire_tokens: bool = False
     redirect: str | None = None
+    content_type: str | None = None
 
     def matches(self, method: str, path: str, app: str | None) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -158,7 +159,10 @@ class FaultMiddleware:
         if status == 204:
             start_response("204 No Content", [])
             return []
-        if fault.body is not None and fault.body.lstrip().startswith("<"):
+        if 200 <= status < 300:
+            body = (fault.body or "").encode()
+            ctype = fault.content_type or "application/json"
+        elif fault.body is not None and fault.body.lstrip().startswith("<"):
             body = fault.body.encode()
             ctype = "text/html"
         elif status == 401:
