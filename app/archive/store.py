@@ -1,0 +1,281 @@
+"""Every configuration zip the program downloads, kept byte for byte, with an index in SQLite.
+
+A file is written under its final name only when complete, and its index row is added after, so an
+interrupted download leaves no entry. ``verify`` re-hashes files and re-checks the zips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from app import logs
+from app.backand.streams import sha256_file
+from app.configdoc.zipcheck import check_config_zip
+from app.errors import InvalidConfigZip, UsageError
+from app.fsutil import atomic_writer, fsync_dir
+
+KINDS = ("export", "backup", "version", "import")
+log = logs.archive
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, profile TEXT, base_url TEXT, app TEXT, kind TEXT,
+    version TEXT, created_at REAL, sha256 TEXT, size INTEGER, path TEXT, model TEXT,
+    note TEXT DEFAULT '', pinned INTEGER DEFAULT 0, promotion_id INTEGER, verified TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS refs (entry_id INTEGER, promotion_id INTEGER, role TEXT);
+CREATE INDEX IF NOT EXISTS entries_profile ON entries (profile, kind);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    profile: str
+    base_url: str
+    app: str
+    kind: str
+    version: str | None
+    created_at: float
+    sha256: str
+    size: int
+    path: str
+    model: Any
+    note: str
+    pinned: bool
+    promotion_id: int | None
+    verified: str
+
+    def as_json(self, root: Path) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created_at))
+        data["path"] = str(root / self.path)
+        data.pop("model")
+        return data
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    id: int
+    ok: bool
+    problem: str = ""
+
+
+class Archive:
+    """The archive under *root* (``HOME/archive``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._db = sqlite3.connect(root / "index.sqlite", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- adding ---------------------------------------------------------------------------------
+
+    def _file_for(self, app: str, kind: str, version: str | None) -> Path:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{int(time.time() * 1000) % 1000:03d}"
+        safe_version = (version or "current").replace("/", "_")
+        folder = self.root / app
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / f"{stamp}-{kind}-{safe_version}.zip"
+        counter = 1
+        while path.exists():
+            path = folder / f"{stamp}-{kind}-{safe_version}-{counter}.zip"
+            counter += 1
+        return path
+
+    def add_file(
+        self,
+        write: Callable[[Path], Any],
+        *,
+        profile: str,
+        base_url: str,
+        app: str,
+        kind: str,
+        version: str | None = None,
+        model: Any = None,
+        promotion_id: int | None = None,
+        note: str = "",
+    ) -> Entry:
+        """Let *write(path)* produce the zip atomically at *path*, check it, then index it."""
+        if kind not in KINDS:
+            raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
+        path = self._file_for(app, kind, version)
+        write(path)
+        try:
+            info = check_config_zip(path)
+        except InvalidConfigZip:
+            path.unlink(missing_ok=True)
+            raise
+        digest, size = sha256_file(path), path.stat().st_size
+        cur = self._db.execute(
+            "INSERT INTO entries (profile, base_url, app, kind, version, created_at, sha256, size, path, "
+            "model, note, promotion_id, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
+            (
+                profile,
+                base_url,
+                app,
+                kind,
+                version or info.config_version,
+                time.time(),
+                digest,
+                size,
+                str(path.relative_to(self.root)),
+                json.dumps(model) if model is not None else None,
+                note,
+                promotion_id,
+            ),
+        )
+        entry = self.get(int(cur.lastrowid or 0))
+        log.info(
+            "archived %s #%d: %s %s %s (%d bytes)", kind, entry.id, app, entry.version, digest[:12], size
+        )
+        return entry
+
+    def import_zip(self, source: Path, *, profile: str, base_url: str, app: str, note: str = "") -> Entry:
+        """Copy an outside zip into the archive after checking it."""
+        check_config_zip(source)
+
+        def copy(dest: Path) -> None:
+            with open(source, "rb") as src, atomic_writer(dest) as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+
+        return self.add_file(
+            copy,
+            profile=profile,
+            base_url=base_url,
+            app=app,
+            kind="import",
+            note=note or f"imported from {source.name}",
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _row(self, row: tuple[Any, ...]) -> Entry:
+        return Entry(
+            id=row[0],
+            profile=row[1],
+            base_url=row[2],
+            app=row[3],
+            kind=row[4],
+            version=row[5],
+            created_at=row[6],
+            sha256=row[7],
+            size=row[8],
+            path=row[9],
+            model=json.loads(row[10]) if row[10] else None,
+            note=row[11] or "",
+            pinned=bool(row[12]),
+            promotion_id=row[13],
+            verified=row[14] or "",
+        )
+
+    def get(self, entry_id: int) -> Entry:
+        row = self._db.execute("SELECT * FROM entries WHERE id=?", (entry_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"There is no archive entry #{entry_id}.")
+        return self._row(row)
+
+    def path_of(self, entry: Entry) -> Path:
+        return self.root / entry.path
+
+    def entries(self, profile: str | None = None, kind: str | None = None) -> list[Entry]:
+        sql, args = "SELECT * FROM entries WHERE 1=1", []
+        if profile:
+            sql += " AND profile=?"
+            args.append(profile)
+        if kind:
+            sql += " AND kind=?"
+            args.append(kind)
+        rows = self._db.execute(sql + " ORDER BY created_at DESC, id DESC", args).fetchall()
+        return [self._row(r) for r in rows]
+
+    def versions_archived(self, profile: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT version FROM entries WHERE profile=? AND version IS NOT NULL", (profile,)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    # -- checking, keeping, deleting ------------------------------------------------------------
+
+    def verify(self, ids: list[int] | None = None) -> list[VerifyResult]:
+        entries = [self.get(i) for i in ids] if ids else self.entries()
+        results = []
+        for entry in entries:
+            path = self.path_of(entry)
+            problem = ""
+            if not path.exists():
+                problem = f"file missing: {path}"
+            elif sha256_file(path) != entry.sha256:
+                problem = "file altered: its sha256 no longer matches the index"
+            else:
+                try:
+                    check_config_zip(path)
+                except InvalidConfigZip as exc:
+                    problem = f"not a valid configuration zip any more: {exc}"
+            state = "ok" if not problem else ("missing" if problem.startswith("file missing") else "bad")
+            self._db.execute("UPDATE entries SET verified=? WHERE id=?", (state, entry.id))
+            results.append(VerifyResult(entry.id, not problem, problem))
+        return results
+
+    def reference(self, entry_id: int, promotion_id: int, role: str) -> None:
+        self._db.execute("INSERT INTO refs VALUES (?, ?, ?)", (entry_id, promotion_id, role))
+        self._db.execute(
+            "UPDATE entries SET promotion_id=COALESCE(promotion_id, ?) WHERE id=?", (promotion_id, entry_id)
+        )
+
+    def is_referenced(self, entry_id: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM refs WHERE entry_id=? AND role='backup'", (entry_id,)
+        ).fetchone()
+        return row is not None
+
+    def set_pinned(self, entry_id: int, pinned: bool) -> None:
+        self.get(entry_id)
+        self._db.execute("UPDATE entries SET pinned=? WHERE id=?", (int(pinned), entry_id))
+
+    def set_note(self, entry_id: int, note: str) -> None:
+        self.get(entry_id)
+        self._db.execute("UPDATE entries SET note=? WHERE id=?", (note, entry_id))
+
+    def delete(self, entry_id: int) -> None:
+        entry = self.get(entry_id)
+        if entry.pinned:
+            raise UsageError(f"Archive entry #{entry_id} is pinned; unpin it first.")
+        if self.is_referenced(entry_id):
+            raise UsageError(f"Archive entry #{entry_id} is the backup of a promotion; it is kept.")
+        self._db.execute("DELETE FROM entries WHERE id=?", (entry_id,))
+        with contextlib.suppress(FileNotFoundError):
+            self.path_of(entry).unlink()
+        fsync_dir(self.path_of(entry).parent)
+
+    def prune(self, keep: int, profile: str | None = None) -> list[int]:
+        """Keep the *keep* newest entries per profile and kind; pinned and referenced ones stay."""
+        if keep < 0:
+            raise UsageError("--keep must be 0 or more.")
+        removed = []
+        groups = self._db.execute("SELECT DISTINCT profile, kind FROM entries").fetchall()
+        for prof, kind in groups:
+            if profile and prof != profile:
+                continue
+            for index, entry in enumerate(self.entries(prof, kind)):
+                if index < keep or entry.pinned or self.is_referenced(entry.id):
+                    continue
+                self.delete(entry.id)
+                removed.append(entry.id)
+        return removed
+
+    def iter_all(self) -> Iterator[Entry]:
+        yield from self.entries()

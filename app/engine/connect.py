@@ -1,0 +1,75 @@
+"""Turn a profile and its keyring secrets into a connected Backand client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.backand import BackandClient, BearerCredentials, KeyCredentials, PasswordLogin, Timeouts, TokenSet
+from app.backand.auth import Credentials
+from app.backand.errors import AuthError
+from app.profiles import Profile
+from app.secrets import SecretStore
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    timeouts: Timeouts = Timeouts()
+    retries: int = 2
+
+
+def credentials_for(profile: Profile, secrets: SecretStore) -> Credentials:
+    secret = secrets.get(profile.name)
+    if profile.auth == "password":
+        if not secret:
+            raise AuthError(f"Profile {profile.name} is not signed in: run `promoter login {profile.name}`.")
+        return BearerCredentials(
+            secret, secrets.get(profile.name, "refresh"), profile.username, profile.signin_app
+        )
+    if not secret:
+        raise AuthError(
+            f"No secret stored for profile {profile.name}: run `promoter secret set {profile.name}` "
+            "(it reads the secret from standard input)."
+        )
+    if profile.auth == "keys":
+        master, sep, user = secret.partition(":")
+        if not sep or not master or not user:
+            raise AuthError(f"The keys stored for {profile.name} are not MASTER:USER; set them again.")
+        return KeyCredentials(master, user)
+    return BearerCredentials(secret)
+
+
+def client_for(
+    profile: Profile,
+    secrets: SecretStore,
+    settings: ClientSettings | None = None,
+    credentials: Credentials | None = None,
+) -> BackandClient:
+    settings = settings or ClientSettings()
+
+    def store_tokens(tokens: TokenSet) -> None:
+        secrets.set(profile.name, tokens.access_token)
+        if tokens.refresh_token:
+            secrets.set(profile.name, tokens.refresh_token, "refresh")
+
+    return BackandClient(
+        profile.base_url,
+        profile.app,
+        credentials or credentials_for(profile, secrets),
+        timeouts=settings.timeouts,
+        retries=settings.retries,
+        allow_insecure_http=profile.allow_insecure_http,
+        on_tokens=store_tokens if profile.auth == "password" else None,
+    )
+
+
+def login(
+    profile: Profile, secrets: SecretStore, password: str, settings: ClientSettings | None = None
+) -> TokenSet:
+    """Sign in with the password; store the access and refresh tokens (never the password)."""
+    if profile.auth != "password" or not profile.username:
+        raise AuthError(f"Profile {profile.name} does not use password sign-in (auth: {profile.auth}).")
+    client = client_for(profile, secrets, settings, PasswordLogin(profile.username, profile.signin_app))
+    try:
+        return client.sign_in(password)
+    finally:
+        client.close()

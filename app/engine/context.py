@@ -1,0 +1,73 @@
+"""What every operation needs: the home's stores, the secrets and the client settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.archive import Archive, Entry
+from app.backand import BackandClient
+from app.configdoc.dataset import ConfigDocs, read_config_zip
+from app.engine.connect import ClientSettings, client_for
+from app.engine.events import Reporter
+from app.engine.history import History
+from app.paths import Home
+from app.profiles import Profile, ProfileStore
+from app.secrets import SecretStore
+
+
+@dataclass
+class Context:
+    home: Home
+    secrets: SecretStore
+    settings: ClientSettings = field(default_factory=ClientSettings)
+
+    def __post_init__(self) -> None:
+        self.home.ensure()
+        self.profiles = ProfileStore(self.home.profiles_file)
+        self.archive = Archive(self.home.archive_dir)
+        self.history = History(self.home.history_db)
+
+    def close(self) -> None:
+        self.archive.close()
+        self.history.close()
+
+    def client(self, profile: Profile) -> BackandClient:
+        return client_for(profile, self.secrets, self.settings)
+
+    def download(
+        self,
+        client: BackandClient,
+        profile: Profile,
+        kind: str,
+        reporter: Reporter,
+        step: str,
+        *,
+        version: str | None = None,
+        model: object = None,
+        note: str = "",
+        promotion_id: int | None = None,
+    ) -> Entry:
+        """Download a configuration straight into the archive (streamed, atomic)."""
+
+        def write(path: Path) -> None:
+            client.download_config(
+                path, version=version, progress=reporter.progress(step), cancel=reporter.cancel.is_set
+            )
+
+        entry = self.archive.add_file(
+            write,
+            profile=profile.name,
+            base_url=profile.base_url,
+            app=profile.app,
+            kind=kind,
+            version=version,
+            model=model,
+            note=note,
+            promotion_id=promotion_id,
+        )
+        reporter.log(f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]})")
+        return entry
+
+    def docs(self, entry: Entry) -> ConfigDocs:
+        return read_config_zip(self.archive.path_of(entry))

@@ -1,0 +1,116 @@
+"""Events a running operation reports: steps, log lines, transfer progress; and the cancel flag."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import logs
+from app.errors import Cancelled
+
+log = logs.engine
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "step", "log", "progress"
+    step: str = ""
+    status: str = ""  # running, done, skipped, failed, rolled_back (for "step")
+    message: str = ""
+    done: int = 0
+    total: int | None = None
+    level: str = "info"
+    at: float = field(default_factory=time.time)
+
+
+Listener = Callable[[Event], None]
+
+
+class CancelToken:
+    """Set from any thread; checked between steps and between chunks."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass
+class StepRecord:
+    name: str
+    status: str = "pending"
+    seconds: float = 0.0
+    message: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "message": self.message,
+        }
+
+
+class Reporter:
+    """Sends events to the listener, keeps the step records, and logs everything (redacted)."""
+
+    def __init__(self, listener: Listener | None, cancel: CancelToken | None = None) -> None:
+        self.listener = listener
+        self.cancel = cancel or CancelToken()
+        self.steps: list[StepRecord] = []
+
+    def emit(self, event: Event) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+    def log(self, message: str, level: str = "info") -> None:
+        getattr(log, "warning" if level == "warning" else "info")(message)
+        self.emit(Event("log", message=message, level=level))
+
+    def progress(self, step: str) -> Callable[[int, int | None], None]:
+        def report(done: int, total: int | None) -> None:
+            self.emit(Event("progress", step=step, done=done, total=total))
+
+        return report
+
+    def skip(self, name: str, why: str) -> None:
+        record = StepRecord(name, "skipped", 0.0, why)
+        self.steps.append(record)
+        self.emit(Event("step", step=name, status="skipped", message=why))
+        self.log(f"{name}: skipped ({why})")
+
+    @contextmanager
+    def step(self, name: str, *, cancellable: bool = True) -> Iterator[StepRecord]:
+        if cancellable:
+            self.cancel.check()
+        record = StepRecord(name, "running")
+        self.steps.append(record)
+        self.emit(Event("step", step=name, status="running"))
+        started = time.monotonic()
+        try:
+            yield record
+        except BaseException as exc:
+            record.seconds = time.monotonic() - started
+            record.status = "failed"
+            record.message = str(exc)
+            self.emit(Event("step", step=name, status="failed", message=str(exc)))
+            self.log(f"{name}: failed: {exc}", "warning")
+            raise
+        record.seconds = time.monotonic() - started
+        record.status = "done" if record.status == "running" else record.status
+        self.emit(Event("step", step=name, status=record.status, message=record.message))
+
+    def json_steps(self) -> list[dict[str, Any]]:
+        return [s.as_json() for s in self.steps]

@@ -1,0 +1,140 @@
+"""History of promotions, rollbacks and restores, in SQLite under the home."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, user TEXT, started_at REAL, finished_at REAL,
+    source TEXT, target TEXT, status TEXT, message TEXT, plan TEXT, steps TEXT, archive_ids TEXT,
+    fingerprint TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    kind: str
+    user: str
+    started_at: float
+    finished_at: float | None
+    source: str | None
+    target: str
+    status: str
+    message: str
+    plan: dict[str, Any]
+    steps: list[dict[str, Any]]
+    archive_ids: dict[str, Any]
+    fingerprint: str | None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.finished_at is None else round(self.finished_at - self.started_at, 3)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "user": self.user,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
+            "seconds": self.seconds,
+            "source": self.source,
+            "target": self.target,
+            "status": self.status,
+            "message": self.message,
+            "plan": self.plan,
+            "steps": self.steps,
+            "archive_ids": self.archive_ids,
+        }
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def start(self, kind: str, source: str | None, target: str) -> int:
+        cur = self._db.execute(
+            "INSERT INTO runs (kind, user, started_at, source, target, status, message, plan, steps, "
+            "archive_ids) VALUES (?, ?, ?, ?, ?, 'running', '', '{}', '[]', '{}')",
+            (kind, current_user(), time.time(), source, target),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish(
+        self,
+        run_id: int,
+        status: str,
+        message: str,
+        plan: dict[str, Any],
+        steps: list[dict[str, Any]],
+        archive_ids: dict[str, Any],
+        fingerprint: str | None = None,
+    ) -> None:
+        self._db.execute(
+            "UPDATE runs SET finished_at=?, status=?, message=?, plan=?, steps=?, archive_ids=?, "
+            "fingerprint=? WHERE id=?",
+            (
+                time.time(),
+                status,
+                message,
+                json.dumps(plan),
+                json.dumps(steps),
+                json.dumps(archive_ids),
+                fingerprint,
+                run_id,
+            ),
+        )
+
+    def _row(self, row: tuple[Any, ...]) -> Run:
+        return Run(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8] or "",
+            json.loads(row[9] or "{}"),
+            json.loads(row[10] or "[]"),
+            json.loads(row[11] or "{}"),
+            row[12],
+        )
+
+    def runs(self, limit: int = 50) -> list[Run]:
+        rows = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def get(self, run_id: int) -> Run | None:
+        row = self._db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        return self._row(row) if row else None
+
+    def last_into(self, target: str) -> Run | None:
+        """The last run that left *target* in a known state (succeeded promotion, rollback, restore)."""
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE target=? AND status IN ('succeeded') AND fingerprint IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (target,),
+        ).fetchone()
+        return self._row(row) if row else None

@@ -1,0 +1,226 @@
+"""Single-target operations: check, export, versions, Set (server rollback), restore from a zip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.archive import Entry
+from app.backand.errors import BackandError
+from app.configdoc.diff import diff_configs, fingerprint
+from app.configdoc.zipcheck import check_config_zip
+from app.engine.context import Context
+from app.engine.events import CancelToken, Listener, Reporter
+from app.engine.lock import TargetLock
+from app.errors import Cancelled, PromoterError, UsageError
+from app.profiles import Profile
+
+
+@dataclass
+class OperationResult:
+    status: str  # succeeded, failed, rolled_back, rollback_failed
+    target: str
+    message: str
+    run_id: int
+    backup_id: int | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"succeeded": 0, "failed": 1, "rolled_back": 1, "rollback_failed": 5}[self.status]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "target": self.target,
+            "message": self.message,
+            "run_id": self.run_id,
+            "backup_id": self.backup_id,
+            "steps": self.steps,
+        }
+
+
+def check(ctx: Context, profile: Profile) -> dict[str, Any]:
+    with ctx.client(profile) as client:
+        app = client.get_app()
+        status = client.app_status()
+        versions = client.list_versions()
+    return {
+        "profile": profile.name,
+        "app": profile.app,
+        "base_url": profile.base_url,
+        "status": status,
+        "role": app.get("Role"),
+        "title": app.get("Title"),
+        "current_version": versions.current,
+    }
+
+
+def export(
+    ctx: Context, profile: Profile, version: str | None = None, listener: Listener | None = None
+) -> Entry:
+    reporter = Reporter(listener)
+    with ctx.client(profile) as client:
+        model = client.get_model() if version is None else None
+        return ctx.download(
+            client,
+            profile,
+            "version" if version else "export",
+            reporter,
+            "Export",
+            version=version,
+            model=model,
+        )
+
+
+def versions(ctx: Context, profile: Profile) -> dict[str, Any]:
+    with ctx.client(profile) as client:
+        listed = client.list_versions()
+    archived = ctx.archive.versions_archived(profile.name)
+    return {
+        "profile": profile.name,
+        "current": listed.current,
+        "kept_by_server": 5,
+        "versions": [
+            {"version": v, "current": v == listed.current, "archived": v in archived}
+            for v in listed.newest_first
+        ],
+    }
+
+
+def set_version(
+    ctx: Context, profile: Profile, version: str, listener: Listener | None = None
+) -> OperationResult:
+    """ "Set": back up the current configuration, restore *version* on the server, clear the cache."""
+    reporter = Reporter(listener)
+    with TargetLock(ctx.home.locks_dir, profile.name), ctx.client(profile) as client:
+        run_id = ctx.history.start("rollback", None, profile.name)
+        result = OperationResult("failed", profile.name, "", run_id)
+        ids: dict[str, Any] = {"version": version}
+        try:
+            with reporter.step("Back up current configuration"):
+                backup = ctx.download(
+                    client,
+                    profile,
+                    "backup",
+                    reporter,
+                    "Back up current configuration",
+                    model=client.get_model(),
+                    note=f"before Set {version}",
+                )
+                result.backup_id = ids["backup"] = backup.id
+                ctx.archive.reference(backup.id, run_id, "backup")
+            with reporter.step(f"Restore version {version}"):
+                client.restore_version(version)
+            with reporter.step("Clear cache"):
+                client.reload_cache()
+            result.status, result.message = "succeeded", f"{profile.name} is now at version {version}."
+        except (BackandError, Cancelled, PromoterError) as exc:
+            result.message = f"{exc.message} ({profile.name} was not changed unless the restore step ran)."
+        finally:
+            result.steps = reporter.json_steps()
+            ctx.history.finish(run_id, result.status, result.message, {"version": version}, result.steps, ids)
+        return result
+
+
+def resolve_zip(ctx: Context, source: str) -> tuple[Path, str]:
+    """An archive entry id or a path to a zip; return the path and a label."""
+    if source.isdigit():
+        entry = ctx.archive.get(int(source))
+        return ctx.archive.path_of(entry), f"archive entry #{entry.id}"
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise UsageError(f"{source} is neither an archive entry id nor an existing file.")
+    return path, str(path)
+
+
+def restore(
+    ctx: Context,
+    profile: Profile,
+    source: str,
+    listener: Listener | None = None,
+    cancel: CancelToken | None = None,
+) -> OperationResult:
+    """Load a configuration zip into the app: check it, back up, upload, clear cache, verify."""
+    reporter = Reporter(listener, cancel)
+    path, label = resolve_zip(ctx, source)
+    check_config_zip(path)
+    with TargetLock(ctx.home.locks_dir, profile.name), ctx.client(profile) as client:
+        run_id = ctx.history.start("restore", label, profile.name)
+        result = OperationResult("failed", profile.name, "", run_id)
+        ids: dict[str, Any] = {"source": source}
+        wrote = False
+        backup: Entry | None = None
+        try:
+            with reporter.step("Back up current configuration"):
+                backup = ctx.download(
+                    client,
+                    profile,
+                    "backup",
+                    reporter,
+                    "Back up current configuration",
+                    model=client.get_model(),
+                    note=f"before restore of {label}",
+                )
+                result.backup_id = ids["backup"] = backup.id
+                ctx.archive.reference(backup.id, run_id, "backup")
+            with reporter.step("Upload configuration"):
+                wrote = True
+                client.upload_config(
+                    path,
+                    f"{profile.app}.zip",
+                    progress=reporter.progress("Upload configuration"),
+                    cancel=reporter.cancel.is_set,
+                )
+            with reporter.step("Clear cache"):
+                client.reload_cache()
+            with reporter.step("Verify"):
+                after = ctx.download(
+                    client, profile, "export", reporter, "Verify", note=f"after restore of {label}"
+                )
+                from app.configdoc.dataset import read_config_zip
+
+                left = diff_configs(read_config_zip(path), ctx.docs(after))
+                if not left.empty:
+                    raise PromoterError(
+                        "Verify: the app does not hold the restored configuration: "
+                        + "; ".join(left.lines()[:5])
+                    )
+            result.status, result.message = "succeeded", f"Restored {label} into {profile.name}."
+        except (BackandError, Cancelled, PromoterError) as exc:
+            if wrote and backup is not None:
+                _undo_restore(ctx, client, profile, backup, reporter, result, exc)
+            else:
+                result.message = f"{exc.message} Nothing was written to {profile.name}."
+        finally:
+            result.steps = reporter.json_steps()
+            ctx.history.finish(run_id, result.status, result.message, {"source": label}, result.steps, ids)
+        return result
+
+
+def _undo_restore(
+    ctx: Context,
+    client: Any,
+    profile: Profile,
+    backup: Entry,
+    reporter: Reporter,
+    result: OperationResult,
+    cause: PromoterError,
+) -> None:
+    try:
+        with reporter.step("Roll back configuration", cancellable=False):
+            client.upload_config(ctx.archive.path_of(backup), f"{profile.app}.zip")
+            client.reload_cache()
+            check = ctx.download(client, profile, "export", reporter, "Verify rollback")
+            if fingerprint(ctx.docs(check)) != fingerprint(ctx.docs(backup)):
+                raise PromoterError("the configuration is not the backed-up one")
+    except (BackandError, PromoterError) as exc:
+        result.status = "rollback_failed"
+        result.message = (
+            f"FAILED and the rollback FAILED too ({exc.message}); {profile.name} may be "
+            f"inconsistent. Restore backup #{backup.id} by hand."
+        )
+        return
+    result.status = "rolled_back"
+    result.message = f"{cause.message} Rolled back: {profile.name} is as before (backup #{backup.id})."

@@ -1,0 +1,124 @@
+"""Environment profiles: one schema-versioned JSON file under the home, with no secret in it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app import logs
+from app.backand.transport import normalise_base_url
+from app.errors import UsageError
+from app.fsutil import atomic_write_bytes
+
+SCHEMA_VERSION = 1
+AUTH_KINDS = ("password", "keys", "token")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+log = logs.profiles
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    base_url: str
+    app: str
+    auth: str = "password"
+    username: str | None = None
+    signin_app: str = "bko"
+    stage: int = 1
+    protected: bool = False
+    colour: str = "#4a90d9"
+    allow_insecure_http: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> Profile:
+        if not NAME.match(self.name):
+            raise UsageError(f"Profile name {self.name!r}: use letters, digits, '.', '_' or '-', at most 40.")
+        if self.auth not in AUTH_KINDS:
+            raise UsageError(f"Profile {self.name}: auth must be one of {', '.join(AUTH_KINDS)}.")
+        if self.auth == "password" and not self.username:
+            raise UsageError(f"Profile {self.name}: password auth needs --username.")
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,32}", self.app):
+            raise UsageError(f"Profile {self.name}: app name {self.app!r} is not a Backand app name.")
+        if self.stage < 1:
+            raise UsageError(f"Profile {self.name}: stage must be 1 or more.")
+        normalise_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
+        return self
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not data["extra"]:
+            data.pop("extra")
+        return data
+
+
+class ProfileStore:
+    """Load and save ``profiles.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> list[Profile]:
+        if not self.path.exists():
+            return []
+        return parse_profiles(self.path.read_bytes(), str(self.path))
+
+    def save(self, profiles: list[Profile]) -> None:
+        doc = {"schema_version": SCHEMA_VERSION, "profiles": [p.as_json() for p in profiles]}
+        atomic_write_bytes(self.path, json.dumps(doc, indent=2).encode() + b"\n")
+
+    def get(self, name: str) -> Profile:
+        for profile in self.load():
+            if profile.name == name:
+                return profile
+        known = ", ".join(p.name for p in self.load()) or "none yet"
+        raise UsageError(f"There is no profile named {name!r} (profiles: {known}).")
+
+    def upsert(self, profile: Profile) -> None:
+        profile.validate()
+        profiles = [p for p in self.load() if p.name != profile.name]
+        profiles.append(profile)
+        profiles.sort(key=lambda p: (p.stage, p.name))
+        self.save(profiles)
+        log.info("saved profile %s", profile.name)
+
+    def remove(self, name: str) -> None:
+        self.get(name)
+        self.save([p for p in self.load() if p.name != name])
+
+    def export_to(self, dest: Path) -> None:
+        atomic_write_bytes(dest, self.path.read_bytes() if self.path.exists() else b"{}", 0o644)
+
+    def import_from(self, source: Path) -> list[Profile]:
+        incoming = parse_profiles(source.read_bytes(), str(source))
+        for profile in incoming:
+            self.upsert(profile)
+        return incoming
+
+
+def parse_profiles(raw: bytes, where: str) -> list[Profile]:
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise UsageError(f"The profile file {where} is corrupted (not JSON: {exc}).") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("profiles"), list):
+        raise UsageError(f"The profile file {where} is corrupted (no 'profiles' list).")
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise UsageError(
+            f"The profile file {where} has schema version {version!r}; this promoter reads up to "
+            f"{SCHEMA_VERSION}. Upgrade the promoter, or restore an older copy of the file."
+        )
+    out = []
+    known = set(Profile.__dataclass_fields__)
+    for item in doc["profiles"]:
+        if not isinstance(item, dict):
+            raise UsageError(f"The profile file {where} has an entry that is not an object.")
+        fields = {k: v for k, v in item.items() if k in known}
+        try:
+            out.append(Profile(**fields).validate())
+        except TypeError as exc:
+            raise UsageError(f"The profile file {where} has a bad entry: {exc}.") from None
+    return out
