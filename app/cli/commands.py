@@ -9,9 +9,13 @@ from app.paths import Home
 
 
 def register_all(sub: Any) -> None:
-    from app.cli import cmd_sandbox
+    from app.cli import cmd_archive, cmd_demo, cmd_profiles, cmd_promote, cmd_sandbox
 
     cmd_sandbox.register(sub)
+    cmd_demo.register(sub)
+    cmd_profiles.register(sub)
+    cmd_promote.register(sub)
+    cmd_archive.register(sub)
     gui = sub.add_parser("gui", help="the desktop app (the default)")
     gui.set_defaults(func=cmd_gui)
 

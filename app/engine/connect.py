@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.backand import BackandClient, BearerCredentials, KeyCredentials, PasswordLogin, Timeouts, TokenSet
 from app.backand.auth import Credentials
@@ -13,7 +13,7 @@ from app.secrets import SecretStore
 
 @dataclass(frozen=True)
 class ClientSettings:
-    timeouts: Timeouts = Timeouts()
+    timeouts: Timeouts = field(default_factory=Timeouts)
     retries: int = 2
 
 

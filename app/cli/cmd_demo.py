@@ -1,0 +1,76 @@
+"""``promoter demo``: the sandbox in-process, a fresh temporary home, profiles dev/qa/prod, the window."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from app.paths import Home
+from app.profiles import Profile, ProfileStore
+from app.sandbox import seed
+from app.sandbox.server import SandboxServer
+from app.secrets import MemoryKeyring, SecretStore, SecretStoreError
+
+DEMO_PROFILES = (
+    ("dev", "shop-dev", 1, False, "#3c9d5d"),
+    ("qa", "shop-qa", 2, False, "#d9a13b"),
+    ("prod", "shop-prod", 3, True, "#c0392b"),
+)
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="the sandbox, three demo profiles and the window")
+    demo.add_argument("--no-gui", action="store_true", help="set everything up, print it, and exit")
+    demo.set_defaults(func=run, needs_home=False)
+
+
+def demo_secret_store() -> SecretStore:
+    """The system keyring when it works; else an in-memory keyring clearly labelled "demo"."""
+    store = SecretStore()
+    try:
+        store.self_test()
+        return store
+    except SecretStoreError:
+        import keyring
+
+        memory = MemoryKeyring()
+        keyring.set_keyring(memory)
+        return SecretStore(memory)
+
+
+def prepare(root: Path, url: str, server: SandboxServer, secrets: SecretStore) -> Home:
+    home = Home(root).ensure()
+    profiles = ProfileStore(home.profiles_file)
+    creds = {row["app"]: row for row in seed.credentials(server.store)}
+    for name, app, stage, protected, colour in DEMO_PROFILES:
+        profiles.upsert(
+            Profile(
+                name=name, base_url=url, app=app, auth="keys", stage=stage, protected=protected, colour=colour
+            )
+        )
+        secrets.set(name, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
+    return home
+
+
+def run(args: argparse.Namespace, home: Home) -> int:
+    with tempfile.TemporaryDirectory(prefix="promoter-demo-") as scratch:
+        root = Path(scratch)
+        server = SandboxServer(root / "sandbox").start()
+        secrets = demo_secret_store()
+        demo_home = prepare(root / "home", server.url, server, secrets)
+        from app import logs
+
+        logs.setup_file_logging(demo_home.logs_dir)
+        print(f"Demo sandbox on {server.url}; home {demo_home.root}; keyring: {secrets.name}", flush=True)
+        try:
+            if args.no_gui:
+                return 0
+            from app.gui.launch import run_gui
+
+            return int(run_gui(demo_home, secrets=secrets, demo=True))
+        finally:
+            server.stop()
+            for name, *_ in DEMO_PROFILES:
+                secrets.delete(name)

@@ -1,0 +1,242 @@
+"""``promoter plan``, ``promote``, ``export``, ``versions``, ``rollback``, ``restore``, ``history``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from app.cli.output import confirm, print_json, stderr_listener
+from app.engine import operations
+from app.engine.context import Context
+from app.engine.plan import PromoteOptions
+from app.engine.promote import promote
+from app.errors import SafetyRefusal
+from app.paths import Home
+from app.secrets import SecretStore
+
+
+def register(sub: Any) -> None:
+    plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
+    plan.add_argument("source")
+    plan.add_argument("target")
+    plan.add_argument("--json", action="store_true")
+    plan.set_defaults(func=do_plan)
+
+    prom = sub.add_parser("promote", help="promote SOURCE's model and configuration into TARGET")
+    prom.add_argument("source")
+    prom.add_argument("target")
+    prom.add_argument("--yes", action="store_true", help="do not ask; accept reported drift")
+    prom.add_argument("--confirm", metavar="NAME", help="type the protected target's name")
+    prom.add_argument("--dry-run", action="store_true")
+    prom.add_argument("--allow-data-loss", action="store_true")
+    prom.add_argument("--allow-skip-stage", action="store_true")
+    prom.add_argument("--skip-model", action="store_true")
+    prom.add_argument("--skip-config", action="store_true")
+    prom.add_argument("--json", action="store_true")
+    prom.set_defaults(func=do_promote)
+
+    exp = sub.add_parser("export", help="download the configuration into the archive")
+    exp.add_argument("name")
+    exp.add_argument("--version")
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(func=do_export)
+
+    ver = sub.add_parser("versions", help="the server's saved versions, newest first")
+    ver.add_argument("name")
+    ver.add_argument("--json", action="store_true")
+    ver.set_defaults(func=do_versions)
+
+    rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
+    rb.add_argument("name")
+    rb.add_argument("version")
+    rb.add_argument("--yes", action="store_true")
+    rb.add_argument("--confirm", metavar="NAME")
+    rb.add_argument("--json", action="store_true")
+    rb.set_defaults(func=do_rollback)
+
+    rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
+    rs.add_argument("name")
+    rs.add_argument("source", help="an archive entry id, or a path to a .zip")
+    rs.add_argument("--yes", action="store_true")
+    rs.add_argument("--confirm", metavar="NAME")
+    rs.add_argument("--json", action="store_true")
+    rs.set_defaults(func=do_restore)
+
+    hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
+    hist.add_argument("--json", action="store_true")
+    hist.add_argument("--limit", type=int, default=20)
+    hist.set_defaults(func=do_history)
+
+
+def _ctx(home: Home) -> Context:
+    return Context(home, SecretStore())
+
+
+def _print_plan(summary: dict[str, Any]) -> None:
+    print(f"Plan: {summary['source']} -> {summary['target']}")
+    print(f"  validation: {summary['valid']}")
+    for line in summary["warnings"]:
+        print(f"    warning: {line}")
+    print(f"  model: {summary['model_changes']} changes")
+    for line in summary["model_diff"]:
+        print(f"    {line}")
+    print(f"  configuration: {summary['config_changes']} changes")
+    for line in summary["config_diff"]:
+        print(f"    {line}")
+    if summary["drift"]:
+        print("  DRIFT: the target was changed outside the promoter since its last promotion:")
+        for line in summary["drift"]:
+            print(f"    {line}")
+    print(f"  archive: export #{summary['export_id']}, backup #{summary['backup_id']}")
+
+
+def do_plan(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+        result = promote(
+            ctx,
+            source,
+            target,
+            PromoteOptions(
+                dry_run=True, yes=True, confirm=target.name, allow_data_loss=True, allow_skip_stage=True
+            ),
+            stderr_listener(quiet=args.json),
+        )
+    finally:
+        ctx.close()
+    if args.json:
+        print_json(result.plan | {"status": result.status, "message": result.message})
+    elif result.plan:
+        _print_plan(result.plan)
+    if result.status != "dry_run":
+        print(f"promoter: {result.message}", file=sys.stderr)
+        return result.exit_code
+    gates = ctx_refusals(result.plan, source, target)
+    for gate in gates:
+        print(f"  would be refused: {gate}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def ctx_refusals(summary: dict[str, Any], source: Any, target: Any) -> list[str]:
+    out = []
+    if summary.get("valid") == "never":
+        out.append("invalid model")
+    if summary.get("dropped_tables") or summary.get("dropped_columns") or summary.get("valid") == "data":
+        out.append("data loss: needs --allow-data-loss")
+    if target.protected:
+        out.append(f"protected target: needs --confirm {target.name}")
+    if target.stage != source.stage + 1:
+        out.append("stage order: needs --allow-skip-stage")
+    if summary.get("drift"):
+        out.append("drift: needs --yes")
+    return out
+
+
+def do_promote(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+        options = PromoteOptions(
+            yes=args.yes,
+            confirm=args.confirm,
+            dry_run=args.dry_run,
+            allow_data_loss=args.allow_data_loss,
+            allow_skip_stage=args.allow_skip_stage,
+            skip_model=args.skip_model,
+            skip_config=args.skip_config,
+        )
+        if not args.dry_run:
+            confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
+        started = time.monotonic()
+        result = promote(ctx, source, target, options, stderr_listener(quiet=args.json))
+    finally:
+        ctx.close()
+    if args.json:
+        print_json(result.as_json())
+    else:
+        if result.plan:
+            _print_plan(result.plan)
+        print(f"{result.status}: {result.message} ({time.monotonic() - started:.1f} s)")
+    if result.status == "rollback_failed":
+        print(f"promoter: WARNING: {result.message}", file=sys.stderr)
+    return result.exit_code
+
+
+def do_export(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        entry = operations.export(ctx, ctx.profiles.get(args.name), args.version)
+        if args.json:
+            print_json(entry.as_json(ctx.archive.root))
+        else:
+            print(entry.id)
+    finally:
+        ctx.close()
+    return 0
+
+
+def do_versions(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        info = operations.versions(ctx, ctx.profiles.get(args.name))
+    finally:
+        ctx.close()
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"{info['profile']}: the server keeps only the {info['kept_by_server']} newest versions")
+    for row in info["versions"]:
+        marks = (" (current)" if row["current"] else "") + (" [archived]" if row["archived"] else "")
+        print(f"  {row['version']}{marks}")
+    if not any(r["current"] for r in info["versions"]):
+        print(f"  current: {info['current']} (not in the list)")
+    return 0
+
+
+def _guard_write(ctx: Context, name: str, args: argparse.Namespace, question: str) -> Any:
+    profile = ctx.profiles.get(name)
+    if profile.protected and args.confirm != profile.name:
+        raise SafetyRefusal(f"{profile.name} is protected; confirm with --confirm {profile.name}.")
+    confirm(question, args.yes)
+    return profile
+
+
+def do_rollback(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        profile = _guard_write(ctx, args.name, args, f"Set {args.name} to version {args.version}?")
+        result = operations.set_version(ctx, profile, args.version, stderr_listener(quiet=args.json))
+    finally:
+        ctx.close()
+    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
+    return result.exit_code
+
+
+def do_restore(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        profile = _guard_write(ctx, args.name, args, f"Load {args.source} into {args.name}?")
+        result = operations.restore(ctx, profile, args.source, stderr_listener(quiet=args.json))
+    finally:
+        ctx.close()
+    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
+    return result.exit_code
+
+
+def do_history(args: argparse.Namespace, home: Home) -> int:
+    ctx = _ctx(home)
+    try:
+        runs = ctx.history.runs(args.limit)
+    finally:
+        ctx.close()
+    if args.json:
+        print_json([r.as_json() for r in runs])
+        return 0
+    for run in runs:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
+        src = f"{run.source} -> " if run.source else ""
+        print(f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status} ({run.seconds} s, {run.user})")
+    return 0

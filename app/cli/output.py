@@ -1,0 +1,52 @@
+"""How the command line shows things: JSON on stdout, progress and logs on stderr, confirmations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from app.engine.events import Event
+from app.errors import SafetyRefusal
+
+ICONS = {"running": "…", "done": "✓", "skipped": "-", "failed": "✗", "rolled_back": "↶"}
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def stderr_listener(quiet: bool = False) -> Any:
+    """Steps and log lines to standard error (progress only at 25% marks)."""
+    marks: dict[str, int] = {}
+
+    def listen(event: Event) -> None:
+        if quiet:
+            return
+        if event.kind == "step" and event.status != "running":
+            print(
+                f"  {ICONS.get(event.status, '?')} {event.step} "
+                + (f"({event.message})" if event.message else ""),
+                file=sys.stderr,
+            )
+        elif event.kind == "log":
+            print(f"    {event.message}", file=sys.stderr)
+        elif event.kind == "progress" and event.total:
+            quarter = int(event.done * 4 / event.total)
+            if quarter > marks.get(event.step, 0):
+                marks[event.step] = quarter
+                print(f"    {event.step}: {event.done:,} / {event.total:,} bytes", file=sys.stderr)
+
+    return listen
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask on the terminal; refuse when standard input is not one and --yes was not given."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise SafetyRefusal(f"{question} Refusing without --yes: standard input is not a terminal.")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise SafetyRefusal("Not confirmed; nothing was done.")

@@ -1,0 +1,50 @@
+"""Run an engine operation on a worker thread; only signals reach the widgets.
+
+Signals:
+    event(object): an engine :class:`~app.engine.events.Event`.
+    finished(object): the operation's result.
+    failed(str): a readable message (never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from app import logs
+from app.engine.events import CancelToken, Event
+from app.errors import PromoterError
+
+
+class Worker(QObject):
+    event = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, job: Callable[[Callable[[Event], None], CancelToken], Any]) -> None:
+        super().__init__()
+        self.job = job
+        self.cancel = CancelToken()
+
+    def run(self) -> None:
+        try:
+            result = self.job(self.event.emit, self.cancel)
+        except PromoterError as exc:
+            self.failed.emit(exc.message)
+        except Exception as exc:
+            logs.gui.exception("worker failed")
+            self.failed.emit(f"Unexpected error: {type(exc).__name__}: {logs.redact(str(exc))}")
+        else:
+            self.finished.emit(result)
+
+
+def start(worker: Worker, parent: QObject) -> QThread:
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    worker.failed.connect(thread.quit)
+    thread.start()
+    return thread
