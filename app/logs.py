@@ -94,7 +94,9 @@ def setup_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path:
 
 
 def setup_stderr_logging(verbose: bool) -> None:
-    """Show warnings (or, with *verbose*, debug lines) on standard error, redacted."""
+    """With *verbose*, show debug lines on standard error, redacted (commands report on their own)."""
+    if not verbose:
+        return
     root = logging.getLogger("promoter")
     handler = logging.StreamHandler()
     handler.setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -208,6 +208,7 @@ def _undo_restore(
     result: OperationResult,
     cause: PromoterError,
 ) -> None:
+    reporter.cancel = CancelToken()  # a rollback is not cancellable
     try:
         with reporter.step("Roll back configuration", cancellable=False):
             client.upload_config(ctx.archive.path_of(backup), f"{profile.app}.zip")

@@ -211,6 +211,7 @@ def _rollback(
 ) -> None:
     assert plan.backup is not None
     reporter.log(f"rolling back {plan.target.name} after: {cause.message}", "warning")
+    reporter.cancel = CancelToken()  # a rollback is not cancellable: it must run to the end
     try:
         if touched.model:
             with reporter.step("Roll back model", cancellable=False):

@@ -1,0 +1,154 @@
+"""The promotion engine end to end against the sandbox: success, gates, faults, rollback, drift."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from app.configdoc.diff import fingerprint
+from app.engine import operations
+from app.engine.events import CancelToken
+from app.engine.lock import TargetLock
+from app.engine.plan import PromoteOptions
+from app.engine.promote import promote
+from app.errors import SafetyRefusal
+from tests.engine_helpers import wire
+
+
+@pytest.fixture
+def ctx(tmp_path, sandbox, secret_store):
+    context = wire(tmp_path / "home", sandbox, secret_store)
+    yield context
+    for name in ("dev", "qa", "prod"):
+        secret_store.delete(name)
+    context.close()
+
+
+def target_state(ctx, control, name="qa"):
+    """The target's model and normalised configuration, read through the product."""
+    profile = ctx.profiles.get(name)
+    with ctx.client(profile) as client:
+        model = client.get_model()
+    entry = operations.export(ctx, profile)
+    state = control.state(profile.app)
+    return model, fingerprint(ctx.docs(entry)), state["stored_version"], state["cache_stale"]
+
+
+def test_full_promotion_dev_to_qa(ctx, control):
+    events = []
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(), events.append)
+    assert result.status == "succeeded", result.message
+    assert [s["status"] for s in result.steps].count("failed") == 0
+    with ctx.client(ctx.profiles.get("dev")) as dev, ctx.client(ctx.profiles.get("qa")) as qa:
+        assert qa.get_model() == dev.get_model()
+    qa_state = control.state("shop-qa")
+    assert not qa_state["cache_stale"] and qa_state["cached_version"] == "1.1.4"
+    kinds = {e.kind for e in ctx.archive.entries("qa")} | {e.kind for e in ctx.archive.entries("dev")}
+    assert {"export", "backup"} <= kinds
+    run = ctx.history.runs()[0]
+    assert run.status == "succeeded" and run.target == "qa" and run.archive_ids["backup"] == result.backup_id
+    assert any(e.kind == "progress" and e.total for e in events)
+    assert "+ object coupons" in result.plan["model_diff"]
+    assert "+ action orders.Apply coupon" in result.plan["config_diff"]
+    again = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert again.status == "succeeded"
+    assert next(s for s in again.steps if s["name"] == "Apply model")["status"] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        ({"path": "/1/model/validate", "status": 500}, "failed"),
+        ({"path": "/1/app/download", "drop_after": 200, "times": 3}, "failed"),
+        ({"path": "/1/model", "method": "POST", "status": 500}, "rolled_back"),
+        ({"path": "/1/model", "method": "POST", "status": 500, "when": "after"}, "rolled_back"),
+        ({"path": "/1/app/upload", "status": 500}, "rolled_back"),
+        ({"path": "/1/app/upload", "drop_after": 500}, "rolled_back"),
+        ({"path": "/1/app/upload", "delay": 2.0}, "rolled_back"),
+        ({"path": "/1/app/reload", "status": 500}, "rolled_back"),
+        ({"path": "/1/app/upload", "status": 204}, "rolled_back"),
+    ],
+)
+def test_a_fault_leaves_the_target_as_before(ctx, control, fault, status):
+    from app.backand import Timeouts
+    from app.engine.connect import ClientSettings
+
+    before = target_state(ctx, control)
+    ctx.settings = ClientSettings(Timeouts(connect=5, read=1.0), retries=1)
+    if fault.get("path") == "/1/app/download":
+        fault = {**fault, "app": "shop-dev"}
+    control.fault(app=fault.pop("app", "shop-qa"), **fault)
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    control.clear_faults()
+    assert result.status == status, result.message
+    assert result.exit_code == 1
+    assert "rolled back" in result.message or "Nothing was written" in result.message
+    after = target_state(ctx, control)
+    assert after[0] == before[0] and after[1] == before[1] and not after[3]
+
+
+def test_cancel_during_the_upload_rolls_back(ctx, control):
+    before = target_state(ctx, control)
+    cancel = CancelToken()
+
+    def listen(event):
+        if event.kind == "progress" and event.step == "Upload configuration":
+            cancel.cancel()
+
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(), listen, cancel)
+    assert result.status == "rolled_back"
+    assert "cancelled" in result.message
+    assert any(s["status"] == "rolled_back" for s in result.steps)
+    assert target_state(ctx, control)[:2] == before[:2]
+
+
+def test_gates_refuse_and_write_nothing(ctx, control):
+    before = target_state(ctx, control)
+    dev, qa, prod = (ctx.profiles.get(n) for n in ("dev", "qa", "prod"))
+    skipped = promote(ctx, dev, prod, PromoteOptions(confirm="prod"))
+    assert skipped.status == "refused" and "--allow-skip-stage" in skipped.message
+    protected = promote(ctx, qa, prod, PromoteOptions())
+    assert protected.status == "refused" and "--confirm prod" in protected.message
+    assert protected.exit_code == 3
+    with ctx.client(dev) as client:
+        model = client.get_model()
+        lean = copy.deepcopy(model)
+        del next(o for o in lean if o["name"] == "products")["fields"]["currency"]
+        client.apply_model(lean)
+    lossy = promote(ctx, dev, qa, PromoteOptions())
+    assert lossy.status == "refused" and "column products.currency" in lossy.message
+    assert target_state(ctx, control)[:2] == before[:2]
+    allowed = promote(ctx, dev, qa, PromoteOptions(allow_data_loss=True))
+    assert allowed.status == "succeeded", allowed.message
+    assert "currency" not in control.state("shop-qa")["tables"]["products"]
+
+
+def test_drift_is_reported_and_needs_yes(ctx, control):
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
+    with ctx.client(qa) as client:
+        client.restore_version("1.1.1")  # somebody changed QA in the console
+    plan = promote(ctx, dev, qa, PromoteOptions(dry_run=True))
+    assert plan.status == "refused" and "changed outside the promoter" in plan.message
+    assert plan.plan["drift"]
+    assert promote(ctx, dev, qa, PromoteOptions(yes=True)).status == "succeeded"
+
+
+def test_a_running_promotion_locks_the_target(ctx):
+    with TargetLock(ctx.home.locks_dir, "qa"), pytest.raises(SafetyRefusal, match="Another operation"):
+        promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+
+
+def test_versions_set_and_restore(ctx, control):
+    qa = ctx.profiles.get("qa")
+    listing = operations.versions(ctx, qa)
+    assert [v["version"] for v in listing["versions"]] == ["1.1.0", "1.0.10", "1.0.9", "1.0.8"]
+    entry = operations.export(ctx, qa, "1.0.10")
+    assert entry.kind == "version"
+    assert operations.versions(ctx, qa)["versions"][1]["archived"]
+    result = operations.set_version(ctx, qa, "1.0.9")
+    assert result.status == "succeeded" and control.state("shop-qa")["cached_version"] == "1.0.9"
+    restored = operations.restore(ctx, qa, str(result.backup_id))
+    assert restored.status == "succeeded", restored.message
+    assert control.state("shop-qa")["cached_version"] == "1.1.1"
