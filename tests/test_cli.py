@@ -1,0 +1,123 @@
+"""The `promoter` command line in subprocesses: the README's flow, exit statuses, JSON, no secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.sandbox import seed
+from tests.conftest import HAVE_SECRET_SERVICE
+from tests.helpers import REPO
+
+
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--home", str(home), *args],
+        input=stdin, capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
+    )
+
+
+def test_version_is_fast_and_imports_no_qt(tmp_path):
+    started = time.monotonic()
+    result = run(tmp_path, "--version")
+    assert result.returncode == 0 and result.stdout.startswith("promoter ")
+    assert time.monotonic() - started < 10  # generous: the benchmark holds the real target
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, app.cli.main, app.engine.promote, app.engine.operations; "
+         "print('PySide6' in sys.modules)"],
+        capture_output=True, text=True, cwd=REPO, check=True,
+    )
+    assert probe.stdout.strip() == "False"
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path):
+    result = run(tmp_path, "promote", "dev", "qa")
+    assert result.returncode == 2 and "no profile named 'dev'" in result.stderr
+    assert "Traceback" not in result.stderr
+    (tmp_path / "profiles.json").write_text("{not json")
+    result = run(tmp_path, "profile", "list")
+    assert result.returncode == 2 and "corrupted" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "profiles.json").write_text('{"schema_version": 99, "profiles": []}')
+    result = run(tmp_path, "profile", "list")
+    assert result.returncode == 2 and "schema version 99" in result.stderr
+    (tmp_path / "profiles.json").unlink()
+    result = run(tmp_path, "profile", "add", "x", "--url", "http://example.com", "--app", "a", "--auth", "token")
+    assert result.returncode == 2 and "plain http" in result.stderr
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    run(tmp_path, "profile", "add", "qa", "--url", "http://127.0.0.1:9", "--app", "shop-qa", "--auth", "token")
+    result = run(tmp_path, "archive", "import", str(tmp_path / "bad.zip"), "--profile", "qa")
+    assert result.returncode == 2 and "not a zip file" in result.stderr
+    assert run(tmp_path, "archive", "list", "--json").stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not HAVE_SECRET_SERVICE, reason="the CLI keeps secrets only in a real keyring; "
+                    "run under tests/tools/with-keyring.sh (make test does)")
+def test_readme_flow_from_the_terminal(tmp_path_factory):
+    from tests.helpers import SandboxProcess
+
+    sandbox_home = tmp_path_factory.mktemp("sandbox-home")
+    home = tmp_path_factory.mktemp("cli-home")
+    sandbox = SandboxProcess(sandbox_home)
+    try:
+        url = sandbox.url
+        for name, app, stage in (("dev", "shop-dev", "1"), ("qa", "shop-qa", "2"), ("prod", "shop-prod", "3")):
+            extra = ["--protected"] if name == "prod" else []
+            added = run(home, "profile", "add", name, "--url", url, "--app", app, "--username", seed.ADMIN[0],
+                        "--stage", stage, *extra)
+            assert added.returncode == 0, added.stderr
+            login = run(home, "login", name, stdin=seed.ADMIN[1] + "\n")
+            assert login.returncode == 0, login.stderr
+        wrong = run(home, "login", "qa", stdin="wrong-password\n")
+        assert wrong.returncode == 4 and "incorrect" in wrong.stderr
+        assert run(home, "login", "qa", stdin=seed.ADMIN[1] + "\n").returncode == 0
+        plan = run(home, "plan", "dev", "qa", "--json")
+        assert plan.returncode == 0, plan.stderr
+        assert json.loads(plan.stdout)["model_changes"] == 4
+        asked = run(home, "promote", "dev", "qa")
+        assert asked.returncode == 3 and "not a terminal" in asked.stderr
+        done = run(home, "promote", "dev", "qa", "--yes", "--json")
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(done.stdout)
+        assert doc["status"] == "succeeded" and doc["backup_id"] and doc["export_id"]
+        assert {s["name"] for s in doc["steps"]} >= {"Apply model", "Upload configuration", "Clear cache", "Verify"}
+        refused = run(home, "promote", "qa", "prod", "--yes")
+        assert refused.returncode == 3 and "--confirm prod" in refused.stdout + refused.stderr
+        assert run(home, "promote", "qa", "prod", "--yes", "--confirm", "prod").returncode == 0
+        listing = json.loads(run(home, "archive", "list", "--json").stdout)
+        assert {"id", "profile", "app", "kind", "version", "created_at", "sha256", "size", "path"} <= set(listing[0])
+        versions = run(home, "versions", "qa", "--json")
+        assert json.loads(versions.stdout)["current"] == "1.1.4"
+        assert run(home, "rollback", "qa", "1.1.1", "--yes").returncode == 0
+        backup = doc["backup_id"]
+        assert run(home, "restore", "qa", str(backup), "--yes").returncode == 0
+        assert run(home, "archive", "verify").returncode == 0
+        history = json.loads(run(home, "history", "--json").stdout)
+        assert [h["kind"] for h in history][:3] == ["restore", "rollback", "promote"]
+        outputs = [plan, done, versions, wrong]
+    finally:
+        sandbox.stop()
+    # no password or token in any file under the home, nor in what the commands printed
+    from app.secrets import SecretStore
+
+    store = SecretStore()
+    secrets = [seed.ADMIN[1], "wrong-password"] + [store.get(n) or "" for n in ("dev", "qa", "prod")]
+    secrets += [store.get(n, "refresh") or "" for n in ("dev", "qa", "prod")]
+    secrets = [s for s in secrets if s]
+    assert len(secrets) >= 5
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, f"a secret is in {path}"
+    for out in outputs:
+        for secret in secrets:
+            assert secret not in out.stdout + out.stderr
+    for name in ("dev", "qa", "prod"):
+        store.delete(name)
