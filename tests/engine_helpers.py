@@ -15,9 +15,13 @@ from app.secrets import SecretStore
 def wire(home_dir: Path, sandbox: SandboxServer, secrets: SecretStore) -> Context:
     ctx = Context(Home(home_dir), secrets)
     creds = {row["app"]: row for row in seed.credentials(sandbox.store)}
-    for name, app, stage, protected in (("dev", "shop-dev", 1, False), ("qa", "shop-qa", 2, False),
-                                        ("prod", "shop-prod", 3, True)):
-        ctx.profiles.upsert(Profile(name=name, base_url=sandbox.url, app=app, auth="keys", stage=stage,
-                                    protected=protected))
+    for name, app, stage, protected in (
+        ("dev", "shop-dev", 1, False),
+        ("qa", "shop-qa", 2, False),
+        ("prod", "shop-prod", 3, True),
+    ):
+        ctx.profiles.upsert(
+            Profile(name=name, base_url=sandbox.url, app=app, auth="keys", stage=stage, protected=protected)
+        )
         secrets.set(name, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
     return ctx

@@ -20,7 +20,13 @@ def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
     env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
     return subprocess.run(
         [sys.executable, "-m", "app", "--home", str(home), *args],
-        input=stdin, capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
     )
 
 
@@ -30,9 +36,16 @@ def test_version_is_fast_and_imports_no_qt(tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("promoter ")
     assert time.monotonic() - started < 10  # generous: the benchmark holds the real target
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, app.cli.main, app.engine.promote, app.engine.operations; "
-         "print('PySide6' in sys.modules)"],
-        capture_output=True, text=True, cwd=REPO, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, app.cli.main, app.engine.promote, app.engine.operations; "
+            "print('PySide6' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     assert probe.stdout.strip() == "False"
 
@@ -48,17 +61,24 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path):
     result = run(tmp_path, "profile", "list")
     assert result.returncode == 2 and "schema version 99" in result.stderr
     (tmp_path / "profiles.json").unlink()
-    result = run(tmp_path, "profile", "add", "x", "--url", "http://example.com", "--app", "a", "--auth", "token")
+    result = run(
+        tmp_path, "profile", "add", "x", "--url", "http://example.com", "--app", "a", "--auth", "token"
+    )
     assert result.returncode == 2 and "plain http" in result.stderr
     (tmp_path / "bad.zip").write_bytes(b"not a zip")
-    run(tmp_path, "profile", "add", "qa", "--url", "http://127.0.0.1:9", "--app", "shop-qa", "--auth", "token")
+    run(
+        tmp_path, "profile", "add", "qa", "--url", "http://127.0.0.1:9", "--app", "shop-qa", "--auth", "token"
+    )
     result = run(tmp_path, "archive", "import", str(tmp_path / "bad.zip"), "--profile", "qa")
     assert result.returncode == 2 and "not a zip file" in result.stderr
     assert run(tmp_path, "archive", "list", "--json").stdout.strip() == "[]"
 
 
-@pytest.mark.skipif(not HAVE_SECRET_SERVICE, reason="the CLI keeps secrets only in a real keyring; "
-                    "run under tests/tools/with-keyring.sh (make test does)")
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; "
+    "run under tests/tools/with-keyring.sh (make test does)",
+)
 def test_readme_flow_from_the_terminal(tmp_path_factory):
     from tests.helpers import SandboxProcess
 
@@ -67,10 +87,27 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
     sandbox = SandboxProcess(sandbox_home)
     try:
         url = sandbox.url
-        for name, app, stage in (("dev", "shop-dev", "1"), ("qa", "shop-qa", "2"), ("prod", "shop-prod", "3")):
+        for name, app, stage in (
+            ("dev", "shop-dev", "1"),
+            ("qa", "shop-qa", "2"),
+            ("prod", "shop-prod", "3"),
+        ):
             extra = ["--protected"] if name == "prod" else []
-            added = run(home, "profile", "add", name, "--url", url, "--app", app, "--username", seed.ADMIN[0],
-                        "--stage", stage, *extra)
+            added = run(
+                home,
+                "profile",
+                "add",
+                name,
+                "--url",
+                url,
+                "--app",
+                app,
+                "--username",
+                seed.ADMIN[0],
+                "--stage",
+                stage,
+                *extra,
+            )
             assert added.returncode == 0, added.stderr
             login = run(home, "login", name, stdin=seed.ADMIN[1] + "\n")
             assert login.returncode == 0, login.stderr
@@ -86,12 +123,19 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
         assert done.returncode == 0, done.stderr
         doc = json.loads(done.stdout)
         assert doc["status"] == "succeeded" and doc["backup_id"] and doc["export_id"]
-        assert {s["name"] for s in doc["steps"]} >= {"Apply model", "Upload configuration", "Clear cache", "Verify"}
+        assert {s["name"] for s in doc["steps"]} >= {
+            "Apply model",
+            "Upload configuration",
+            "Clear cache",
+            "Verify",
+        }
         refused = run(home, "promote", "qa", "prod", "--yes")
         assert refused.returncode == 3 and "--confirm prod" in refused.stdout + refused.stderr
         assert run(home, "promote", "qa", "prod", "--yes", "--confirm", "prod").returncode == 0
         listing = json.loads(run(home, "archive", "list", "--json").stdout)
-        assert {"id", "profile", "app", "kind", "version", "created_at", "sha256", "size", "path"} <= set(listing[0])
+        assert {"id", "profile", "app", "kind", "version", "created_at", "sha256", "size", "path"} <= set(
+            listing[0]
+        )
         versions = run(home, "versions", "qa", "--json")
         assert json.loads(versions.stdout)["current"] == "1.1.4"
         assert run(home, "rollback", "qa", "1.1.1", "--yes").returncode == 0

@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         profiles = self.profiles()
         self.environments.clear()
         for p in profiles:
-            lock = " 🔒" if p.protected else ""
+            lock = "  [protected]" if p.protected else ""
             item = QListWidgetItem(f"{p.stage}. {p.name}{lock}\n    {p.app} — {p.base_url}")
             item.setForeground(QColor(p.colour))
             self.environments.addItem(item)
@@ -315,3 +315,7 @@ class MainWindow(QMainWindow):
             self._thread.wait(30000)
         self.ctx.close()
         super().closeEvent(event)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1048576:.1f} MiB" if count >= 1048576 else f"{count / 1024:.0f} KiB"
