@@ -99,18 +99,8 @@ def set_version(
         result = OperationResult("failed", profile.name, "", run_id)
         ids: dict[str, Any] = {"version": version}
         try:
-            with reporter.step("Back up current configuration"):
-                backup = ctx.download(
-                    client,
-                    profile,
-                    "backup",
-                    reporter,
-                    "Back up current configuration",
-                    model=client.get_model(),
-                    note=f"before Set {version}",
-                )
-                result.backup_id = ids["backup"] = backup.id
-                ctx.archive.reference(backup.id, run_id, "backup")
+            backup = _backup(ctx, client, profile, reporter, run_id, f"before Set {version}")
+            result.backup_id = ids["backup"] = backup.id
             with reporter.step(f"Restore version {version}"):
                 client.restore_version(version)
             with reporter.step("Clear cache"):
@@ -122,6 +112,22 @@ def set_version(
             result.steps = reporter.json_steps()
             ctx.history.finish(run_id, result.status, result.message, {"version": version}, result.steps, ids)
         return result
+
+
+def _backup(ctx: Context, client: Any, profile: Profile, reporter: Reporter, run_id: int, note: str) -> Entry:
+    """Download the current configuration into the archive as a backup kept for this run."""
+    with reporter.step("Back up current configuration"):
+        backup = ctx.download(
+            client,
+            profile,
+            "backup",
+            reporter,
+            "Back up current configuration",
+            model=client.get_model(),
+            note=note,
+        )
+        ctx.archive.reference(backup.id, run_id, "backup")
+    return backup
 
 
 def resolve_zip(ctx: Context, source: str) -> tuple[Path, str]:
@@ -153,18 +159,8 @@ def restore(
         wrote = False
         backup: Entry | None = None
         try:
-            with reporter.step("Back up current configuration"):
-                backup = ctx.download(
-                    client,
-                    profile,
-                    "backup",
-                    reporter,
-                    "Back up current configuration",
-                    model=client.get_model(),
-                    note=f"before restore of {label}",
-                )
-                result.backup_id = ids["backup"] = backup.id
-                ctx.archive.reference(backup.id, run_id, "backup")
+            backup = _backup(ctx, client, profile, reporter, run_id, f"before restore of {label}")
+            result.backup_id = ids["backup"] = backup.id
             with reporter.step("Upload configuration"):
                 wrote = True
                 client.upload_config(

@@ -9,17 +9,18 @@ from app.secrets import SecretStore
 
 
 def run_gui(home: Home, secrets: SecretStore | None = None, demo: bool = False) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from app.gui.main_window import MainWindow
-
     import os
 
+    from PySide6.QtWidgets import QApplication
+
     from app.errors import UsageError
+    from app.gui.main_window import MainWindow
 
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if sys.platform.startswith("linux") and not platform and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if (
+        sys.platform.startswith("linux")
+        and not platform
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
         raise UsageError(
             "No display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Run it in a "
