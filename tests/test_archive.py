@@ -1,0 +1,182 @@
+"""The archive: atomic entries, verify reporting missing or altered files, import checks, prune."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from app.archive import Archive
+from app.configdoc.zipcheck import check_config_zip
+from app.errors import InvalidConfigZip, UsageError
+from app.fsutil import atomic_writer
+from tests.helpers import MAP_DOC, make_config_zip
+
+APP_DOC = (
+    b'<?xml version="1.0" standalone="yes"?>\n<NewDataSet>\n  <Database>\n    <ID>0</ID>\n'
+    b"    <ConfigVersion>1.0.3</ConfigVersion>\n  </Database>\n</NewDataSet>\n"
+)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    arc = Archive(tmp_path / "archive")
+    yield arc
+    arc.close()
+
+
+def _good(tmp_path, name="good.zip"):
+    return make_config_zip(tmp_path / name, APP_DOC, MAP_DOC)
+
+
+def test_import_keeps_the_bytes_and_indexes_them(archive, tmp_path):
+    source = _good(tmp_path)
+    entry = archive.import_zip(source, profile="qa", base_url="http://127.0.0.1:1", app="shop-qa")
+    assert archive.path_of(entry).read_bytes() == source.read_bytes()
+    assert entry.kind == "import" and entry.version == "1.0.3" and entry.size == source.stat().st_size
+    assert [e.id for e in archive.entries("qa")] == [entry.id]
+    assert archive.entries("qa")[0].as_json(archive.root)["path"].endswith(".zip")
+
+
+def test_interrupted_write_leaves_no_entry_and_no_file(archive, tmp_path):
+    def write(path):
+        with atomic_writer(path) as out:
+            out.write(b"PK partial")
+            raise ConnectionError("dropped")
+
+    with pytest.raises(ConnectionError):
+        archive.add_file(write, profile="qa", base_url="x", app="shop-qa", kind="export")
+    assert archive.entries() == []
+    assert list((archive.root / "shop-qa").iterdir()) == []
+
+
+def test_verify_reports_missing_and_altered_files(archive, tmp_path):
+    a = archive.import_zip(_good(tmp_path, "a.zip"), profile="qa", base_url="x", app="shop-qa")
+    b = archive.import_zip(_good(tmp_path, "b.zip"), profile="qa", base_url="x", app="shop-qa")
+    c = archive.import_zip(_good(tmp_path, "c.zip"), profile="qa", base_url="x", app="shop-qa")
+    archive.path_of(a).unlink()
+    with open(archive.path_of(b), "ab") as handle:
+        handle.write(b"tampered")
+    results = {r.id: r for r in archive.verify()}
+    assert not results[a.id].ok and "missing" in results[a.id].problem
+    assert not results[b.id].ok and "altered" in results[b.id].problem
+    assert results[c.id].ok
+    assert {e.id for e in archive.entries()} == {a.id, b.id, c.id}  # reported, never dropped
+    assert archive.get(a.id).verified == "missing" and archive.get(b.id).verified == "bad"
+
+
+def test_prune_keeps_pinned_and_promotion_backups(archive, tmp_path):
+    ids = [
+        archive.import_zip(_good(tmp_path, f"{i}.zip"), profile="qa", base_url="x", app="shop-qa").id
+        for i in range(5)
+    ]
+    archive.set_pinned(ids[0], True)
+    archive.reference(ids[1], 7, "backup")
+    removed = archive.prune(keep=1)
+    assert sorted(removed) == [ids[2], ids[3]]
+    assert {e.id for e in archive.entries()} == {ids[0], ids[1], ids[4]}
+    with pytest.raises(UsageError, match="pinned"):
+        archive.delete(ids[0])
+    with pytest.raises(UsageError, match="backup of a promotion"):
+        archive.delete(ids[1])
+
+
+def _zip(tmp_path, name, entries, compression=zipfile.ZIP_DEFLATED):
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for entry, data in entries:
+            archive.writestr(entry, data)
+    return path
+
+
+BOMB_XML = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+    b"\n<NewDataSet>&lol2;</NewDataSet>"
+)
+EXTERNAL_XML = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<NewDataSet>&e;</NewDataSet>'
+
+
+@pytest.mark.parametrize(
+    ("build", "fragment"),
+    [
+        (lambda t: t / "missing.zip", "Cannot read"),
+        (lambda t: ((t / "empty.zip").write_bytes(b"") and t / "empty.zip") or t / "empty.zip", "empty"),
+        (lambda t: (t / "text.zip").write_text("hello") and t / "text.zip", "not a zip file"),
+        (lambda t: _truncated(t), "not a zip file"),
+        (
+            lambda t: _zip(t, "up.zip", [("../duradosappsys1", APP_DOC), ("duradosappsys1xml", MAP_DOC)]),
+            "climbs out",
+        ),
+        (
+            lambda t: _zip(t, "abs.zip", [("/duradosappsys1", APP_DOC), ("duradosappsys1xml", MAP_DOC)]),
+            "absolute",
+        ),
+        (
+            lambda t: _zip(t, "rev.zip", [("duradosappsys1xml", MAP_DOC), ("duradosappsys1", APP_DOC)]),
+            "reversed",
+        ),
+        (lambda t: _zip(t, "one.zip", [("duradosappsys1", APP_DOC)]), "has 1 entries"),
+        (
+            lambda t: _zip(
+                t, "extra.zip", [("duradosappsys1", APP_DOC), ("duradosappsys1xml", MAP_DOC), ("x", b"")]
+            ),
+            "has 3 entries",
+        ),
+        (
+            lambda t: _zip(
+                t,
+                "bomb.zip",
+                [
+                    ("duradosappsys1", APP_DOC[:-14] + b" " * 30_000_000 + b"</NewDataSet>\n"),
+                    ("duradosappsys1xml", MAP_DOC),
+                ],
+            ),
+            "zip bomb",
+        ),
+        (
+            lambda t: _zip(t, "laughs.zip", [("duradosappsys1", BOMB_XML), ("duradosappsys1xml", MAP_DOC)]),
+            "DTD or entities",
+        ),
+        (
+            lambda t: _zip(t, "ext.zip", [("duradosappsys1", EXTERNAL_XML), ("duradosappsys1xml", MAP_DOC)]),
+            "DTD or entities",
+        ),
+        (
+            lambda t: _zip(t, "notds.zip", [("duradosappsys1", b"<html/>"), ("duradosappsys1xml", MAP_DOC)]),
+            "not a NewDataSet",
+        ),
+        (
+            lambda t: _zip(
+                t,
+                "broken.zip",
+                [("duradosappsys1", b"<NewDataSet><a></NewDataSet>"), ("duradosappsys1xml", MAP_DOC)],
+            ),
+            "not well-formed",
+        ),
+    ],
+)
+def test_bad_zips_are_refused_with_a_message_naming_the_problem(archive, tmp_path, build, fragment):
+    path = build(tmp_path)
+    with pytest.raises(InvalidConfigZip, match=fragment):
+        check_config_zip(path)
+    with pytest.raises(InvalidConfigZip):
+        archive.import_zip(path, profile="qa", base_url="x", app="shop-qa")
+    assert archive.entries() == []
+
+
+def _truncated(tmp_path):
+    good = _good(tmp_path, "full.zip").read_bytes()
+    path = tmp_path / "cut.zip"
+    path.write_bytes(good[: len(good) // 2])
+    return path
+
+
+def test_the_real_fixture_passes_the_check(shared_fixtures, tmp_path):
+    path = make_config_zip(
+        tmp_path / "real.zip",
+        (shared_fixtures / "app-config.xml").read_bytes(),
+        (shared_fixtures / "map-config.xml").read_bytes(),
+        app_id=1,
+    )
+    info = check_config_zip(path)
+    assert info.config_version == "1.0.407" and info.app_id == "1"
