@@ -43,6 +43,10 @@ class Home:
         return self.root / "profiles.json"
 
     @property
+    def settings_file(self) -> Path:
+        return self.root / "settings.json"
+
+    @property
     def archive_dir(self) -> Path:
         return self.root / "archive"
 

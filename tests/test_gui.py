@@ -1,4 +1,4 @@
-"""The window, driven with pytest-qt against the sandbox: plan, promote, history."""
+"""The window, driven with pytest-qt against the sandbox (headless)."""
 
 from __future__ import annotations
 
@@ -6,53 +6,322 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+import itertools
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
 from tests.engine_helpers import wire
 
 
+@pytest.fixture(autouse=True)
+def no_leaks(qapp):
+    before = set(QApplication.topLevelWidgets())
+    yield
+    QApplication.processEvents()
+    leaked = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
+    assert not leaked, f"windows left open: {leaked}"
+
+
 @pytest.fixture
-def window(qtbot, tmp_path, sandbox, secret_store):
+def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
+    errors: list[str] = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, message, details="": errors.append(message))
     ctx = wire(tmp_path / "home", sandbox, secret_store)
     ctx.close()
     win = MainWindow(ctx.home, secret_store, demo=True)
+    win.errors = errors
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: not win.jobs.running, timeout=30000)  # connection checks
     yield win
+    win.close()
+    assert not win.jobs.running
     for name in ("dev", "qa", "prod"):
         secret_store.delete(name)
 
 
-def _wait_idle(qtbot, win):
-    qtbot.waitUntil(lambda: win._thread is None, timeout=60000)
+def idle(qtbot, win, timeout=60000):
+    qtbot.waitUntil(lambda: not win.jobs.running, timeout=timeout)
 
 
-def test_plan_then_promote_dev_to_qa(qtbot, window, tmp_path):
-    assert window.source.currentText() == "dev" and window.target.currentText() == "qa"
-    window.plan_button.click()
-    _wait_idle(qtbot, window)
-    assert window.banner.text().startswith("dry run")
-    texts = [window.plan_tree.topLevelItem(i).text(0) for i in range(window.plan_tree.topLevelItemCount())]
-    assert texts[0] == "Validation: always" and texts[1] == "Model changes: 4"
-    window.ask_confirmation = lambda source, target: True
-    window.promote_button.click()
-    _wait_idle(qtbot, window)
-    assert window.banner.text().startswith("succeeded"), window.banner.text()
-    steps = [window.steps.item(i).text() for i in range(window.steps.count())]
-    assert all("failed" not in s for s in steps) and any("Verify — done" in s for s in steps)
-    assert window.history.topLevelItemCount() == 2
-    assert window.history.topLevelItem(0).text(5) == "succeeded"
-    window.grab().save(str(tmp_path / "window.png"))
+def plan_texts(tab):
+    tree = tab.plan_tree
+    out = []
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        out.append(item.text(0))
+        stack = [item]
+        while stack:
+            node = stack.pop()
+            for j in range(node.childCount()):
+                out.append(node.child(j).text(0))
+                stack.append(node.child(j))
+    return out
 
 
-def test_protected_target_needs_its_name(qtbot, window, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
+def steps(tab):
+    return {
+        tab.steps.item(i).text().split(" — ")[0][2:]: tab.steps.item(i).text().split(" — ")[1]
+        for i in range(tab.steps.count())
+    }
 
-    window.source.setCurrentText("qa")
-    assert window.target.currentText() == "prod"
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("wrong", True)))
-    window.promote_button.click()
-    assert window._thread is None and window.history.topLevelItemCount() == 0
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("prod", True)))
-    window.promote_button.click()
-    _wait_idle(qtbot, window)
-    assert window.banner.text().startswith("succeeded"), window.banner.text()
+
+def accept_with_dialog(record):
+    def confirm_fn(parent, source, target, summary):
+        dialog = confirm.ConfirmPromotion(source, target, summary, parent)
+        record.append(dialog)
+        if dialog.name_edit is not None:
+            dialog.name_edit.setText(target.name)
+        if dialog.loss_box is not None:
+            dialog.loss_box.setChecked(True)
+        assert dialog.ok_button.isEnabled()
+        return dialog.typed_name, dialog.allow_data_loss
+
+    return confirm_fn
+
+
+def test_environments_are_listed_with_connection_dots(window):
+    items = [window.environments.list.item(i).text() for i in range(window.environments.list.count())]
+    assert items[0].startswith("1. dev") and items[2].startswith("3. prod  [protected]")
+    assert all(state == "ok" for state, _why in window.environments.states.values())
+    assert "Keyring:" in window.keyring_label.text()
+
+
+def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
+    tab = window.promote_tab
+    assert tab.source.currentText() == "dev" and tab.target.currentText() == "qa"
+    tab.plan_button.click()
+    idle(qtbot, window)
+    assert tab.banner.text().startswith("Plan ready. Safe")
+    texts = plan_texts(tab)
+    for expected in (
+        "Validation: always",
+        "Model changes: 4",
+        "+ object coupons",
+        "+ field products.sku",
+        "+ orders.Apply coupon",
+    ):
+        assert expected in texts, (expected, texts)
+    assert any(t.startswith("~ field orders.status") for t in texts)
+    assert "defaultValue: 'new' → 'pending'" in texts
+    dialogs = []
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog(dialogs))
+    tab.promote_button.click()
+    idle(qtbot, window)
+    assert dialogs, "the confirmation was shown"
+    assert tab.banner.text().startswith("Succeeded"), tab.banner.text()
+    states = steps(tab)
+    assert states["Verify"] == "done" and "failed" not in states.values()
+    assert window.history_tab.table.topLevelItemCount() == 2
+    assert window.history_tab.table.topLevelItem(0).text(5) == "succeeded"
+    assert not window.errors
+    window.grab().save(str(tmp_path / "promote.png"))
+
+
+def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
+    qa, prod = window.ctx.profiles.get("qa"), window.ctx.profiles.get("prod")
+    dialog = confirm.ConfirmPromotion(qa, prod, {"valid": "always", "model_changes": 0})
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled()
+    dialog.name_edit.setText("pro")
+    assert not dialog.ok_button.isEnabled()
+    dialog.name_edit.setText("prod")
+    assert dialog.ok_button.isEnabled()
+    lossy = confirm.ConfirmPromotion(
+        qa,
+        window.ctx.profiles.get("dev"),
+        {"valid": "always", "dropped_columns": [{"table": "t", "column": "c"}]},
+    )
+    qtbot.addWidget(lossy)
+    assert not lossy.ok_button.isEnabled()
+    lossy.loss_box.setChecked(True)
+    assert lossy.ok_button.isEnabled() and lossy.allow_data_loss
+
+
+def test_not_confirming_writes_nothing(qtbot, window, monkeypatch, control):
+    before = control.state("shop-prod")
+    monkeypatch.setattr(confirm, "confirm_promotion", lambda *a: None)
+    window.promote_tab.source.setCurrentText("qa")
+    assert window.promote_tab.target.currentText() == "prod"
+    window.promote_tab.promote_button.click()
+    idle(qtbot, window)
+    after = control.state("shop-prod")
+    assert after["stored_version"] == before["stored_version"] and after["model"] == before["model"]
+    assert "not confirmed" in window.promote_tab.log.toPlainText()
+
+
+def test_a_fault_marks_the_step_and_shows_the_rollback(qtbot, window, monkeypatch, control):
+    control.fault(path="/1/app/upload", app="shop-qa", status=500, body="disk full on the server")
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+    window.promote_tab.promote_button.click()
+    idle(qtbot, window)
+    states = steps(window.promote_tab)
+    assert states["Upload configuration"] == "failed"
+    assert states["Roll back configuration"] == "done" and states["Apply model"] == "rolled back"
+    banner = window.promote_tab.banner.text()
+    assert (
+        banner.startswith("Rolled back:")
+        and "disk full on the server" in banner
+        and "as it was before" in banner
+    )
+
+
+def test_cancel_during_the_config_transfer(qtbot, window, monkeypatch, control, client_for, tmp_path):
+    from tests.helpers import big_config_zip
+
+    dev = client_for("shop-dev")
+    dev.upload_config(big_config_zip(tmp_path / "big.zip", 12))
+    dev.reload_cache()
+    qa_before = control.state("shop-qa")
+    control.fault(path="/1/app/upload", app="shop-qa", delay=1.5)
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+    tab = window.promote_tab
+    tab.promote_button.click()
+    qtbot.waitUntil(lambda: tab.progress.format().startswith("Upload configuration"), timeout=60000)
+    tab.cancel_button.click()
+    idle(qtbot, window)
+    assert tab.banner.text().startswith("Rolled back:") and "cancelled" in tab.banner.text()
+    after = control.state("shop-qa")
+    assert after["model"] == qa_before["model"] and not after["cache_stale"]
+
+
+def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, control):
+    monkeypatch.setattr(messages, "ask_yes_no", lambda *a: True)
+    env = window.environments
+    env.list.setCurrentRow(1)  # qa
+    window.tabs.setCurrentWidget(window.versions_tab)
+    tab = window.versions_tab
+    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 4, timeout=30000)
+    assert "keeps only the 5 newest" in tab.header.text()
+    tab.table.topLevelItem(1).setSelected(True)  # 1.0.10
+    tab.export_button.click()
+    qtbot.waitUntil(
+        lambda: tab.table.topLevelItemCount() == 4 and tab.table.topLevelItem(1).text(2) == "✓", timeout=30000
+    )
+    tab.table.clearSelection()
+    tab.table.topLevelItem(2).setSelected(True)  # 1.0.9
+    tab.set_button.click()
+    idle(qtbot, window)
+    assert control.state("shop-qa")["cached_version"] == "1.0.9"
+    assert tab.status.text().startswith("succeeded")
+
+
+def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatch, control):
+    from app.engine import operations
+
+    qa = window.ctx.profiles.get("qa")
+    first = operations.export(window.ctx, qa)
+    with window.ctx.client(qa) as client:
+        client.restore_version("1.0.9")
+    second = operations.export(window.ctx, qa)
+    tab = window.archive_tab
+    tab.refresh()
+    assert tab.model.rowCount() == 2
+    tab.filter.setText("qa")
+    assert tab.proxy.rowCount() == 2
+    tab.filter.setText("no-such-thing")
+    assert tab.proxy.rowCount() == 0
+    tab.filter.clear()
+    tab.select_ids([first.id, second.id])
+    tab.buttons["Compare two"].click()
+    lines = plan_like(tab.compare_dialog.tree)
+    assert "Differences: 3" in lines and "- reviews.Recompute rating" in lines
+    tab.compare_dialog.close()
+    tab.buttons["Verify"].click()
+    assert "2 good, 0 with problems" in tab.status.text()
+    tab.select_ids([first.id])
+    monkeypatch.setattr(messages, "ask_choice", lambda *a: "qa")
+    monkeypatch.setattr(messages, "ask_yes_no", lambda *a: True)
+    tab.buttons["Restore to…"].click()
+    idle(qtbot, window)
+    assert tab.status.text().startswith("succeeded"), tab.status.text()
+    assert control.state("shop-qa")["cached_version"] == "1.1.1"
+
+
+def plan_like(tree):
+    out = []
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        node = stack.pop()
+        out.append(node.text(0))
+        stack.extend(node.child(j) for j in range(node.childCount()))
+    return out
+
+
+def test_add_an_environment_with_the_editor(qtbot, window, sandbox, monkeypatch):
+    from app.sandbox import seed
+
+    creds = {r["app"]: r for r in seed.credentials(sandbox.store)}["shop-prod"]
+    dialog = window.environments.open_dialog(None)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("prod2")
+    dialog.url.setText(sandbox.url)
+    dialog.app.setText("shop-prod")
+    dialog.auth.setCurrentText("keys")
+    dialog.stage.setValue(4)
+    dialog.secret.setText(f"{creds['master_token']}:{creds['user_token']}")
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith(("✓", "✗")), timeout=30000)
+    assert dialog.test_result.text().startswith("✓ Connected")
+    dialog.on_save()
+    assert dialog.result() == 1
+    assert window.ctx.secrets.get("prod2") == f"{creds['master_token']}:{creds['user_token']}"
+    window.refresh()
+    assert window.environments.list.count() == 4
+    edit = window.environments.open_dialog(window.ctx.profiles.get("prod2"))
+    qtbot.addWidget(edit)
+    assert edit.secret.text() == "" and "leave empty" in edit.secret.placeholderText()
+    window.ctx.secrets.delete("prod2")
+
+
+@pytest.mark.slow
+def test_window_stays_responsive_during_a_30_mib_promotion(
+    qtbot, tmp_path, tmp_path_factory, secret_store, monkeypatch
+):
+    from app.backand import BackandClient, PasswordLogin
+    from app.sandbox import seed
+    from tests.helpers import SandboxProcess, big_config_zip
+
+    proc = SandboxProcess(tmp_path_factory.mktemp("sandbox-home"))
+    try:
+        client = BackandClient(proc.url, "shop-dev", PasswordLogin(seed.ADMIN[0]))
+        client.sign_in(seed.ADMIN[1])
+        client.upload_config(big_config_zip(tmp_path / "big.zip", 30))
+        client.reload_cache()
+        from app.engine.context import Context
+        from app.paths import Home
+        from app.profiles import Profile
+
+        ctx = Context(Home(tmp_path / "home"), secret_store)
+        for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):
+            ctx.profiles.upsert(Profile(name=name, base_url=proc.url, app=app, auth="token", stage=stage))
+            secret_store.set(name, client.credentials.access_token)
+        ctx.close()
+        win = MainWindow(ctx.home, secret_store)
+        qtbot.addWidget(win)
+        win.show()
+        monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+        import time
+
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+        timer.start()
+        win.promote_tab.promote_button.click()
+        qtbot.waitUntil(
+            lambda: not win.jobs.running and win.promote_tab.banner.text().startswith("Succeeded"),
+            timeout=180000,
+        )
+        timer.stop()
+        gaps = sorted(b - a for a, b in itertools.pairwise(ticks))
+        assert len(ticks) > 100
+        assert gaps[-1] < 0.5, f"the GUI thread stalled {gaps[-1] * 1000:.0f} ms"
+        win.close()
+        for name in ("dev", "qa"):
+            secret_store.delete(name)
+    finally:
+        proc.stop()

@@ -73,3 +73,38 @@ def login(
         return client.sign_in(password)
     finally:
         client.close()
+
+
+def credentials_from_input(profile: Profile, secret: str) -> Credentials:
+    """Credentials typed into a form (not stored): a password, ``MASTER:USER`` keys, or a token."""
+    if profile.auth == "password":
+        return PasswordLogin(profile.username or "", profile.signin_app)
+    if profile.auth == "keys":
+        master, sep, user = secret.partition(":")
+        if not sep or not master or not user:
+            raise AuthError("Keys must be MASTER:USER.")
+        return KeyCredentials(master, user)
+    return BearerCredentials(secret)
+
+
+def probe(
+    profile: Profile, secrets: SecretStore, secret: str = "", settings: ClientSettings | None = None
+) -> dict[str, str]:
+    """Test a connection, with a typed *secret* or the stored one; stores nothing."""
+    creds = credentials_from_input(profile, secret) if secret else credentials_for(profile, secrets)
+    client = BackandClient(
+        profile.base_url,
+        profile.app,
+        creds,
+        timeouts=(settings or ClientSettings()).timeouts,
+        retries=0,
+        allow_insecure_http=profile.allow_insecure_http,
+    )
+    try:
+        if isinstance(creds, PasswordLogin):
+            client.sign_in(secret)
+        status = client.app_status()
+        versions = client.list_versions()
+        return {"status": status, "current_version": versions.current or "?"}
+    finally:
+        client.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.archive import Archive, Entry
-from app.backand import BackandClient
+from app.backand import BackandClient, Timeouts
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.engine.connect import ClientSettings, client_for
 from app.engine.events import Reporter
@@ -14,18 +14,28 @@ from app.engine.history import History
 from app.paths import Home
 from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
+from app.settings import Settings
+from app.settings import load as load_settings
 
 
 @dataclass
 class Context:
     home: Home
     secrets: SecretStore
-    settings: ClientSettings = field(default_factory=ClientSettings)
+    settings: ClientSettings | None = None
+    user_settings: Settings = field(init=False)
 
     def __post_init__(self) -> None:
         self.home.ensure()
+        self.user_settings = load_settings(self.home.settings_file)
+        if self.settings is None:
+            us = self.user_settings
+            self.settings = ClientSettings(Timeouts(us.connect_timeout, us.read_timeout), us.retries)
         self.profiles = ProfileStore(self.home.profiles_file)
-        self.archive = Archive(self.home.archive_dir)
+        archive_dir = (
+            Path(self.user_settings.archive_dir).expanduser() if self.user_settings.archive_dir else None
+        )
+        self.archive = Archive(archive_dir or self.home.archive_dir)
         self.history = History(self.home.history_db)
 
     def close(self) -> None:

@@ -96,6 +96,8 @@ class Plan:
             "config_changes": self.config_diff.count() if self.config_diff else 0,
             "config_summary": self.config_diff.summary() if self.config_diff else {},
             "config_diff": self.config_diff.lines() if self.config_diff else [],
+            "config_details": self.config_diff.as_json() if self.config_diff else [],
+            "model_details": self.model_diff.as_json(),
             "drift": self.drift.lines() if self.drift else [],
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,

@@ -223,15 +223,24 @@ def seed(store: Store) -> None:
         )
         store.add_member(app.name, ADMIN[0], "Admin", secrets.token_hex(16))
         store.add_member(app.name, VIEWER[0], "User", secrets.token_hex(16))
-        _seed_history(store, app, doc, model)
+        _seed_history(store, app, model, actions)
         if app is not NOT_READY:
             _seed_rows(store, app.name)
 
 
-def _seed_history(store: Store, app: SeededApp, doc: bytes, model: list[dict[str, Any]]) -> None:
+def _seed_history(
+    store: Store, app: SeededApp, model: list[dict[str, Any]], actions: list[dict[str, Any]]
+) -> None:
+    """Older versions, each one action behind the next (so that versions really differ)."""
     current = store.app(app.name).doc_id
-    for label in app.history:
-        old = configdocs.set_config_version(doc, label)
+    for index, label in enumerate(app.history):
+        behind = len(app.history) - index
+        old = configdocs.render_app_doc(
+            {**_settings(app), "ConfigVersion": label},
+            model,
+            actions[: max(0, len(actions) - behind)],
+            _uploads(app),
+        )
         doc_id = store.write_doc(app.name, old, configdocs.render_map_doc(model))
         store.set_current(app.name, doc_id, refresh_cache=True)
         store.save_version(app.name)

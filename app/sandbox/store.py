@@ -44,6 +44,40 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT);
 """
 
 
+class _Rows:
+    """A fully fetched result, so that no cursor outlives the lock."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.rows = cursor.fetchall()
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+
+class _LockedDB:
+    """One SQLite connection shared by the server's threads, every statement under the store lock."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.conn, self.lock = conn, lock
+
+    def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> _Rows:
+        with self.lock:
+            return _Rows(self.conn.execute(sql, args))
+
+    def executescript(self, sql: str) -> None:
+        with self.lock:
+            self.conn.executescript(sql)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
 class SandboxError(Exception):
     """An error the API turns into an HTTP answer."""
 
@@ -83,7 +117,10 @@ class Store:
         (data_dir / "apps").mkdir(exist_ok=True)
         (data_dir / "docs").mkdir(exist_ok=True)
         self.lock = threading.RLock()
-        self._db = sqlite3.connect(data_dir / "sandbox.sqlite", check_same_thread=False, isolation_level=None)
+        self._db = _LockedDB(
+            sqlite3.connect(data_dir / "sandbox.sqlite", check_same_thread=False, isolation_level=None),
+            self.lock,
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(META_SCHEMA)
 
@@ -92,7 +129,7 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
+    def tx(self) -> Iterator[_LockedDB]:
         with self.lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -1,0 +1,271 @@
+"""The Archive tab: every configuration zip the promoter downloaded, sortable and filterable;
+Restore to…, Verify, Import, Save as, Show in folder, Pin, Note, Delete, Compare."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.archive import Entry
+from app.configdoc.diff import diff_configs
+from app.engine import operations
+from app.engine.context import Context
+from app.errors import PromoterError
+from app.gui import diffview, messages
+from app.gui.archive_model import ArchiveModel
+from app.gui.jobs import JobRunner
+
+
+class ArchiveTab(QWidget):
+    """Signals: changed(): an operation wrote to a server (the window refreshes)."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs = ctx, jobs
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter: environment, app, kind, version, note…")
+        self.filter.setClearButtonEnabled(True)
+        top.addWidget(self.filter, 1)
+        self.count = QLabel("")
+        top.addWidget(self.count)
+        layout.addLayout(top)
+        self.model = ArchiveModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for name, slot in (
+            ("Restore to…", self.on_restore),
+            ("Verify", self.on_verify),
+            ("Import a zip…", self.on_import),
+            ("Save as…", self.on_save_as),
+            ("Show in folder", self.on_show),
+            ("Pin / unpin", self.on_pin),
+            ("Note…", self.on_note),
+            ("Compare two", self.on_compare),
+            ("Delete…", self.on_delete),
+        ):
+            button = QPushButton(name)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+    def refresh(self) -> None:
+        self.model.set_entries(self.ctx.archive.entries())
+        self.count.setText(f"{self.model.rowCount()} entries in {self.ctx.archive.root}")
+
+    def selected(self) -> list[Entry]:
+        rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.entry(r) for r in rows]
+
+    def select_ids(self, ids: list[int]) -> None:
+        """Select the rows of these entries (used by History and by tests)."""
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for row in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(row, 0))
+            if self.model.entry(source.row()).id in ids:
+                self.table.selectRow(row)
+        self.table.setSelectionMode(mode)
+
+    def _one(self) -> Entry | None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            self._error("Select one archive entry.")
+            return None
+        return chosen[0]
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def on_restore(self) -> None:
+        entry = self._one()
+        if entry is None:
+            return
+        names = [p.name for p in self.ctx.profiles.load()]
+        name = messages.ask_choice(
+            self,
+            "Restore",
+            f"Load archive entry #{entry.id} ({entry.app} {entry.version}) into:",
+            sorted(names, key=lambda n: n != entry.profile),
+        )
+        if not name:
+            return
+        profile = self.ctx.profiles.get(name)
+        if profile.protected:
+            if (
+                messages.ask_text(self, "Protected environment", f"{name} is protected. Type its name:")
+                != name
+            ):
+                return
+        elif not messages.ask_yes_no(
+            self, "Restore", f"Load archive entry #{entry.id} into {name}? A backup is taken first."
+        ):
+            return
+        ctx = self.ctx
+        self.jobs.run(
+            name,
+            f"restore #{entry.id} into {name}",
+            lambda listen, cancel: operations.restore(ctx, profile, str(entry.id), listen, cancel),
+            self._on_written,
+            self._error,
+        )
+
+    def on_verify(self) -> None:
+        ids = [e.id for e in self.selected()] or None
+        results = self.ctx.archive.verify(ids)
+        bad = [r for r in results if not r.ok]
+        self.status.setText(
+            f"Verified {len(results)}: {len(results) - len(bad)} good, {len(bad)} with problems."
+            + "".join(f"\n#{r.id}: {r.problem}" for r in bad)
+        )
+        self.refresh()
+
+    def on_import(self) -> None:
+        path = messages.ask_open_file(self, "Import a configuration zip", "Zip files (*.zip)")
+        if not path:
+            return
+        names = [p.name for p in self.ctx.profiles.load()]
+        name = messages.ask_choice(self, "Import", "Which environment is this zip from?", names)
+        if not name:
+            return
+        profile = self.ctx.profiles.get(name)
+        try:
+            entry = self.ctx.archive.import_zip(
+                Path(path), profile=name, base_url=profile.base_url, app=profile.app
+            )
+        except PromoterError as exc:
+            self._error(exc.message)
+            return
+        self.status.setText(f"Imported as #{entry.id}.")
+        self.refresh()
+
+    def on_save_as(self) -> None:
+        entry = self._one()
+        if entry is None:
+            return
+        dest = messages.ask_save_file(self, "Save configuration zip", f"{entry.app}_{entry.version}.zip")
+        if dest:
+            shutil.copyfile(self.ctx.archive.path_of(entry), dest)
+            self.status.setText(f"Saved #{entry.id} to {dest}.")
+
+    def on_show(self) -> None:
+        entry = self._one()
+        if entry is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.archive.path_of(entry).parent)))
+
+    def on_pin(self) -> None:
+        for entry in self.selected():
+            self.ctx.archive.set_pinned(entry.id, not entry.pinned)
+        self.refresh()
+
+    def on_note(self) -> None:
+        entry = self._one()
+        if entry is None:
+            return
+        note = messages.ask_text(self, "Note", f"Note for #{entry.id}:", entry.note)
+        if note is not None:
+            self.ctx.archive.set_note(entry.id, note)
+            self.refresh()
+
+    def on_delete(self) -> None:
+        chosen = self.selected()
+        if not chosen or not messages.ask_yes_no(
+            self, "Delete", f"Delete {len(chosen)} archive entries and their files? This cannot be undone."
+        ):
+            return
+        problems = []
+        for entry in chosen:
+            try:
+                self.ctx.archive.delete(entry.id)
+            except PromoterError as exc:
+                problems.append(exc.message)
+        if problems:
+            self._error("Some entries were kept: " + " ".join(problems))
+        self.refresh()
+
+    def on_compare(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 2:
+            self._error("Select exactly two entries to compare.")
+            return
+        old, new = sorted(chosen, key=lambda e: e.created_at)
+        diff = diff_configs(self.ctx.docs(old), self.ctx.docs(new))
+        self.compare_dialog = CompareDialog(old, new, diff.as_json(), self)
+        self.compare_dialog.open()
+
+    def _on_written(self, result: Any) -> None:
+        self.status.setText(f"{result.status}: {result.message}")
+        if result.exit_code != 0:
+            messages.show_error(self, result.message)
+        self.refresh()
+        self.changed.emit()
+
+    def _error(self, message: str) -> None:
+        self.status.setText(message)
+        messages.show_error(self, message)
+
+
+class CompareDialog(QDialog):
+    def __init__(
+        self, old: Entry, new: Entry, details: list[dict[str, Any]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Compare #{old.id} → #{new.id}")
+        self.resize(900, 600)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                f"#{old.id} {old.profile} {old.version} ({old.kind}) → "
+                f"#{new.id} {new.profile} {new.version} ({new.kind}); "
+                "double-click a change to see it side by side"
+            )
+        )
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Change"])
+        diffview.fill_config_tree(self.tree, details, "Differences")
+        self.tree.itemDoubleClicked.connect(self._open)
+        layout.addWidget(self.tree)
+        self.details = details
+
+    def _open(self, item: Any) -> None:
+        change = item.data(0, 256)
+        if isinstance(change, dict) and change.get("columns"):
+            diffview.SideBySide(change, self).open()

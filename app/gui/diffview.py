@@ -1,0 +1,114 @@
+"""Diff views: the model diff and the configuration diff as trees, and a changed action's code side
+by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+RED, GREEN, AMBER = QColor("#c62828"), QColor("#2e7d32"), QColor("#ef6c00")
+SIGN_COLOURS = {"added": GREEN, "removed": RED, "changed": AMBER}
+
+
+def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
+    """Objects and fields added, removed, changed (old -> new); drops in red."""
+    total = sum(len(details.get(k, [])) for k in ("added_objects", "removed_objects", "fields"))
+    root = QTreeWidgetItem(tree, [f"Model changes: {total}"])
+    for name in details.get("added_objects", []):
+        _item(root, f"+ object {name}", GREEN)
+    for name in details.get("removed_objects", []):
+        _item(root, f"- object {name}: table dropped with its data", RED)
+    for field in details.get("fields", []):
+        where = f"{field['object']}.{field['field']}"
+        if field["change"] == "changed":
+            node = _item(root, f"~ field {where}", AMBER)
+            old, new = field.get("old") or {}, field.get("new") or {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    QTreeWidgetItem(node, [f"{key}: {old.get(key)!r} → {new.get(key)!r}"])
+        elif field["change"] == "removed":
+            column = "collection" not in (field.get("old") or {})
+            _item(root, f"- field {where}" + (": column dropped with its data" if column else ""), RED)
+        else:
+            _item(root, f"+ field {where}", GREEN)
+    root.setExpanded(True)
+
+
+def fill_config_tree(
+    tree: QTreeWidget, details: list[dict[str, Any]], title: str = "Configuration changes"
+) -> None:
+    """Grouped by category (actions, objects, fields, settings, other); each change keeps its columns."""
+    root = QTreeWidgetItem(tree, [f"{title}: {len(details)}"])
+    groups: dict[str, QTreeWidgetItem] = {}
+    for change in details:
+        group = groups.get(change["category"])
+        if group is None:
+            group = groups[change["category"]] = QTreeWidgetItem(root, [change["category"]])
+        sign = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
+        node = _item(group, f"{sign} {change['key']}", SIGN_COLOURS[change["change"]])
+        node.setData(0, 256, change)
+        for column, (old, new) in change.get("columns", {}).items():
+            QTreeWidgetItem(node, [f"{column}: {_short(old)} → {_short(new)}"]).setData(0, 256, change)
+    root.setExpanded(True)
+    for group in groups.values():
+        group.setExpanded(True)
+
+
+def _item(parent: QTreeWidgetItem, text: str, colour: QColor) -> QTreeWidgetItem:
+    item = QTreeWidgetItem(parent, [text])
+    item.setForeground(0, colour)
+    return item
+
+
+def _short(value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    line = value.strip().splitlines()[0] if value.strip() else "''"
+    return line[:60] + ("…" if len(line) > 60 or "\n" in value.strip() else "")
+
+
+class SideBySide(QDialog):
+    """Old and new text of a changed row (an action's code), side by side."""
+
+    def __init__(self, change: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{change['category']}: {change['key']}")
+        self.resize(1000, 600)
+        layout = QVBoxLayout(self)
+        splitter = QSplitter()
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.old_text, self.new_text = QPlainTextEdit(), QPlainTextEdit()
+        for edit, index, label in ((self.old_text, 0, "before"), (self.new_text, 1, "after")):
+            box = QWidget()
+            inner = QVBoxLayout(box)
+            inner.addWidget(QLabel(label))
+            edit.setReadOnly(True)
+            edit.setFont(mono)
+            edit.setPlainText(
+                "\n\n".join(
+                    f"— {col} —\n{vals[index] or ''}" for col, vals in change.get("columns", {}).items()
+                )
+            )
+            inner.addWidget(edit)
+            splitter.addWidget(box)
+        layout.addWidget(splitter)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout.addLayout(row)

@@ -1,0 +1,191 @@
+"""The Environments panel: profiles in stage order with colour, stage, app, host, a lock badge when
+protected and a live connection dot; add, edit, remove, reorder, test.
+
+Signals:
+    selected(object): the chosen :class:`Profile` (or None).
+    changed(): profiles were added, edited, removed or reordered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import connect
+from app.engine.context import Context
+from app.gui import messages
+from app.gui.jobs import JobRunner
+from app.gui.profile_dialog import ProfileDialog
+from app.profiles import Profile
+
+DOTS = {"unknown": "#9e9e9e", "ok": "#2e7d32", "error": "#c62828", "checking": "#1565c0"}
+
+
+def dot_icon(colour: str, state: str) -> QIcon:
+    pixmap = QPixmap(28, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(0, 2, 10, 12, 2, 2)
+    painter.setBrush(QColor(DOTS[state]))
+    painter.drawEllipse(16, 4, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class EnvironmentsPanel(QWidget):
+    selected = Signal(object)
+    changed = Signal()
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs = ctx, jobs
+        self.states: dict[str, tuple[str, str]] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setIconSize(QSize(28, 16))
+        self.list.currentItemChanged.connect(lambda *_: self.selected.emit(self.current()))
+        self.list.itemDoubleClicked.connect(lambda *_: self.on_edit())
+        layout.addWidget(self.list, 1)
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for row, names in ((row1, ("Add…", "Edit…", "Remove…")), (row2, ("Up", "Down", "Test"))):
+            for name in names:
+                button = QPushButton(name)
+                self.buttons[name] = button
+                row.addWidget(button)
+            layout.addLayout(row)
+        self.buttons["Add…"].clicked.connect(self.on_add)
+        self.buttons["Edit…"].clicked.connect(self.on_edit)
+        self.buttons["Remove…"].clicked.connect(self.on_remove)
+        self.buttons["Up"].clicked.connect(lambda: self.on_move(-1))
+        self.buttons["Down"].clicked.connect(lambda: self.on_move(1))
+        self.buttons["Test"].clicked.connect(self.check_all)
+        self.timer = QTimer(self)
+        self.timer.setInterval(60_000)
+        self.timer.timeout.connect(self.check_all)
+
+    def profiles(self) -> list[Profile]:
+        return self.ctx.profiles.load()
+
+    def current(self) -> Profile | None:
+        item = self.list.currentItem()
+        if item is None:
+            return None
+        name = item.data(Qt.ItemDataRole.UserRole)
+        return next((p for p in self.profiles() if p.name == name), None)
+
+    def refresh(self, select: str | None = None) -> None:
+        keep = select or (self.current().name if self.current() else None)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for profile in self.profiles():
+            state, why = self.states.get(profile.name, ("unknown", "not checked yet"))
+            badge = "  [protected]" if profile.protected else ""
+            host = urlsplit(profile.base_url).netloc
+            item = QListWidgetItem(
+                dot_icon(profile.colour, state),
+                f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}",
+            )
+            item.setData(Qt.ItemDataRole.UserRole, profile.name)
+            item.setToolTip(f"{profile.base_url}\nconnection: {why}")
+            self.list.addItem(item)
+            if profile.name == keep:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        self.selected.emit(self.current())
+
+    def check_all(self) -> None:
+        ctx = self.ctx
+        for profile in self.profiles():
+            key = f"check:{profile.name}"
+            if self.jobs.is_busy(key):
+                continue
+            self.states[profile.name] = ("checking", "checking…")
+            self.jobs.run(
+                key,
+                f"check {profile.name}",
+                lambda _l, _c, p=profile: connect.probe(p, ctx.secrets, "", ctx.settings),
+                lambda info, n=profile.name: self._on_state(
+                    n, "ok", f"app {info['status']}, version {info['current_version']}"
+                ),
+                lambda message, n=profile.name: self._on_state(n, "error", message),
+            )
+        self.refresh()
+
+    def _on_state(self, name: str, state: str, why: str) -> None:
+        self.states[name] = (state, why)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                profile = next((p for p in self.profiles() if p.name == name), None)
+                if profile:
+                    item.setIcon(dot_icon(profile.colour, state))
+                    item.setToolTip(f"{profile.base_url}\nconnection: {why}")
+
+    def open_dialog(self, profile: Profile | None) -> Any:
+        """The editor (tests drive it directly)."""
+        return ProfileDialog(self.ctx, self.jobs, profile, self)
+
+    def on_add(self) -> None:
+        dialog = self.open_dialog(None)
+        if dialog.exec():
+            self.refresh(dialog.profile().name)
+            self.changed.emit()
+
+    def on_edit(self) -> None:
+        profile = self.current()
+        if profile is None:
+            return
+        dialog = self.open_dialog(profile)
+        if dialog.exec():
+            self.refresh(dialog.profile().name)
+            self.changed.emit()
+
+    def on_remove(self) -> None:
+        profile = self.current()
+        if profile is None or not messages.ask_yes_no(
+            self, "Remove environment", f"Remove {profile.name} and its keyring secrets? Its archive stays."
+        ):
+            return
+        self.ctx.profiles.remove(profile.name)
+        self.ctx.secrets.delete(profile.name)
+        self.refresh()
+        self.changed.emit()
+
+    def on_move(self, delta: int) -> None:
+        """Reorder by swapping stages with the neighbour (stage order is promotion order)."""
+        profiles = self.profiles()
+        current = self.current()
+        if current is None:
+            return
+        index = next(i for i, p in enumerate(profiles) if p.name == current.name)
+        other_index = index + delta
+        if not 0 <= other_index < len(profiles):
+            return
+        other = profiles[other_index]
+        from dataclasses import replace
+
+        stage_a, stage_b = current.stage, other.stage
+        if stage_a == stage_b:
+            stage_b = stage_a + delta
+        self.ctx.profiles.upsert(replace(current, stage=max(1, stage_b)))
+        self.ctx.profiles.upsert(replace(other, stage=max(1, stage_a)))
+        self.refresh(current.name)
+        self.changed.emit()

@@ -1,0 +1,142 @@
+"""The History tab: past promotions, rollbacks and restores; details; "Undo this promotion"."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import operations
+from app.engine.context import Context
+from app.engine.history import Run
+from app.gui import messages
+from app.gui.jobs import JobRunner
+
+
+class HistoryTab(QWidget):
+    """Signals: changed(): an undo wrote to a server."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs = ctx, jobs
+        layout = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["#", "When", "Kind", "Source", "Target", "Result", "Seconds", "User"])
+        self.table.setRootIsDecorated(False)
+        self.table.itemSelectionChanged.connect(self._on_selected)
+        splitter.addWidget(self.table)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        splitter.addWidget(self.details)
+        layout.addWidget(splitter, 1)
+        row = QHBoxLayout()
+        self.undo_button = QPushButton("Undo this promotion…")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.on_undo)
+        row.addWidget(self.undo_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = QLabel("")
+        layout.addWidget(self.status)
+        self.runs: dict[int, Run] = {}
+
+    def refresh(self) -> None:
+        self.table.clear()
+        self.runs = {}
+        for run in self.ctx.history.runs(500):
+            self.runs[run.id] = run
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started_at))
+            item = QTreeWidgetItem(
+                self.table,
+                [
+                    str(run.id),
+                    when,
+                    run.kind,
+                    run.source or "",
+                    run.target,
+                    run.status.replace("_", " "),
+                    str(run.seconds or ""),
+                    run.user,
+                ],
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, run.id)
+
+    def selected_run(self) -> Run | None:
+        items = self.table.selectedItems()
+        return self.runs.get(items[0].data(0, Qt.ItemDataRole.UserRole)) if items else None
+
+    def _on_selected(self) -> None:
+        run = self.selected_run()
+        self.undo_button.setEnabled(
+            bool(
+                run and run.kind == "promote" and run.archive_ids.get("backup") and run.status == "succeeded"
+            )
+        )
+        if run is None:
+            self.details.clear()
+            return
+        plan = {k: v for k, v in run.plan.items() if k not in ("config_details", "model_details")}
+        lines = [f"#{run.id} {run.kind}: {run.status} — {run.message}", "", "Steps:"]
+        lines += [
+            f"  {s['status']:<11} {s['name']} ({s['seconds']} s) {s.get('message', '')}" for s in run.steps
+        ]
+        lines += [
+            "",
+            "Archive entries: " + json.dumps(run.archive_ids),
+            "",
+            "Plan:",
+            json.dumps(plan, indent=2),
+        ]
+        self.details.setPlainText("\n".join(lines))
+
+    def on_undo(self) -> None:
+        run = self.selected_run()
+        if run is None:
+            return
+        backup = run.archive_ids.get("backup")
+        profile = self.ctx.profiles.get(run.target)
+        question = f"Undo promotion #{run.id}: load its backup #{backup} back into {profile.name}?"
+        if profile.protected:
+            if (
+                messages.ask_text(
+                    self, "Protected environment", question + f"\nType {profile.name} to confirm:"
+                )
+                != profile.name
+            ):
+                return
+        elif not messages.ask_yes_no(self, "Undo promotion", question):
+            return
+        ctx = self.ctx
+        self.jobs.run(
+            profile.name,
+            f"undo promotion #{run.id}",
+            lambda listen, cancel: operations.restore(ctx, profile, str(backup), listen, cancel),
+            self._on_done,
+            self._on_error,
+        )
+
+    def _on_done(self, result: Any) -> None:
+        self.status.setText(f"{result.status}: {result.message}")
+        if result.exit_code != 0:
+            messages.show_error(self, result.message)
+        self.changed.emit()
+
+    def _on_error(self, message: str) -> None:
+        self.status.setText(message)
+        messages.show_error(self, message)

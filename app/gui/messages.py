@@ -1,0 +1,51 @@
+"""The one channel for errors and questions. Tests replace the ``ask_*`` functions.
+
+Errors are shown as a readable message with the details (server text, step) behind "Show Details";
+never a traceback.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+
+def show_error(parent: QWidget, message: str, details: str = "") -> QMessageBox:
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "Backand Promoter", message, QMessageBox.StandardButton.Ok, parent
+    )
+    if details:
+        box.setDetailedText(details)
+    box.setObjectName("errorBox")
+    box.open()  # window-modal, does not block the event loop
+    return box
+
+
+def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_text(parent: QWidget, title: str, label: str, value: str = "") -> str | None:
+    text, ok = QInputDialog.getText(parent, title, label, text=value)
+    return text if ok else None
+
+
+def ask_choice(parent: QWidget, title: str, label: str, choices: list[str]) -> str | None:
+    if not choices:
+        return None
+    item, ok = QInputDialog.getItem(parent, title, label, choices, 0, False)
+    return item if ok else None
+
+
+def ask_open_file(parent: QWidget, title: str, filter_: str) -> str | None:
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _ = QFileDialog.getOpenFileName(parent, title, "", filter_)
+    return path or None
+
+
+def ask_save_file(parent: QWidget, title: str, name: str) -> str | None:
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _ = QFileDialog.getSaveFileName(parent, title, name, "Zip files (*.zip)")
+    return path or None

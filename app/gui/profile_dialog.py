@@ -1,0 +1,163 @@
+"""Add or edit an environment: its fields, its secret into the keyring, and "Test connection".
+
+A stored secret is never shown back: the secret fields start empty ("leave empty to keep").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import connect
+from app.engine.context import Context
+from app.errors import PromoterError
+from app.gui.jobs import JobRunner
+from app.profiles import AUTH_KINDS, Profile
+
+
+class ProfileDialog(QDialog):
+    def __init__(
+        self, ctx: Context, jobs: JobRunner, profile: Profile | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs, self.original = ctx, jobs, profile
+        self.setWindowTitle("Edit environment" if profile else "Add environment")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.name = QLineEdit(profile.name if profile else "")
+        self.url = QLineEdit(profile.base_url if profile else "https://api.backand.com")
+        self.app = QLineEdit(profile.app if profile else "")
+        self.auth = QComboBox()
+        self.auth.addItems(list(AUTH_KINDS))
+        self.auth.setCurrentText(profile.auth if profile else "password")
+        self.username = QLineEdit(profile.username or "" if profile else "")
+        self.signin_app = QLineEdit(profile.signin_app if profile else "bko")
+        self.stage = QSpinBox()
+        self.stage.setRange(1, 20)
+        self.stage.setValue(profile.stage if profile else 1)
+        self.protected = QCheckBox("Protected (production): writes need the name typed")
+        self.protected.setChecked(bool(profile and profile.protected))
+        self.colour = QPushButton(profile.colour if profile else "#4a90d9")
+        self.colour.clicked.connect(self._pick_colour)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        stored = bool(profile) and self._has_secret(profile)
+        self.secret.setPlaceholderText("stored in the keyring — leave empty to keep" if stored else "")
+        self.secret_label = QLabel()
+        for label, widget in (
+            ("Name", self.name),
+            ("Base URL", self.url),
+            ("App", self.app),
+            ("Sign-in", self.auth),
+            ("Username", self.username),
+            ("Sign-in app", self.signin_app),
+            ("Stage", self.stage),
+            ("", self.protected),
+            ("Colour", self.colour),
+        ):
+            form.addRow(label, widget)
+        form.addRow(self.secret_label, self.secret)
+        layout.addLayout(form)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.on_test)
+        self.test_result = QLabel("")
+        self.test_result.setWordWrap(True)
+        layout.addWidget(self.test_button)
+        layout.addWidget(self.test_result)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.on_save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.auth.currentTextChanged.connect(self._on_auth)
+        self._on_auth(self.auth.currentText())
+
+    def _has_secret(self, profile: Profile) -> bool:
+        try:
+            return self.ctx.secrets.get(profile.name) is not None
+        except PromoterError:
+            return False
+
+    def _on_auth(self, kind: str) -> None:
+        self.secret_label.setText(
+            {"password": "Password (not stored)", "keys": "Keys MASTER:USER", "token": "Bearer token"}[kind]
+        )
+        self.username.setEnabled(kind == "password")
+        self.signin_app.setEnabled(kind == "password")
+
+    def _pick_colour(self) -> None:
+        colour = QColorDialog.getColor(QColor(self.colour.text()), self)
+        if colour.isValid():
+            self.colour.setText(colour.name())
+
+    def profile(self) -> Profile:
+        return Profile(
+            name=self.name.text().strip(),
+            base_url=self.url.text().strip(),
+            app=self.app.text().strip().lower(),
+            auth=self.auth.currentText(),
+            username=self.username.text().strip() or None,
+            signin_app=self.signin_app.text().strip() or "bko",
+            stage=self.stage.value(),
+            protected=self.protected.isChecked(),
+            colour=self.colour.text(),
+            allow_insecure_http=self.original.allow_insecure_http if self.original else False,
+        ).validate()
+
+    def on_test(self) -> None:
+        try:
+            profile = self.profile()
+        except PromoterError as exc:
+            self.test_result.setText(exc.message)
+            return
+        secret, ctx = self.secret.text(), self.ctx
+        self.test_result.setText("Testing…")
+        self.jobs.run(
+            f"test:{profile.name}",
+            f"test {profile.name}",
+            lambda _l, _c: connect.probe(profile, ctx.secrets, secret, ctx.settings),
+            self._on_tested,
+            lambda message: self.test_result.setText("✗ " + message),
+        )
+
+    def _on_tested(self, info: dict[str, Any]) -> None:
+        self.test_result.setText(
+            f"✓ Connected: app {info['status']}, configuration version {info['current_version']}"
+        )
+
+    def on_save(self) -> None:
+        try:
+            profile = self.profile()
+            secret = self.secret.text()
+            if self.original and self.original.name != profile.name and not secret:
+                raise PromoterError("Renaming an environment needs its secret again.")
+            if profile.auth == "password" and secret:
+                connect.login(profile, self.ctx.secrets, secret, self.ctx.settings)
+            elif secret:
+                if profile.auth == "keys" and secret.count(":") != 1:
+                    raise PromoterError("Keys must be MASTER:USER.")
+                self.ctx.secrets.set(profile.name, secret)
+            if self.original and self.original.name != profile.name:
+                self.ctx.profiles.remove(self.original.name)
+                self.ctx.secrets.delete(self.original.name)
+            self.ctx.profiles.upsert(profile)
+        except PromoterError as exc:
+            self.test_result.setText("✗ " + exc.message)
+            return
+        self.accept()

@@ -1,0 +1,344 @@
+"""The Promote tab: pick source and target, Plan, Promote with confirmation, watch steps and log.
+
+Signals:
+    finished(object): a :class:`~app.engine.promote.PromotionResult` (the window refreshes).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.context import Context
+from app.engine.events import Event
+from app.engine.plan import PromoteOptions
+from app.engine.promote import PromotionResult, promote
+from app.gui import confirm, diffview
+from app.gui.jobs import JobRunner
+from app.profiles import Profile
+
+STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
+STEP_COLOURS = {"failed": "#c62828", "rolled_back": "#ef6c00", "done": "#2e7d32", "running": "#1565c0"}
+BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
+
+
+class PromoteTab(QWidget):
+    finished = Signal(object)
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.jobs = jobs
+        self.plans: dict[tuple[str, str], dict[str, Any]] = {}
+        self._key: str | None = None
+        self._started = 0.0
+        self._last_rate = (0.0, 0)
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.source, self.target = QComboBox(), QComboBox()
+        self.source.setObjectName("sourcePicker")
+        self.target.setObjectName("targetPicker")
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.plan_button = QPushButton("Plan")
+        self.plan_button.setToolTip("Read-only preflight (Ctrl+P)")
+        self.promote_button = QPushButton("Promote…")
+        self.promote_button.setToolTip("Plan, confirm, then promote (Ctrl+Enter)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop; anything already written is rolled back (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.plan_button.clicked.connect(self.on_plan)
+        self.promote_button.clicked.connect(self.on_promote)
+        self.cancel_button.clicked.connect(self.on_cancel)
+        for widget in (
+            QLabel("From"),
+            self.source,
+            QLabel("to"),
+            self.target,
+            self.plan_button,
+            self.promote_button,
+            self.cancel_button,
+        ):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.banner = QLabel("Pick a source and a target, then Plan.")
+        self.banner.setObjectName("verdictBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setMargin(8)
+        layout.addWidget(self.banner)
+        middle = QSplitter(Qt.Orientation.Horizontal)
+        self.plan_tree = QTreeWidget()
+        self.plan_tree.setHeaderLabels(["Plan (double-click a changed action to compare its code)"])
+        self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
+        self.steps = QListWidget()
+        middle.addWidget(self.plan_tree)
+        middle.addWidget(self.steps)
+        middle.setSizes([700, 300])
+        layout.addWidget(middle, 3)
+        self.progress = QProgressBar()
+        self.progress.setFormat("idle")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        logrow = QHBoxLayout()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(20000)
+        logrow.addWidget(self.log, 1)
+        side = QVBoxLayout()
+        copy_button, save_button = QPushButton("Copy log"), QPushButton("Save log…")
+        copy_button.clicked.connect(self._copy_log)
+        save_button.clicked.connect(self._save_log)
+        side.addWidget(copy_button)
+        side.addWidget(save_button)
+        side.addStretch(1)
+        logrow.addLayout(side)
+        layout.addLayout(logrow, 2)
+
+    # -- pickers --------------------------------------------------------------------------------
+
+    def set_profiles(
+        self, profiles: list[Profile], source: str | None = None, target: str | None = None
+    ) -> None:
+        self._profiles = profiles
+        keep = source or self.source.currentText()
+        self.source.blockSignals(True)
+        self.source.clear()
+        self.source.addItems([p.name for p in profiles])
+        if keep:
+            self.source.setCurrentText(keep)
+        self.source.blockSignals(False)
+        self._on_source_changed()
+        if target:
+            self.target.setCurrentText(target)
+
+    def _on_source_changed(self) -> None:
+        profiles = getattr(self, "_profiles", [])
+        self.target.clear()
+        self.target.addItems([p.name for p in profiles if p.name != self.source.currentText()])
+        source = next((p for p in profiles if p.name == self.source.currentText()), None)
+        if source:
+            after = next((p for p in profiles if p.stage == source.stage + 1), None)
+            if after:
+                self.target.setCurrentText(after.name)
+
+    def pair(self) -> tuple[Profile, Profile] | None:
+        by_name = {p.name: p for p in getattr(self, "_profiles", [])}
+        source, target = by_name.get(self.source.currentText()), by_name.get(self.target.currentText())
+        if source is None or target is None:
+            self._banner("Pick a source and a target environment first.", "#c62828")
+            return None
+        return source, target
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def on_plan(self, then_promote: bool = False) -> None:
+        pair = self.pair()
+        if pair is None:
+            return
+        options = PromoteOptions(
+            dry_run=True, yes=True, confirm=pair[1].name, allow_data_loss=True, allow_skip_stage=True
+        )
+        self._start(pair, options, "Planning", then_promote=then_promote)
+
+    def on_promote(self) -> None:
+        """Confirm on the plan just made (re-plan when there is none, or it is over 10 minutes old)."""
+        pair = self.pair()
+        if pair is None or self._key is not None:
+            return
+        recent = self.plans.get((pair[0].name, pair[1].name))
+        if recent is not None and time.time() - recent.get("_planned_at", 0) < 600:
+            self._confirm_and_run(pair[0], pair[1], recent)
+        else:
+            self.on_plan(then_promote=True)
+
+    def _confirm_and_run(self, source: Profile, target: Profile, summary: dict[str, Any]) -> None:
+        answer = confirm.confirm_promotion(self, source, target, summary)
+        if answer is None:
+            self._append("promotion not confirmed; nothing was written")
+            return
+        typed, allow_loss = answer
+        options = PromoteOptions(yes=True, confirm=typed, allow_data_loss=allow_loss, allow_skip_stage=True)
+        self._start((source, target), options, "Promoting")
+
+    def on_cancel(self) -> None:
+        if self._key is not None:
+            self.jobs.cancel(self._key)
+            self._append("cancel requested: anything already written is rolled back")
+
+    def _start(
+        self, pair: tuple[Profile, Profile], options: PromoteOptions, verb: str, then_promote: bool = False
+    ) -> None:
+        source, target = pair
+        key = target.name
+        self.steps.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat(verb.lower() + "…")
+        self._append(f"{verb} {source.name} → {target.name}")
+        ctx = self.ctx
+
+        def done(result: PromotionResult) -> None:
+            self._on_finished(result)
+            if then_promote and result.status == "dry_run":
+                self._confirm_and_run(source, target, result.plan)
+
+        worker = self.jobs.run(
+            key,
+            f"{verb.lower()} {source.name} → {target.name}",
+            lambda listen, cancel: promote(ctx, source, target, options, listen, cancel),
+            done,
+            self._on_failed,
+            self._on_event,
+        )
+        if worker is not None:
+            self._key = key
+            self._started = time.monotonic()
+            self._set_busy(True)
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind == "log":
+            self._append(event.message)
+        elif event.kind == "progress" and event.total:
+            self.progress.setValue(int(event.done * 100 / event.total))
+            now = time.monotonic()
+            rate_text = ""
+            if now - self._last_rate[0] > 0.2 or event.done == event.total:
+                self._last_rate = (now, event.done)
+            elapsed = max(now - self._started, 1e-3)
+            rate_text = f" — {_size(int(event.done / elapsed))}/s"
+            self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
+        elif event.kind == "step":
+            self._set_step(event.step, event.status, event.message)
+
+    def _set_step(self, name: str, status: str, message: str = "") -> None:
+        text = f"{STEP_ICONS.get(status, '?')} {name} — {status.replace('_', ' ')}"
+        item = None
+        for row in range(self.steps.count()):
+            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                item = self.steps.item(row)
+        if item is None:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.steps.addItem(item)
+        item.setText(text)
+        item.setToolTip(message)
+        item.setForeground(QColor(STEP_COLOURS.get(status, "#555555")))
+
+    def _on_finished(self, result: PromotionResult) -> None:
+        self._key = None
+        self._set_busy(False)
+        for step in result.steps:
+            self._set_step(step["name"], step["status"], step.get("message", ""))
+        if result.plan and result.status == "dry_run":
+            self.plans[(result.source, result.target)] = {**result.plan, "_planned_at": time.time()}
+        else:
+            self.plans.pop((result.source, result.target), None)
+        if result.plan:
+            self.show_plan(result.plan)
+        colour = BANNERS.get(result.status, "#c62828")
+        verdict = result.plan.get("valid") if result.plan else None
+        if result.status == "dry_run" and verdict is not None:
+            colour = {"always": "#2e7d32", "data": "#ef6c00"}.get(verdict, "#c62828")
+            text = {
+                "always": "Safe: the target accepts the model without losing data.",
+                "data": "May lose data: " + "; ".join(result.plan.get("warnings", [])),
+                "never": "Invalid: the target refuses this model: "
+                + "; ".join(result.plan.get("warnings", [])),
+            }
+            message = text.get(verdict, verdict)
+            if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
+                colour = "#ef6c00"
+                message = "May lose data: tables or columns are dropped. " + message
+            self._banner(f"Plan ready. {message}", colour)
+        else:
+            self._banner(f"{result.status.replace('_', ' ').capitalize()}: {result.message}", colour)
+        self.progress.setFormat(result.status.replace("_", " "))
+        self.progress.setValue(100 if result.status in ("succeeded", "dry_run") else self.progress.value())
+        self.finished.emit(result)
+
+    def _on_failed(self, message: str) -> None:
+        self._key = None
+        self._set_busy(False)
+        self._banner(message, "#c62828")
+        self._append("error: " + message)
+        from app.gui.messages import show_error
+
+        show_error(self, message)
+
+    def show_plan(self, plan: dict[str, Any]) -> None:
+        self.plan_tree.clear()
+        verdict = plan.get("valid")
+        head = diffview._item(
+            self.plan_tree.invisibleRootItem(),
+            f"Validation: {verdict}",
+            {"always": diffview.GREEN, "data": diffview.AMBER}.get(str(verdict), diffview.RED),
+        )
+        for warning in plan.get("warnings", []):
+            diffview._item(head, warning, diffview.AMBER)
+        diffview.fill_model_tree(self.plan_tree, plan.get("model_details", {}))
+        diffview.fill_config_tree(self.plan_tree, plan.get("config_details", []))
+        if plan.get("drift"):
+            node = diffview._item(
+                self.plan_tree.invisibleRootItem(),
+                f"Drift: the target was changed outside the promoter ({len(plan['drift'])})",
+                diffview.AMBER,
+            )
+            for line in plan["drift"]:
+                diffview._item(node, line, diffview.AMBER)
+        head.setExpanded(True)
+
+    def _on_plan_item(self, item: Any) -> None:
+        change = item.data(0, 256)
+        if isinstance(change, dict) and change.get("columns"):
+            diffview.SideBySide(change, self).open()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.plan_button.setEnabled(not busy)
+        self.promote_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _banner(self, text: str, colour: str) -> None:
+        self.banner.setStyleSheet(f"background: {colour}; color: white; border-radius: 4px;")
+        self.banner.setText(text)
+
+    def _append(self, text: str) -> None:
+        self.log.appendPlainText(time.strftime("%H:%M:%S ") + text)
+
+    def _copy_log(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self.log.toPlainText())
+
+    def _save_log(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save log", "promotion-log.txt", "Text (*.txt)")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(self.log.toPlainText())
+
+
+def _size(count: int) -> str:
+    if count >= 1048576:
+        return f"{count / 1048576:.1f} MiB"
+    return f"{count / 1024:.0f} KiB"

@@ -1,0 +1,154 @@
+"""The Versions tab: the selected environment's server-side versions; Set (rollback) and Export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import operations
+from app.engine.context import Context
+from app.gui import messages
+from app.gui.jobs import JobRunner
+from app.profiles import Profile
+
+
+class VersionsTab(QWidget):
+    """Signals: changed(): something was written or archived (the window refreshes)."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs = ctx, jobs
+        self.profile: Profile | None = None
+        layout = QVBoxLayout(self)
+        self.header = QLabel("Select an environment on the left.")
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Version", "Current", "In local archive"])
+        self.table.setRootIsDecorated(False)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.refresh_button = QPushButton("Refresh")
+        self.set_button = QPushButton("Set (roll back)…")
+        self.export_button = QPushButton("Export to archive")
+        self.export_all_button = QPushButton("Export all")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.set_button.clicked.connect(self.on_set)
+        self.export_button.clicked.connect(self.on_export)
+        self.export_all_button.clicked.connect(self.on_export_all)
+        for button in (self.refresh_button, self.set_button, self.export_button, self.export_all_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = QLabel("")
+        layout.addWidget(self.status)
+
+    def show_profile(self, profile: Profile | None) -> None:
+        self.profile = profile
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.table.clear()
+        if self.profile is None:
+            return
+        profile, ctx = self.profile, self.ctx
+        if self.jobs.is_busy(f"versions:{profile.name}"):
+            return  # a refresh is on its way
+        self.header.setText(f"Versions of {profile.name} ({profile.app}) — loading…")
+        self.jobs.run(
+            f"versions:{profile.name}",
+            f"versions of {profile.name}",
+            lambda _l, _c: operations.versions(ctx, profile),
+            self._on_versions,
+            self._on_error,
+        )
+
+    def _on_versions(self, info: dict[str, Any]) -> None:
+        self.table.clear()
+        archived = sum(1 for v in info["versions"] if v["archived"])
+        self.header.setText(
+            f"Versions of {info['profile']}: current {info['current']}. The server keeps only the "
+            f"{info['kept_by_server']} newest versions — {archived} of these {len(info['versions'])} are "
+            "also in the local archive; export the others to keep them."
+        )
+        for row in info["versions"]:
+            QTreeWidgetItem(
+                self.table,
+                [row["version"], "✓ current" if row["current"] else "", "✓" if row["archived"] else ""],
+            )
+
+    def selected_versions(self) -> list[str]:
+        return [item.text(0) for item in self.table.selectedItems()]
+
+    def on_set(self) -> None:
+        versions = self.selected_versions()
+        if self.profile is None or len(versions) != 1:
+            self._on_error("Select one version to set.")
+            return
+        profile, version, ctx = self.profile, versions[0], self.ctx
+        if profile.protected:
+            typed = messages.ask_text(
+                self,
+                "Protected environment",
+                f"{profile.name} is protected. Type its name to set version {version}:",
+            )
+            if typed != profile.name:
+                return
+        elif not messages.ask_yes_no(
+            self, "Set version", f"Set {profile.name} to version {version}? A backup is taken first."
+        ):
+            return
+        self.jobs.run(
+            profile.name,
+            f"set {profile.name} to {version}",
+            lambda listen, _c: operations.set_version(ctx, profile, version, listen),
+            self._on_written,
+            self._on_error,
+        )
+
+    def on_export(self, versions: list[str] | None = None) -> None:
+        if self.profile is None:
+            return
+        chosen = versions or self.selected_versions()
+        if not chosen:
+            self._on_error("Select the versions to export.")
+            return
+        profile, ctx = self.profile, self.ctx
+
+        def job(listen: Any, cancel: Any) -> list[int]:
+            return [operations.export(ctx, profile, version, listen).id for version in chosen]
+
+        self.jobs.run(
+            f"export:{profile.name}", f"export from {profile.name}", job, self._on_exported, self._on_error
+        )
+
+    def on_export_all(self) -> None:
+        self.on_export([self.table.topLevelItem(i).text(0) for i in range(self.table.topLevelItemCount())])
+
+    def _on_exported(self, ids: list[int]) -> None:
+        self.status.setText("Archived as " + ", ".join(f"#{i}" for i in ids))
+        self.changed.emit()
+        self.refresh()
+
+    def _on_written(self, result: Any) -> None:
+        self.status.setText(f"{result.status}: {result.message}")
+        if result.exit_code != 0:
+            messages.show_error(self, result.message)
+        self.changed.emit()
+        self.refresh()
+
+    def _on_error(self, message: str) -> None:
+        self.status.setText(message)
+        messages.show_error(self, message)

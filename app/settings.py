@@ -1,0 +1,62 @@
+"""User settings that the engine honours: timeouts, retries, archive location, retention.
+
+Declared once with types and defaults, stored in ``HOME/settings.json`` with a schema version.
+(Window geometry and last selections are the GUI's, in QSettings; never a secret anywhere.)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from app.errors import UsageError
+from app.fsutil import atomic_write_bytes
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    retries: int = 2
+    archive_dir: str = ""  # empty: HOME/archive
+    keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
+
+    def validate(self) -> Settings:
+        if not 0.5 <= self.connect_timeout <= 600 or not 1 <= self.read_timeout <= 3600:
+            raise UsageError("Timeouts: connect 0.5–600 s, read 1–3600 s.")
+        if not 0 <= self.retries <= 10:
+            raise UsageError("Retries: 0 to 10.")
+        if self.keep_per_kind < 1:
+            raise UsageError("Retention keeps at least 1 entry per profile and kind.")
+        return self
+
+
+def load(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    try:
+        doc = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise UsageError(f"The settings file {path} is corrupted ({exc}).") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("schema_version"), int):
+        raise UsageError(f"The settings file {path} is corrupted (no schema_version).")
+    if doc["schema_version"] > SCHEMA_VERSION:
+        raise UsageError(
+            f"The settings file {path} is from a newer promoter (schema {doc['schema_version']})."
+        )
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {k: v for k, v in doc.get("settings", {}).items() if k in known}
+    try:
+        return Settings(**values).validate()
+    except TypeError as exc:
+        raise UsageError(f"The settings file {path} has a bad value: {exc}.") from None
+
+
+def save(path: Path, settings: Settings) -> None:
+    settings.validate()
+    doc = {"schema_version": SCHEMA_VERSION, "settings": asdict(settings)}
+    atomic_write_bytes(path, json.dumps(doc, indent=2).encode() + b"\n")
