@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sandbox clean
+.PHONY: demo test lint typecheck sandbox screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check app tests
 	$(VENV)/bin/mypy app
 	QT_QPA_PLATFORM=offscreen tests/tools/with-keyring.sh $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The README's pictures of the main screens, rendered offscreen from a real sandbox session.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests

@@ -194,15 +194,16 @@ def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, cont
     env.list.setCurrentRow(1)  # qa
     window.tabs.setCurrentWidget(window.versions_tab)
     tab = window.versions_tab
-    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 4, timeout=30000)
+    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 5, timeout=30000)
+    assert tab.table.topLevelItem(0).text(1).startswith("✓ live")
     assert "keeps only the 5 newest" in tab.header.text()
-    tab.table.topLevelItem(1).setSelected(True)  # 1.0.10
+    tab.table.topLevelItem(2).setSelected(True)  # 1.0.10
     tab.export_button.click()
     qtbot.waitUntil(
-        lambda: tab.table.topLevelItemCount() == 4 and tab.table.topLevelItem(1).text(2) == "✓", timeout=30000
+        lambda: tab.table.topLevelItemCount() == 5 and tab.table.topLevelItem(2).text(2) == "✓", timeout=30000
     )
     tab.table.clearSelection()
-    tab.table.topLevelItem(2).setSelected(True)  # 1.0.9
+    tab.table.topLevelItem(3).setSelected(True)  # 1.0.9
     tab.set_button.click()
     idle(qtbot, window)
     assert control.state("shop-qa")["cached_version"] == "1.0.9"

@@ -105,7 +105,6 @@ def promote(
                     raise SafetyRefusal("Refused: " + "; ".join(result.refusals) + ".")
             if options.dry_run:
                 result.status, result.message = "dry_run", "Dry run: the plan is ready; nothing was written."
-                reporter.log(result.message)
             else:
                 fp, archive_ids["verify"] = _apply_and_verify(
                     ctx, plan, options, reporter, src, dst, touched, run_id

@@ -83,6 +83,9 @@ class VersionsTab(QWidget):
             f"{info['kept_by_server']} newest versions — {archived} of these {len(info['versions'])} are "
             "also in the local archive; export the others to keep them."
         )
+        if info["current"] and not any(row["current"] for row in info["versions"]):
+            live = QTreeWidgetItem(self.table, [info["current"], "✓ live (not a saved version)", ""])
+            live.setDisabled(True)
         for row in info["versions"]:
             QTreeWidgetItem(
                 self.table,
