@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sandbox screenshots clean
+.PHONY: demo test lint typecheck sandbox screenshots package clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 # The README's pictures of the main screens, rendered offscreen from a real sandbox session.
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots
+
+# The one-folder desktop bundle in dist/promoter/ (PROMOTER_ONEFILE=1 for one file, PROMOTER_DEBUG=1 to debug).
+package: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/promoter.spec
+	@du -sh dist/promoter | awk '{print "bundle size: " $$1}'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests

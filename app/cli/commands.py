@@ -17,10 +17,11 @@ def register_all(sub: Any) -> None:
     cmd_promote.register(sub)
     cmd_archive.register(sub)
     gui = sub.add_parser("gui", help="the desktop app (the default)")
+    gui.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     gui.set_defaults(func=cmd_gui)
 
 
 def cmd_gui(args: argparse.Namespace, home: Home) -> int:
     from app.gui.launch import run_gui
 
-    return int(run_gui(home))
+    return int(run_gui(home, quit_after=getattr(args, "quit_after", None)))

@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"promoter {__version__}")
     parser.add_argument("--home", metavar="DIR", help="where everything is written (env PROMOTER_HOME)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug lines to standard error")
+    parser.add_argument(
+        "--self-check", action="store_true", help="check Qt, the keyring, the home; exit 0 if all work"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_all(sub)
     return parser
@@ -33,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_check:
+        from app.cli import selfcheck
+
+        return selfcheck.run(Home(resolve_home(args.home)))
     if args.command is None:
         args.command = "gui"
         from app.cli.commands import cmd_gui

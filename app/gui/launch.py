@@ -8,7 +8,22 @@ from app.paths import Home
 from app.secrets import SecretStore
 
 
-def run_gui(home: Home, secrets: SecretStore | None = None, demo: bool = False) -> int:
+def app_icon() -> object:
+    from PySide6.QtGui import QIcon, QPixmap
+
+    from app import assets
+
+    icon = QIcon()
+    for item in assets.icon_files():
+        pixmap = QPixmap()
+        pixmap.loadFromData(item.read_bytes())
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def run_gui(
+    home: Home, secrets: SecretStore | None = None, demo: bool = False, quit_after: float | None = None
+) -> int:
     import os
 
     from PySide6.QtWidgets import QApplication
@@ -29,6 +44,12 @@ def run_gui(home: Home, secrets: SecretStore | None = None, demo: bool = False) 
     home.ensure()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Backand Promoter")
+    app.setDesktopFileName("backand-promoter")
+    app.setWindowIcon(app_icon())
     window = MainWindow(home, secrets or SecretStore(), demo=demo)
     window.show()
+    if quit_after is not None:  # smoke tests: start, show, quit cleanly
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(quit_after * 1000), window.close)
     return int(app.exec())

@@ -1,0 +1,67 @@
+"""``promoter --self-check``: is everything this installation needs there and working?
+
+Prints the versions, the Qt platform plugin, the keyring backend (and whether it stores and gives
+back a test secret), the home folder and the resources; exit status 0 only when all of them work.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from app import __version__
+from app.paths import Home
+
+
+def run(home: Home) -> int:
+    problems: list[str] = []
+    frozen = getattr(sys, "frozen", False)
+    print(f"promoter {__version__}{' (frozen)' if frozen else ''}")
+    print(f"Python {platform.python_version()} ({sys.executable})")
+    try:
+        import PySide6
+        from PySide6 import QtCore
+
+        print(f"PySide6 {PySide6.__version__}, Qt {QtCore.qVersion()}")
+        if not os.environ.get("QT_QPA_PLATFORM") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            print("no display: trying the offscreen platform plugin")
+        from PySide6.QtGui import QGuiApplication
+
+        app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+        print(f"Qt platform plugin: {QGuiApplication.platformName()}")
+        del app
+    except Exception as exc:
+        problems.append(f"Qt: {type(exc).__name__}: {exc}")
+    from app.secrets import SecretStore, SecretStoreError
+
+    store = SecretStore()
+    print(f"keyring backend: {store.name}")
+    try:
+        store.self_test()
+        print("keyring: stores and gives back a test secret: yes")
+    except SecretStoreError as exc:
+        problems.append(f"keyring: {exc.message}")
+    try:
+        home.ensure()
+        probe = home.tmp_dir / ".self-check"
+        probe.write_text("ok")
+        probe.unlink()
+        print(f"home: {home.root} (writable)")
+    except OSError as exc:
+        problems.append(f"home {home.root}: {exc.strerror}")
+    from app import assets
+
+    try:
+        icons = [len(item.read_bytes()) for item in assets.icon_files()]
+        entry = len(assets.read_bytes("backand-promoter.desktop"))
+        print(f"resources: {len(icons)} icon sizes, desktop entry {entry} bytes")
+    except OSError as exc:
+        problems.append(f"resources: {exc}")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("self-check: " + ("all good" if not problems else f"{len(problems)} problem(s)"))
+    return 0 if not problems else 1
