@@ -28,7 +28,9 @@ def no_leaks(qapp):
 @pytest.fixture
 def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     errors: list[str] = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, message, details="": errors.append(message))
+    monkeypatch.setattr(
+        messages, "show_error", lambda parent, message, details="": errors.append(message + details)
+    )
     ctx = wire(tmp_path / "home", sandbox, secret_store)
     ctx.close()
     win = MainWindow(ctx.home, secret_store, demo=True)
@@ -276,6 +278,31 @@ def test_add_an_environment_with_the_editor(qtbot, window, sandbox, monkeypatch)
     qtbot.addWidget(edit)
     assert edit.secret.text() == "" and "leave empty" in edit.secret.placeholderText()
     window.ctx.secrets.delete("prod2")
+
+
+def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox):
+    from app.sandbox import seed
+
+    dialog = window.environments.open_dialog(None)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("qa-pass")
+    dialog.url.setText(sandbox.url)
+    dialog.app.setText("shop-qa")
+    dialog.auth.setCurrentText("password")
+    dialog.username.setText(seed.ADMIN[0])
+    dialog.stage.setValue(5)
+    dialog.secret.setText("wrong")
+    dialog.on_save()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✗"), timeout=30000)
+    assert "incorrect" in dialog.test_result.text() and "qa-pass" not in [
+        p.name for p in window.ctx.profiles.load()
+    ]
+    dialog.secret.setText(seed.ADMIN[1])
+    dialog.on_save()
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=30000)
+    assert window.ctx.secrets.get("qa-pass") and window.ctx.secrets.get("qa-pass", "refresh")
+    assert seed.ADMIN[1] not in (window.ctx.home.root / "profiles.json").read_text()
+    window.ctx.secrets.delete("qa-pass")
 
 
 @pytest.mark.slow

@@ -75,6 +75,7 @@ def test_resources_from_an_installed_wheel(tmp_path):
 
 
 @pytest.fixture(scope="module")
+@pytest.mark.timeout(1800)
 def bundle():
     if not shutil.which("make"):
         pytest.skip("make is not installed")
@@ -101,6 +102,7 @@ def frozen(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_frozen_version_and_self_check(bundle, tmp_path):
     version = frozen(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("promoter ")
@@ -118,6 +120,7 @@ def test_frozen_version_and_self_check(bundle, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_frozen_sandbox_and_promotion(bundle, tmp_path):
     if not HAVE_SECRET_SERVICE:
         pytest.skip(
@@ -175,6 +178,7 @@ def test_frozen_sandbox_and_promotion(bundle, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_frozen_window_starts_and_quits(bundle, tmp_path):
     result = frozen(tmp_path, "gui", "--quit-after", "1", env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr

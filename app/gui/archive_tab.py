@@ -63,6 +63,7 @@ class ArchiveTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 150)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -234,13 +235,13 @@ class ArchiveTab(QWidget):
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
         if result.exit_code != 0:
-            messages.show_error(self, result.message)
+            messages.show_error(self, result.message, messages.steps_text(result))
         self.refresh()
         self.changed.emit()
 
     def _error(self, message: str) -> None:
         self.status.setText(message)
-        messages.show_error(self, message)
+        messages.show_error(self, message, self.jobs.last_details)
 
 
 class CompareDialog(QDialog):

@@ -46,9 +46,10 @@ class _Relay(QObject):
         self.runner._release(self.key, self)
         self.on_done(result)
 
-    @Slot(str)
-    def error(self, message: str) -> None:
+    @Slot(str, str)
+    def error(self, message: str, details: str) -> None:
         self.runner._release(self.key, self)
+        self.runner.last_details = details
         self.on_error(message)
 
     @Slot()
@@ -63,6 +64,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._running: dict[str, tuple[str, Worker, _Relay]] = {}
         self._alive: dict[_Relay, tuple[Worker, QThread]] = {}
+        self.last_details = ""  # the details of the last failure, for the error box
 
     def is_busy(self, key: str) -> bool:
         return key in self._running
@@ -82,6 +84,7 @@ class JobRunner(QObject):
     ) -> Worker | None:
         """Start *job* unless a job with the same *key* (a target) is running; return its worker."""
         if key in self._running:
+            self.last_details = ""
             on_error(f"Something is already running on {key}: {self._running[key][0]}. Wait for it.")
             return None
         worker = Worker(job)

@@ -20,6 +20,12 @@ def show_error(parent: QWidget, message: str, details: str = "") -> QMessageBox:
     return box
 
 
+def steps_text(result: object) -> str:
+    """The steps of an operation result, for the details of its error box."""
+    steps = getattr(result, "steps", [])
+    return "\n".join(f"{s['status']:<11} {s['name']} {s.get('message', '')}" for s in steps)
+
+
 def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text)
     return answer == QMessageBox.StandardButton.Yes

@@ -142,14 +142,46 @@ class ProfileDialog(QDialog):
         )
 
     def on_save(self) -> None:
+        """Validate; sign in on a worker thread when a password was typed; then save and close."""
         try:
             profile = self.profile()
-            secret = self.secret.text()
-            if self.original and self.original.name != profile.name and not secret:
+        except PromoterError as exc:
+            self.test_result.setText("✗ " + exc.message)
+            return
+        secret = self.secret.text()
+        if profile.auth == "password" and secret:
+            ctx = self.ctx
+            self.test_result.setText("Signing in…")
+            self.buttons.setEnabled(False)
+
+            def signed_in(_tokens: object) -> None:
+                self.buttons.setEnabled(True)
+                self._store(profile, "")
+
+            def failed(message: str) -> None:
+                self.buttons.setEnabled(True)
+                self.test_result.setText("✗ " + message)
+
+            self.jobs.run(
+                f"login:{profile.name}",
+                f"sign in to {profile.name}",
+                lambda _l, _c: connect.login(profile, ctx.secrets, secret, ctx.settings),
+                signed_in,
+                failed,
+            )
+            return
+        self._store(profile, secret)
+
+    def _store(self, profile: Profile, secret: str) -> None:
+        try:
+            if (
+                self.original
+                and self.original.name != profile.name
+                and not secret
+                and profile.auth != "password"
+            ):
                 raise PromoterError("Renaming an environment needs its secret again.")
-            if profile.auth == "password" and secret:
-                connect.login(profile, self.ctx.secrets, secret, self.ctx.settings)
-            elif secret:
+            if secret:
                 if profile.auth == "keys" and secret.count(":") != 1:
                     raise PromoterError("Keys must be MASTER:USER.")
                 self.ctx.secrets.set(profile.name, secret)

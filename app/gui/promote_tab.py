@@ -274,6 +274,10 @@ class PromoteTab(QWidget):
             self._banner(f"Plan ready. {message}", colour)
         else:
             self._banner(f"{result.status.replace('_', ' ').capitalize()}: {result.message}", colour)
+        if result.status in ("failed", "rolled_back", "rollback_failed"):
+            from app.gui import messages
+
+            messages.show_error(self, result.message, messages.steps_text(result))
         self.progress.setFormat(result.status.replace("_", " "))
         self.progress.setValue(100 if result.status in ("succeeded", "dry_run") else self.progress.value())
         self.finished.emit(result)
@@ -283,9 +287,9 @@ class PromoteTab(QWidget):
         self._set_busy(False)
         self._banner(message, "#c62828")
         self._append("error: " + message)
-        from app.gui.messages import show_error
+        from app.gui import messages
 
-        show_error(self, message)
+        messages.show_error(self, message, self.jobs.last_details)
 
     def show_plan(self, plan: dict[str, Any]) -> None:
         self.plan_tree.clear()

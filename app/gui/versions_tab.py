@@ -148,10 +148,10 @@ class VersionsTab(QWidget):
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
         if result.exit_code != 0:
-            messages.show_error(self, result.message)
+            messages.show_error(self, result.message, messages.steps_text(result))
         self.changed.emit()
         self.refresh()
 
     def _on_error(self, message: str) -> None:
         self.status.setText(message)
-        messages.show_error(self, message)
+        messages.show_error(self, message, self.jobs.last_details)

@@ -3,7 +3,8 @@
 Signals:
     event(object): an engine :class:`~app.engine.events.Event`.
     finished(object): the operation's result.
-    failed(str): a readable message (never a traceback).
+    failed(str, str): a readable message (never a traceback), and its details (error kind, HTTP
+        status, the server's own text).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.errors import PromoterError
 class Worker(QObject):
     event = Signal(object)
     finished = Signal(object)
-    failed = Signal(str)
+    failed = Signal(str, str)
 
     def __init__(self, job: Callable[[Callable[[Event], None], CancelToken], Any]) -> None:
         super().__init__()
@@ -32,10 +33,13 @@ class Worker(QObject):
         try:
             result = self.job(self.event.emit, self.cancel)
         except PromoterError as exc:
-            self.failed.emit(exc.message)
+            self.failed.emit(exc.message, error_details(exc))
         except Exception as exc:
             logs.gui.exception("worker failed")
-            self.failed.emit(f"Unexpected error: {type(exc).__name__}: {logs.redact(str(exc))}")
+            self.failed.emit(
+                f"Unexpected error: {type(exc).__name__}: {logs.redact(str(exc))}",
+                "The full report is in the log file under the home folder.",
+            )
         else:
             self.finished.emit(result)
 
@@ -48,3 +52,17 @@ def start(worker: Worker, parent: QObject) -> QThread:
     worker.failed.connect(thread.quit)
     thread.start()
     return thread
+
+
+def error_details(exc: PromoterError) -> str:
+    """What a "Details" expander shows: the kind of error, the HTTP status, the server's text."""
+    lines = [f"Error: {type(exc).__name__}"]
+    status = getattr(exc, "status", None)
+    if status is not None:
+        lines.append(f"HTTP status: {status}")
+    server = getattr(exc, "server_text", "")
+    if server:
+        lines.append(f"Server said: {logs.redact(server)}")
+    if exc.details:
+        lines.append(logs.redact(exc.details))
+    return "\n".join(lines)
