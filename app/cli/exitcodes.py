@@ -19,8 +19,8 @@ def for_error(error: BaseException) -> int:
 
     if isinstance(error, SafetyRefusal):
         return REFUSED
-    if isinstance(error, UsageError | SecretStoreError):
-        return USAGE
+    if isinstance(error, UsageError | SecretStoreError | backand_errors.ProtocolError):
+        return USAGE  # a ProtocolError: the URL does not answer like Backand (a proxy page, a redirect away)
     if isinstance(error, backand_errors.AuthError):
         return AUTH
     if isinstance(error, Cancelled | PromoterError):

@@ -221,3 +221,99 @@ def _undo_restore(
         return
     result.status = "rolled_back"
     result.message = f"{cause.message} Rolled back: {profile.name} is as before (backup #{backup.id})."
+
+
+def validate_model(ctx: Context, profile: Profile, model: list[dict[str, Any]]) -> dict[str, Any]:
+    """Validate *model* on the app (read-only): the verdict, drops and the model diff."""
+    from app.engine.modeldiff import diff_models
+    from app.engine.plan import validate as validate_on
+    from app.modelcheck import schema_errors
+
+    local = schema_errors(model)
+    with ctx.client(profile) as client:
+        current = client.get_model()
+        result = validate_on(client, model, current)
+    diff = diff_models(current, model)
+    return {
+        "profile": profile.name,
+        "valid": result.valid,
+        "warnings": result.warning_lines(),
+        "local_errors": local,
+        "dropped_tables": sorted(set(result.dropped_tables) | set(diff.dropped_tables)),
+        "dropped_columns": [
+            {"table": t, "column": c}
+            for t, c in sorted(set(result.dropped_columns) | set(diff.dropped_columns))
+        ],
+        "changes": diff.lines(),
+    }
+
+
+def apply_model(
+    ctx: Context,
+    profile: Profile,
+    model: list[dict[str, Any]],
+    *,
+    allow_data_loss: bool = False,
+    listener: Listener | None = None,
+) -> OperationResult:
+    """ "Validate & Update" with the promoter's safety: gates, a backup first, a rollback on failure."""
+    from app.errors import SafetyRefusal
+
+    check_result = validate_model(ctx, profile, model)
+    if check_result["valid"] == "never":
+        raise SafetyRefusal(
+            f"{profile.name} refuses this model as invalid: " + "; ".join(check_result["warnings"])
+        )
+    loses = (
+        check_result["valid"] == "data" or check_result["dropped_tables"] or check_result["dropped_columns"]
+    )
+    if loses and not allow_data_loss:
+        drops = [f"table {t}" for t in check_result["dropped_tables"]]
+        drops += [f"column {c['table']}.{c['column']}" for c in check_result["dropped_columns"]]
+        raise SafetyRefusal(
+            f"The model change loses data ({', '.join(drops) or 'type changes'}); pass --allow-data-loss."
+        )
+    reporter = Reporter(listener)
+    with TargetLock(ctx.home.locks_dir, profile.name), ctx.client(profile) as client:
+        run_id = ctx.history.start("model", None, profile.name)
+        result = OperationResult("failed", profile.name, "", run_id)
+        ids: dict[str, Any] = {}
+        before = client.get_model()
+        backup = _backup(ctx, client, profile, reporter, run_id, "before a model update")
+        result.backup_id = ids["backup"] = backup.id
+        touched = False
+        try:
+            with reporter.step("Apply model"):
+                touched = True
+                client.apply_model(model, severity=1 if allow_data_loss else 0)
+            with reporter.step("Verify"):
+                if client.get_model() != model:
+                    raise PromoterError("Verify: the app's model differs from the one sent.")
+            result.status, result.message = "succeeded", f"Updated the model of {profile.name}."
+        except (BackandError, Cancelled, PromoterError) as exc:
+            if not touched:
+                result.message = f"{exc.message} Nothing was written to {profile.name}."
+            else:
+                reporter.cancel = CancelToken()
+                try:
+                    with reporter.step("Roll back model", cancellable=False):
+                        if client.get_model() != before:
+                            client.apply_model(before, severity=1)
+                        client.upload_config(ctx.archive.path_of(backup), f"{profile.app}.zip")
+                        client.reload_cache()
+                    result.status = "rolled_back"
+                    result.message = (
+                        f"{exc.message} Rolled back: {profile.name} is as before (backup #{backup.id})."
+                    )
+                except (BackandError, PromoterError) as undo:
+                    result.status = "rollback_failed"
+                    result.message = (
+                        f"FAILED and the rollback FAILED too ({undo.message}); {profile.name} may be "
+                        f"inconsistent. Restore backup #{backup.id} by hand."
+                    )
+        finally:
+            result.steps = reporter.json_steps()
+            ctx.history.finish(
+                run_id, result.status, result.message, {"model_objects": len(model)}, result.steps, ids
+            )
+        return result
