@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import Entry
-from app.backand.errors import BackandError
+from app.backand.errors import BackandError, TooLargeError
+from app.backand.streams import check_upload_size
 from app.configdoc.diff import diff_configs, fingerprint
 from app.configdoc.zipcheck import check_config_zip
 from app.engine.context import Context
@@ -152,6 +153,10 @@ def restore(
     reporter = Reporter(listener, cancel)
     path, label = resolve_zip(ctx, source)
     check_config_zip(path)
+    try:
+        check_upload_size(path, f"{profile.app}.zip")
+    except TooLargeError as exc:
+        raise UsageError(exc.message) from None
     with TargetLock(ctx.home.locks_dir, profile.name), ctx.client(profile) as client:
         run_id = ctx.history.start("restore", label, profile.name)
         result = OperationResult("failed", profile.name, "", run_id)
