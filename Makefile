@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sandbox screenshots package clean
+.PHONY: demo test lint typecheck sandbox screenshots package faults bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ screenshots: $(STAMP)
 package: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/promoter.spec
 	@du -sh dist/promoter | awk '{print "bundle size: " $$1}'
+
+# The fault matrix through the real command line; writes docs/reliability.md (also run by make test).
+faults: $(STAMP)
+	tests/tools/with-keyring.sh $(PY) -m tests.faults.matrix --write docs/reliability.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests

@@ -78,6 +78,15 @@ class Archive:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        self._sweep_stale_parts()
+
+    def _sweep_stale_parts(self, older_than: float = 3600) -> None:
+        """Remove temp files left by a process killed mid-download (never listed: they have no row)."""
+        cutoff = time.time() - older_than
+        for part in self.root.glob("*/.*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
 
     def close(self) -> None:
         self._db.close()

@@ -373,8 +373,13 @@ class BackandClient:
 
     def reload_cache(self) -> None:
         """``GET /1/app/reload``: clear the app's cached configuration."""
-        response = self._call("GET", "/1/app/reload", f"Clear the cache of {self.app_name}")
+        what = f"Clear the cache of {self.app_name}"
+        response = self._call("GET", "/1/app/reload", what)
         response.close()
+        if response.status_code == 204:  # not the 200 of a done reload: the cache may still be stale
+            raise errors.NotReadyError(
+                f"{what}: the app is not ready (HTTP 204); the cache was not cleared.", status=204
+            )
 
     # -- versions -------------------------------------------------------------------------------
 

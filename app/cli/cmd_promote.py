@@ -71,7 +71,10 @@ def register(sub: Any) -> None:
 
 
 def _ctx(home: Home) -> Context:
-    return Context(home, SecretStore())
+    ctx = Context(home, SecretStore())
+    for run in ctx.interrupted:
+        print(f"promoter: WARNING: {run.message}", file=sys.stderr)
+    return ctx
 
 
 def _print_plan(summary: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import logs
 from app.archive import Archive, Entry
 from app.backand import BackandClient, Timeouts
 from app.configdoc.dataset import ConfigDocs, read_config_zip
@@ -37,6 +38,9 @@ class Context:
         )
         self.archive = Archive(archive_dir or self.home.archive_dir)
         self.history = History(self.home.history_db)
+        self.interrupted = self.history.mark_interrupted()
+        for run in self.interrupted:
+            logs.engine.warning(run.message)
 
     def close(self) -> None:
         self.archive.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, user TEXT, started_at REAL, finished_at REAL,
     source TEXT, target TEXT, status TEXT, message TEXT, plan TEXT, steps TEXT, archive_ids TEXT,
-    fingerprint TEXT);
+    fingerprint TEXT, pid INTEGER);
 """
 
 
@@ -68,6 +69,9 @@ class History:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)").fetchall()}
+        if "pid" not in columns:  # a history file from before pids were recorded
+            self._db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
 
     def close(self) -> None:
         self._db.close()
@@ -75,8 +79,8 @@ class History:
     def start(self, kind: str, source: str | None, target: str) -> int:
         cur = self._db.execute(
             "INSERT INTO runs (kind, user, started_at, source, target, status, message, plan, steps, "
-            "archive_ids) VALUES (?, ?, ?, ?, ?, 'running', '', '{}', '[]', '{}')",
-            (kind, current_user(), time.time(), source, target),
+            "archive_ids, pid) VALUES (?, ?, ?, ?, ?, 'running', '', '{}', '[]', '{}', ?)",
+            (kind, current_user(), time.time(), source, target, os.getpid()),
         )
         return int(cur.lastrowid or 0)
 
@@ -104,6 +108,34 @@ class History:
                 run_id,
             ),
         )
+
+    def set_archive_ids(self, run_id: int, archive_ids: dict[str, Any]) -> None:
+        """Record the archive entries as soon as they exist (a run that dies keeps its backup id)."""
+        self._db.execute("UPDATE runs SET archive_ids=? WHERE id=?", (json.dumps(archive_ids), run_id))
+
+    def mark_interrupted(self) -> list[Run]:
+        """Runs left 'running' by a process that died (kill -9, power cut): mark them 'interrupted'.
+
+        Their target may be half-written; the message names the backup to restore.
+        """
+        found = []
+        for row in self._db.execute("SELECT * FROM runs WHERE status='running'").fetchall():
+            pid = row[13]
+            if pid is not None and _alive(int(pid)):
+                continue
+            run = self._row(row)
+            backup = run.archive_ids.get("backup")
+            message = (
+                f"Interrupted: the process running {run.kind} #{run.id} into {run.target} died. "
+                f"{run.target} may be half-written"
+                + (f"; restore backup #{backup} if so." if backup else ".")
+            )
+            self._db.execute(
+                "UPDATE runs SET status='interrupted', message=?, finished_at=? WHERE id=?",
+                (message, time.time(), run.id),
+            )
+            found.append(self.get(run.id) or run)
+        return found
 
     def _row(self, row: tuple[Any, ...]) -> Run:
         return Run(
@@ -138,3 +170,13 @@ class History:
             (target,),
         ).fetchone()
         return self._row(row) if row else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0

@@ -128,6 +128,7 @@ def _backup(ctx: Context, client: Any, profile: Profile, reporter: Reporter, run
             note=note,
         )
         ctx.archive.reference(backup.id, run_id, "backup")
+        ctx.history.set_archive_ids(run_id, {"backup": backup.id})
     return backup
 
 

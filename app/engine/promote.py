@@ -98,6 +98,7 @@ def promote(
             assert plan.backup is not None and plan.export is not None
             result.plan, result.backup_id, result.export_id = plan.summary(), plan.backup.id, plan.export.id
             archive_ids.update(export=plan.export.id, backup=plan.backup.id)
+            ctx.history.set_archive_ids(run_id, archive_ids)
             ctx.archive.reference(plan.backup.id, run_id, "backup")
             with reporter.step("Safety checks"):
                 result.refusals = plan.refusals(options)
@@ -194,6 +195,13 @@ def _apply_and_verify(
                 raise VerifyFailed(
                     f"Verify: the configuration of {plan.target.name} differs from what was sent: "
                     + "; ".join(left.lines()[:5])
+                )
+            served = dst.list_versions().current
+            sent = plan.export.version
+            if sent and served != sent:
+                raise VerifyFailed(
+                    f"Verify: {plan.target.name} still serves configuration {served}, not the {sent} "
+                    "that was sent (its cache was not cleared)."
                 )
         reporter.log("verified: the target holds what was sent")
     return fingerprint(after_docs), after.id

@@ -40,6 +40,8 @@ class Fault:
     expire_tokens: bool = False
     redirect: str | None = None
     content_type: str | None = None
+    skip: int = 0  # let this many matching requests through first
+    slow_body: float = 0.0  # seconds slept per 64 KiB of the body (request body for POST, else response)
 
     def matches(self, method: str, path: str, app: str | None) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -85,6 +87,9 @@ class FaultTable:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path, app):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -127,6 +132,11 @@ class FaultMiddleware:
             start_response("302 Found", [("Location", fault.redirect), ("Content-Length", "0")])
             return []
         has_body = int(environ.get("CONTENT_LENGTH") or 0) > 0
+        if fault.slow_body:
+            if has_body:
+                environ["wsgi.input"] = _SlowReader(environ["wsgi.input"], fault.slow_body)
+                return self.app(environ, start_response)  # type: ignore[no-any-return]
+            return self._slow(self.app(environ, start_response), fault.slow_body)
         if fault.when == "before":
             if fault.drop_after is not None and has_body:
                 environ["wsgi.input"].read(fault.drop_after)
@@ -179,6 +189,17 @@ class FaultMiddleware:
         return [body]
 
     @staticmethod
+    def _slow(result: Iterable[bytes], pause: float) -> Iterator[bytes]:
+        try:
+            for chunk in result:
+                for start in range(0, len(chunk), 65536):
+                    time.sleep(pause)
+                    yield chunk[start : start + 65536]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    @staticmethod
     def _cut(result: Iterable[bytes], limit: int, environ: dict[str, Any]) -> Iterator[bytes]:
         sent = 0
         try:
@@ -192,3 +213,17 @@ class FaultMiddleware:
         finally:
             if hasattr(result, "close"):
                 result.close()
+
+
+class _SlowReader:
+    """A request body read slowly (a slow client link), for kill-during-upload rehearsals."""
+
+    def __init__(self, raw: Any, pause: float) -> None:
+        self.raw, self.pause = raw, pause
+
+    def read(self, size: int = -1) -> bytes:
+        time.sleep(self.pause)
+        return bytes(self.raw.read(65536 if size < 0 or size > 65536 else size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return bytes(self.raw.readline(size))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -59,14 +58,8 @@ class SandboxServer:
 
     def _reseed(self) -> None:
         with self.store.lock:
-            self.store.close()
-            for child in ("sandbox.sqlite", "sandbox.sqlite-wal", "sandbox.sqlite-shm"):
-                (self.data_dir / child).unlink(missing_ok=True)
-            for folder in ("apps", "docs"):
-                shutil.rmtree(self.data_dir / folder, ignore_errors=True)
-            fresh = Store(self.data_dir)
-            seed.seed(fresh)
-            self.store.__dict__.update(fresh.__dict__)
+            self.store.wipe()
+            seed.seed(self.store)
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox", daemon=True)

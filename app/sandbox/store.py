@@ -139,6 +139,16 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
+    def wipe(self) -> None:
+        """Forget everything (for ``/_sandbox/reset``), in place: requests in flight keep a working
+        store instead of a closed one."""
+        with self.lock:
+            for table in ("apps", "users", "members", "tokens", "docs", "versions", "settings"):
+                self._db.execute(f"DELETE FROM {table}")
+            for folder in ("apps", "docs"):
+                shutil.rmtree(self.data_dir / folder, ignore_errors=True)
+                (self.data_dir / folder).mkdir()
+
     def is_empty(self) -> bool:
         return bool(self._db.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == 0)
 
