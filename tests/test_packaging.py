@@ -75,7 +75,6 @@ def test_resources_from_an_installed_wheel(tmp_path):
 
 
 @pytest.fixture(scope="module")
-@pytest.mark.timeout(1800)
 def bundle():
     if not shutil.which("make"):
         pytest.skip("make is not installed")

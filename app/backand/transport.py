@@ -247,9 +247,12 @@ class Transport:
                     details=type(exc).__name__,
                 ) from None
             except requests.ConnectionError as exc:
+                reason = _short_reason(exc)
+                lost = reason in ("connection aborted", "connection reset", "remote end closed connection")
+                where = urlsplit(url).netloc
+                message = f"the connection to {where} was lost" if lost else f"could not reach {where}"
                 raise errors.NetworkError(
-                    f"{what}: could not reach {urlsplit(url).netloc} ({_short_reason(exc)}).",
-                    details=type(exc).__name__,
+                    f"{what}: {message} ({reason}).", details=type(exc).__name__
                 ) from None
             except requests.RequestException as exc:
                 raise errors.NetworkError(f"{what}: {_short_reason(exc)}") from None

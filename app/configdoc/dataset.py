@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import parse
 
 from app.configdoc.zipcheck import local_name
 
@@ -21,29 +21,18 @@ class DataSet:
 
 
 def read_dataset(stream: IO[bytes]) -> DataSet:
-    """Rows of each table; the inline ``xs:schema`` is skipped."""
-    data = DataSet(root="")
-    depth = 0
-    in_schema = False
-    for event, elem in iterparse(
-        stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
-    ):
+    """Rows of each table; the inline ``xs:schema`` is skipped.
+
+    The document is parsed whole by expat (through defusedxml: no DTD, no entities) and then walked:
+    several times faster than an event loop in Python, and documents are bounded by the zip check.
+    """
+    root = parse(stream, forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
+    data = DataSet(root=local_name(root.tag))
+    for elem in root:
         tag = local_name(elem.tag)
-        if event == "start":
-            depth += 1
-            if depth == 1:
-                data.root = tag
-            elif depth == 2 and tag == "schema":
-                in_schema = True
+        if tag == "schema":
             continue
-        depth -= 1
-        if depth == 1:
-            if in_schema:
-                in_schema = False
-            else:
-                row = {local_name(child.tag): (child.text or "") for child in elem}
-                data.tables.setdefault(tag, []).append(row)
-            elem.clear()
+        data.tables.setdefault(tag, []).append({local_name(child.tag): (child.text or "") for child in elem})
     return data
 
 
