@@ -38,6 +38,10 @@ package: $(STAMP)
 faults: $(STAMP)
 	tests/tools/with-keyring.sh $(PY) -m tests.faults.matrix --write docs/reliability.md
 
+# The benchmark figures (not part of make test); writes docs/benchmarks.md and docs/benchmarks.json.
+bench: $(STAMP) package
+	tests/tools/with-keyring.sh $(PY) -m tests.bench.run
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests
 

@@ -180,3 +180,20 @@ def test_the_real_fixture_passes_the_check(shared_fixtures, tmp_path):
     )
     info = check_config_zip(path)
     assert info.config_version == "1.0.407" and info.app_id == "1"
+
+
+def test_the_fast_reader_refuses_dtds_and_non_utf8():
+    import io
+
+    from app.configdoc.dataset import read_dataset
+
+    with pytest.raises(InvalidConfigZip, match="DTD or entities"):
+        read_dataset(
+            io.BytesIO(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><NewDataSet>&a;</NewDataSet>')
+        )
+    with pytest.raises(InvalidConfigZip, match="not UTF-8"):
+        read_dataset(io.BytesIO("<NewDataSet/>".encode("utf-16")))
+    with pytest.raises(InvalidConfigZip, match="not well-formed"):
+        read_dataset(io.BytesIO(b"<NewDataSet><a></NewDataSet>"))
+    data = read_dataset(io.BytesIO(b"\xef\xbb\xbf<NewDataSet><View><Name>x</Name></View></NewDataSet>"))
+    assert data.tables == {"View": [{"Name": "x"}]}

@@ -80,7 +80,11 @@ def _normalise(docs: ConfigDocs) -> dict[str, dict[str, Row]]:
     for table, rows in tables.items():
         keyed: dict[str, Row] = {}
         for index, row in enumerate(rows):
-            clean = {k: UPLOADS.sub("/Uploads/", v) for k, v in row.items() if k not in IGNORED_COLUMNS}
+            clean = {
+                k: (UPLOADS.sub("/Uploads/", v) if "/Uploads/" in v else v)
+                for k, v in row.items()
+                if k not in IGNORED_COLUMNS
+            }
             ref = VIEW_REFS.get(table)
             if ref and ref in clean:
                 clean[ref] = view_names.get(row.get(ref, ""), row.get(ref, ""))

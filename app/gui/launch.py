@@ -48,6 +48,10 @@ def run_gui(
     app.setWindowIcon(app_icon())
     window = MainWindow(home, secrets or SecretStore(), demo=demo)
     window.show()
+    if os.environ.get("PROMOTER_BENCH_SHOWN"):  # the start-up benchmark: say when the window is up
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: print("window shown", flush=True))
     if quit_after is not None:  # smoke tests: start, show, quit cleanly
         from PySide6.QtCore import QTimer
 

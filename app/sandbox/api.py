@@ -50,6 +50,7 @@ class SandboxApp:
             ),
             ("/_sandbox/apps/<name>", "GET", self._app_state),
             ("/_sandbox/apps/<name>/status", "POST", self._set_status),
+            ("/_sandbox/apps/<name>/keys", "GET", self._keys),
             ("/_sandbox/apps/<name>/rows", "POST", self._insert_rows),
             ("/_sandbox/faults", "GET", lambda r: json_response(self.faults.listing())),
             ("/_sandbox/faults", "POST", self._add_fault),
@@ -117,6 +118,15 @@ class SandboxApp:
                     "rows": rows,
                 }
             )
+
+    def _keys(self, request: Request, name: str) -> Response:
+        """The app's keys for the demo admin (they change at every reset)."""
+        from app.sandbox import seed
+
+        app = self.store.app(name)
+        return json_response(
+            {"master_token": app.master_token, "user_token": self.store.user_token(app.name, seed.ADMIN[0])}
+        )
 
     def _set_status(self, request: Request, name: str) -> Response:
         status = str(_json_body(request).get("status", ""))

@@ -1,0 +1,73 @@
+"""GUI responsiveness: a 5 ms QTimer on the GUI thread while the window promotes dev -> qa.
+
+Usage: QT_QPA_PLATFORM=offscreen python -m tests.bench.gui_probe HOME
+Prints JSON: ticks, max_gap_ms, p99_gap_ms, status.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(home: str) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui import confirm
+    from app.gui.main_window import MainWindow
+    from app.paths import Home
+    from app.secrets import SecretStore
+
+    app = QApplication(sys.argv[:1])
+    confirm.confirm_promotion = lambda parent, source, target, summary: (target.name, False)  # type: ignore[assignment]
+    window = MainWindow(Home(Path(home)), SecretStore())
+    window.environments.timer.stop()
+    window.show()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    deadline = time.monotonic() + 600
+
+    def started() -> None:
+        window.promote_tab.plans.clear()
+        window.promote_tab.promote_button.click()
+
+    def poll() -> None:
+        text = window.promote_tab.banner.text()
+        done = text.startswith(("Succeeded", "Rolled back", "Failed", "Refused")) and not window.jobs.running
+        if done or time.monotonic() > deadline:
+            timer.stop()
+            app.quit()
+
+    while window.jobs.running:  # the connection checks of start-up
+        app.processEvents()
+        time.sleep(0.01)
+    timer.start()
+    QTimer.singleShot(50, started)
+    watcher = QTimer()
+    watcher.setInterval(100)
+    watcher.timeout.connect(poll)
+    watcher.start()
+    app.exec()
+    gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
+    p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+    print(
+        json.dumps(
+            {
+                "ticks": len(ticks),
+                "max_gap_ms": round(gaps[-1], 1) if gaps else None,
+                "p99_gap_ms": round(p99, 1),
+                "status": window.promote_tab.banner.text()[:80],
+            }
+        )
+    )
+    window.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
