@@ -152,3 +152,17 @@ def test_versions_set_and_restore(ctx, control):
     restored = operations.restore(ctx, qa, str(result.backup_id))
     assert restored.status == "succeeded", restored.message
     assert control.state("shop-qa")["cached_version"] == "1.1.1"
+
+
+def test_a_missing_archive_file_does_not_break_the_next_plan(ctx, control):
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    first = promote(ctx, dev, qa, PromoteOptions())
+    assert first.status == "succeeded"
+    verify_id = ctx.history.runs()[0].archive_ids["verify"]
+    ctx.archive.path_of(ctx.archive.get(verify_id)).unlink()
+    with ctx.client(qa) as client:
+        client.restore_version("1.1.1")
+    lines = []
+    again = promote(ctx, dev, qa, PromoteOptions(), lambda e: lines.append(e.message))
+    assert again.status == "succeeded", again.message
+    assert any("drift not checked" in line and f"#{verify_id}" in line for line in lines)

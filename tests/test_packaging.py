@@ -4,6 +4,7 @@ the sandbox, a promotion, and the window starting and quitting."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -55,6 +56,7 @@ def test_resources_from_an_installed_wheel(tmp_path):
         "app/resources/backand-promoter.svg" in names
         and "app/resources/icons/backand-promoter-512.png" in names
     )
+    assert "app/cli/main.py" in names and "app/gui/main_window.py" in names  # every package, not only top
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
@@ -163,7 +165,7 @@ def test_frozen_sandbox_and_promotion(bundle, tmp_path):
             assert frozen(home, "secret", "set", name, stdin=keys[app] + "\n").returncode == 0
         result = frozen(home, "promote", "dev", "qa", "--yes", "--json")
         assert result.returncode == 0, result.stderr
-        assert '"status": "succeeded"' in result.stdout
+        assert json.loads(result.stdout)["status"] == "succeeded"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -12,15 +12,14 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app import logs
-from app.backand.streams import sha256_file
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
-from app.fsutil import atomic_writer, fsync_dir
+from app.fsutil import atomic_writer, fsync_dir, sha256_file
 
 KINDS = ("export", "backup", "version", "import")
 log = logs.archive
@@ -37,6 +36,8 @@ CREATE INDEX IF NOT EXISTS entries_profile ON entries (profile, kind);
 
 @dataclass(frozen=True)
 class Entry:
+    """One archived zip. ``model`` is loaded by :meth:`Archive.get` only (listings leave it None)."""
+
     id: int
     profile: str
     base_url: str
@@ -54,11 +55,22 @@ class Entry:
     verified: str
 
     def as_json(self, root: Path) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created_at))
-        data["path"] = str(root / self.path)
-        data.pop("model")
-        return data
+        return {
+            "id": self.id,
+            "profile": self.profile,
+            "base_url": self.base_url,
+            "app": self.app,
+            "kind": self.kind,
+            "version": self.version,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created_at)),
+            "sha256": self.sha256,
+            "size": self.size,
+            "path": f"{root}/{self.path}",
+            "note": self.note,
+            "pinned": self.pinned,
+            "promotion_id": self.promotion_id,
+            "verified": self.verified,
+        }
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,11 @@ class Archive:
         return self.root / entry.path
 
     def entries(self, profile: str | None = None, kind: str | None = None) -> list[Entry]:
-        sql, args = "SELECT * FROM entries WHERE 1=1", []
+        columns = (
+            "id, profile, base_url, app, kind, version, created_at, sha256, size, path, NULL, note, "
+            "pinned, promotion_id, verified"
+        )
+        sql, args = f"SELECT {columns} FROM entries WHERE 1=1", []
         if profile:
             sql += " AND profile=?"
             args.append(profile)

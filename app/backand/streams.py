@@ -18,6 +18,7 @@ import requests
 from app.backand import errors
 from app.errors import Cancelled
 from app.fsutil import atomic_writer
+from app.fsutil import sha256_file as sha256_file  # re-exported for callers of this module
 
 REQUEST_LIMIT = 52_428_800  # 50 MiB per request body, base64 and JSON included
 RAW_CHUNK = 3 * 64 * 1024  # a multiple of 3, so base64 chunks concatenate without padding
@@ -142,14 +143,6 @@ def stream_to_file(
     finally:
         response.close()
     return Downloaded(dest, done, digest.hexdigest())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_size(path: Path) -> int:

@@ -4,39 +4,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
-from typing import Any
 
 from app.archive import Archive
 from app.cli.output import print_json
 from app.errors import UsageError
 from app.paths import Home
-from app.profiles import ProfileStore
-
-
-def register(sub: Any) -> None:
-    arc = sub.add_parser("archive", help="the local archive of configuration zips")
-    asub = arc.add_subparsers(dest="archive_command", required=True, metavar="ACTION")
-    lst = asub.add_parser("list")
-    lst.add_argument("--json", action="store_true")
-    lst.add_argument("--profile")
-    lst.add_argument("--kind")
-    lst.set_defaults(func=do_list)
-    show = asub.add_parser("show")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(func=do_show)
-    ver = asub.add_parser("verify")
-    ver.add_argument("ids", type=int, nargs="*")
-    ver.set_defaults(func=do_verify)
-    imp = asub.add_parser("import")
-    imp.add_argument("path", type=Path)
-    imp.add_argument("--profile", required=True)
-    imp.set_defaults(func=do_import)
-    prune = asub.add_parser("prune")
-    prune.add_argument("--keep", type=int, required=True)
-    prune.add_argument("--profile")
-    prune.set_defaults(func=do_prune)
 
 
 def _open(home: Home) -> Archive:
@@ -83,6 +55,8 @@ def do_verify(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_import(args: argparse.Namespace, home: Home) -> int:
+    from app.profiles import ProfileStore
+
     profile = ProfileStore(home.profiles_file).get(args.profile)
     if not args.path.exists():
         raise UsageError(f"{args.path} does not exist.")

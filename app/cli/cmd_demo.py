@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from app.paths import Home
 from app.profiles import Profile, ProfileStore
@@ -18,12 +17,6 @@ DEMO_PROFILES = (
     ("qa", "shop-qa", 2, False, "#d9a13b"),
     ("prod", "shop-prod", 3, True, "#c0392b"),
 )
-
-
-def register(sub: Any) -> None:
-    demo = sub.add_parser("demo", help="the sandbox, three demo profiles and the window")
-    demo.add_argument("--no-gui", action="store_true", help="set everything up, print it, and exit")
-    demo.set_defaults(func=run, needs_home=False)
 
 
 def demo_secret_store() -> SecretStore:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
 from app.cli.output import confirm, print_json, stderr_listener
 from app.engine import operations
@@ -13,27 +11,6 @@ from app.errors import SafetyRefusal
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.secrets import SecretStore
-
-
-def register(sub: Any) -> None:
-    model = sub.add_parser("model", help="read, validate or update an app's data model")
-    msub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
-    show = msub.add_parser("show", help="print the app's model as JSON")
-    show.add_argument("name")
-    show.set_defaults(func=do_show)
-    val = msub.add_parser("validate", help="validate a model file on the app (read-only)")
-    val.add_argument("name")
-    val.add_argument("file", type=Path)
-    val.add_argument("--json", action="store_true")
-    val.set_defaults(func=do_validate)
-    app = msub.add_parser("apply", help='"Validate & Update": back up, apply, verify, roll back on failure')
-    app.add_argument("name")
-    app.add_argument("file", type=Path)
-    app.add_argument("--yes", action="store_true")
-    app.add_argument("--confirm", metavar="NAME")
-    app.add_argument("--allow-data-loss", action="store_true")
-    app.add_argument("--json", action="store_true")
-    app.set_defaults(func=do_apply)
 
 
 def do_show(args: argparse.Namespace, home: Home) -> int:

@@ -5,64 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from pathlib import Path
-from typing import Any
 
 from app.cli.output import print_json
 from app.engine import connect, operations
 from app.engine.context import Context
 from app.errors import UsageError
 from app.paths import Home
-from app.profiles import AUTH_KINDS, Profile, ProfileStore
+from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
-
-
-def register(sub: Any) -> None:
-    prof = sub.add_parser("profile", help="saved environment profiles (no secrets in them)")
-    psub = prof.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
-    add = psub.add_parser("add", help="save a profile")
-    add.add_argument("name")
-    add.add_argument("--url", required=True, help="base URL, e.g. https://api.backand.com")
-    add.add_argument("--app", required=True, help="the Backand app name")
-    add.add_argument("--auth", choices=AUTH_KINDS, default="password")
-    add.add_argument("--username")
-    add.add_argument("--signin-app", default="bko")
-    add.add_argument("--stage", type=int, default=1, help="1 = dev, 2 = QA, ...")
-    add.add_argument("--protected", action="store_true", help="production: writes need --confirm NAME")
-    add.add_argument("--colour", default="#4a90d9")
-    add.add_argument("--allow-insecure-http", action="store_true")
-    add.set_defaults(func=profile_add)
-    lst = psub.add_parser("list")
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(func=profile_list)
-    show = psub.add_parser("show")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(func=profile_show)
-    rm = psub.add_parser("remove")
-    rm.add_argument("name")
-    rm.set_defaults(func=profile_remove)
-    exp = psub.add_parser("export", help="write the profiles (without secrets) to a file")
-    exp.add_argument("path", type=Path)
-    exp.set_defaults(func=profile_export)
-    imp = psub.add_parser("import", help="add the profiles of a file")
-    imp.add_argument("path", type=Path)
-    imp.set_defaults(func=profile_import)
-
-    secret = sub.add_parser("secret", help="the keyring secrets of a profile")
-    ssub = secret.add_subparsers(dest="secret_command", required=True, metavar="ACTION")
-    sset = ssub.add_parser("set", help="read the secret from standard input into the keyring")
-    sset.add_argument("name")
-    sset.set_defaults(func=secret_set)
-
-    login = sub.add_parser("login", help="sign in with a password; stores tokens, never the password")
-    login.add_argument("name")
-    login.set_defaults(func=do_login)
-
-    chk = sub.add_parser("check", help="connect; report status, role and current version")
-    chk.add_argument("name")
-    chk.add_argument("--json", action="store_true")
-    chk.set_defaults(func=do_check)
 
 
 def profile_add(args: argparse.Namespace, home: Home) -> int:

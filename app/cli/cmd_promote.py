@@ -17,59 +17,6 @@ from app.paths import Home
 from app.secrets import SecretStore
 
 
-def register(sub: Any) -> None:
-    plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
-    plan.add_argument("source")
-    plan.add_argument("target")
-    plan.add_argument("--json", action="store_true")
-    plan.set_defaults(func=do_plan)
-
-    prom = sub.add_parser("promote", help="promote SOURCE's model and configuration into TARGET")
-    prom.add_argument("source")
-    prom.add_argument("target")
-    prom.add_argument("--yes", action="store_true", help="do not ask; accept reported drift")
-    prom.add_argument("--confirm", metavar="NAME", help="type the protected target's name")
-    prom.add_argument("--dry-run", action="store_true")
-    prom.add_argument("--allow-data-loss", action="store_true")
-    prom.add_argument("--allow-skip-stage", action="store_true")
-    prom.add_argument("--skip-model", action="store_true")
-    prom.add_argument("--skip-config", action="store_true")
-    prom.add_argument("--json", action="store_true")
-    prom.set_defaults(func=do_promote)
-
-    exp = sub.add_parser("export", help="download the configuration into the archive")
-    exp.add_argument("name")
-    exp.add_argument("--version")
-    exp.add_argument("--json", action="store_true")
-    exp.set_defaults(func=do_export)
-
-    ver = sub.add_parser("versions", help="the server's saved versions, newest first")
-    ver.add_argument("name")
-    ver.add_argument("--json", action="store_true")
-    ver.set_defaults(func=do_versions)
-
-    rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
-    rb.add_argument("name")
-    rb.add_argument("version")
-    rb.add_argument("--yes", action="store_true")
-    rb.add_argument("--confirm", metavar="NAME")
-    rb.add_argument("--json", action="store_true")
-    rb.set_defaults(func=do_rollback)
-
-    rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
-    rs.add_argument("name")
-    rs.add_argument("source", help="an archive entry id, or a path to a .zip")
-    rs.add_argument("--yes", action="store_true")
-    rs.add_argument("--confirm", metavar="NAME")
-    rs.add_argument("--json", action="store_true")
-    rs.set_defaults(func=do_restore)
-
-    hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
-    hist.add_argument("--json", action="store_true")
-    hist.add_argument("--limit", type=int, default=20)
-    hist.set_defaults(func=do_history)
-
-
 def _ctx(home: Home) -> Context:
     ctx = Context(home, SecretStore())
     for run in ctx.interrupted:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
 from app.paths import Home
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-
-
-def register(sub: Any) -> None:
-    parser = sub.add_parser("sandbox", help="run the Backand-compatible sandbox until interrupted")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only unless --public)")
-    parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
-    parser.add_argument("--data", type=Path, help="data folder (default: HOME/sandbox)")
-    parser.add_argument("--public", action="store_true", help="allow a non-loopback address")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, home: Home) -> int:

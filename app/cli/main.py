@@ -6,13 +6,14 @@ PySide6 is imported only by the commands that open a window, so ``promoter --ver
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from app import __version__, logs
 from app.cli import exitcodes
-from app.cli.commands import register_all
+from app.cli.parsers import register_all
 from app.errors import PromoterError
 from app.paths import Home, resolve_home
 
@@ -42,9 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return selfcheck.run(Home(resolve_home(args.home)))
     if args.command is None:
         args.command = "gui"
-        from app.cli.commands import cmd_gui
-
-        args.func = cmd_gui
+        args.handler = "app.cli.commands:cmd_gui"
     home = Home(resolve_home(args.home))
     try:
         if getattr(args, "needs_home", True):
@@ -52,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logs.setup_file_logging(home.logs_dir, logging.DEBUG if args.verbose else logging.INFO)
         logs.setup_stderr_logging(args.verbose)
         logs.cli.info("promoter %s: %s", __version__, args.command)
-        return int(args.func(args, home))
+        module, _, function = args.handler.partition(":")
+        return int(getattr(importlib.import_module(module), function)(args, home))
     except PromoterError as exc:
         print(f"promoter: {exc.message}", file=sys.stderr)
         logs.cli.info("%s failed: %s", args.command, exc.message)

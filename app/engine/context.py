@@ -12,6 +12,7 @@ from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.engine.connect import ClientSettings, client_for
 from app.engine.events import Reporter
 from app.engine.history import History
+from app.errors import UsageError
 from app.paths import Home
 from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
@@ -84,4 +85,10 @@ class Context:
         return entry
 
     def docs(self, entry: Entry) -> ConfigDocs:
-        return read_config_zip(self.archive.path_of(entry))
+        """Both documents of an archived zip; a missing file is an error that names the entry."""
+        path = self.archive.path_of(entry)
+        if not path.exists():
+            raise UsageError(
+                f"The file of archive entry #{entry.id} is missing ({path}); run `archive verify`."
+            )
+        return read_config_zip(path)

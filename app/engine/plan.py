@@ -11,6 +11,7 @@ from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.modeldiff import ModelDiff, diff_models
+from app.errors import PromoterError
 from app.profiles import Profile
 
 Model = list[dict[str, Any]]
@@ -166,11 +167,15 @@ def make_plan(
         last = ctx.history.last_into(target.name)
         if last is not None and last.fingerprint and last.fingerprint != plan.target_fingerprint:
             verify_id = last.archive_ids.get("verify")
-            if verify_id is not None:
-                plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(verify_id))), target_docs)
-                plan.drift_since = last.id
-                reporter.log(
-                    f"drift: {target.name} changed since promotion #{last.id}: {plan.drift.count()} changes",
-                    "warning",
-                )
+            try:
+                if verify_id is not None:
+                    plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(verify_id))), target_docs)
+                    plan.drift_since = last.id
+                    reporter.log(
+                        f"drift: {target.name} changed since promotion #{last.id}: "
+                        f"{plan.drift.count()} changes",
+                        "warning",
+                    )
+            except PromoterError as exc:
+                reporter.log(f"drift not checked: {exc.message}", "warning")
     return plan

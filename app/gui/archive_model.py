@@ -1,4 +1,8 @@
-"""A table model over the archive index (fast with 10,000 entries: rows are read once per refresh)."""
+"""A table model over the archive index that sorts and filters itself in Python.
+
+With 10,000 entries a QSortFilterProxyModel calls back into Python for every comparison; sorting a
+list of keys here is two orders of magnitude cheaper.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,88 @@ COLUMNS = ["Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Ver
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _key(entry: Entry, column: int) -> Any:
+    return (
+        entry.created_at,
+        entry.profile,
+        entry.app,
+        entry.kind,
+        entry.version or "",
+        entry.size,
+        entry.sha256,
+        entry.verified,
+        entry.note,
+        entry.pinned,
+        entry.id,
+    )[column]
+
+
+def _cells(entry: Entry) -> list[str]:
+    return [
+        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created_at)),
+        entry.profile,
+        entry.app,
+        entry.kind,
+        entry.version or "",
+        f"{entry.size:,}",
+        entry.sha256[:12],
+        entry.verified,
+        entry.note,
+        "pinned" if entry.pinned else "",
+        str(entry.id),
+    ]
+
+
 class ArchiveModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
+        self._all: list[Entry] = []
+        self._cells: dict[int, list[str]] = {}
+        self._haystack: dict[int, str] = {}
         self.entries: list[Entry] = []
+        self._filter = ""
+        self._sort = (0, Qt.SortOrder.DescendingOrder)
 
     def set_entries(self, entries: list[Entry]) -> None:
         self.beginResetModel()
-        self.entries = entries
+        self._all = entries
+        self._cells = {}
+        self._haystack = {}
+        self._apply()
         self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        self.beginResetModel()
+        self._filter = text.strip().lower()
+        self._apply()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._apply()
+        self.layoutChanged.emit()
+
+    def _apply(self) -> None:
+        rows = self._all
+        if self._filter:
+            rows = [e for e in rows if self._filter in self._hay(e)]
+        column, order = self._sort
+        self.entries = sorted(
+            rows, key=lambda e: _key(e, column), reverse=order == Qt.SortOrder.DescendingOrder
+        )
+
+    def _hay(self, entry: Entry) -> str:
+        text = self._haystack.get(entry.id)
+        if text is None:
+            text = self._haystack[entry.id] = " ".join(self._row_cells(entry)).lower()
+        return text
+
+    def _row_cells(self, entry: Entry) -> list[str]:
+        cells = self._cells.get(entry.id)
+        if cells is None:
+            cells = self._cells[entry.id] = _cells(entry)
+        return cells
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.entries)
@@ -37,49 +114,9 @@ class ArchiveModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
-        entry = self.entries[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            return [
-                entry.created_at,
-                entry.profile,
-                entry.app,
-                entry.kind,
-                entry.version or "",
-                entry.size,
-                entry.sha256,
-                entry.verified,
-                entry.note,
-                entry.pinned,
-                entry.id,
-            ][column]
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == 0:
-            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created_at))
-        if column == 5:
-            return f"{entry.size:,}"
-        if column == 6:
-            return entry.sha256[:12]
-        if column == 9:
-            return "pinned" if entry.pinned else ""
-        return str(
-            [
-                None,
-                entry.profile,
-                entry.app,
-                entry.kind,
-                entry.version or "",
-                None,
-                None,
-                entry.verified,
-                entry.note,
-                None,
-                entry.id,
-            ][column]
-        )
+        return self._row_cells(self.entries[index.row()])[index.column()]
 
     def entry(self, row: int) -> Entry:
         return self.entries[row]

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,14 +50,9 @@ class ArchiveTab(QWidget):
         top.addWidget(self.count)
         layout.addLayout(top)
         self.model = ArchiveModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.model.set_filter)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -90,10 +85,10 @@ class ArchiveTab(QWidget):
 
     def refresh(self) -> None:
         self.model.set_entries(self.ctx.archive.entries())
-        self.count.setText(f"{self.model.rowCount()} entries in {self.ctx.archive.root}")
+        self.count.setText(f"{len(self.model._all)} entries in {self.ctx.archive.root}")
 
     def selected(self) -> list[Entry]:
-        rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.entry(r) for r in rows]
 
     def select_ids(self, ids: list[int]) -> None:
@@ -101,9 +96,8 @@ class ArchiveTab(QWidget):
         self.table.clearSelection()
         mode = self.table.selectionMode()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        for row in range(self.proxy.rowCount()):
-            source = self.proxy.mapToSource(self.proxy.index(row, 0))
-            if self.model.entry(source.row()).id in ids:
+        for row in range(self.model.rowCount()):
+            if self.model.entry(row).id in ids:
                 self.table.selectRow(row)
         self.table.setSelectionMode(mode)
 

@@ -73,12 +73,17 @@ class Rig:
         self.root = root
         self.sandbox = SandboxProcess(root / "sandbox-home")
         self.url = self.sandbox.url
-        self.home = Home(root / "home").ensure()
+        self.home = Home(root / "home")
         self.secrets = SecretStore()
+        self.zips: dict[int, Path] = {}
+
+    def fresh_home(self) -> None:
+        """A new home for every measured run: no archive, no history, no drift to compute."""
+        shutil.rmtree(self.home.root, ignore_errors=True)
+        self.home.ensure()
         store = ProfileStore(self.home.profiles_file)
         for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):
             store.upsert(Profile(name=name, base_url=self.url, app=app, auth="keys", stage=stage))
-        self.zips: dict[int, Path] = {}
 
     def zip_of(self, mib: int) -> Path:
         if mib not in self.zips:
@@ -100,8 +105,7 @@ class Rig:
             state = requests.get(f"{self.url}/_sandbox/apps/{app}/keys", timeout=10).json()
             keys[name] = f"{state['master_token']}:{state['user_token']}"
             self.secrets.set(name, keys[name])
-        for part in self.home.archive_dir.glob("*/*.zip"):
-            part.unlink()
+        self.fresh_home()
         return keys
 
     def close(self) -> None:

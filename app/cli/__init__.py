@@ -1,0 +1,1 @@
+"""The ``promoter`` command line."""

@@ -1,0 +1,183 @@
+"""All subcommands and their arguments, declared without importing what runs them.
+
+Each command names its handler as ``"module:function"``; ``main`` imports it only when it runs, so
+``promoter --version`` and ``--help`` stay fast (no requests, keyring, werkzeug or Qt).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+AUTH_KINDS = ("password", "keys", "token")  # app.profiles.AUTH_KINDS (a test keeps them equal)
+
+
+def register_all(sub: Any) -> None:
+    for register in (_cmd_sandbox, _cmd_demo, _cmd_profiles, _cmd_promote, _cmd_archive, _cmd_model):
+        register(sub)
+    gui = sub.add_parser("gui", help="the desktop app (the default)")
+    gui.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    gui.set_defaults(handler="app.cli.commands:cmd_gui")
+
+
+def _cmd_sandbox(sub: Any) -> None:
+    parser = sub.add_parser("sandbox", help="run the Backand-compatible sandbox until interrupted")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only unless --public)")
+    parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    parser.add_argument("--data", type=Path, help="data folder (default: HOME/sandbox)")
+    parser.add_argument("--public", action="store_true", help="allow a non-loopback address")
+    parser.set_defaults(handler="app.cli.cmd_sandbox:run")
+
+
+def _cmd_demo(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="the sandbox, three demo profiles and the window")
+    demo.add_argument("--no-gui", action="store_true", help="set everything up, print it, and exit")
+    demo.set_defaults(handler="app.cli.cmd_demo:run", needs_home=False)
+
+
+def _cmd_profiles(sub: Any) -> None:
+    prof = sub.add_parser("profile", help="saved environment profiles (no secrets in them)")
+    psub = prof.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
+    add = psub.add_parser("add", help="save a profile")
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="base URL, e.g. https://api.backand.com")
+    add.add_argument("--app", required=True, help="the Backand app name")
+    add.add_argument("--auth", choices=AUTH_KINDS, default="password")
+    add.add_argument("--username")
+    add.add_argument("--signin-app", default="bko")
+    add.add_argument("--stage", type=int, default=1, help="1 = dev, 2 = QA, ...")
+    add.add_argument("--protected", action="store_true", help="production: writes need --confirm NAME")
+    add.add_argument("--colour", default="#4a90d9")
+    add.add_argument("--allow-insecure-http", action="store_true")
+    add.set_defaults(handler="app.cli.cmd_profiles:profile_add")
+    lst = psub.add_parser("list")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler="app.cli.cmd_profiles:profile_list")
+    show = psub.add_parser("show")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler="app.cli.cmd_profiles:profile_show")
+    rm = psub.add_parser("remove")
+    rm.add_argument("name")
+    rm.set_defaults(handler="app.cli.cmd_profiles:profile_remove")
+    exp = psub.add_parser("export", help="write the profiles (without secrets) to a file")
+    exp.add_argument("path", type=Path)
+    exp.set_defaults(handler="app.cli.cmd_profiles:profile_export")
+    imp = psub.add_parser("import", help="add the profiles of a file")
+    imp.add_argument("path", type=Path)
+    imp.set_defaults(handler="app.cli.cmd_profiles:profile_import")
+
+    secret = sub.add_parser("secret", help="the keyring secrets of a profile")
+    ssub = secret.add_subparsers(dest="secret_command", required=True, metavar="ACTION")
+    sset = ssub.add_parser("set", help="read the secret from standard input into the keyring")
+    sset.add_argument("name")
+    sset.set_defaults(handler="app.cli.cmd_profiles:secret_set")
+
+    login = sub.add_parser("login", help="sign in with a password; stores tokens, never the password")
+    login.add_argument("name")
+    login.set_defaults(handler="app.cli.cmd_profiles:do_login")
+
+    chk = sub.add_parser("check", help="connect; report status, role and current version")
+    chk.add_argument("name")
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(handler="app.cli.cmd_profiles:do_check")
+
+
+def _cmd_promote(sub: Any) -> None:
+    plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
+    plan.add_argument("source")
+    plan.add_argument("target")
+    plan.add_argument("--json", action="store_true")
+    plan.set_defaults(handler="app.cli.cmd_promote:do_plan")
+
+    prom = sub.add_parser("promote", help="promote SOURCE's model and configuration into TARGET")
+    prom.add_argument("source")
+    prom.add_argument("target")
+    prom.add_argument("--yes", action="store_true", help="do not ask; accept reported drift")
+    prom.add_argument("--confirm", metavar="NAME", help="type the protected target's name")
+    prom.add_argument("--dry-run", action="store_true")
+    prom.add_argument("--allow-data-loss", action="store_true")
+    prom.add_argument("--allow-skip-stage", action="store_true")
+    prom.add_argument("--skip-model", action="store_true")
+    prom.add_argument("--skip-config", action="store_true")
+    prom.add_argument("--json", action="store_true")
+    prom.set_defaults(handler="app.cli.cmd_promote:do_promote")
+
+    exp = sub.add_parser("export", help="download the configuration into the archive")
+    exp.add_argument("name")
+    exp.add_argument("--version")
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(handler="app.cli.cmd_promote:do_export")
+
+    ver = sub.add_parser("versions", help="the server's saved versions, newest first")
+    ver.add_argument("name")
+    ver.add_argument("--json", action="store_true")
+    ver.set_defaults(handler="app.cli.cmd_promote:do_versions")
+
+    rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
+    rb.add_argument("name")
+    rb.add_argument("version")
+    rb.add_argument("--yes", action="store_true")
+    rb.add_argument("--confirm", metavar="NAME")
+    rb.add_argument("--json", action="store_true")
+    rb.set_defaults(handler="app.cli.cmd_promote:do_rollback")
+
+    rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
+    rs.add_argument("name")
+    rs.add_argument("source", help="an archive entry id, or a path to a .zip")
+    rs.add_argument("--yes", action="store_true")
+    rs.add_argument("--confirm", metavar="NAME")
+    rs.add_argument("--json", action="store_true")
+    rs.set_defaults(handler="app.cli.cmd_promote:do_restore")
+
+    hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
+    hist.add_argument("--json", action="store_true")
+    hist.add_argument("--limit", type=int, default=20)
+    hist.set_defaults(handler="app.cli.cmd_promote:do_history")
+
+
+def _cmd_archive(sub: Any) -> None:
+    arc = sub.add_parser("archive", help="the local archive of configuration zips")
+    asub = arc.add_subparsers(dest="archive_command", required=True, metavar="ACTION")
+    lst = asub.add_parser("list")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--profile")
+    lst.add_argument("--kind")
+    lst.set_defaults(handler="app.cli.cmd_archive:do_list")
+    show = asub.add_parser("show")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler="app.cli.cmd_archive:do_show")
+    ver = asub.add_parser("verify")
+    ver.add_argument("ids", type=int, nargs="*")
+    ver.set_defaults(handler="app.cli.cmd_archive:do_verify")
+    imp = asub.add_parser("import")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--profile", required=True)
+    imp.set_defaults(handler="app.cli.cmd_archive:do_import")
+    prune = asub.add_parser("prune")
+    prune.add_argument("--keep", type=int, required=True)
+    prune.add_argument("--profile")
+    prune.set_defaults(handler="app.cli.cmd_archive:do_prune")
+
+
+def _cmd_model(sub: Any) -> None:
+    model = sub.add_parser("model", help="read, validate or update an app's data model")
+    msub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    show = msub.add_parser("show", help="print the app's model as JSON")
+    show.add_argument("name")
+    show.set_defaults(handler="app.cli.cmd_model:do_show")
+    val = msub.add_parser("validate", help="validate a model file on the app (read-only)")
+    val.add_argument("name")
+    val.add_argument("file", type=Path)
+    val.add_argument("--json", action="store_true")
+    val.set_defaults(handler="app.cli.cmd_model:do_validate")
+    app = msub.add_parser("apply", help='"Validate & Update": back up, apply, verify, roll back on failure')
+    app.add_argument("name")
+    app.add_argument("file", type=Path)
+    app.add_argument("--yes", action="store_true")
+    app.add_argument("--confirm", metavar="NAME")
+    app.add_argument("--allow-data-loss", action="store_true")
+    app.add_argument("--json", action="store_true")
+    app.set_defaults(handler="app.cli.cmd_model:do_apply")
