@@ -197,3 +197,14 @@ def test_the_fast_reader_refuses_dtds_and_non_utf8():
         read_dataset(io.BytesIO(b"<NewDataSet><a></NewDataSet>"))
     data = read_dataset(io.BytesIO(b"\xef\xbb\xbf<NewDataSet><View><Name>x</Name></View></NewDataSet>"))
     assert data.tables == {"View": [{"Name": "x"}]}
+
+
+def test_a_huge_cell_is_kept_as_its_length_and_hash(tmp_path):
+    from app.configdoc.dataset import read_config_zip
+    from tests.helpers import big_config_zip
+
+    path = big_config_zip(tmp_path / "big.zip", 3)
+    docs = read_config_zip(path)
+    code = docs.app.tables["Rule"][0]["Code"]
+    assert code.startswith("«3,145,") and "sha256" in code and len(code) < 200
+    assert docs.app.tables["Database"][0]["ConfigVersion"] == "2.0.1"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from app.configdoc.xmlstream import parse_rows
 from app.configdoc.zipcheck import local_name
 from app.errors import InvalidConfigZip
 
@@ -20,14 +21,23 @@ class DataSet:
     tables: dict[str, list[Row]] = field(default_factory=dict)
 
 
-def read_dataset(stream: IO[bytes]) -> DataSet:
+SMALL = 2 * 1024 * 1024
+
+
+def read_dataset(stream: IO[bytes], size: int | None = None) -> DataSet:
     """Rows of each table; the inline ``xs:schema`` is skipped.
 
-    Safe against entity expansion and external entities without defusedxml's slower parser: a
-    document that declares a DTD (the only place entities can be declared) is refused before
-    expat sees it, and only UTF-8 documents are read (a byte scan for the declaration is then exact).
-    Documents are bounded by the zip check that precedes every read.
+    A document up to 2 MiB is parsed whole by expat's C tree builder (fast: the real 1.2 MB document
+    in about 40 ms), after a byte scan refuses any DTD (the only place entities can be declared) and
+    any encoding but UTF-8. A larger one is streamed by :mod:`app.configdoc.xmlstream`, which keeps
+    long texts as their length and sha256, so memory does not grow with the document.
     """
+    if size is not None and size > SMALL:
+        data = DataSet(root="")
+        data.root = parse_rows(
+            stream, "document", lambda table, row: data.tables.setdefault(table, []).append(row)
+        )
+        return data
     raw = stream.read()
     head = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if not head.lstrip().startswith(b"<"):
@@ -63,8 +73,9 @@ def read_config_zip(path: Path) -> ConfigDocs:
     """Both documents of a (checked) configuration zip."""
     with zipfile.ZipFile(path) as archive:
         first, second = archive.namelist()[:2]
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
         with archive.open(first) as handle:
-            app = read_dataset(handle)
+            app = read_dataset(handle, sizes[first])
         with archive.open(second) as handle:
-            mapping = read_dataset(handle)
+            mapping = read_dataset(handle, sizes[second])
     return ConfigDocs(app, mapping)

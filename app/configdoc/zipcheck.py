@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-
+from app.configdoc.xmlstream import parse_rows
 from app.errors import InvalidConfigZip
 
 APP_ENTRY = re.compile(r"^duradosappsys(\d+)$")
@@ -58,34 +56,17 @@ def local_name(tag: str) -> str:
 
 
 def scan_dataset(stream: IO[bytes] | _Limited, entry: str, root_name: str) -> str | None:
-    """Parse one entry safely; check its root; return its ``ConfigVersion`` if it has one."""
-    version: str | None = None
-    depth = 0
-    try:
-        for event, elem in iterparse(
-            stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
-        ):
-            if event == "start":
-                if depth == 0 and local_name(elem.tag) != root_name:
-                    raise InvalidConfigZip(
-                        f"Entry {entry} is not a {root_name} document (its root is <{local_name(elem.tag)}>)."
-                    )
-                depth += 1
-                continue
-            depth -= 1
-            if local_name(elem.tag) == "ConfigVersion" and version is None and elem.text:
-                version = elem.text.strip()
-            if depth <= 1:
-                elem.clear()
-    except DefusedXmlException as exc:
-        raise InvalidConfigZip(
-            f"Entry {entry} uses a DTD or entities, which are refused ({type(exc).__name__})."
-        ) from None
-    except SyntaxError as exc:  # ParseError derives from SyntaxError
-        raise InvalidConfigZip(f"Entry {entry} is not well-formed XML ({exc}).") from None
-    if depth != 0:
-        raise InvalidConfigZip(f"Entry {entry} ends before its root element closes.")
-    return version
+    """Parse one entry safely and in chunks; check its root; return its ``ConfigVersion`` if any."""
+    found: list[str] = []
+
+    def on_row(table: str, row: dict[str, str]) -> None:
+        if table == "Database" and not found and row.get("ConfigVersion"):
+            found.append(row["ConfigVersion"].strip())
+
+    root = parse_rows(stream, entry, on_row)
+    if root != root_name:
+        raise InvalidConfigZip(f"Entry {entry} is not a {root_name} document (its root is <{root}>).")
+    return found[0] if found else None
 
 
 def check_config_zip(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> ConfigZipInfo:

@@ -33,6 +33,7 @@ class Context:
         if self.settings is None:
             us = self.user_settings
             self.settings = ClientSettings(Timeouts(us.connect_timeout, us.read_timeout), us.retries)
+        self._docs: dict[int, ConfigDocs] = {}
         self.profiles = ProfileStore(self.home.profiles_file)
         archive_dir = (
             Path(self.user_settings.archive_dir).expanduser() if self.user_settings.archive_dir else None
@@ -91,4 +92,8 @@ class Context:
             raise UsageError(
                 f"The file of archive entry #{entry.id} is missing ({path}); run `archive verify`."
             )
-        return read_config_zip(path)
+        cached = self._docs.get(entry.id)
+        if cached is None:  # an entry's file never changes: read it once per operation
+            cached = read_config_zip(path)
+            self._docs = {**dict(list(self._docs.items())[-3:]), entry.id: cached}
+        return cached
