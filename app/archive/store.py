@@ -129,17 +129,23 @@ class Archive:
         model: Any = None,
         promotion_id: int | None = None,
         note: str = "",
+        collect: dict[str, Any] | None = None,
     ) -> Entry:
-        """Let *write(path)* produce the zip atomically at *path*, check it, then index it."""
+        """Let *write(path)* produce the zip atomically at *path*, check it, then index it.
+
+        With *collect*, the documents read by the check are left in ``collect["docs"]``.
+        """
         if kind not in KINDS:
             raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
         path = self._file_for(app, kind, version)
         write(path)
         try:
-            info = check_config_zip(path)
+            info = check_config_zip(path, collect=collect is not None)
         except InvalidConfigZip:
             path.unlink(missing_ok=True)
             raise
+        if collect is not None:
+            collect["docs"] = info.docs
         digest, size = sha256_file(path), path.stat().st_size
         cur = self._db.execute(
             "INSERT INTO entries (profile, base_url, app, kind, version, created_at, sha256, size, path, "

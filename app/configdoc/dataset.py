@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.xmlstream import parse_rows
+from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.configdoc.zipcheck import local_name
 from app.errors import InvalidConfigZip
-
-Row = dict[str, str]
-
-
-@dataclass
-class DataSet:
-    root: str
-    tables: dict[str, list[Row]] = field(default_factory=dict)
-
 
 SMALL = 2 * 1024 * 1024
 
@@ -63,12 +53,6 @@ def read_dataset(stream: IO[bytes], size: int | None = None) -> DataSet:
     return data
 
 
-@dataclass
-class ConfigDocs:
-    app: DataSet
-    map: DataSet
-
-
 def read_config_zip(path: Path) -> ConfigDocs:
     """Both documents of a (checked) configuration zip."""
     with zipfile.ZipFile(path) as archive:
@@ -79,3 +63,6 @@ def read_config_zip(path: Path) -> ConfigDocs:
         with archive.open(second) as handle:
             mapping = read_dataset(handle, sizes[second])
     return ConfigDocs(app, mapping)
+
+
+__all__ = ["ConfigDocs", "DataSet", "Row", "read_config_zip", "read_dataset"]

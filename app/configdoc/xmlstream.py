@@ -11,13 +11,31 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
 
 from app.errors import InvalidConfigZip
 
 BIG = 64 * 1024
+CHUNK = 256 * 1024
 Row = dict[str, str]
+
+
+@dataclass
+class DataSet:
+    """One DataSet document: its root element's name and the rows of each table."""
+
+    root: str
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+
+
+@dataclass
+class ConfigDocs:
+    """Both documents of a configuration zip."""
+
+    app: DataSet
+    map: DataSet
 
 
 class _Refused(Exception):
@@ -98,7 +116,11 @@ def parse_rows(stream: IO[bytes] | Any, entry: str, on_row: Callable[[str, Row],
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     try:
-        parser.ParseFile(stream)
+        # Feed 256 KiB at a time (ParseFile would read 2 KiB at a time: thousands of calls into the
+        # zip stream for a large document).
+        while data := stream.read(CHUNK):
+            parser.Parse(data, False)
+        parser.Parse(b"", True)
     except _Refused:
         raise InvalidConfigZip(f"Entry {entry} uses a DTD or entities, which are refused.") from None
     except expat.ExpatError as exc:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.xmlstream import parse_rows
+from app.configdoc.xmlstream import ConfigDocs, DataSet, parse_rows
 from app.errors import InvalidConfigZip
 
 APP_ENTRY = re.compile(r"^duradosappsys(\d+)$")
@@ -33,6 +33,7 @@ class ConfigZipInfo:
     app_id: str
     config_version: str | None
     uncompressed_size: int
+    docs: ConfigDocs | None = field(default=None, compare=False, repr=False)  # with collect=True
 
 
 class _Limited:
@@ -55,21 +56,30 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def scan_dataset(stream: IO[bytes] | _Limited, entry: str, root_name: str) -> str | None:
-    """Parse one entry safely and in chunks; check its root; return its ``ConfigVersion`` if any."""
+def scan_dataset(
+    stream: IO[bytes] | _Limited, entry: str, root_name: str, collect: DataSet | None = None
+) -> str | None:
+    """Parse one entry safely and in chunks; check its root; return its ``ConfigVersion`` if any.
+    With *collect*, its rows are kept there too (one parse serves the check and the diff)."""
     found: list[str] = []
 
     def on_row(table: str, row: dict[str, str]) -> None:
         if table == "Database" and not found and row.get("ConfigVersion"):
             found.append(row["ConfigVersion"].strip())
+        if collect is not None:
+            collect.tables.setdefault(table, []).append(row)
 
     root = parse_rows(stream, entry, on_row)
+    if collect is not None:
+        collect.root = root
     if root != root_name:
         raise InvalidConfigZip(f"Entry {entry} is not a {root_name} document (its root is <{root}>).")
     return found[0] if found else None
 
 
-def check_config_zip(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> ConfigZipInfo:
+def check_config_zip(
+    path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, collect: bool = False
+) -> ConfigZipInfo:
     """Check *path*; return what was learnt, or raise :class:`InvalidConfigZip` naming the problem."""
     name = path.name
     try:
@@ -82,14 +92,14 @@ def check_config_zip(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) ->
         raise InvalidConfigZip(f"{name} is not a zip file (or it is truncated).")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _check_open(archive, name, max_uncompressed)
+            return _check_open(archive, name, max_uncompressed, collect)
     except zipfile.BadZipFile as exc:
         raise InvalidConfigZip(f"{name} is a damaged zip ({exc}).") from None
     except (EOFError, OSError) as exc:
         raise InvalidConfigZip(f"{name} is truncated or unreadable ({exc}).") from None
 
 
-def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int) -> ConfigZipInfo:
+def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int, collect: bool) -> ConfigZipInfo:
     infos = archive.infolist()
     for info in infos:
         entry = info.filename
@@ -129,8 +139,12 @@ def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int) -> C
                     f"{name}: entry {info.filename} expands {ratio:,.0f} times "
                     f"(limit {MAX_RATIO}); refusing a possible zip bomb."
                 )
+    docs = ConfigDocs(DataSet(""), DataSet("")) if collect else None
     with archive.open(first) as raw:
-        version = scan_dataset(_Limited(raw, infos[0].file_size, first), first, "NewDataSet")
+        limited = _Limited(raw, infos[0].file_size, first)
+        version = scan_dataset(limited, first, "NewDataSet", docs.app if docs else None)
     with archive.open(second) as raw:
-        scan_dataset(_Limited(raw, infos[1].file_size, second), second, "MapDataSet")
-    return ConfigZipInfo(first, second, match.group(1), version, total)
+        scan_dataset(
+            _Limited(raw, infos[1].file_size, second), second, "MapDataSet", docs.map if docs else None
+        )
+    return ConfigZipInfo(first, second, match.group(1), version, total, docs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app import logs
 from app.archive import Archive, Entry
@@ -71,8 +72,10 @@ class Context:
                 path, version=version, progress=reporter.progress(step), cancel=reporter.cancel.is_set
             )
 
+        checked: dict[str, Any] = {}
         entry = self.archive.add_file(
             write,
+            collect=checked,
             profile=profile.name,
             base_url=profile.base_url,
             app=profile.app,
@@ -82,6 +85,7 @@ class Context:
             note=note,
             promotion_id=promotion_id,
         )
+        self._remember(entry.id, checked["docs"])  # the check's parse serves the diffs too
         reporter.log(f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]})")
         return entry
 
@@ -95,5 +99,9 @@ class Context:
         cached = self._docs.get(entry.id)
         if cached is None:  # an entry's file never changes: read it once per operation
             cached = read_config_zip(path)
-            self._docs = {**dict(list(self._docs.items())[-3:]), entry.id: cached}
+            self._remember(entry.id, cached)
         return cached
+
+    def _remember(self, entry_id: int, docs: ConfigDocs) -> None:
+        """Keep the documents of the last few entries (an operation uses at most three)."""
+        self._docs = {**dict(list(self._docs.items())[-3:]), entry_id: docs}
