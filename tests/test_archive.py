@@ -208,3 +208,8 @@ def test_a_huge_cell_is_kept_as_its_length_and_hash(tmp_path):
     code = docs.app.tables["Rule"][0]["Code"]
     assert code.startswith("«3,145,") and "sha256" in code and len(code) < 200
     assert docs.app.tables["Database"][0]["ConfigVersion"] == "2.0.1"
+
+
+def test_deep_verify_retests_the_zip(archive, tmp_path):
+    entry = archive.import_zip(_good(tmp_path), profile="qa", base_url="x", app="shop-qa")
+    assert archive.verify([entry.id], deep=True)[0].ok

@@ -46,7 +46,7 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_verify(args: argparse.Namespace, home: Home) -> int:
-    results = _open(home).verify(args.ids or None)
+    results = _open(home).verify(args.ids or None, deep=args.deep)
     bad = [r for r in results if not r.ok]
     for r in results:
         print(f"#{r.id}: {'ok' if r.ok else 'PROBLEM: ' + r.problem}")
