@@ -154,26 +154,34 @@ def _guard_write(ctx: Context, name: str, args: argparse.Namespace, question: st
     return profile
 
 
-def do_rollback(args: argparse.Namespace, home: Home) -> int:
+def _write(args: argparse.Namespace, home: Home, question: str, operation: Any) -> int:
+    """A single-target write: the protected/confirmation gates, then *operation(ctx, profile, listener)*."""
     ctx = _ctx(home)
     try:
-        profile = _guard_write(ctx, args.name, args, f"Set {args.name} to version {args.version}?")
-        result = operations.set_version(ctx, profile, args.version, stderr_listener(quiet=args.json))
+        profile = _guard_write(ctx, args.name, args, question)
+        result = operation(ctx, profile, stderr_listener(quiet=args.json))
     finally:
         ctx.close()
     print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    return result.exit_code
+    return int(result.exit_code)
+
+
+def do_rollback(args: argparse.Namespace, home: Home) -> int:
+    return _write(
+        args,
+        home,
+        f"Set {args.name} to version {args.version}?",
+        lambda ctx, profile, listen: operations.set_version(ctx, profile, args.version, listen),
+    )
 
 
 def do_restore(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
-    try:
-        profile = _guard_write(ctx, args.name, args, f"Load {args.source} into {args.name}?")
-        result = operations.restore(ctx, profile, args.source, stderr_listener(quiet=args.json))
-    finally:
-        ctx.close()
-    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    return result.exit_code
+    return _write(
+        args,
+        home,
+        f"Load {args.source} into {args.name}?",
+        lambda ctx, profile, listen: operations.restore(ctx, profile, args.source, listen),
+    )
 
 
 def do_history(args: argparse.Namespace, home: Home) -> int:

@@ -6,7 +6,6 @@ back a test secret), the home folder and the resources; exit status 0 only when 
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 
@@ -20,20 +19,10 @@ def run(home: Home) -> int:
     print(f"promoter {__version__}{' (frozen)' if frozen else ''}")
     print(f"Python {platform.python_version()} ({sys.executable})")
     try:
-        import PySide6
-        from PySide6 import QtCore
+        from app.gui.qtcheck import qt_report
 
-        print(f"PySide6 {PySide6.__version__}, Qt {QtCore.qVersion()}")
-        if not os.environ.get("QT_QPA_PLATFORM") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        ):
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-            print("no display: trying the offscreen platform plugin")
-        from PySide6.QtGui import QGuiApplication
-
-        app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-        print(f"Qt platform plugin: {QGuiApplication.platformName()}")
-        del app
+        for line in qt_report():
+            print(line)
     except Exception as exc:
         problems.append(f"Qt: {type(exc).__name__}: {exc}")
     from app.secrets import SecretStore, SecretStoreError
