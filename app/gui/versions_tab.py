@@ -38,6 +38,8 @@ class VersionsTab(QWidget):
         self.table = QTreeWidget()
         self.table.setHeaderLabels(["Version", "Current", "In local archive"])
         self.table.setRootIsDecorated(False)
+        self.table.setColumnWidth(0, 140)
+        self.table.setColumnWidth(1, 260)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.refresh_button = QPushButton("Refresh")
