@@ -74,7 +74,8 @@ def setup_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path:
     global _configured_file
     path = logs_dir / "promoter.log"
     root = logging.getLogger("promoter")
-    root.setLevel(min(root.level or level, level) if root.level else level)
+    if not root.level or level < root.level:
+        root.setLevel(level)
     if _configured_file == path:
         return path
     for handler in list(root.handlers):

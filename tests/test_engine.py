@@ -166,3 +166,13 @@ def test_a_missing_archive_file_does_not_break_the_next_plan(ctx, control):
     again = promote(ctx, dev, qa, PromoteOptions(), lambda e: lines.append(e.message))
     assert again.status == "succeeded", again.message
     assert any("drift not checked" in line and f"#{verify_id}" in line for line in lines)
+
+
+def test_a_plan_lists_the_gates_a_plain_promote_would_meet(ctx):
+    dev, prod = ctx.profiles.get("dev"), ctx.profiles.get("prod")
+    planned = promote(ctx, dev, prod, PromoteOptions(dry_run=True, yes=True, confirm="prod", allow_skip_stage=True))
+    assert planned.status == "dry_run"
+    gates = planned.plan["gates"]
+    assert any("--allow-skip-stage" in g for g in gates) and any("--confirm prod" in g for g in gates)
+    qa_plan = promote(ctx, dev, ctx.profiles.get("qa"), PromoteOptions(dry_run=True))
+    assert qa_plan.plan["gates"] == []

@@ -34,7 +34,8 @@ def test_real_secret_service_round_trip():
             text=True,
             check=False,
         )
-        assert "username = qa" in found.stdout + found.stderr or "qa" in found.stdout
+        listing = found.stdout + found.stderr
+        assert "service = backand-promoter" in listing and "username = qa" in listing
     store.delete("qa")
     assert store.get("qa") is None
     store.self_test()

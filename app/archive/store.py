@@ -11,7 +11,7 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -318,9 +318,6 @@ class Archive:
                 self.delete(entry.id)
                 removed.append(entry.id)
         return removed
-
-    def iter_all(self) -> Iterator[Entry]:
-        yield from self.entries()
 
 
 def _test_crcs(path: Path) -> None:

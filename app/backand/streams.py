@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +142,3 @@ def stream_to_file(
     finally:
         response.close()
     return Downloaded(dest, done, digest.hexdigest())
-
-
-def file_size(path: Path) -> int:
-    return os.stat(path).st_size

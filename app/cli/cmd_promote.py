@@ -64,25 +64,9 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
     if result.status != "dry_run":
         print(f"promoter: {result.message}", file=sys.stderr)
         return result.exit_code
-    gates = ctx_refusals(result.plan, source, target)
-    for gate in gates:
-        print(f"  would be refused: {gate}", file=sys.stderr if args.json else sys.stdout)
+    for gate in result.plan.get("gates", []):
+        print(f"  would be refused without flags: {gate}", file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-def ctx_refusals(summary: dict[str, Any], source: Any, target: Any) -> list[str]:
-    out = []
-    if summary.get("valid") == "never":
-        out.append("invalid model")
-    if summary.get("dropped_tables") or summary.get("dropped_columns") or summary.get("valid") == "data":
-        out.append("data loss: needs --allow-data-loss")
-    if target.protected:
-        out.append(f"protected target: needs --confirm {target.name}")
-    if target.stage != source.stage + 1:
-        out.append("stage order: needs --allow-skip-stage")
-    if summary.get("drift"):
-        out.append("drift: needs --yes")
-    return out
 
 
 def do_promote(args: argparse.Namespace, home: Home) -> int:

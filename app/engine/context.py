@@ -45,6 +45,12 @@ class Context:
         for run in self.interrupted:
             logs.engine.warning(run.message)
 
+    def reload(self) -> None:
+        """Re-read the settings and reopen the stores (after the settings dialog saved)."""
+        self.close()
+        self.settings = None
+        self.__post_init__()
+
     def close(self) -> None:
         self.archive.close()
         self.history.close()

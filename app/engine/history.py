@@ -163,7 +163,7 @@ class History:
         return self._row(row) if row else None
 
     def last_into(self, target: str) -> Run | None:
-        """The last run that left *target* in a known state (succeeded promotion, rollback, restore)."""
+        """The last succeeded promotion into *target* (the reference for drift)."""
         row = self._db.execute(
             "SELECT * FROM runs WHERE target=? AND status IN ('succeeded') AND fingerprint IS NOT NULL "
             "ORDER BY id DESC LIMIT 1",

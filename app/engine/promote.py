@@ -97,6 +97,7 @@ def promote(
             plan = make_plan(ctx, source, target, reporter, src, dst, run_id)
             assert plan.backup is not None and plan.export is not None
             result.plan, result.backup_id, result.export_id = plan.summary(), plan.backup.id, plan.export.id
+            result.plan["gates"] = plan.refusals(PromoteOptions())  # what a promote without flags meets
             archive_ids.update(export=plan.export.id, backup=plan.backup.id)
             ctx.history.set_archive_ids(run_id, archive_ids)
             ctx.archive.reference(plan.backup.id, run_id, "backup")

@@ -134,8 +134,7 @@ class MainWindow(QMainWindow):
 
         if SettingsDialog(self.home, self).exec():
             self.statusBar().showMessage("Settings saved; they apply to the next operations.", 5000)
-            self.ctx.close()
-            self.ctx.__post_init__()
+            self.ctx.reload()
             self.refresh()
 
     def _restore_state(self) -> None:

@@ -50,7 +50,6 @@ class PromoteTab(QWidget):
         self.plans: dict[tuple[str, str], dict[str, Any]] = {}
         self._key: str | None = None
         self._started = 0.0
-        self._last_rate = (0.0, 0)
         self._build()
 
     def _build(self) -> None:
@@ -222,11 +221,7 @@ class PromoteTab(QWidget):
             self._append(event.message)
         elif event.kind == "progress" and event.total:
             self.progress.setValue(int(event.done * 100 / event.total))
-            now = time.monotonic()
-            rate_text = ""
-            if now - self._last_rate[0] > 0.2 or event.done == event.total:
-                self._last_rate = (now, event.done)
-            elapsed = max(now - self._started, 1e-3)
+            elapsed = max(time.monotonic() - self._started, 1e-3)
             rate_text = f" — {_size(int(event.done / elapsed))}/s"
             self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
         elif event.kind == "step":
