@@ -23,11 +23,14 @@ class Settings:
     read_timeout: float = 120.0
     retries: int = 2
     archive_dir: str = ""  # empty: HOME/archive
+    settle_seconds: float = 600.0  # a timed-out write is awaited this long before its outcome is unknown
     keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
 
     def validate(self) -> Settings:
         if not 0.5 <= self.connect_timeout <= 600 or not 1 <= self.read_timeout <= 3600:
             raise UsageError("Timeouts: connect 0.5–600 s, read 1–3600 s.")
+        if not 1 <= self.settle_seconds <= 7200:
+            raise UsageError("Settle time after a timed-out write: 1–7200 s.")
         if not 0 <= self.retries <= 10:
             raise UsageError("Retries: 0 to 10.")
         if self.keep_per_kind < 1:

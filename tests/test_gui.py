@@ -11,6 +11,7 @@ import itertools
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.engine.gates import Gate
 from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
 from tests.engine_helpers import wire
@@ -77,10 +78,10 @@ def accept_with_dialog(record):
         record.append(dialog)
         if dialog.name_edit is not None:
             dialog.name_edit.setText(target.name)
-        if dialog.loss_box is not None:
-            dialog.loss_box.setChecked(True)
+        for box in dialog.ticks.values():
+            box.setChecked(True)
         assert dialog.ok_button.isEnabled()
-        return dialog.typed_name, dialog.allow_data_loss
+        return dialog.consent
 
     return confirm_fn
 
@@ -117,7 +118,7 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
     assert tab.banner.text().startswith("Succeeded"), tab.banner.text()
     states = steps(tab)
     assert states["Verify"] == "done" and "failed" not in states.values()
-    assert window.history_tab.table.topLevelItemCount() == 2
+    assert window.history_tab.table.topLevelItemCount() == 1, "a plan records no history run"
     assert window.history_tab.table.topLevelItem(0).text(5) == "succeeded"
     assert not window.errors
     window.grab().save(str(tmp_path / "promote.png"))
@@ -125,7 +126,8 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
 
 def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
     qa, prod = window.ctx.profiles.get("qa"), window.ctx.profiles.get("prod")
-    dialog = confirm.ConfirmPromotion(qa, prod, {"valid": "always", "model_changes": 0})
+    gates = [{"gate": "protected", "message": "prod is protected", "flag": "--confirm NAME"}]
+    dialog = confirm.ConfirmPromotion(qa, prod, {"valid": "always", "model_changes": 0, "gates": gates})
     qtbot.addWidget(dialog)
     assert not dialog.ok_button.isEnabled()
     dialog.name_edit.setText("pro")
@@ -135,11 +137,15 @@ def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
     lossy = confirm.ConfirmPromotion(
         qa,
         window.ctx.profiles.get("dev"),
-        {"valid": "always", "dropped_columns": [{"table": "t", "column": "c"}]},
+        {
+            "valid": "always",
+            "dropped_columns": [{"table": "t", "column": "c"}],
+            "gates": [{"gate": "data_loss", "message": "loses column t.c", "flag": "--allow-data-loss"}],
+        },
     )
     qtbot.addWidget(lossy)
     assert not lossy.ok_button.isEnabled()
-    lossy.loss_box.setChecked(True)
+    lossy.ticks[Gate.DATA_LOSS].setChecked(True)
     assert lossy.ok_button.isEnabled() and lossy.allow_data_loss
 
 
@@ -162,7 +168,7 @@ def test_a_fault_marks_the_step_and_shows_the_rollback(qtbot, window, monkeypatc
     idle(qtbot, window)
     states = steps(window.promote_tab)
     assert states["Upload configuration"] == "failed"
-    assert states["Roll back configuration"] == "done" and states["Apply model"] == "rolled back"
+    assert states["Roll back: Restore configuration"] == "done" and states["Apply model"] == "rolled back"
     banner = window.promote_tab.banner.text()
     assert (
         banner.startswith("Rolled back:")

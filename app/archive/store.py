@@ -21,7 +21,7 @@ from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_writer, fsync_dir, sha256_file
 
-KINDS = ("export", "backup", "version", "import")
+KINDS = ("export", "backup", "version", "import", "plan")
 log = logs.archive
 
 SCHEMA = """
@@ -147,6 +147,10 @@ class Archive:
         if collect is not None:
             collect["docs"] = info.docs
         digest, size = sha256_file(path), path.stat().st_size
+        stored = self._same_bytes(app, digest, size)
+        if stored is not None:  # already archived for this app: the new entry shares that file
+            path.unlink(missing_ok=True)
+            path = stored
         cur = self._db.execute(
             "INSERT INTO entries (profile, base_url, app, kind, version, created_at, sha256, size, path, "
             "model, note, promotion_id, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
@@ -170,6 +174,33 @@ class Archive:
             "archived %s #%d: %s %s %s (%d bytes)", kind, entry.id, app, entry.version, digest[:12], size
         )
         return entry
+
+    def _same_bytes(self, app: str, digest: str, size: int) -> Path | None:
+        row = self._db.execute(
+            "SELECT path FROM entries WHERE app=? AND sha256=? AND size=? ORDER BY id LIMIT 1",
+            (app, digest, size),
+        ).fetchone()
+        if row is None:
+            return None
+        existing = self.root / row[0]
+        return existing if existing.is_file() and existing.stat().st_size == size else None
+
+    def set_kind(self, entry_id: int, kind: str, note: str | None = None) -> None:
+        """Re-file an entry (a plan's download of the target becomes a promotion's backup)."""
+        if kind not in KINDS:
+            raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
+        self._db.execute("UPDATE entries SET kind=? WHERE id=?", (kind, entry_id))
+        if note is not None:
+            self._db.execute("UPDATE entries SET note=? WHERE id=?", (note, entry_id))
+
+    def versions_archived_for(self, base_url: str, app: str) -> set[str]:
+        """Version labels archived for one target (the app behind *base_url*), whatever the profile."""
+        rows = self._db.execute(
+            "SELECT DISTINCT version FROM entries WHERE base_url=? AND app=? AND kind='version' "
+            "AND version IS NOT NULL",
+            (base_url, app),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def import_zip(self, source: Path, *, profile: str, base_url: str, app: str, note: str = "") -> Entry:
         """Copy an outside zip into the archive after checking it."""
@@ -299,6 +330,9 @@ class Archive:
         if self.is_referenced(entry_id):
             raise UsageError(f"Archive entry #{entry_id} is the backup of a promotion; it is kept.")
         self._db.execute("DELETE FROM entries WHERE id=?", (entry_id,))
+        shared = self._db.execute("SELECT 1 FROM entries WHERE path=?", (entry.path,)).fetchone()
+        if shared is not None:  # another entry holds the same bytes: the file stays
+            return
         with contextlib.suppress(FileNotFoundError):
             self.path_of(entry).unlink()
         fsync_dir(self.path_of(entry).parent)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import exitcodes
 from app.cli.output import confirm, print_json, stderr_listener
+from app.cli.signals import cancel_on_signals
 from app.engine import operations
 from app.engine.context import Context
-from app.errors import SafetyRefusal
+from app.engine.events import CancelToken
+from app.engine.gates import Consent
+from app.engine.modelapply import apply_model
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.secrets import SecretStore
@@ -44,17 +48,11 @@ def do_apply(args: argparse.Namespace, home: Home) -> int:
     ctx = Context(home, SecretStore())
     try:
         profile = ctx.profiles.get(args.name)
-        if profile.protected and args.confirm != profile.name:
-            raise SafetyRefusal(f"{profile.name} is protected; confirm with --confirm {profile.name}.")
         confirm(f"Update the model of {profile.name} ({profile.app})?", args.yes)
-        result = operations.apply_model(
-            ctx,
-            profile,
-            model,
-            allow_data_loss=args.allow_data_loss,
-            listener=stderr_listener(quiet=args.json),
-        )
+        consent = Consent(confirm=args.confirm, allow_data_loss=args.allow_data_loss, accept_drift=args.yes)
+        with cancel_on_signals(CancelToken()) as token:
+            result = apply_model(ctx, profile, model, consent, stderr_listener(quiet=args.json), token)
     finally:
         ctx.close()
     print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    return result.exit_code
+    return exitcodes.for_result(result)

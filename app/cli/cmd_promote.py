@@ -1,4 +1,5 @@
-"""``promoter plan``, ``promote``, ``export``, ``versions``, ``rollback``, ``restore``, ``history``."""
+"""``promoter plan``, ``promote``, ``export``, ``versions``, ``rollback`` (Set), ``restore``, ``undo``,
+``history``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import sys
 import time
 from typing import Any
 
+from app.cli import exitcodes
 from app.cli.output import confirm, print_json, stderr_listener
+from app.cli.signals import cancel_on_signals
 from app.engine import operations
 from app.engine.context import Context
+from app.engine.events import CancelToken
+from app.engine.gates import Consent
 from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
-from app.errors import SafetyRefusal
+from app.engine.promote import plan_promotion, promote
+from app.engine.restore import restore
+from app.engine.result import BAD_STATE, Status
+from app.engine.setversion import set_version
+from app.engine.undo import undo
 from app.paths import Home
 from app.secrets import SecretStore
 
@@ -39,33 +47,29 @@ def _print_plan(summary: dict[str, Any]) -> None:
         print("  DRIFT: the target was changed outside the promoter since its last promotion:")
         for line in summary["drift"]:
             print(f"    {line}")
-    print(f"  archive: export #{summary['export_id']}, backup #{summary['backup_id']}")
+    if summary.get("drifted") and not summary["drift"]:
+        print(f"  DRIFT: the target changed outside the promoter since run #{summary['drift_since']}")
+    print(f"  archive: source #{summary['export_id']}, target #{summary['backup_id']}")
 
 
 def do_plan(args: argparse.Namespace, home: Home) -> int:
     ctx = _ctx(home)
     try:
         source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-        result = promote(
-            ctx,
-            source,
-            target,
-            PromoteOptions(
-                dry_run=True, yes=True, confirm=target.name, allow_data_loss=True, allow_skip_stage=True
-            ),
-            stderr_listener(quiet=args.json),
-        )
+        result = plan_promotion(ctx, source, target, None, stderr_listener(quiet=args.json))
     finally:
         ctx.close()
     if args.json:
-        print_json(result.plan | {"status": result.status, "message": result.message})
+        print_json(result.plan | {"status": result.status.value, "message": result.message})
     elif result.plan:
         _print_plan(result.plan)
-    if result.status != "dry_run":
+    if result.status is not Status.DRY_RUN:
         print(f"promoter: {result.message}", file=sys.stderr)
-        return result.exit_code
+        return exitcodes.for_result(result)
+    out = sys.stderr if args.json else sys.stdout
     for gate in result.plan.get("gates", []):
-        print(f"  would be refused without flags: {gate}", file=sys.stderr if args.json else sys.stdout)
+        print(f"  would be refused without {gate['flag'] or 'a new plan'}: {gate['message']}", file=out)
+    print(f"  to promote exactly this plan: --expect-plan {result.plan['stamp']}", file=out)
     return 0
 
 
@@ -81,11 +85,13 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
             allow_skip_stage=args.allow_skip_stage,
             skip_model=args.skip_model,
             skip_config=args.skip_config,
+            expect_stamp=args.expect_plan,
         )
         if not args.dry_run:
             confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
         started = time.monotonic()
-        result = promote(ctx, source, target, options, stderr_listener(quiet=args.json))
+        with cancel_on_signals(CancelToken()) as token:
+            result = promote(ctx, source, target, options, stderr_listener(quiet=args.json), token)
     finally:
         ctx.close()
     if args.json:
@@ -94,9 +100,9 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
         if result.plan:
             _print_plan(result.plan)
         print(f"{result.status}: {result.message} ({time.monotonic() - started:.1f} s)")
-    if result.status == "rollback_failed":
+    if result.status in BAD_STATE:
         print(f"promoter: WARNING: {result.message}", file=sys.stderr)
-    return result.exit_code
+    return exitcodes.for_result(result)
 
 
 def do_export(args: argparse.Namespace, home: Home) -> int:
@@ -130,24 +136,29 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-def _guard_write(ctx: Context, name: str, args: argparse.Namespace, question: str) -> Any:
-    profile = ctx.profiles.get(name)
-    if profile.protected and args.confirm != profile.name:
-        raise SafetyRefusal(f"{profile.name} is protected; confirm with --confirm {profile.name}.")
-    confirm(question, args.yes)
-    return profile
+def _consent(args: argparse.Namespace) -> Consent:
+    return Consent(
+        confirm=args.confirm,
+        allow_data_loss=getattr(args, "allow_data_loss", False),
+        accept_drift=args.yes,
+    )
 
 
 def _write(args: argparse.Namespace, home: Home, question: str, operation: Any) -> int:
-    """A single-target write: the protected/confirmation gates, then *operation(ctx, profile, listener)*."""
+    """A single-target write: ask, then *operation(ctx, profile, consent, listener, cancel)*.
+    The engine applies the gates (protected, ...); SIGINT/SIGTERM cancel and roll back."""
     ctx = _ctx(home)
     try:
-        profile = _guard_write(ctx, args.name, args, question)
-        result = operation(ctx, profile, stderr_listener(quiet=args.json))
+        profile = ctx.profiles.get(args.name) if getattr(args, "name", None) else None
+        confirm(question, args.yes)
+        with cancel_on_signals(CancelToken()) as token:
+            result = operation(ctx, profile, _consent(args), stderr_listener(quiet=args.json), token)
     finally:
         ctx.close()
     print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    return int(result.exit_code)
+    if result.status in BAD_STATE:
+        print(f"promoter: WARNING: {result.message}", file=sys.stderr)
+    return exitcodes.for_result(result)
 
 
 def do_rollback(args: argparse.Namespace, home: Home) -> int:
@@ -155,7 +166,9 @@ def do_rollback(args: argparse.Namespace, home: Home) -> int:
         args,
         home,
         f"Set {args.name} to version {args.version}?",
-        lambda ctx, profile, listen: operations.set_version(ctx, profile, args.version, listen),
+        lambda ctx, profile, consent, listen, cancel: set_version(
+            ctx, profile, args.version, consent, listen, cancel
+        ),
     )
 
 
@@ -164,7 +177,18 @@ def do_restore(args: argparse.Namespace, home: Home) -> int:
         args,
         home,
         f"Load {args.source} into {args.name}?",
-        lambda ctx, profile, listen: operations.restore(ctx, profile, args.source, listen),
+        lambda ctx, profile, consent, listen, cancel: restore(
+            ctx, profile, args.source, consent, listen, cancel
+        ),
+    )
+
+
+def do_undo(args: argparse.Namespace, home: Home) -> int:
+    return _write(
+        args,
+        home,
+        f"Undo run #{args.run_id}: put its backup (model and configuration) back into its target?",
+        lambda ctx, _profile, consent, listen, cancel: undo(ctx, args.run_id, consent, listen, cancel),
     )
 
 
@@ -180,5 +204,9 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
         src = f"{run.source} -> " if run.source else ""
-        print(f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status} ({run.seconds} s, {run.user})")
+        undone = f" [undone by #{run.undone_by}]" if run.undone_by is not None else ""
+        print(
+            f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status}{undone} "
+            f"({run.seconds} s, {run.user})"
+        )
     return 0

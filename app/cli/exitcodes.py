@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.backand import errors as backand_errors
 from app.errors import Cancelled, PromoterError, SafetyRefusal, UsageError
+
+if TYPE_CHECKING:
+    from app.engine.result import Result
 
 OK = 0
 FAILED = 1
@@ -11,6 +16,22 @@ USAGE = 2
 REFUSED = 3
 AUTH = 4
 INCONSISTENT = 5
+
+
+def for_result(result: Result) -> int:
+    """The exit status for an engine result (the engine knows no exit codes)."""
+    from app.engine.result import Status
+
+    if result.status is Status.FAILED:
+        return AUTH if result.error_kind == "auth" else FAILED
+    return {
+        Status.SUCCEEDED: OK,
+        Status.DRY_RUN: OK,
+        Status.REFUSED: REFUSED,
+        Status.ROLLED_BACK: FAILED,
+        Status.ROLLBACK_FAILED: INCONSISTENT,
+        Status.UNKNOWN: INCONSISTENT,
+    }[result.status]
 
 
 def for_error(error: BaseException) -> int:

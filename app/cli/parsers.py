@@ -101,6 +101,9 @@ def _cmd_promote(sub: Any) -> None:
     prom.add_argument("--allow-skip-stage", action="store_true")
     prom.add_argument("--skip-model", action="store_true")
     prom.add_argument("--skip-config", action="store_true")
+    prom.add_argument(
+        "--expect-plan", metavar="STAMP", help="refuse unless source and target are as `plan` showed"
+    )
     prom.add_argument("--json", action="store_true")
     prom.set_defaults(handler="app.cli.cmd_promote:do_promote")
 
@@ -130,6 +133,13 @@ def _cmd_promote(sub: Any) -> None:
     rs.add_argument("--confirm", metavar="NAME")
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(handler="app.cli.cmd_promote:do_restore")
+
+    und = sub.add_parser("undo", help="put a run's backup (model and configuration) back; mark it undone")
+    und.add_argument("run_id", type=int)
+    und.add_argument("--yes", action="store_true", help="do not ask; also discard later runs' writes")
+    und.add_argument("--confirm", metavar="NAME")
+    und.add_argument("--json", action="store_true")
+    und.set_defaults(handler="app.cli.cmd_promote:do_undo")
 
     hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
     hist.add_argument("--json", action="store_true")

@@ -15,6 +15,7 @@ from app.secrets import SecretStore
 class ClientSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retries: int = 2
+    settle_seconds: float = 600.0  # how long a timed-out write may take to land before it is "unknown"
 
 
 def credentials_for(profile: Profile, secrets: SecretStore) -> Credentials:

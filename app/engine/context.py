@@ -10,6 +10,7 @@ from app import logs
 from app.archive import Archive, Entry
 from app.backand import BackandClient, Timeouts
 from app.configdoc.dataset import ConfigDocs, read_config_zip
+from app.configdoc.diff import fingerprint
 from app.engine.connect import ClientSettings, client_for
 from app.engine.events import Reporter
 from app.engine.history import History
@@ -33,7 +34,9 @@ class Context:
         self.user_settings = load_settings(self.home.settings_file)
         if self.settings is None:
             us = self.user_settings
-            self.settings = ClientSettings(Timeouts(us.connect_timeout, us.read_timeout), us.retries)
+            self.settings = ClientSettings(
+                Timeouts(us.connect_timeout, us.read_timeout), us.retries, us.settle_seconds
+            )
         self._docs: dict[int, ConfigDocs] = {}
         self.profiles = ProfileStore(self.home.profiles_file)
         archive_dir = (
@@ -94,6 +97,16 @@ class Context:
         self._remember(entry.id, checked["docs"])  # the check's parse serves the diffs too
         reporter.log(f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]})")
         return entry
+
+    def live_fingerprint(self, client: BackandClient) -> str:
+        """The fingerprint of the configuration the app holds now (downloaded to a temp file, not
+        archived): how a settle or a verify reads the target without adding archive entries."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(dir=self.home.tmp_dir) as folder:
+            path = Path(folder) / "live.zip"
+            client.download_config(path)
+            return fingerprint(read_config_zip(path))
 
     def docs(self, entry: Entry) -> ConfigDocs:
         """Both documents of an archived zip; a missing file is an error that names the entry."""

@@ -16,7 +16,19 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, user TEXT, started_at REAL, finished_at REAL,
     source TEXT, target TEXT, status TEXT, message TEXT, plan TEXT, steps TEXT, archive_ids TEXT,
     fingerprint TEXT, pid INTEGER);
+CREATE TABLE IF NOT EXISTS baselines (
+    target_key TEXT PRIMARY KEY, fingerprint TEXT, run_id INTEGER, entry_id INTEGER, at REAL);
 """
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the promoter last left a target holding: drift is any change from it."""
+
+    fingerprint: str
+    run_id: int
+    entry_id: int | None
+
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class Run:
     steps: list[dict[str, Any]]
     archive_ids: dict[str, Any]
     fingerprint: str | None
+    undone_by: int | None = None
 
     @property
     def seconds(self) -> float | None:
@@ -53,6 +66,8 @@ class Run:
             "plan": self.plan,
             "steps": self.steps,
             "archive_ids": self.archive_ids,
+            "undone": self.undone_by is not None,
+            "undone_by": self.undone_by,
         }
 
 
@@ -72,6 +87,8 @@ class History:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)").fetchall()}
         if "pid" not in columns:  # a history file from before pids were recorded
             self._db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+        if "undone_by" not in columns:  # from before undo was recorded
+            self._db.execute("ALTER TABLE runs ADD COLUMN undone_by INTEGER")
 
     def close(self) -> None:
         self._db.close()
@@ -152,6 +169,7 @@ class History:
             json.loads(row[10] or "[]"),
             json.loads(row[11] or "{}"),
             row[12],
+            row[14] if len(row) > 14 else None,
         )
 
     def runs(self, limit: int = 50) -> list[Run]:
@@ -162,14 +180,31 @@ class History:
         row = self._db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         return self._row(row) if row else None
 
-    def last_into(self, target: str) -> Run | None:
-        """The last succeeded promotion into *target* (the reference for drift)."""
+    def mark_undone(self, run_id: int, by_run: int) -> None:
+        self._db.execute("UPDATE runs SET undone_by=? WHERE id=?", (by_run, run_id))
+
+    def writes_after(self, run_id: int, targets: set[str]) -> list[Run]:
+        """Runs that wrote (or may have written) into any of *targets* after run *run_id*."""
+        rows = self._db.execute(
+            "SELECT * FROM runs WHERE id>? AND status NOT IN ('refused', 'failed', 'dry_run') "
+            "ORDER BY id",
+            (run_id,),
+        ).fetchall()
+        return [r for r in map(self._row, rows) if r.target in targets]
+
+    # -- the drift baseline: kept apart from the archive, so pruning cannot make drift disappear ----
+
+    def set_baseline(self, target_key: str, fingerprint: str, run_id: int, entry_id: int | None) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO baselines VALUES (?, ?, ?, ?, ?)",
+            (target_key, fingerprint, run_id, entry_id, time.time()),
+        )
+
+    def baseline(self, target_key: str) -> Baseline | None:
         row = self._db.execute(
-            "SELECT * FROM runs WHERE target=? AND status IN ('succeeded') AND fingerprint IS NOT NULL "
-            "ORDER BY id DESC LIMIT 1",
-            (target,),
+            "SELECT fingerprint, run_id, entry_id FROM baselines WHERE target_key=?", (target_key,)
         ).fetchone()
-        return self._row(row) if row else None
+        return Baseline(row[0], row[1], row[2]) if row else None
 
 
 def _alive(pid: int) -> bool:

@@ -1,23 +1,54 @@
-"""One write operation per target at a time, across processes: an flock under ``HOME/locks``.
+"""One write per *target* at a time, for this user, across processes and homes.
 
-The kernel releases the lock when the process dies (even by ``kill -9``), so no stale lock is left.
+A target is the app behind a profile: its normalised base URL plus the app name, so two profile
+names for one app, or two homes, share one lock. The lock is an ``flock`` on a file in the user's
+runtime folder (``$XDG_RUNTIME_DIR``, else a private folder in the temp directory); the kernel
+releases it when the process dies, even by ``kill -9``, so no stale lock is left.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 from types import TracebackType
 
 from app.errors import SafetyRefusal
+from app.profiles import Profile
+
+ENV_LOCK_DIR = "PROMOTER_LOCK_DIR"
+
+
+def target_key(profile: Profile) -> str:
+    """``<normalised base URL>#<app>``: what identifies a target whatever the profile is called."""
+    url = profile.base_url.strip().rstrip("/").lower()
+    return f"{url}#{profile.app.strip().lower()}"
+
+
+def user_lock_dir() -> Path:
+    """The per-user folder for target locks (shared by every home of this user)."""
+    explicit = os.environ.get(ENV_LOCK_DIR)
+    if explicit:
+        folder = Path(explicit)
+    else:
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        if runtime and Path(runtime).is_dir() and os.access(runtime, os.W_OK):
+            folder = Path(runtime) / "backand-promoter" / "locks"
+        else:
+            folder = Path(tempfile.gettempdir()) / f"backand-promoter-{os.getuid()}" / "locks"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 class TargetLock:
-    def __init__(self, locks_dir: Path, target: str) -> None:
-        locks_dir.mkdir(parents=True, exist_ok=True)
-        self.path = locks_dir / f"{target}.lock"
-        self.target = target
+    def __init__(self, profile: Profile, locks_dir: Path | None = None) -> None:
+        key = target_key(profile)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        self.path = (locks_dir or user_lock_dir()) / f"{profile.app.lower()}-{digest}.lock"
+        self.target = profile.name
+        self.key = key
         self._fd: int | None = None
 
     def __enter__(self) -> TargetLock:
@@ -28,7 +59,7 @@ class TargetLock:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
             raise SafetyRefusal(
-                f"Another operation is writing to {self.target} right now (pid {holder}); "
+                f"Another operation is writing to {self.target} ({self.key}) right now (pid {holder}); "
                 "wait for it to finish."
             ) from None
         os.ftruncate(fd, 0)

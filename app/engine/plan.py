@@ -7,9 +7,14 @@ from typing import Any
 
 from app.archive import Entry
 from app.backand import BackandClient, Validation
+from app.configdoc.dataset import ConfigDocs
 from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
+from app.engine import gates
+from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
+from app.engine.gates import Consent, Refusal
+from app.engine.lock import target_key
 from app.engine.modeldiff import ModelDiff, diff_models
 from app.errors import PromoterError
 from app.profiles import Profile
@@ -19,13 +24,18 @@ Model = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class PromoteOptions:
-    yes: bool = False
+    yes: bool = False  # also accepts drift, as the command line's --yes does
     confirm: str | None = None
     dry_run: bool = False
     allow_data_loss: bool = False
     allow_skip_stage: bool = False
     skip_model: bool = False
     skip_config: bool = False
+    expect_stamp: str | None = None  # the stamp of the plan the user confirmed (stale-plan gate)
+
+    @property
+    def consent(self) -> Consent:
+        return Consent(self.confirm, self.allow_data_loss, self.allow_skip_stage, accept_drift=self.yes)
 
 
 @dataclass
@@ -42,6 +52,8 @@ class Plan:
     drift: ConfigDiff | None = None
     drift_since: int | None = None
     target_fingerprint: str | None = None
+    source_fingerprint: str | None = None
+    drift_changed: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -56,33 +68,26 @@ class Plan:
     def loses_data(self) -> bool:
         return self.validation.valid == "data" or bool(self.dropped_tables or self.dropped_columns)
 
-    def refusals(self, options: PromoteOptions) -> list[str]:
-        """Every safety gate that refuses, as a sentence naming the flag that overrides it."""
-        out = []
-        if not options.skip_model and self.validation.valid == "never":
-            out.append(
-                "the target refuses the source model as invalid: "
-                + "; ".join(self.validation.warning_lines())
+    @property
+    def drifted(self) -> bool:
+        return self.drift_changed
+
+    @property
+    def stamp(self) -> str:
+        """What the plan describes, in four short hashes: source model and configuration, target
+        model and configuration. A promotion made from a confirmed plan refuses when it changed."""
+        return "-".join(
+            (
+                model_digest(self.source_model)[:12],
+                (self.source_fingerprint or "")[:12],
+                model_digest(self.target_model)[:12],
+                (self.target_fingerprint or "")[:12],
             )
-        if not options.skip_model and self.loses_data and not options.allow_data_loss:
-            parts = [f"table {t}" for t in self.dropped_tables]
-            parts += [f"column {t}.{c}" for t, c in self.dropped_columns]
-            if self.validation.valid == "data":
-                parts += self.validation.warning_lines()
-            out.append("the model change loses data (" + ", ".join(parts) + "); pass --allow-data-loss")
-        if self.target.protected and options.confirm != self.target.name:
-            out.append(f"{self.target.name} is protected; confirm with --confirm {self.target.name}")
-        if self.target.stage != self.source.stage + 1 and not options.allow_skip_stage:
-            out.append(
-                f"{self.source.name} is stage {self.source.stage} and {self.target.name} stage "
-                f"{self.target.stage}; promotions go to the next stage (pass --allow-skip-stage)"
-            )
-        if self.drift is not None and not self.drift.empty and not options.yes:
-            out.append(
-                f"{self.target.name} was changed outside the promoter since run #{self.drift_since} "
-                f"({self.drift.count()} changes); review them and pass --yes"
-            )
-        return out
+        )
+
+    def refusals(self, options: PromoteOptions) -> list[Refusal]:
+        """Every gate that refuses this promotion with these options (see ``gates``)."""
+        return gates.promotion(self, options.consent, skip_model=options.skip_model)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -100,6 +105,9 @@ class Plan:
             "config_details": self.config_diff.as_json() if self.config_diff else [],
             "model_details": self.model_diff.as_json(),
             "drift": self.drift.lines() if self.drift else [],
+            "drifted": self.drift_changed,
+            "drift_since": self.drift_since,
+            "stamp": self.stamp,
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,
         }
@@ -124,8 +132,9 @@ def make_plan(
     reporter: Reporter,
     src: BackandClient,
     dst: BackandClient,
-    promotion_id: int | None = None,
 ) -> Plan:
+    """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
+    as prunable ``plan`` entries (identical bytes are stored once)."""
     with reporter.step("Read models"):
         source_model = src.get_model()
         target_model = dst.get_model()
@@ -143,39 +152,43 @@ def make_plan(
         plan.export = ctx.download(
             src,
             source,
-            "export",
+            "plan",
             reporter,
             "Download source configuration",
             model=source_model,
-            promotion_id=promotion_id,
+            note=f"plan {source.name} -> {target.name}: source",
         )
-    with reporter.step("Back up target configuration"):
+    with reporter.step("Read target configuration"):
         plan.backup = ctx.download(
             dst,
             target,
-            "backup",
+            "plan",
             reporter,
-            "Back up target configuration",
+            "Read target configuration",
             model=target_model,
-            promotion_id=promotion_id,
+            note=f"plan {source.name} -> {target.name}: target",
         )
     with reporter.step("Compare configurations"):
         target_docs = ctx.docs(plan.backup)
         plan.config_diff = diff_configs(target_docs, ctx.docs(plan.export))
         plan.target_fingerprint = fingerprint(target_docs)
+        plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
         reporter.log(f"configuration: {plan.config_diff.count()} changes")
-        last = ctx.history.last_into(target.name)
-        if last is not None and last.fingerprint and last.fingerprint != plan.target_fingerprint:
-            verify_id = last.archive_ids.get("verify")
-            try:
-                if verify_id is not None:
-                    plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(verify_id))), target_docs)
-                    plan.drift_since = last.id
-                    reporter.log(
-                        f"drift: {target.name} changed since promotion #{last.id}: "
-                        f"{plan.drift.count()} changes",
-                        "warning",
-                    )
-            except PromoterError as exc:
-                reporter.log(f"drift not checked: {exc.message}", "warning")
+        _check_drift(ctx, plan, reporter, target_docs)
     return plan
+
+
+def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: ConfigDocs) -> None:
+    """Compare the target with what the promoter last left it holding (the baseline, kept in
+    history, which prune never touches); show the changes when that export is still archived."""
+    base = ctx.history.baseline(target_key(plan.target))
+    if base is None or base.fingerprint == plan.target_fingerprint:
+        return
+    plan.drift_changed, plan.drift_since = True, base.run_id
+    try:
+        if base.entry_id is not None:
+            plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)
+    except PromoterError as exc:
+        reporter.log(f"drift details unavailable: {exc.message}", "warning")
+    count = f"{plan.drift.count()} changes" if plan.drift is not None else "details unavailable"
+    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {count}", "warning")

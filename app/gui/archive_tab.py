@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.archive import Entry
 from app.configdoc.diff import diff_configs
-from app.engine import operations
+from app.engine.gates import Consent
+from app.engine.restore import restore
 from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import diffview, messages
@@ -124,11 +125,10 @@ class ArchiveTab(QWidget):
         if not name:
             return
         profile = self.ctx.profiles.get(name)
+        typed: str | None = None
         if profile.protected:
-            if (
-                messages.ask_text(self, "Protected environment", f"{name} is protected. Type its name:")
-                != name
-            ):
+            typed = messages.ask_text(self, "Protected environment", f"{name} is protected. Type its name:")
+            if typed != name:
                 return
         elif not messages.ask_yes_no(
             self, "Restore", f"Load archive entry #{entry.id} into {name}? A backup is taken first."
@@ -138,7 +138,7 @@ class ArchiveTab(QWidget):
         self.jobs.run(
             name,
             f"restore #{entry.id} into {name}",
-            lambda listen, cancel: operations.restore(ctx, profile, str(entry.id), listen, cancel),
+            lambda listen, cancel: restore(ctx, profile, str(entry.id), Consent(confirm=typed), listen, cancel),
             self._on_written,
             self._error,
         )
@@ -228,7 +228,7 @@ class ArchiveTab(QWidget):
 
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
-        if result.exit_code != 0:
+        if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.refresh()
         self.changed.emit()

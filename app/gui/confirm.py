@@ -1,5 +1,7 @@
-"""The confirmation before a promotion: a summary of the plan, the typed name of a protected target,
-an explicit tick for data loss. OK stays disabled until each condition holds."""
+"""The confirmation before a promotion: a summary of the plan, and one explicit consent per gate the
+engine reported (a typed name for a protected target, a tick for data loss, for skipping a stage and
+for overwriting drift). OK stays disabled until each is given; an invalid model cannot be promoted.
+The window only presents the gates: the engine applies them again under the lock."""
 
 from __future__ import annotations
 
@@ -15,7 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.gates import Consent, Gate
 from app.profiles import Profile
+
+TICKS = {
+    Gate.DATA_LOSS: "I accept losing data: {message}",
+    Gate.STAGE_SKIPPED: "Skip a stage: {message}",
+    Gate.DRIFT: "Overwrite the changes made outside the promoter: {message}",
+}
 
 
 def loses_data(summary: dict[str, Any]) -> bool:
@@ -37,32 +46,33 @@ class ConfirmPromotion(QDialog):
             f"Validation: <b>{summary.get('valid')}</b>",
             f"Model: {summary.get('model_changes', 0)} changes; "
             f"configuration: {summary.get('config_changes', 0)} changes",
-            f"A backup of {target.name} is taken first (archive #{summary.get('backup_id')} from the plan); "
-            "a failure rolls back automatically.",
+            f"A backup of {target.name} (model and configuration) is taken first; a failure rolls "
+            "back automatically.",
         ]
-        if summary.get("drift"):
-            lines.append(
-                f"<span style='color:#ef6c00'>{target.name} was changed outside the promoter "
-                f"({len(summary['drift'])} changes); they will be overwritten.</span>"
-            )
         summary_label = QLabel("<br>".join(lines))
         summary_label.setWordWrap(True)
         layout.addWidget(summary_label)
+        self.gates = {Gate(g["gate"]): g["message"] for g in summary.get("gates", [])}
+        self.blocked = [m for g, m in self.gates.items() if g in (Gate.INVALID, Gate.STALE_PLAN)]
+        for message in self.blocked:
+            label = QLabel(f"<span style='color:#c62828'>Cannot promote: {message}.</span>")
+            label.setWordWrap(True)
+            layout.addWidget(label)
         self.name_edit: QLineEdit | None = None
-        if target.protected:
+        if Gate.PROTECTED in self.gates:
             layout.addWidget(QLabel(f"{target.name} is protected. Type its name to confirm:"))
             self.name_edit = QLineEdit()
             self.name_edit.setPlaceholderText(target.name)
             self.name_edit.textChanged.connect(self._update)
             layout.addWidget(self.name_edit)
-        self.loss_box: QCheckBox | None = None
-        if loses_data(summary):
-            drops = [f"table {t}" for t in summary.get("dropped_tables", [])]
-            drops += [f"column {c['table']}.{c['column']}" for c in summary.get("dropped_columns", [])]
-            self.loss_box = QCheckBox("I accept losing data: " + (", ".join(drops) or "column type changes"))
-            self.loss_box.setStyleSheet("color: #c62828")
-            self.loss_box.toggled.connect(self._update)
-            layout.addWidget(self.loss_box)
+        self.ticks: dict[Gate, QCheckBox] = {}
+        for gate, text in TICKS.items():
+            if gate in self.gates:
+                box = QCheckBox(text.format(message=self.gates[gate]))
+                box.setStyleSheet("color: #c62828")
+                box.toggled.connect(self._update)
+                layout.addWidget(box)
+                self.ticks[gate] = box
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -77,24 +87,40 @@ class ConfirmPromotion(QDialog):
         self.ok_button.setEnabled(self.ready())
 
     def ready(self) -> bool:
+        if self.blocked:
+            return False
         if self.name_edit is not None and self.name_edit.text() != self.target.name:
             return False
-        return not (self.loss_box is not None and not self.loss_box.isChecked())
+        return all(box.isChecked() for box in self.ticks.values())
+
+    def _ticked(self, gate: Gate) -> bool:
+        box = self.ticks.get(gate)
+        return box is not None and box.isChecked()
 
     @property
+    def consent(self) -> Consent:
+        return Consent(
+            confirm=None if self.name_edit is None else self.name_edit.text(),
+            allow_data_loss=self._ticked(Gate.DATA_LOSS),
+            allow_skip_stage=self._ticked(Gate.STAGE_SKIPPED),
+            accept_drift=self._ticked(Gate.DRIFT),
+        )
+
+    # kept for callers that read the two old answers
+    @property
     def allow_data_loss(self) -> bool:
-        return self.loss_box is not None and self.loss_box.isChecked()
+        return self._ticked(Gate.DATA_LOSS)
 
     @property
     def typed_name(self) -> str | None:
-        return self.target.name if self.name_edit is None else self.name_edit.text()
+        return self.consent.confirm
 
 
 def confirm_promotion(
     parent: QWidget, source: Profile, target: Profile, summary: dict[str, Any]
-) -> tuple[str | None, bool] | None:
-    """Ask; return (typed name, allow data loss), or None when cancelled. Tests replace this."""
+) -> Consent | None:
+    """Ask; return what the user consented to, or None when cancelled. Tests replace this."""
     dialog = ConfirmPromotion(source, target, summary, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return dialog.typed_name, dialog.allow_data_loss
+    return dialog.consent

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import operations
+from app.engine.gates import Consent
+from app.engine.undo import undo
 from app.engine.context import Context
 from app.engine.history import Run
 from app.gui import messages
@@ -70,7 +71,7 @@ class HistoryTab(QWidget):
                     run.kind,
                     run.source or "",
                     run.target,
-                    run.status.replace("_", " "),
+                    run.status.replace("_", " ") + (" (undone)" if run.undone_by is not None else ""),
                     str(run.seconds or ""),
                     run.user,
                 ],
@@ -85,7 +86,11 @@ class HistoryTab(QWidget):
         run = self.selected_run()
         self.undo_button.setEnabled(
             bool(
-                run and run.kind == "promote" and run.archive_ids.get("backup") and run.status == "succeeded"
+                run
+                and run.kind == "promote"
+                and run.archive_ids.get("backup")
+                and run.status == "succeeded"
+                and run.undone_by is None
             )
         )
         if run is None:
@@ -111,29 +116,36 @@ class HistoryTab(QWidget):
             return
         backup = run.archive_ids.get("backup")
         profile = self.ctx.profiles.get(run.target)
-        question = f"Undo promotion #{run.id}: load its backup #{backup} back into {profile.name}?"
+        question = (
+            f"Undo promotion #{run.id}: put its backup #{backup} (model and configuration) back into "
+            f"{profile.name}?"
+        )
+        later = [r for r in self.ctx.history.writes_after(run.id, {profile.name})]
+        if later:
+            ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
+            question += f"\n\nLater runs also wrote to {profile.name} ({ids}); undoing discards them too."
+        typed: str | None = None
         if profile.protected:
-            if (
-                messages.ask_text(
-                    self, "Protected environment", question + f"\nType {profile.name} to confirm:"
-                )
-                != profile.name
-            ):
+            typed = messages.ask_text(
+                self, "Protected environment", question + f"\nType {profile.name} to confirm:"
+            )
+            if typed != profile.name:
                 return
         elif not messages.ask_yes_no(self, "Undo promotion", question):
             return
-        ctx = self.ctx
+        ctx, run_id = self.ctx, run.id
+        consent = Consent(confirm=typed, accept_drift=bool(later))
         self.jobs.run(
             profile.name,
             f"undo promotion #{run.id}",
-            lambda listen, cancel: operations.restore(ctx, profile, str(backup), listen, cancel),
+            lambda listen, cancel: undo(ctx, run_id, consent, listen, cancel),
             self._on_done,
             self._on_error,
         )
 
     def _on_done(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
-        if result.exit_code != 0:
+        if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.changed.emit()
 

@@ -1,7 +1,7 @@
 """The Promote tab: pick source and target, Plan, Promote with confirmation, watch steps and log.
 
 Signals:
-    finished(object): a :class:`~app.engine.promote.PromotionResult` (the window refreshes).
+    finished(object): a :class:`~app.engine.promote.Result` (the window refreshes).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.events import Event
 from app.engine.plan import PromoteOptions
-from app.engine.promote import PromotionResult, promote
+from app.engine.promote import promote
+from app.engine.result import Result
 from app.gui import confirm, diffview
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
@@ -155,10 +156,7 @@ class PromoteTab(QWidget):
         pair = self.pair()
         if pair is None:
             return
-        options = PromoteOptions(
-            dry_run=True, yes=True, confirm=pair[1].name, allow_data_loss=True, allow_skip_stage=True
-        )
-        self._start(pair, options, "Planning", then_promote=then_promote)
+        self._start(pair, PromoteOptions(dry_run=True), "Planning", then_promote=then_promote)
 
     def on_promote(self) -> None:
         """Confirm on the plan just made (re-plan when there is none, or it is over 10 minutes old)."""
@@ -176,8 +174,13 @@ class PromoteTab(QWidget):
         if answer is None:
             self._append("promotion not confirmed; nothing was written")
             return
-        typed, allow_loss = answer
-        options = PromoteOptions(yes=True, confirm=typed, allow_data_loss=allow_loss, allow_skip_stage=True)
+        options = PromoteOptions(
+            yes=answer.accept_drift,
+            confirm=answer.confirm,
+            allow_data_loss=answer.allow_data_loss,
+            allow_skip_stage=answer.allow_skip_stage,
+            expect_stamp=summary.get("stamp"),  # refused as stale if either side changed since
+        )
         self._start((source, target), options, "Promoting")
 
     def on_cancel(self) -> None:
@@ -196,7 +199,7 @@ class PromoteTab(QWidget):
         self._append(f"{verb} {source.name} → {target.name}")
         ctx = self.ctx
 
-        def done(result: PromotionResult) -> None:
+        def done(result: Result) -> None:
             self._on_finished(result)
             if then_promote and result.status == "dry_run":
                 self._confirm_and_run(source, target, result.plan)
@@ -241,12 +244,12 @@ class PromoteTab(QWidget):
         item.setToolTip(message)
         item.setForeground(QColor(STEP_COLOURS.get(status, "#555555")))
 
-    def _on_finished(self, result: PromotionResult) -> None:
+    def _on_finished(self, result: Result) -> None:
         self._key = None
         self._set_busy(False)
         for step in result.steps:
             self._set_step(step["name"], step["status"], step.get("message", ""))
-        if result.plan and result.status == "dry_run":
+        if result.plan and result.status == "dry_run" and result.source:
             self.plans[(result.source, result.target)] = {**result.plan, "_planned_at": time.time()}
         else:
             self.plans.pop((result.source, result.target), None)
@@ -269,7 +272,7 @@ class PromoteTab(QWidget):
             self._banner(f"Plan ready. {message}", colour)
         else:
             self._banner(f"{result.status.replace('_', ' ').capitalize()}: {result.message}", colour)
-        if result.status in ("failed", "rolled_back", "rollback_failed"):
+        if result.status in ("failed", "rolled_back", "rollback_failed", "unknown"):
             from app.gui import messages
 
             messages.show_error(self, result.message, messages.steps_text(result))

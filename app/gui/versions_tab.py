@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import operations
+from app.engine.gates import Consent
+from app.engine.setversion import set_version
 from app.engine.context import Context
 from app.gui import messages
 from app.gui.jobs import JobRunner
@@ -103,6 +105,7 @@ class VersionsTab(QWidget):
             self._on_error("Select one version to set.")
             return
         profile, version, ctx = self.profile, versions[0], self.ctx
+        typed: str | None = None
         if profile.protected:
             typed = messages.ask_text(
                 self,
@@ -118,7 +121,9 @@ class VersionsTab(QWidget):
         self.jobs.run(
             profile.name,
             f"set {profile.name} to {version}",
-            lambda listen, _c: operations.set_version(ctx, profile, version, listen),
+            lambda listen, cancel: set_version(
+                ctx, profile, version, Consent(confirm=typed), listen, cancel
+            ),
             self._on_written,
             self._on_error,
         )
@@ -149,7 +154,7 @@ class VersionsTab(QWidget):
 
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
-        if result.exit_code != 0:
+        if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.changed.emit()
         self.refresh()

@@ -17,13 +17,14 @@ def main(home: str) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.engine.gates import Consent
     from app.gui import confirm
     from app.gui.main_window import MainWindow
     from app.paths import Home
     from app.secrets import SecretStore
 
     app = QApplication(sys.argv[:1])
-    confirm.confirm_promotion = lambda parent, source, target, summary: (target.name, False)  # type: ignore[assignment]
+    confirm.confirm_promotion = lambda parent, source, target, summary: Consent(confirm=target.name)  # type: ignore[assignment]
     window = MainWindow(Home(Path(home)), SecretStore())
     window.environments.timer.stop()
     window.show()

@@ -1,0 +1,162 @@
+"""The safety gates, in one place: every write asks here and gets typed refusals.
+
+A refusal names its kind and the explicit consent that overrides it. The command line maps each kind
+to its flag (``--confirm NAME``, ``--allow-skip-stage``, ``--allow-data-loss``, ``--yes``); the window
+shows each in its confirmation with its own tick box or typed name. Neither front end decides on its
+own: both build a :class:`Consent` from what the user said and pass it to the engine.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.errors import SafetyRefusal
+from app.profiles import Profile
+
+if TYPE_CHECKING:
+    from app.engine.plan import Plan
+
+
+class Gate(enum.StrEnum):
+    INVALID = "invalid"  # the target refuses the model: no consent overrides it
+    DATA_LOSS = "data_loss"
+    PROTECTED = "protected"
+    STAGE_SKIPPED = "stage_skipped"
+    DRIFT = "drift"
+    STALE_PLAN = "stale_plan"  # the confirmed plan no longer describes source or target: plan again
+    LATER_WRITES = "later_writes"  # an undo would also discard later runs into the same target
+
+
+FLAGS = {
+    Gate.INVALID: "",
+    Gate.DATA_LOSS: "--allow-data-loss",
+    Gate.PROTECTED: "--confirm NAME",
+    Gate.STAGE_SKIPPED: "--allow-skip-stage",
+    Gate.DRIFT: "--yes",
+    Gate.STALE_PLAN: "",
+    Gate.LATER_WRITES: "--yes",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    gate: Gate
+    message: str
+
+    @property
+    def overridable(self) -> bool:
+        return bool(FLAGS[self.gate])
+
+    def as_json(self) -> dict[str, str]:
+        return {"gate": self.gate.value, "message": self.message, "flag": FLAGS[self.gate]}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the user explicitly agreed to, for this one write."""
+
+    confirm: str | None = None  # the typed name of a protected target
+    allow_data_loss: bool = False
+    allow_skip_stage: bool = False
+    accept_drift: bool = False
+
+
+class Refused(SafetyRefusal):
+    """One or more gates said no; nothing was written."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__("Refused: " + "; ".join(r.message for r in refusals) + ".")
+        self.refusals = refusals
+
+
+def protected(target: Profile, consent: Consent) -> list[Refusal]:
+    if target.protected and consent.confirm != target.name:
+        return [Refusal(Gate.PROTECTED, f"{target.name} is protected; confirm with --confirm {target.name}")]
+    return []
+
+
+def stage_order(source: Profile, target: Profile, consent: Consent) -> list[Refusal]:
+    if target.stage != source.stage + 1 and not consent.allow_skip_stage:
+        return [
+            Refusal(
+                Gate.STAGE_SKIPPED,
+                f"{source.name} is stage {source.stage} and {target.name} stage {target.stage}; "
+                "promotions go to the next stage (pass --allow-skip-stage)",
+            )
+        ]
+    return []
+
+
+def model_change(
+    target: Profile, valid: str, warnings: list[str], drops: list[str], consent: Consent
+) -> list[Refusal]:
+    """A model about to be applied: refused when invalid, or when it loses data without consent."""
+    if valid == "never":
+        return [Refusal(Gate.INVALID, f"{target.name} refuses the model as invalid: " + "; ".join(warnings))]
+    if (valid == "data" or drops) and not consent.allow_data_loss:
+        parts = drops + (warnings if valid == "data" else [])
+        return [
+            Refusal(
+                Gate.DATA_LOSS,
+                "the model change loses data ("
+                + (", ".join(parts) or "type changes")
+                + "); pass --allow-data-loss",
+            )
+        ]
+    return []
+
+
+def drift(
+    target: Profile, changed: bool, since: int | None, count: int | None, consent: Consent
+) -> list[Refusal]:
+    if changed and not consent.accept_drift:
+        what = f"{count} changes" if count is not None else "details unavailable"
+        return [
+            Refusal(
+                Gate.DRIFT,
+                f"{target.name} was changed outside the promoter since run #{since} ({what}); "
+                "review them and pass --yes",
+            )
+        ]
+    return []
+
+
+def promotion(plan: Plan, consent: Consent, *, skip_model: bool = False) -> list[Refusal]:
+    """Every gate of a promotion, in the order a user should read them."""
+    out: list[Refusal] = []
+    if not skip_model and not plan.model_diff.empty:
+        drops = [f"table {t}" for t in plan.dropped_tables]
+        drops += [f"column {t}.{c}" for t, c in plan.dropped_columns]
+        out += model_change(
+            plan.target, plan.validation.valid, plan.validation.warning_lines(), drops, consent
+        )
+    out += protected(plan.target, consent)
+    out += stage_order(plan.source, plan.target, consent)
+    count = plan.drift.count() if plan.drift is not None else None
+    out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
+    return out
+
+
+def stale(expected: str | None, actual: str) -> list[Refusal]:
+    """The plan the user confirmed (its stamp) against the one made under the lock just now."""
+    if expected is None or expected == actual:
+        return []
+    labels = ("source model", "source configuration", "target model", "target configuration")
+    before, now = expected.split("-"), actual.split("-")
+    changed = [label for label, a, b in zip(labels, before, now, strict=False) if a != b] or ["plan"]
+    return [
+        Refusal(
+            Gate.STALE_PLAN,
+            "the plan you confirmed is stale: the " + ", ".join(changed) + " changed since; plan again",
+        )
+    ]
+
+
+def raise_if(refusals: list[Refusal]) -> None:
+    if refusals:
+        raise Refused(refusals)

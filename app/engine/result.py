@@ -1,0 +1,64 @@
+"""What a write operation ends as: a status, a message for people, and the records behind it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.gates import Refusal
+
+
+class Status(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    DRY_RUN = "dry_run"  # a plan: nothing was written
+    REFUSED = "refused"  # a gate said no: nothing was written
+    FAILED = "failed"  # nothing was written
+    ROLLED_BACK = "rolled_back"  # something was written, then undone and the undo verified
+    ROLLBACK_FAILED = "rollback_failed"  # the target may be inconsistent: restore by hand
+    UNKNOWN = "unknown"  # a write timed out and never settled: its outcome is not known
+
+
+BAD_STATE = (Status.ROLLBACK_FAILED, Status.UNKNOWN)
+
+
+@dataclass
+class Result:
+    kind: str  # promote, rollback (Set), restore, model, undo
+    status: Status
+    target: str
+    message: str = ""
+    run_id: int = 0
+    source: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    plan: dict[str, Any] = field(default_factory=dict)
+    backup_id: int | None = None
+    export_id: int | None = None
+    refusals: list[Refusal] = field(default_factory=list)
+    error_kind: str = ""  # "auth" when the failure was a refused credential
+    written: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.SUCCEEDED, Status.DRY_RUN)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status.value,
+            "source": self.source,
+            "target": self.target,
+            "message": self.message,
+            "run_id": self.run_id,
+            "steps": self.steps,
+            "backup_id": self.backup_id,
+            "export_id": self.export_id,
+            "model_changes": self.plan.get("model_diff", []),
+            "config_changes": self.plan.get("config_diff", []),
+            "refusals": [r.message for r in self.refusals],
+            "gates": [r.as_json() for r in self.refusals],
+            "written": self.written,
+            "undone": self.undone,
+            "plan": self.plan,
+        }

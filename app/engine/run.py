@@ -1,0 +1,187 @@
+"""The one runner every write goes through: lock, history, backup, steps, verify, undo.
+
+An operation (promote, Set, restore, model apply, undo) supplies its pieces; the runner owns the
+skeleton once:
+
+1. the target lock (per target, across homes), a history run;
+2. ``prepare``: the operation's reads and its gates (a refusal ends the run, nothing written);
+3. a backup of the *whole* target (model and configuration, one archive entry) unless ``prepare``
+   adopted one; server versions that the writes would push off the server are archived first;
+4. ``apply`` (every write goes through :meth:`Session.write`, which records it before sending and
+   settles a write whose answer never came), then ``verify``;
+5. on *any* exception or cancel after the first write (``KeyboardInterrupt``, ``OSError`` included),
+   the backup is restored and the restore verified; history records what was written and undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from app import logs
+from app.archive import Entry
+from app.backand import BackandClient
+from app.backand.errors import AuthError, NetworkError, TimeoutError_
+from app.engine.context import Context
+from app.engine.events import CancelToken, Listener, Reporter
+from app.engine.gates import Refused
+from app.engine.lock import TargetLock, target_key
+from app.engine.result import Result, Status
+from app.engine.settle import OutcomeUnknown, settle
+from app.errors import Cancelled, PromoterError
+from app.profiles import Profile
+
+T = TypeVar("T")
+
+
+def describe(exc: BaseException) -> str:
+    """A sentence for any exception, ours or not (never empty, never a secret)."""
+    if isinstance(exc, PromoterError):
+        return exc.message
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl+C)."
+    text = logs.redact(str(exc)) or "no details"
+    return f"unexpected {type(exc).__name__}: {text}."
+
+
+@dataclass
+class Session:
+    """What the steps of one write share: the target's client, the reporter, the backup."""
+
+    ctx: Context
+    target: Profile
+    reporter: Reporter
+    result: Result
+    client: BackandClient | None = None
+    backup: Entry | None = None
+    ids: dict[str, Any] = field(default_factory=dict)
+    baseline: str | None = None  # the fingerprint the target holds after a verified write
+
+    @property
+    def dst(self) -> BackandClient:
+        assert self.client is not None
+        return self.client
+
+    @property
+    def run_id(self) -> int:
+        return self.result.run_id
+
+    def record(self, **ids: Any) -> None:
+        """Archive ids for the history run, written at once (a run that dies keeps its backup id)."""
+        self.ids.update(ids)
+        self.ctx.history.set_archive_ids(self.run_id, self.ids)
+
+    def write(
+        self,
+        name: str,
+        action: Callable[[], T],
+        *,
+        probe: Callable[[], str] | None = None,
+        sent: str = "",
+    ) -> T | None:
+        """One write. Recorded before it is sent (it may land even if no answer comes back); when
+        the answer never comes, the target is settled with *probe* against *sent*."""
+        self.result.written.append(name)
+        try:
+            return action()
+        except (TimeoutError_, NetworkError) as exc:
+            if probe is None:
+                raise
+            seconds = self.ctx.settings.settle_seconds if self.ctx.settings else 600.0
+            landed = settle(
+                probe,
+                sent,
+                require_landed=isinstance(exc, TimeoutError_),
+                seconds=seconds,
+                reporter=self.reporter,
+                what=name,
+            )
+            if landed:
+                return None
+            raise
+
+
+class Operation(Protocol):
+    kind: str
+    target: Profile
+    versions_saved: int  # server versions the writes (and their undo) may save, hence evict
+
+    @property
+    def source_label(self) -> str | None: ...
+
+    def prepare(self, s: Session) -> None: ...
+
+    def apply(self, s: Session) -> None: ...
+
+    def verify(self, s: Session) -> str: ...
+
+    def success(self, s: Session) -> str: ...
+
+
+def run_write(
+    ctx: Context, op: Operation, listener: Listener | None = None, cancel: CancelToken | None = None
+) -> Result:
+    from app.engine import backup as backups
+
+    reporter = Reporter(listener, cancel)
+    with TargetLock(op.target):
+        run_id = ctx.history.start(op.kind, op.source_label, op.target.name)
+        result = Result(op.kind, Status.FAILED, op.target.name, run_id=run_id, source=op.source_label)
+        s = Session(ctx, op.target, reporter, result)
+        try:
+            with reporter.step("Connect"):
+                s.client = ctx.client(op.target)
+                reporter.log(f"target {op.target.name}: {op.target.app} at {op.target.base_url}")
+            op.prepare(s)
+            if s.backup is None:
+                s.backup = backups.take_backup(s, f"before {op.kind} #{run_id}")
+            result.backup_id = s.backup.id
+            backups.protect_versions(s, op.versions_saved)
+            op.apply(s)
+            s.baseline = op.verify(s)
+            result.status, result.message = Status.SUCCEEDED, op.success(s)
+        except Refused as exc:
+            result.status, result.message, result.refusals = Status.REFUSED, exc.message, exc.refusals
+        except OutcomeUnknown as exc:
+            _unknown(s, exc)
+        except BaseException as exc:
+            if result.written and s.backup is not None:
+                backups.undo_from_backup(s, exc)
+            else:
+                result.status = Status.FAILED
+                result.error_kind = "auth" if isinstance(exc, AuthError) else ""
+                result.message = f"{describe(exc)} Nothing was written to {op.target.name}."
+                if not isinstance(exc, Exception | Cancelled):
+                    result.message += " (interrupted)"
+        finally:
+            _finish(s)
+        return result
+
+
+def _unknown(s: Session, exc: OutcomeUnknown) -> None:
+    backup = s.backup.id if s.backup else "?"
+    s.result.status = Status.UNKNOWN
+    s.result.message = (
+        f"{exc.message} {s.target.name} may hold either state, or receive the write later. Nothing "
+        f"was undone (an undo could be overtaken by the late write). When `promoter check "
+        f"{s.target.name}` answers promptly, restore the whole target (model and configuration) with: "
+        f"promoter restore {s.target.name} {backup}"
+    )
+
+
+def _finish(s: Session) -> None:
+    """Record the run; a store that cannot be written (a full disk) is said, not hidden."""
+    r = s.result
+    r.steps = s.reporter.json_steps()
+    plan = r.plan | {"written": r.written, "undone": r.undone}
+    try:
+        s.ctx.history.finish(r.run_id, r.status.value, r.message, plan, r.steps, s.ids, s.baseline)
+        if r.status is Status.SUCCEEDED and s.baseline:
+            s.ctx.history.set_baseline(target_key(s.target), s.baseline, r.run_id, s.ids.get("verify"))
+    except Exception as exc:
+        logs.engine.error("history not written for run #%s: %s", r.run_id, exc)
+        r.message += f" (history could not be written: {describe(exc)})"
+    if s.client is not None:
+        s.client.close()
+    s.reporter.log(r.message, "info" if r.ok else "warning")
