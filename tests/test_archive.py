@@ -25,8 +25,21 @@ def archive(tmp_path):
     arc.close()
 
 
-def _good(tmp_path, name="good.zip"):
-    return make_config_zip(tmp_path / name, APP_DOC, MAP_DOC)
+def _good(tmp_path, name="good.zip", same=False):
+    """A valid zip; unless *same*, its bytes differ per name (identical bytes are stored once)."""
+    doc = APP_DOC if same else APP_DOC.replace(b"</NewDataSet>", f"<!-- {name} --></NewDataSet>".encode())
+    return make_config_zip(tmp_path / name, doc, MAP_DOC)
+
+
+def test_identical_bytes_are_stored_once_and_kept_while_referenced(archive, tmp_path):
+    a = archive.import_zip(_good(tmp_path, "a.zip", same=True), profile="qa", base_url="x", app="shop-qa")
+    b = archive.import_zip(_good(tmp_path, "b.zip", same=True), profile="qa", base_url="x", app="shop-qa")
+    assert a.id != b.id and a.path == b.path
+    assert len(list((archive.root / "shop-qa").glob("*.zip"))) == 1
+    archive.delete(a.id)
+    assert archive.path_of(b).is_file(), "the file stays while another entry holds it"
+    archive.delete(b.id)
+    assert not archive.path_of(b).exists()
 
 
 def test_import_keeps_the_bytes_and_indexes_them(archive, tmp_path):

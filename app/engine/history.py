@@ -145,7 +145,12 @@ class History:
             message = (
                 f"Interrupted: the process running {run.kind} #{run.id} into {run.target} died. "
                 f"{run.target} may be half-written"
-                + (f"; restore backup #{backup} if so." if backup else ".")
+                + (
+                    f"; put the whole target back (model and configuration) with: promoter restore "
+                    f"{run.target} {backup}"
+                    if backup
+                    else "; nothing had been written yet (no backup was taken)."
+                )
             )
             self._db.execute(
                 "UPDATE runs SET status='interrupted', message=?, finished_at=? WHERE id=?",

@@ -4,8 +4,15 @@ A worker's signals reach the callbacks through a :class:`_Relay` that lives on t
 callbacks (often plain functions or lambdas, which PySide would otherwise call on the emitting
 thread) always run on the GUI thread.
 
+When the window quits, :meth:`JobRunner.cancel_all` cancels every job and silences the runner:
+from then on a job's end is only logged and emitted as ``reported``, its callbacks are not called
+(nothing pops up, nothing starts a follow-up job); ``all_done`` says when every thread has ended,
+so the window can close the Context without blocking the GUI thread on a wait.
+
 Signals:
     busy_changed(str): a summary of what is running ("" when idle), for the status bar.
+    reported(str): after :meth:`JobRunner.cancel_all`, how a job ended ("promoting dev → qa: …").
+    all_done(): the last worker thread has ended.
 """
 
 from __future__ import annotations
@@ -15,10 +22,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app import logs
 from app.engine.events import CancelToken, Event
 from app.gui.worker import Worker, start
 
 Job = Callable[[Callable[[Event], None], CancelToken], Any]
+
+# Read-only jobs the window starts by itself (connection checks, version lists): quitting cancels
+# them without asking the user.
+BACKGROUND_KEYS = ("check:", "versions:")
 
 
 class _Relay(QObject):
@@ -28,12 +40,13 @@ class _Relay(QObject):
         self,
         runner: JobRunner,
         key: str,
+        label: str,
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None],
         on_event: Callable[[Event], None] | None,
     ) -> None:
         super().__init__(runner)
-        self.runner, self.key = runner, key
+        self.runner, self.key, self.label = runner, key, label
         self.on_done, self.on_error, self.on_event = on_done, on_error, on_event
 
     @Slot(object)
@@ -44,13 +57,21 @@ class _Relay(QObject):
     @Slot(object)
     def done(self, result: Any) -> None:
         self.runner._release(self.key, self)
-        self.on_done(result)
+        if self.runner.quitting:
+            status = str(getattr(result, "status", "done")).replace("_", " ")
+            message = getattr(result, "message", "")
+            self.runner._report(f"{self.label}: {status}" + (f": {message}" if message else ""))
+        else:
+            self.on_done(result)
 
     @Slot(str, str)
     def error(self, message: str, details: str) -> None:
         self.runner._release(self.key, self)
         self.runner.last_details = details
-        self.on_error(message)
+        if self.runner.quitting:
+            self.runner._report(f"{self.label}: failed: {message}")
+        else:
+            self.on_error(message)
 
     @Slot()
     def thread_done(self) -> None:
@@ -59,12 +80,15 @@ class _Relay(QObject):
 
 class JobRunner(QObject):
     busy_changed = Signal(str)
+    reported = Signal(str)
+    all_done = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._running: dict[str, tuple[str, Worker, _Relay]] = {}
         self._alive: dict[_Relay, tuple[Worker, QThread]] = {}
         self.last_details = ""  # the details of the last failure, for the error box
+        self.quitting = False  # set by cancel_all: callbacks are no longer called
 
     def is_busy(self, key: str) -> bool:
         return key in self._running
@@ -72,6 +96,16 @@ class JobRunner(QObject):
     @property
     def running(self) -> list[str]:
         return [label for label, _w, _r in self._running.values()]
+
+    @property
+    def started_by_user(self) -> list[str]:
+        """The labels of the running jobs that are not :data:`BACKGROUND_KEYS` jobs."""
+        return [entry[0] for key, entry in self._running.items() if not key.startswith(BACKGROUND_KEYS)]
+
+    @property
+    def active(self) -> bool:
+        """Whether a job runs or its thread has not ended yet (the Context is still in use)."""
+        return bool(self._running or self._alive)
 
     def run(
         self,
@@ -83,12 +117,15 @@ class JobRunner(QObject):
         on_event: Callable[[Event], None] | None = None,
     ) -> Worker | None:
         """Start *job* unless a job with the same *key* (a target) is running; return its worker."""
+        if self.quitting:
+            logs.gui.info("not starting %s: the window is quitting", label)
+            return None
         if key in self._running:
             self.last_details = ""
             on_error(f"Something is already running on {key}: {self._running[key][0]}. Wait for it.")
             return None
         worker = Worker(job)
-        relay = _Relay(self, key, on_done, on_error, on_event)
+        relay = _Relay(self, key, label, on_done, on_error, on_event)
         worker.event.connect(relay.progress)
         worker.finished.connect(relay.done)
         worker.failed.connect(relay.error)
@@ -105,24 +142,28 @@ class JobRunner(QObject):
             del self._running[key]
             self.busy_changed.emit(", ".join(self.running))
 
+    def _report(self, text: str) -> None:
+        logs.gui.info("after quitting: %s", text)
+        self.reported.emit(text)
+
     def _forget(self, relay: _Relay) -> None:
+        self._release(relay.key, relay)  # in case the worker ended without a signal
         pair = self._alive.pop(relay, None)
         if pair is not None:
-            pair[1].wait()
+            pair[1].wait()  # the thread has finished; this only joins it
             pair[1].deleteLater()
         relay.deleteLater()
+        if not self.active:
+            self.all_done.emit()
 
     def cancel(self, key: str) -> None:
         entry = self._running.get(key)
         if entry is not None:
             entry[1].cancel.cancel()
 
-    def shutdown(self, timeout_ms: int = 60000) -> None:
-        """Cancel everything (the engine rolls back what it wrote) and wait for the threads."""
-        for worker, _thread in self._alive.values():
+    def cancel_all(self) -> None:
+        """Quitting: cancel every job (the engine rolls back what it wrote) and stop calling
+        callbacks; returns at once. Wait for ``all_done`` before closing the Context."""
+        self.quitting = True
+        for _label, worker, _relay in self._running.values():
             worker.cancel.cancel()
-        for _worker, thread in list(self._alive.values()):
-            thread.quit()
-            thread.wait(timeout_ms)
-        self._running.clear()
-        self._alive.clear()

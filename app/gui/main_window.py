@@ -2,6 +2,10 @@
 
 Work runs on worker threads through the engine (:mod:`app.gui.jobs`); widgets change only in slots.
 Window geometry and last selections are kept in ``HOME/gui.ini`` (QSettings; never a secret).
+
+Closing while jobs run asks first (background checks excepted), then cancels them all and ignores
+the close: the engine rolls back on its thread, the GUI stays live, and the window closes itself on
+the runner's ``all_done``; only then is the Context closed.
 """
 
 from __future__ import annotations
@@ -9,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
 from app.engine.context import Context
+from app.gui import messages
 from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
@@ -32,6 +37,7 @@ class MainWindow(QMainWindow):
         self.ctx = Context(home, secrets)
         self.demo = demo
         self.jobs = JobRunner(self)
+        self.quitting = False  # the user chose to quit; waiting for the jobs to end
         self.setWindowTitle(f"Backand Promoter {__version__}" + (" — demo" if demo else ""))
         self.resize(1280, 720)
 
@@ -72,6 +78,7 @@ class MainWindow(QMainWindow):
         self.jobs.busy_changed.connect(
             lambda text: self.busy_label.setText(f"running: {text}" if text else "idle")
         )
+        self.jobs.reported.connect(self.statusBar().showMessage)
         self._menus()
         self.settings = QSettings(str(home.root / "gui.ini"), QSettings.Format.IniFormat)
         self.refresh()
@@ -148,13 +155,41 @@ class MainWindow(QMainWindow):
         if source:
             self.promote_tab.set_profiles(self.ctx.profiles.load(), str(source), str(target or ""))
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.jobs.active and not self._ready_to_close():
+            event.ignore()
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("tab", self.tabs.currentIndex())
         self.settings.setValue("source", self.promote_tab.source.currentText())
         self.settings.setValue("target", self.promote_tab.target.currentText())
         self.settings.sync()
         self.environments.timer.stop()
-        self.jobs.shutdown()
         self.ctx.close()
         super().closeEvent(event)
+
+    def _ready_to_close(self) -> bool:
+        """Jobs are running: ask (once), cancel them all and close when the last one has ended."""
+        if self.quitting:
+            self.statusBar().showMessage(
+                "Still cancelling and rolling back; the window closes when that is done."
+            )
+            return False
+        labels = self.jobs.started_by_user
+        if labels:
+            them = "it" if len(labels) == 1 else "them"
+            question = (
+                f"Still running: {'; '.join(labels)}.\n\nCancel {them} and quit? Anything already written"
+                " is rolled back first; the window closes when that is done."
+            )
+            if not messages.ask_yes_no(self, "Quit", question):
+                return False
+            if not self.jobs.active:  # it ended while the question was open
+                return True
+        self.quitting = True
+        self.environments.timer.stop()
+        self.jobs.all_done.connect(self.close)
+        self.jobs.cancel_all()
+        self.statusBar().showMessage("Cancelling, rolling back…; the window closes when that is done.")
+        self.promote_tab.notice("Cancelling, rolling back…")
+        return False

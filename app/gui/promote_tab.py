@@ -321,6 +321,12 @@ class PromoteTab(QWidget):
         self.promote_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
 
+    def notice(self, text: str) -> None:
+        """An amber banner and a log line, e.g. "Cancelling, rolling back…" while the window quits."""
+        self._banner(text, "#ef6c00")
+        self._append(text)
+        self.cancel_button.setEnabled(False)
+
     def _banner(self, text: str, colour: str) -> None:
         self.banner.setStyleSheet(f"background: {colour}; color: white; border-radius: 4px;")
         self.banner.setText(text)

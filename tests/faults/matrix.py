@@ -231,7 +231,7 @@ def run_kill(rig: Rig, during: str) -> Row:
     if during == "download" and [e for e in new if e["app"] == "shop-dev"]:
         problems.append("the interrupted download was listed")
     try:
-        with TargetLock(rig.home.locks_dir, "qa"):
+        with TargetLock(ProfileStore(rig.home.profiles_file).get("qa")):
             pass
     except Exception as exc:
         problems.append(f"the lock was not released: {exc}")
