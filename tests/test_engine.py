@@ -6,13 +6,13 @@ import copy
 
 import pytest
 
-from app.configdoc.diff import fingerprint
 from app.cli import exitcodes
+from app.configdoc.diff import fingerprint
 from app.engine import operations
 from app.engine.events import CancelToken
+from app.engine.gates import Gate
 from app.engine.lock import TargetLock
 from app.engine.plan import PromoteOptions
-from app.engine.gates import Gate
 from app.engine.promote import promote
 from app.engine.restore import restore
 from app.engine.setversion import set_version
@@ -177,7 +177,9 @@ def test_drift_survives_a_missing_reference_export(ctx, control):
 
 def test_a_plan_lists_the_gates_a_plain_promote_would_meet(ctx):
     dev, prod = ctx.profiles.get("dev"), ctx.profiles.get("prod")
-    planned = promote(ctx, dev, prod, PromoteOptions(dry_run=True, yes=True, confirm="prod", allow_skip_stage=True))
+    planned = promote(
+        ctx, dev, prod, PromoteOptions(dry_run=True, yes=True, confirm="prod", allow_skip_stage=True)
+    )
     assert planned.status == "dry_run"
     gates = {g["gate"]: g["flag"] for g in planned.plan["gates"]}
     assert gates == {"stage_skipped": "--allow-skip-stage", "protected": "--confirm NAME"}

@@ -33,3 +33,10 @@ def test_fault(rig, step, fault):
 def test_kill_minus_nine(rig, during):
     row = matrix.run_kill(rig, during)
     assert row.ok, row.problems
+
+
+@pytest.mark.parametrize("name", matrix.SPECIALS)
+@pytest.mark.timeout(600)
+def test_special(rig, name):
+    row = matrix.run_special(rig, name)
+    assert row.ok, row.problems

@@ -79,7 +79,9 @@ def test_quit_during_a_promotion_cancels_rolls_back_then_closes(
     start_a_slow_promotion(qtbot, window, monkeypatch, control)
     closed_with_jobs: list[bool] = []
     ctx_close = window.ctx.close
-    monkeypatch.setattr(window.ctx, "close", lambda: (closed_with_jobs.append(window.jobs.active), ctx_close()))
+    monkeypatch.setattr(
+        window.ctx, "close", lambda: (closed_with_jobs.append(window.jobs.active), ctx_close())
+    )
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(10)
@@ -114,7 +116,9 @@ def test_quit_during_a_promotion_cancels_rolls_back_then_closes(
         assert [run.status for run in history.runs()] == ["rolled_back"]
     finally:
         history.close()
-    problems = [r for r in caplog.records if r.levelno >= logging.ERROR or "ProgrammingError" in r.getMessage()]
+    problems = [
+        r for r in caplog.records if r.levelno >= logging.ERROR or "ProgrammingError" in r.getMessage()
+    ]
     assert not problems, [r.getMessage() for r in problems]
 
 

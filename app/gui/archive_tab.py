@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from app.archive import Entry
 from app.configdoc.diff import diff_configs
+from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.restore import restore
-from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import diffview, messages
 from app.gui.archive_model import ArchiveModel
@@ -138,7 +138,9 @@ class ArchiveTab(QWidget):
         self.jobs.run(
             name,
             f"restore #{entry.id} into {name}",
-            lambda listen, cancel: restore(ctx, profile, str(entry.id), Consent(confirm=typed), listen, cancel),
+            lambda listen, cancel: restore(
+                ctx, profile, str(entry.id), Consent(confirm=typed), listen, cancel
+            ),
             self._on_written,
             self._error,
         )

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.gates import Consent
-from app.engine.undo import undo
 from app.engine.context import Context
+from app.engine.gates import Consent
 from app.engine.history import Run
+from app.engine.undo import undo
 from app.gui import messages
 from app.gui.jobs import JobRunner
 

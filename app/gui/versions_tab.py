@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import operations
+from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.setversion import set_version
-from app.engine.context import Context
 from app.gui import messages
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
@@ -121,9 +121,7 @@ class VersionsTab(QWidget):
         self.jobs.run(
             profile.name,
             f"set {profile.name} to {version}",
-            lambda listen, cancel: set_version(
-                ctx, profile, version, Consent(confirm=typed), listen, cancel
-            ),
+            lambda listen, cancel: set_version(ctx, profile, version, Consent(confirm=typed), listen, cancel),
             self._on_written,
             self._on_error,
         )

@@ -191,18 +191,23 @@ def _wait_for(predicate: Any, timeout: float) -> bool:
     return False
 
 
-def run_kill(rig: Rig, during: str) -> Row:
-    """kill -9 the CLI during a transfer; then: no half-written entry listed, the lock released, the
-    interrupted run reported, and the next promotion works."""
+def _big_source(rig: Rig) -> None:
+    """A 12 MiB configuration in dev, so that its upload to qa lasts long enough to interrupt."""
     from tests.helpers import big_config_zip
 
-    rig.reset()
     dev = BackandClient(rig.server.url, "shop-dev", PasswordLogin(seed.ADMIN[0]))
     dev.sign_in(seed.ADMIN[1])
     with tempfile.TemporaryDirectory() as scratch:
         dev.upload_config(big_config_zip(Path(scratch) / "big.zip", 12))
     dev.reload_cache()
     dev.close()
+
+
+def run_kill(rig: Rig, during: str) -> Row:
+    """kill -9 the CLI during a transfer; then: no half-written entry listed, the lock released, the
+    interrupted run reported, and the next promotion works."""
+    rig.reset()
+    _big_source(rig)
     entries_before = json.loads(rig.cli("archive", "list", "--json").stdout)
     if during == "download":
         rig.fault({**STEPS["download"], "slow_body": 0.05})
@@ -259,6 +264,196 @@ def run_kill(rig: Rig, during: str) -> Row:
     )
 
 
+def _outcome(rig: Rig, proc: subprocess.Popen[str]) -> tuple[int, dict[str, Any], str]:
+    out, err = proc.communicate(timeout=300)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = {"status": "?", "message": err.strip()[-300:]}
+    return proc.returncode, doc, err
+
+
+def run_signal(rig: Rig, sig: signal.Signals) -> Row:
+    """SIGINT / SIGTERM while the configuration is being uploaded: a cancel, then the rollback."""
+    rig.reset()
+    _big_source(rig)
+    before = rig.snapshot("shop-qa")
+    rig.fault({**STEPS["upload"], "slow_body": 0.05})
+    proc = rig.popen("promote", "dev", "qa", "--yes")  # steps are printed to stderr without --json
+    problems: list[str] = []
+    if not _wait_for(lambda: _stderr_has(proc, "Upload configuration:"), 120):
+        problems.append("the upload never started")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=300)
+    code = proc.returncode
+    rig.clear()
+    after = rig.snapshot("shop-qa")
+    runs = json.loads(rig.cli("history", "--json", "--limit", "1").stdout)
+    doc = runs[0] if runs else {}
+    target = "as before" if after[:2] == before[:2] else "NOT as before"
+    if code != 1 or doc.get("status") != "rolled_back":
+        problems.append(f"exit {code} with status {doc.get('status')}")
+    if target != "as before" or not after[2]:
+        problems.append(f"target {target}, cache fresh: {after[2]}")
+    if "Traceback" in err or "rolled_back" not in out:
+        problems.append("a traceback was printed, or no result line")
+    if not doc.get("plan", {}).get("undone"):
+        problems.append("history does not record what was written and undone")
+    return Row(
+        "upload",
+        sig.name,
+        code,
+        str(doc.get("status")),
+        str(doc.get("message", "")),
+        target,
+        not problems,
+        problems,
+    )
+
+
+def run_unsettled(rig: Rig) -> Row:
+    """A model apply that outlasts the read timeout *and* the settle time: exit 5, nothing claimed;
+    once it has landed, the printed recovery command puts the whole target back."""
+    rig.reset()
+    before = rig.snapshot("shop-qa")
+    save(rig.home.settings_file, Settings(read_timeout=READ_TIMEOUT, retries=1, settle_seconds=2))
+    rig.fault({**STEPS["model apply"], "delay": 8.0})
+    try:
+        result = rig.cli("promote", "dev", "qa", "--yes", "--json")
+    finally:
+        save(rig.home.settings_file, Settings(read_timeout=READ_TIMEOUT, retries=1))
+        rig.clear()
+    problems: list[str] = []
+    doc = json.loads(result.stdout) if result.stdout.strip().startswith("{") else {}
+    message = str(doc.get("message", ""))
+    if result.returncode != 5 or doc.get("status") != "unknown":
+        problems.append(f"exit {result.returncode} with status {doc.get('status')}")
+    if "as it was before" in message:
+        problems.append("claimed the target is as before")
+    command = f"promoter restore qa {doc.get('backup_id')}"
+    if command not in message:
+        problems.append("no recovery command")
+    if not _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30):
+        problems.append("the late write never landed")
+    recovery = rig.cli("restore", "qa", str(doc.get("backup_id")), "--yes")
+    after = rig.snapshot("shop-qa")
+    target = "as before after the recovery" if after[:2] == before[:2] else "NOT as before"
+    if recovery.returncode != 0 or "NOT" in target:
+        problems.append(f"recovery: exit {recovery.returncode}, target {target}")
+    return Row(
+        "model apply",
+        "never settles",
+        result.returncode,
+        str(doc.get("status")),
+        message,
+        target,
+        not problems,
+        problems,
+    )
+
+
+def run_kill_then_recover(rig: Rig, phase: str) -> Row:
+    """kill -9 while a write is under way; then the recovery command that history prints."""
+    rig.reset()
+    if phase == "upload":
+        _big_source(rig)
+    before = rig.snapshot("shop-qa")
+    fault = {"model apply": {"delay": 2.0}, "upload": {"slow_body": 0.05}}[phase]
+    rig.fault({**STEPS[phase], **fault})
+    proc = rig.popen("promote", "dev", "qa", "--yes")
+    problems: list[str] = []
+    if not _wait_for(
+        lambda: _stderr_has(proc, "Apply model" if phase == "model apply" else "Upload configuration"), 120
+    ):
+        problems.append(f"the {phase} never started")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
+    rig.clear()
+    if phase == "model apply":  # the server still carries out the request it received
+        _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30)
+    listing = rig.cli("history", "--limit", "1")
+    history = json.loads(rig.cli("history", "--json", "--limit", "1").stdout)
+    message = history[0]["message"] if history else ""
+    command = message.rpartition("with: ")[2].split()
+    if history[0]["status"] != "interrupted" or command[:2] != ["promoter", "restore"]:
+        problems.append(f"no recovery command in history: {message!r} {listing.stderr[-200:]}")
+        command = ["promoter", "restore", "qa", "0"]
+    recovery = rig.cli(*command[1:], "--yes")
+    after = rig.snapshot("shop-qa")
+    target = "as before after the recovery" if after[:2] == before[:2] else "NOT as before"
+    if recovery.returncode != 0 or "NOT" in target or not after[2]:
+        problems.append(f"recovery {' '.join(command)}: exit {recovery.returncode}, target {target}")
+    return Row(
+        f"kill -9 during {phase}",
+        "SIGKILL + recovery",
+        -9,
+        "interrupted",
+        " ".join(command),
+        target,
+        not problems,
+        problems,
+    )
+
+
+def run_disk_full(rig: Rig) -> Row:
+    """A full disk while the verify download is archived (in-process: the archive's write raises
+    ENOSPC, since a full disk cannot be made on demand here), then the automatic rollback."""
+    import errno
+
+    from app.cli import exitcodes
+    from app.engine.context import Context
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+
+    rig.reset()
+    before = rig.snapshot("shop-qa")
+    ctx = Context(rig.home, rig.secrets)
+    real_add = ctx.archive.add_file
+
+    def add_file(write: Any, **kwargs: Any) -> Any:
+        if str(kwargs.get("note", "")).startswith("after promotion"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_add(write, **kwargs)
+
+    ctx.archive.add_file = add_file  # type: ignore[method-assign]
+    try:
+        profiles = ProfileStore(rig.home.profiles_file)
+        result = promote(ctx, profiles.get("dev"), profiles.get("qa"), PromoteOptions(yes=True))
+    finally:
+        ctx.close()
+    after = rig.snapshot("shop-qa")
+    target = "as before" if after[:2] == before[:2] else "NOT as before"
+    problems = []
+    if result.status != "rolled_back" or "No space left" not in result.message or "NOT" in target:
+        problems.append(f"{result.status}: {result.message}; target {target}")
+    return Row(
+        "verify",
+        "ENOSPC (in-process)",
+        exitcodes.for_result(result),
+        result.status.value,
+        result.message,
+        target,
+        not problems,
+        problems,
+    )
+
+
+SPECIALS = ["SIGINT", "SIGTERM", "never settles", "kill model apply", "kill upload", "disk full"]
+
+
+def run_special(rig: Rig, name: str) -> Row:
+    if name in ("SIGINT", "SIGTERM"):
+        return run_signal(rig, signal.Signals[name])
+    if name == "never settles":
+        return run_unsettled(rig)
+    if name.startswith("kill "):
+        return run_kill_then_recover(rig, name.removeprefix("kill "))
+    return run_disk_full(rig)
+
+
 def _stderr_has(proc: subprocess.Popen[str], text: str) -> bool:
     import select
 
@@ -306,8 +501,13 @@ def write_report(path: Path, rows: list[Row], seconds: float) -> None:
         "",
         "Notes: a `401 expired mid-run` expires every token just before the call; the client refreshes once",
         "and replays, so the promotion succeeds. A `204` on the cache reload is a success by the contract",
-        "(the call returns no data). Read timeouts and dropped bodies on idempotent reads are retried once;",
-        "on writes they are not, and the promotion rolls back.",
+        "(the call returns no data). Read timeouts and dropped bodies on idempotent reads are retried once.",
+        "A write whose answer never comes is not retried and not raced: the target is read until it",
+        "settles. A write that landed late (the `read timeout` rows on model apply and upload: the server",
+        "carries the request out after the client gave up) is found and the promotion goes on; one that",
+        "never settles within the settle time ends with exit 5 and the recovery command (`never settles`).",
+        "SIGINT and SIGTERM cancel and roll back; after a kill -9 the command printed in history puts the",
+        "whole target back (model and configuration).",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -326,6 +526,10 @@ def main(argv: list[str]) -> int:
                 print(row.line() + ("" if row.ok else f"  <- {'; '.join(row.problems)}"), flush=True)
             for during in ("download", "upload"):
                 row = run_kill(rig, during)
+                rows.append(row)
+                print(row.line() + ("" if row.ok else f"  <- {'; '.join(row.problems)}"), flush=True)
+            for name in SPECIALS:
+                row = run_special(rig, name)
                 rows.append(row)
                 print(row.line() + ("" if row.ok else f"  <- {'; '.join(row.problems)}"), flush=True)
         finally:
