@@ -11,7 +11,7 @@ import itertools
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.engine.gates import Gate
+from app.engine.gates import Consent, Gate
 from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
 from tests.engine_helpers import wire
@@ -359,3 +359,29 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
             secret_store.delete(name)
     finally:
         proc.stop()
+
+
+def test_dev_to_prod_needs_the_same_consent_as_the_cli(qtbot, window, monkeypatch, control):
+    before = control.state("shop-prod")
+    tab = window.promote_tab
+    tab.source.setCurrentText("dev")
+    tab.target.setCurrentText("prod")
+    shown = []
+
+    def only_the_name(parent, source, target, summary):
+        dialog = confirm.ConfirmPromotion(source, target, summary, parent)
+        shown.append(dialog)
+        dialog.name_edit.setText("prod")
+        assert Gate.STAGE_SKIPPED in dialog.ticks and not dialog.ok_button.isEnabled()
+        return Consent(confirm="prod")  # what a window that ignored the stage gate would send
+
+    monkeypatch.setattr(confirm, "confirm_promotion", only_the_name)
+    tab.promote_button.click()
+    idle(qtbot, window)
+    assert shown, "the confirmation was shown"
+    assert tab.banner.text().startswith("Refused") and "--allow-skip-stage" in tab.banner.text()
+    assert control.state("shop-prod")["model"] == before["model"]
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))  # ticks the stage box
+    tab.promote_button.click()
+    idle(qtbot, window)
+    assert tab.banner.text().startswith("Succeeded"), tab.banner.text()

@@ -8,6 +8,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.engine import connect
 from app.engine.context import Context
+from app.engine.events import CancelToken, Event
 from app.gui import messages
 from app.gui.jobs import JobRunner
 from app.gui.profile_dialog import ProfileDialog
@@ -89,8 +91,21 @@ class EnvironmentsPanel(QWidget):
         name = item.data(Qt.ItemDataRole.UserRole)
         return next((p for p in self.profiles() if p.name == name), None)
 
+    def _check(self, key: str, profile: Profile, ctx: Context) -> None:
+        def job(_listen: Callable[[Event], None], _cancel: CancelToken) -> dict[str, str]:
+            return connect.probe(profile, ctx.secrets, "", ctx.settings)
+
+        def done(info: dict[str, str]) -> None:
+            self._on_state(profile.name, "ok", f"app {info['status']}, version {info['current_version']}")
+
+        def failed(message: str) -> None:
+            self._on_state(profile.name, "error", message)
+
+        self.jobs.run(key, f"check {profile.name}", job, done, failed)
+
     def refresh(self, select: str | None = None) -> None:
-        keep = select or (self.current().name if self.current() else None)
+        current = self.current()
+        keep = select or (current.name if current else None)
         self.list.blockSignals(True)
         self.list.clear()
         for profile in self.profiles():
@@ -118,15 +133,7 @@ class EnvironmentsPanel(QWidget):
             if self.jobs.is_busy(key):
                 continue
             self.states[profile.name] = ("checking", "checking…")
-            self.jobs.run(
-                key,
-                f"check {profile.name}",
-                lambda _l, _c, p=profile: connect.probe(p, ctx.secrets, "", ctx.settings),
-                lambda info, n=profile.name: self._on_state(
-                    n, "ok", f"app {info['status']}, version {info['current_version']}"
-                ),
-                lambda message, n=profile.name: self._on_state(n, "error", message),
-            )
+            self._check(key, profile, ctx)
         self.refresh()
 
     def _on_state(self, name: str, state: str, why: str) -> None:

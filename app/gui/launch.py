@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from app.paths import Home
 from app.secrets import SecretStore
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
-def app_icon() -> object:
+
+def app_icon() -> QIcon:
     from PySide6.QtGui import QIcon, QPixmap
 
     from app import assets
@@ -42,7 +46,8 @@ def run_gui(
             "desktop session, or under a virtual one: xvfb-run -a make demo."
         )
     home.ensure()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Backand Promoter")
     app.setDesktopFileName("backand-promoter")
     app.setWindowIcon(app_icon())

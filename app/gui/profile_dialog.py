@@ -56,7 +56,7 @@ class ProfileDialog(QDialog):
         self.colour.clicked.connect(self._pick_colour)
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        stored = bool(profile) and self._has_secret(profile)
+        stored = profile is not None and self._has_secret(profile)
         self.secret.setPlaceholderText("stored in the keyring — leave empty to keep" if stored else "")
         self.secret_label = QLabel()
         for label, widget in (

@@ -251,7 +251,7 @@ class PromoteTab(QWidget):
             self._set_step(step["name"], step["status"], step.get("message", ""))
         if result.plan and result.status == "dry_run" and result.source:
             self.plans[(result.source, result.target)] = {**result.plan, "_planned_at": time.time()}
-        else:
+        elif result.source:
             self.plans.pop((result.source, result.target), None)
         if result.plan:
             self.show_plan(result.plan)

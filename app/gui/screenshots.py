@@ -31,7 +31,8 @@ def _wait(app: QApplication, condition: Callable[[], bool], timeout: float = 60)
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv[:1])
     with tempfile.TemporaryDirectory(prefix="promoter-shots-") as scratch:
         root = Path(scratch)
         server = SandboxServer(root / "sandbox").start()

@@ -33,6 +33,7 @@ class VersionsTab(QWidget):
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
         self.profile: Profile | None = None
+        self.versions: list[str] = []  # the saved versions listed (the live row is not one)
         layout = QVBoxLayout(self)
         self.header = QLabel("Select an environment on the left.")
         self.header.setWordWrap(True)
@@ -81,6 +82,7 @@ class VersionsTab(QWidget):
 
     def _on_versions(self, info: dict[str, Any]) -> None:
         self.table.clear()
+        self.versions = [row["version"] for row in info["versions"]]
         archived = sum(1 for v in info["versions"] if v["archived"])
         self.header.setText(
             f"Versions of {info['profile']}: current {info['current']}. The server keeps only the "
@@ -143,7 +145,10 @@ class VersionsTab(QWidget):
         )
 
     def on_export_all(self) -> None:
-        self.on_export([self.table.topLevelItem(i).text(0) for i in range(self.table.topLevelItemCount())])
+        items = [self.table.topLevelItem(i) for i in range(self.table.topLevelItemCount())]
+        # the live row is not a saved version: "Export all" exports the saved ones
+        names = [item.text(0) for item in items if item is not None and item.text(0)]
+        self.on_export([n for n in names if n in self.versions])
 
     def _on_exported(self, ids: list[int]) -> None:
         self.status.setText("Archived as " + ", ".join(f"#{i}" for i in ids))

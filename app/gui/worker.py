@@ -20,7 +20,7 @@ from app.errors import PromoterError
 
 
 class Worker(QObject):
-    event = Signal(object)
+    emitted = Signal(object)  # an engine Event (QObject.event is a method, so not "event")
     finished = Signal(object)
     failed = Signal(str, str)
 
@@ -31,7 +31,7 @@ class Worker(QObject):
 
     def run(self) -> None:
         try:
-            result = self.job(self.event.emit, self.cancel)
+            result = self.job(self.emitted.emit, self.cancel)
         except PromoterError as exc:
             self.failed.emit(exc.message, error_details(exc))
         except Exception as exc:
