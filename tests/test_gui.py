@@ -236,10 +236,12 @@ def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatc
     tab.filter.clear()
     tab.select_ids([first.id, second.id])
     tab.buttons["Compare two"].click()
+    idle(qtbot, window)  # the comparison runs as a job
     lines = plan_like(tab.compare_dialog.tree)
     assert "Differences: 3" in lines and "- reviews.Recompute rating" in lines
     tab.compare_dialog.close()
     tab.buttons["Verify"].click()
+    idle(qtbot, window)
     assert "2 good, 0 with problems" in tab.status.text()
     tab.select_ids([first.id])
     monkeypatch.setattr(messages, "ask_choice", lambda *a: "qa")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app import logs
 from app.archive import Archive, Entry
@@ -20,6 +21,8 @@ from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.settings import load as load_settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,13 +40,15 @@ class Context:
             self.settings = ClientSettings(
                 Timeouts(us.connect_timeout, us.read_timeout), us.retries, us.settle_seconds
             )
-        self._docs: dict[int, ConfigDocs] = {}
         self.profiles = ProfileStore(self.home.profiles_file)
-        archive_dir = (
-            Path(self.user_settings.archive_dir).expanduser() if self.user_settings.archive_dir else None
+        self._archive_dir = (
+            Path(self.user_settings.archive_dir).expanduser()
+            if self.user_settings.archive_dir
+            else self.home.archive_dir
         )
-        self.archive = Archive(archive_dir or self.home.archive_dir)
-        self.history = History(self.home.history_db)
+        self._local = threading.local()
+        self._opened: list[Archive | History] = []
+        self._opened_lock = threading.Lock()
         self.interrupted = self.history.mark_interrupted()
         for run in self.interrupted:
             logs.engine.warning(run.message)
@@ -54,9 +59,42 @@ class Context:
         self.settings = None
         self.__post_init__()
 
+    # Each thread gets its own stores (and SQLite connections) and its own document cache, so a job
+    # on a worker thread never shares a connection or a dict with the window or another job.
+
+    @property
+    def archive(self) -> Archive:
+        store = getattr(self._local, "archive", None)
+        if store is None:
+            store = self._local.archive = self._track(Archive(self._archive_dir))
+        return store
+
+    @property
+    def history(self) -> History:
+        store = getattr(self._local, "history", None)
+        if store is None:
+            store = self._local.history = self._track(History(self.home.history_db))
+        return store
+
+    @property
+    def _docs(self) -> dict[int, ConfigDocs]:
+        cache = getattr(self._local, "docs", None)
+        if cache is None:
+            cache = self._local.docs = {}
+        return cache
+
+    def _track(self, store: T) -> T:
+        with self._opened_lock:
+            self._opened.append(store)  # type: ignore[arg-type]
+        return store
+
     def close(self) -> None:
-        self.archive.close()
-        self.history.close()
+        """Close every thread's stores (call it when no job runs any more)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for store in opened:
+            store.close()
+        self._local = threading.local()
 
     def client(self, profile: Profile) -> BackandClient:
         return client_for(profile, self.secrets, self.settings)
@@ -123,4 +161,4 @@ class Context:
 
     def _remember(self, entry_id: int, docs: ConfigDocs) -> None:
         """Keep the documents of the last few entries (an operation uses at most three)."""
-        self._docs = {**dict(list(self._docs.items())[-3:]), entry_id: docs}
+        self._local.docs = {**dict(list(self._docs.items())[-3:]), entry_id: docs}

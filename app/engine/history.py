@@ -30,7 +30,6 @@ class Baseline:
     entry_id: int | None
 
 
-
 @dataclass(frozen=True)
 class Run:
     id: int
@@ -191,8 +190,7 @@ class History:
     def writes_after(self, run_id: int, targets: set[str]) -> list[Run]:
         """Runs that wrote (or may have written) into any of *targets* after run *run_id*."""
         rows = self._db.execute(
-            "SELECT * FROM runs WHERE id>? AND status NOT IN ('refused', 'failed', 'dry_run') "
-            "ORDER BY id",
+            "SELECT * FROM runs WHERE id>? AND status NOT IN ('refused', 'failed', 'dry_run') ORDER BY id",
             (run_id,),
         ).fetchall()
         return [r for r in map(self._row, rows) if r.target in targets]

@@ -4,6 +4,7 @@ Restore to…, Verify, Import, Save as, Show in folder, Pin, Note, Delete, Compa
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,15 +146,24 @@ class ArchiveTab(QWidget):
             self._error,
         )
 
+    def _job(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Archive work (hashing, zip checks, diffs) runs on a worker thread, never on the GUI's."""
+        self.status.setText(label + "…")
+        self.jobs.run(f"archive:{label}", label, lambda _listen, _cancel: work(), done, self._error)
+
     def on_verify(self) -> None:
         ids = [e.id for e in self.selected()] or None
-        results = self.ctx.archive.verify(ids)
-        bad = [r for r in results if not r.ok]
-        self.status.setText(
-            f"Verified {len(results)}: {len(results) - len(bad)} good, {len(bad)} with problems."
-            + "".join(f"\n#{r.id}: {r.problem}" for r in bad)
-        )
-        self.refresh()
+        ctx = self.ctx
+
+        def done(results: list[Any]) -> None:
+            bad = [r for r in results if not r.ok]
+            self.status.setText(
+                f"Verified {len(results)}: {len(results) - len(bad)} good, {len(bad)} with problems."
+                + "".join(f"\n#{r.id}: {r.problem}" for r in bad)
+            )
+            self.refresh()
+
+        self._job("verify the archive", lambda: ctx.archive.verify(ids), done)
 
     def on_import(self) -> None:
         path = messages.ask_open_file(self, "Import a configuration zip", "Zip files (*.zip)")
@@ -163,16 +173,19 @@ class ArchiveTab(QWidget):
         name = messages.ask_choice(self, "Import", "Which environment is this zip from?", names)
         if not name:
             return
-        profile = self.ctx.profiles.get(name)
-        try:
-            entry = self.ctx.archive.import_zip(
+        profile, ctx = self.ctx.profiles.get(name), self.ctx
+
+        def done(entry: Entry) -> None:
+            self.status.setText(f"Imported as #{entry.id}.")
+            self.refresh()
+
+        self._job(
+            f"import {Path(path).name}",
+            lambda: ctx.archive.import_zip(
                 Path(path), profile=name, base_url=profile.base_url, app=profile.app
-            )
-        except PromoterError as exc:
-            self._error(exc.message)
-            return
-        self.status.setText(f"Imported as #{entry.id}.")
-        self.refresh()
+            ),
+            done,
+        )
 
     def on_save_as(self) -> None:
         entry = self._one()
@@ -224,9 +237,18 @@ class ArchiveTab(QWidget):
             self._error("Select exactly two entries to compare.")
             return
         old, new = sorted(chosen, key=lambda e: e.created_at)
-        diff = diff_configs(self.ctx.docs(old), self.ctx.docs(new))
-        self.compare_dialog = CompareDialog(old, new, diff.as_json(), self)
-        self.compare_dialog.open()
+        ctx = self.ctx
+
+        def done(details: list[dict[str, Any]]) -> None:
+            self.status.setText(f"Compared #{old.id} with #{new.id}.")
+            self.compare_dialog = CompareDialog(old, new, details, self)
+            self.compare_dialog.open()
+
+        self._job(
+            f"compare #{old.id} and #{new.id}",
+            lambda: diff_configs(ctx.docs(old), ctx.docs(new)).as_json(),
+            done,
+        )
 
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")

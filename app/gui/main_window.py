@@ -139,6 +139,12 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> None:
         from app.gui.settings_dialog import SettingsDialog
 
+        if self.jobs.active:  # the stores are reopened on save: never under a running job
+            messages.show_error(
+                self,
+                "Settings can be changed when nothing is running: wait for " + ", ".join(self.jobs.running),
+            )
+            return
         if SettingsDialog(self.home, self).exec():
             self.statusBar().showMessage("Settings saved; they apply to the next operations.", 5000)
             self.ctx.reload()
