@@ -144,7 +144,40 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
         assert run(home, "archive", "verify").returncode == 0
         history = json.loads(run(home, "history", "--json").stdout)
         assert [h["kind"] for h in history][:3] == ["restore", "rollback", "promote"]
-        outputs = [plan, done, versions, wrong]
+        # undo from the command line: later runs wrote qa, so it asks for --yes first
+        later = run(home, "undo", str(doc["run_id"]), "--json")
+        assert later.returncode == 3 and "not a terminal" in later.stderr
+        undone = run(home, "undo", str(doc["run_id"]), "--yes", "--json")
+        assert undone.returncode == 0, undone.stdout + undone.stderr
+        assert json.loads(undone.stdout)["status"] == "succeeded"
+        history = {h["id"]: h for h in json.loads(run(home, "history", "--json").stdout)}
+        assert history[doc["run_id"]]["undone"] is True
+        assert "undone by" in run(home, "history").stdout
+        again = run(home, "undo", str(doc["run_id"]), "--yes")
+        assert again.returncode == 2 and "already undone" in again.stderr
+        # a profile with no stored secret: exit 4 (authentication), for plan and promote alike
+        assert (
+            run(
+                home,
+                "profile",
+                "add",
+                "qa2",
+                "--url",
+                url,
+                "--app",
+                "shop-qa",
+                "--username",
+                seed.ADMIN[0],
+                "--stage",
+                "2",
+            ).returncode
+            == 0
+        )
+        for args in (("plan", "dev", "qa2"), ("promote", "dev", "qa2", "--yes")):
+            denied = run(home, *args)
+            assert denied.returncode == 4, (args, denied.returncode, denied.stderr)
+            assert "login" in denied.stdout + denied.stderr
+        outputs = [plan, done, versions, wrong, undone]
     finally:
         sandbox.stop()
     # no password or token in any file under the home, nor in what the commands printed
@@ -163,5 +196,5 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
     for out in outputs:
         for secret in secrets:
             assert secret not in out.stdout + out.stderr
-    for name in ("dev", "qa", "prod"):
+    for name in ("dev", "qa", "prod", "qa2"):
         store.delete(name)
