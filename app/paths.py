@@ -1,6 +1,7 @@
 """Where the program writes: one home folder, overridable for tests and scripts.
 
-Everything the program writes (profiles, archive, history, logs, locks) lives under the home. The home
+Everything the program writes (profiles, archive, history, logs) lives under the home; only the
+target locks live in the user's runtime folder, shared by every home (``app.engine.lock``). The home
 is chosen, in order, by ``--home DIR``, the ``PROMOTER_HOME`` environment variable, and the platform's
 per-user data folder.
 """
@@ -63,15 +64,11 @@ class Home:
         return self.root / "logs"
 
     @property
-    def locks_dir(self) -> Path:
-        return self.root / "locks"
-
-    @property
     def tmp_dir(self) -> Path:
         return self.root / "tmp"
 
     def ensure(self) -> Home:
         """Create the folders (private to the user) and return self."""
-        for folder in (self.root, self.archive_dir, self.logs_dir, self.locks_dir, self.tmp_dir):
+        for folder in (self.root, self.archive_dir, self.logs_dir, self.tmp_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self

@@ -112,3 +112,29 @@ class SideBySide(QDialog):
         row.addStretch(1)
         row.addWidget(buttons)
         layout.addLayout(row)
+
+
+def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
+    """A plan as a tree: the verdict and its warnings, the model and configuration changes, drift."""
+    tree.clear()
+    verdict = plan.get("valid")
+    head = _item(
+        tree.invisibleRootItem(),
+        f"Validation: {verdict}",
+        {"always": GREEN, "data": AMBER}.get(str(verdict), RED),
+    )
+    for warning in plan.get("warnings", []):
+        _item(head, warning, AMBER)
+    fill_model_tree(tree, plan.get("model_details", {}))
+    fill_config_tree(tree, plan.get("config_details", []))
+    if plan.get("drift") or plan.get("drifted"):
+        drift = plan.get("drift") or []
+        count = len(drift) if drift else "details unavailable"
+        node = _item(
+            tree.invisibleRootItem(),
+            f"Drift: the target was changed outside the promoter ({count})",
+            AMBER,
+        )
+        for line in drift:
+            _item(node, line, AMBER)
+    head.setExpanded(True)

@@ -13,12 +13,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -34,6 +32,7 @@ from app.engine.promote import promote
 from app.engine.result import Result
 from app.gui import confirm, diffview
 from app.gui.jobs import JobRunner
+from app.gui.logpanel import LogPanel
 from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -100,20 +99,9 @@ class PromoteTab(QWidget):
         self.progress.setFormat("idle")
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        logrow = QHBoxLayout()
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(20000)
-        logrow.addWidget(self.log, 1)
-        side = QVBoxLayout()
-        copy_button, save_button = QPushButton("Copy log"), QPushButton("Save log…")
-        copy_button.clicked.connect(self._copy_log)
-        save_button.clicked.connect(self._save_log)
-        side.addWidget(copy_button)
-        side.addWidget(save_button)
-        side.addStretch(1)
-        logrow.addLayout(side)
-        layout.addLayout(logrow, 2)
+        self.log_panel = LogPanel()
+        self.log = self.log_panel.log
+        layout.addWidget(self.log_panel, 2)
 
     # -- pickers --------------------------------------------------------------------------------
 
@@ -290,26 +278,7 @@ class PromoteTab(QWidget):
         messages.show_error(self, message, self.jobs.last_details)
 
     def show_plan(self, plan: dict[str, Any]) -> None:
-        self.plan_tree.clear()
-        verdict = plan.get("valid")
-        head = diffview._item(
-            self.plan_tree.invisibleRootItem(),
-            f"Validation: {verdict}",
-            {"always": diffview.GREEN, "data": diffview.AMBER}.get(str(verdict), diffview.RED),
-        )
-        for warning in plan.get("warnings", []):
-            diffview._item(head, warning, diffview.AMBER)
-        diffview.fill_model_tree(self.plan_tree, plan.get("model_details", {}))
-        diffview.fill_config_tree(self.plan_tree, plan.get("config_details", []))
-        if plan.get("drift"):
-            node = diffview._item(
-                self.plan_tree.invisibleRootItem(),
-                f"Drift: the target was changed outside the promoter ({len(plan['drift'])})",
-                diffview.AMBER,
-            )
-            for line in plan["drift"]:
-                diffview._item(node, line, diffview.AMBER)
-        head.setExpanded(True)
+        diffview.fill_plan_tree(self.plan_tree, plan)
 
     def _on_plan_item(self, item: Any) -> None:
         change = item.data(0, 256)
@@ -332,18 +301,7 @@ class PromoteTab(QWidget):
         self.banner.setText(text)
 
     def _append(self, text: str) -> None:
-        self.log.appendPlainText(time.strftime("%H:%M:%S ") + text)
-
-    def _copy_log(self) -> None:
-        from PySide6.QtGui import QGuiApplication
-
-        QGuiApplication.clipboard().setText(self.log.toPlainText())
-
-    def _save_log(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save log", "promotion-log.txt", "Text (*.txt)")
-        if path:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(self.log.toPlainText())
+        self.log_panel.append(text)
 
 
 def _size(count: int) -> str:
