@@ -5,6 +5,7 @@ The window only presents the gates: the engine applies them again under the lock
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -21,10 +22,18 @@ from app.engine.gates import Consent, Gate
 from app.profiles import Profile
 
 TICKS = {
-    Gate.DATA_LOSS: "I accept losing data: {message}",
-    Gate.STAGE_SKIPPED: "Skip a stage: {message}",
-    Gate.DRIFT: "Overwrite the changes made outside the promoter: {message}",
+    Gate.DATA_LOSS: "I accept losing data",
+    Gate.STAGE_SKIPPED: "Skip a stage",
+    Gate.DRIFT: "Overwrite the changes made outside the promoter",
 }
+FLAG_HINT = re.compile(
+    r"(;\s*(review them and )?pass --[\w-]+|\s*\(pass --[\w-]+\)|;\s*confirm with --confirm \S+)"
+)
+
+
+def plain(message: str) -> str:
+    """A gate's message without the command line's flag hint (the window asks with its own box)."""
+    return FLAG_HINT.sub("", message).strip()
 
 
 def loses_data(summary: dict[str, Any]) -> bool:
@@ -55,7 +64,7 @@ class ConfirmPromotion(QDialog):
         self.gates = {Gate(g["gate"]): g["message"] for g in summary.get("gates", [])}
         self.blocked = [m for g, m in self.gates.items() if g in (Gate.INVALID, Gate.STALE_PLAN)]
         for message in self.blocked:
-            label = QLabel(f"<span style='color:#c62828'>Cannot promote: {message}.</span>")
+            label = QLabel(f"<span style='color:#c62828'>Cannot promote: {plain(message)}.</span>")
             label.setWordWrap(True)
             layout.addWidget(label)
         self.name_edit: QLineEdit | None = None
@@ -68,10 +77,14 @@ class ConfirmPromotion(QDialog):
         self.ticks: dict[Gate, QCheckBox] = {}
         for gate, text in TICKS.items():
             if gate in self.gates:
-                box = QCheckBox(text.format(message=self.gates[gate]))
-                box.setStyleSheet("color: #c62828")
+                box = QCheckBox(text)
+                box.setStyleSheet("color: #c62828; font-weight: bold")
                 box.toggled.connect(self._update)
+                why = QLabel(plain(self.gates[gate]) + ".")
+                why.setWordWrap(True)
+                why.setIndent(24)
                 layout.addWidget(box)
+                layout.addWidget(why)
                 self.ticks[gate] = box
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
