@@ -93,7 +93,7 @@ def test_a_timed_out_write_that_does_not_settle_is_unknown_never_as_before(ctx, 
     assert wait_until(lambda: qa_state(control)[0] != before[0], 30)
     # the printed recovery command puts back the whole target: model and configuration
     fast_timeouts(ctx, read=30.0)
-    back = restore(ctx, qa, str(result.backup_id))
+    back = restore(ctx, qa, str(result.backup_id), Consent(allow_data_loss=True))
     assert back.status == Status.SUCCEEDED, back.message
     assert qa_state(control)[:2] == before[:2]
     assert ctx.history.get(result.run_id).status == "unknown"
@@ -168,14 +168,17 @@ def test_undo_puts_back_tables_fields_and_configuration(ctx, control):
     done = promote(ctx, dev, qa, PromoteOptions())
     assert done.status == Status.SUCCEEDED
     assert "coupons" in control.state("shop-qa")["tables"]
-    undone = undo(ctx, done.run_id)
+    refused = undo(ctx, done.run_id)  # putting the old model back drops the new table: say so first
+    assert refused.status == Status.REFUSED and [r.gate for r in refused.refusals] == [Gate.DATA_LOSS]
+    assert "table coupons" in refused.message and "coupons" in control.state("shop-qa")["tables"]
+    undone = undo(ctx, done.run_id, Consent(allow_data_loss=True))
     assert undone.status == Status.SUCCEEDED, undone.message
     model, tables, _ = qa_state(control)
     assert model == before[0] and tables == before[1] and "coupons" not in tables
     assert ctx.history.get(done.run_id).undone_by == undone.run_id
     assert ctx.history.get(done.run_id).as_json()["undone"] is True
     with pytest.raises(UsageError, match="already undone"):
-        undo(ctx, done.run_id)
+        undo(ctx, done.run_id, Consent(allow_data_loss=True))
     # the promoter's own undo moved the drift baseline: the next plan sees no drift
     assert not plan_promotion(ctx, dev, qa).plan["drifted"]
 
@@ -185,11 +188,11 @@ def test_undo_warns_when_later_runs_wrote_the_same_target(ctx, control):
     first = promote(ctx, dev, qa, PromoteOptions())
     later = set_version(ctx, qa, "1.0.9")
     assert later.status == Status.SUCCEEDED, later.message
-    refused = undo(ctx, first.run_id)
+    refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
     assert refused.status == Status.REFUSED
     assert [r.gate for r in refused.refusals] == [Gate.LATER_WRITES]
     assert f"#{later.run_id}" in refused.message
-    accepted = undo(ctx, first.run_id, Consent(accept_drift=True))
+    accepted = undo(ctx, first.run_id, Consent(accept_drift=True, allow_data_loss=True))
     assert accepted.status == Status.SUCCEEDED, accepted.message
 
 
@@ -197,7 +200,7 @@ def test_restore_of_a_backup_entry_restores_the_model_too(ctx, control):
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
     before = qa_state(control)
     done = promote(ctx, dev, qa, PromoteOptions())
-    back = restore(ctx, qa, str(done.backup_id))
+    back = restore(ctx, qa, str(done.backup_id), Consent(allow_data_loss=True))
     assert back.status == Status.SUCCEEDED, back.message
     assert "model and configuration" in back.message
     assert qa_state(control)[:2] == before[:2]
@@ -339,5 +342,5 @@ def test_a_model_apply_is_gated_backed_up_and_undoable(ctx, control):
     applied = apply_model(ctx, qa, lean, Consent(allow_data_loss=True))
     assert applied.status == Status.SUCCEEDED, applied.message
     assert "currency" not in control.state("shop-qa")["tables"]["products"]
-    assert undo(ctx, applied.run_id).status == Status.SUCCEEDED
+    assert undo(ctx, applied.run_id).status == Status.SUCCEEDED  # adding a column back drops nothing
     assert qa_state(control)[:2] == before[:2]

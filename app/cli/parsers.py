@@ -131,6 +131,9 @@ def _cmd_promote(sub: Any) -> None:
     rs.add_argument("source", help="an archive entry id, or a path to a .zip")
     rs.add_argument("--yes", action="store_true")
     rs.add_argument("--confirm", metavar="NAME")
+    rs.add_argument(
+        "--allow-data-loss", action="store_true", help="let the restored model drop tables or columns"
+    )
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(handler="app.cli.cmd_promote:do_restore")
 
@@ -138,6 +141,9 @@ def _cmd_promote(sub: Any) -> None:
     und.add_argument("run_id", type=int)
     und.add_argument("--yes", action="store_true", help="do not ask; also discard later runs' writes")
     und.add_argument("--confirm", metavar="NAME")
+    und.add_argument(
+        "--allow-data-loss", action="store_true", help="let the restored model drop what the run added"
+    )
     und.add_argument("--json", action="store_true")
     und.set_defaults(handler="app.cli.cmd_promote:do_undo")
 

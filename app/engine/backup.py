@@ -133,7 +133,7 @@ def undo_from_backup(s: Session, cause: BaseException) -> None:
         r.message = (
             f"FAILED and the automatic rollback FAILED too ({describe(exc)}) {s.target.name} may be "
             f"inconsistent. Cause: {why} Restore the whole target (model and configuration) with: "
-            f"promoter restore {s.target.name} {backup.id}"
+            f"promoter restore {s.target.name} {backup.id} --allow-data-loss"
         )
         return
     r.undone, r.written = written, written

@@ -146,7 +146,7 @@ class History:
                 f"{run.target} may be half-written"
                 + (
                     f"; put the whole target back (model and configuration) with: promoter restore "
-                    f"{run.target} {backup}"
+                    f"{run.target} {backup} --allow-data-loss"
                     if backup
                     else "; nothing had been written yet (no backup was taken)."
                 )

@@ -8,7 +8,7 @@ from typing import Any
 from app.engine.backup import VerifyFailed, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
-from app.engine.gates import Consent, model_change, protected, raise_if
+from app.engine.gates import Consent, Refusal, model_change, protected, raise_if
 from app.engine.modeldiff import diff_models
 from app.engine.plan import validate
 from app.engine.result import Result
@@ -43,21 +43,7 @@ class ModelApply:
         return None
 
     def prepare(self, s: Session) -> None:
-        with s.reporter.step("Validate on target"):
-            current = s.dst.get_model()
-            verdict = validate(s.dst, self.model, current)
-            diff = diff_models(current, self.model)
-            drops = [f"table {t}" for t in sorted(set(verdict.dropped_tables) | set(diff.dropped_tables))]
-            drops += [
-                f"column {t}.{c}" for t, c in sorted(set(verdict.dropped_columns) | set(diff.dropped_columns))
-            ]
-            warnings = verdict.warning_lines() + schema_errors(self.model)
-            valid = "never" if schema_errors(self.model) else verdict.valid
-            s.result.plan = {"model_objects": len(self.model), "model_diff": diff.lines(), "valid": valid}
-        raise_if(
-            model_change(self.target, valid, warnings, drops, self.consent)
-            + protected(self.target, self.consent)
-        )
+        raise_if(check_model(s, self.model, self.consent) + protected(self.target, self.consent))
 
     def apply(self, s: Session) -> None:
         dst, severity = s.dst, 1 if self.consent.allow_data_loss else 0
@@ -78,3 +64,24 @@ class ModelApply:
 
     def success(self, s: Session) -> str:
         return f"Updated the model of {self.target.name} (verified)."
+
+
+def check_model(s: Session, model: Model, consent: Consent) -> list[Refusal]:
+    """Validate *model* on the target (read-only) and return the model gates' refusals: invalid, or
+    losing tables, columns or data without consent. Restore and undo ask it too: putting an older
+    model back drops what was added since, with its rows."""
+    with s.reporter.step("Validate model on target"):
+        current = s.dst.get_model()
+        if current == model:
+            return []
+        verdict = validate(s.dst, model, current)
+        diff = diff_models(current, model)
+        drops = [f"table {t}" for t in sorted(set(verdict.dropped_tables) | set(diff.dropped_tables))]
+        drops += [
+            f"column {t}.{c}" for t, c in sorted(set(verdict.dropped_columns) | set(diff.dropped_columns))
+        ]
+        local = schema_errors(model)
+        valid = "never" if local else verdict.valid
+        s.result.plan |= {"model_objects": len(model), "model_diff": diff.lines(), "valid": valid}
+        s.reporter.log(f"model: {valid}; {diff.count()} changes")
+    return model_change(s.target, valid, verdict.warning_lines() + local, drops, consent)

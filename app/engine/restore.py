@@ -18,6 +18,7 @@ from app.engine.backup import restore_entry
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, protected, raise_if
+from app.engine.modelapply import check_model
 from app.engine.result import Result
 from app.engine.run import Session, run_write
 from app.errors import UsageError
@@ -74,9 +75,12 @@ class Restore:
         return self.label
 
     def prepare(self, s: Session) -> None:
-        raise_if(protected(self.target, self.consent))
+        refusals = protected(self.target, self.consent)
         if self.model is None:
             s.reporter.log(f"{self.label} has no model: only the configuration is restored")
+        else:
+            refusals += check_model(s, self.model, self.consent)
+        raise_if(refusals)
 
     def apply(self, s: Session) -> None:
         self._fp = restore_entry(s, self._entry(s), self.path, self.model)

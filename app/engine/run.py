@@ -166,7 +166,7 @@ def _unknown(s: Session, exc: OutcomeUnknown) -> None:
         f"{exc.message} {s.target.name} may hold either state, or receive the write later. Nothing "
         f"was undone (an undo could be overtaken by the late write). When `promoter check "
         f"{s.target.name}` answers promptly, restore the whole target (model and configuration) with: "
-        f"promoter restore {s.target.name} {backup}"
+        f"promoter restore {s.target.name} {backup} --allow-data-loss"
     )
 
 

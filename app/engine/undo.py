@@ -9,6 +9,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, Gate, Refusal, protected, raise_if
 from app.engine.history import Run
+from app.engine.modelapply import check_model
 from app.engine.result import Result
 from app.engine.run import Session, run_write
 from app.errors import UsageError
@@ -66,8 +67,11 @@ class Undo:
         return []
 
     def prepare(self, s: Session) -> None:
-        raise_if(protected(self.target, self.consent) + self.later_writes(s))
         entry = s.ctx.archive.get(self.backup_id)
+        refusals = protected(self.target, self.consent) + self.later_writes(s)
+        if entry.model is not None:
+            refusals += check_model(s, entry.model, self.consent)
+        raise_if(refusals)
         if not s.ctx.archive.path_of(entry).exists():
             raise UsageError(
                 f"The backup of run #{self.run.id} (archive entry #{entry.id}) has lost its file."

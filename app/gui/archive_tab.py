@@ -28,10 +28,12 @@ from app.configdoc.diff import diff_configs
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.restore import restore
+from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import diffview, messages
+from app.gui import dataloss, diffview, messages
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
+from app.profiles import Profile
 
 
 class ArchiveTab(QWidget):
@@ -135,14 +137,20 @@ class ArchiveTab(QWidget):
             self, "Restore", f"Load archive entry #{entry.id} into {name}? A backup is taken first."
         ):
             return
+        self._restore(entry, profile, Consent(confirm=typed))
+
+    def _restore(self, entry: Entry, profile: Profile, consent: Consent) -> None:
         ctx = self.ctx
+
+        def done(result: Result) -> None:
+            if not dataloss.ask_again(self, result, consent, lambda c: self._restore(entry, profile, c)):
+                self._on_written(result)
+
         self.jobs.run(
-            name,
-            f"restore #{entry.id} into {name}",
-            lambda listen, cancel: restore(
-                ctx, profile, str(entry.id), Consent(confirm=typed), listen, cancel
-            ),
-            self._on_written,
+            profile.name,
+            f"restore #{entry.id} into {profile.name}",
+            lambda listen, cancel: restore(ctx, profile, str(entry.id), consent, listen, cancel),
+            done,
             self._error,
         )
 

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.history import Run
+from app.engine.result import Result
 from app.engine.undo import undo
-from app.gui import messages
+from app.gui import dataloss, messages
 from app.gui.jobs import JobRunner
 
 
@@ -133,13 +134,21 @@ class HistoryTab(QWidget):
                 return
         elif not messages.ask_yes_no(self, "Undo promotion", question):
             return
-        ctx, run_id = self.ctx, run.id
-        consent = Consent(confirm=typed, accept_drift=bool(later))
+        self._undo(run.id, profile.name, Consent(confirm=typed, accept_drift=bool(later)))
+
+    def _undo(self, run_id: int, target: str, consent: Consent) -> None:
+        ctx = self.ctx
+
+        def done(result: Result) -> None:
+            # putting the older model back drops what the run added: say what, ask, go on
+            if not dataloss.ask_again(self, result, consent, lambda c: self._undo(run_id, target, c)):
+                self._on_done(result)
+
         self.jobs.run(
-            profile.name,
-            f"undo promotion #{run.id}",
+            target,
+            f"undo promotion #{run_id}",
             lambda listen, cancel: undo(ctx, run_id, consent, listen, cancel),
-            self._on_done,
+            done,
             self._on_error,
         )
 
