@@ -90,13 +90,13 @@ class Promotion:
         assert plan.backup is not None and plan.export is not None
         s.result.plan = plan.summary()
         s.result.plan["gates"] = [r.as_json() for r in gates.promotion(plan, gates.Consent())]
-        s.result.export_id = plan.export.id
-        adopt_backup(s, plan.backup)  # the target as read under the lock is the backup
-        s.ctx.archive.set_kind(plan.export.id, "export")
-        s.record(export=plan.export.id)
         with s.reporter.step("Safety checks"):
             refusals = gates.stale(self.options.expect_stamp, plan.stamp) + plan.refusals(self.options)
-            gates.raise_if(refusals)
+            gates.raise_if(refusals)  # refused: the reads stay prunable ``plan`` entries
+        adopt_backup(s, plan.backup)  # the target as read under the lock is the backup
+        s.ctx.archive.set_kind(plan.export.id, "export")
+        s.result.export_id = plan.export.id
+        s.record(export=plan.export.id)
         changes_model = not self.options.skip_model and not plan.model_diff.empty
         self.versions_saved = 2 if changes_model else 0  # the apply and, if it fails, its undo
 

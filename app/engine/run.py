@@ -29,7 +29,7 @@ from app.engine.gates import Refused
 from app.engine.lock import TargetLock, target_key
 from app.engine.result import Result, Status
 from app.engine.settle import OutcomeUnknown, settle
-from app.errors import Cancelled, PromoterError
+from app.errors import PromoterError
 from app.profiles import Profile
 
 T = TypeVar("T")
@@ -152,8 +152,6 @@ def run_write(
                 result.status = Status.FAILED
                 result.error_kind = "auth" if isinstance(exc, AuthError) else ""
                 result.message = f"{describe(exc)} Nothing was written to {op.target.name}."
-                if not isinstance(exc, Exception | Cancelled):
-                    result.message += " (interrupted)"
         finally:
             _finish(s)
         return result
