@@ -126,7 +126,7 @@ class JobRunner(QObject):
             return None
         worker = Worker(job)
         relay = _Relay(self, key, label, on_done, on_error, on_event)
-        worker.emitted.connect(relay.progress)
+        worker.event.connect(relay.progress)
         worker.finished.connect(relay.done)
         worker.failed.connect(relay.error)
         thread = start(worker, self)

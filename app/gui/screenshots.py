@@ -14,6 +14,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from app.cli.cmd_demo import prepare
+from app.engine.gates import Consent
+from app.gui import confirm
 from app.gui.main_window import MainWindow
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore
@@ -46,6 +48,12 @@ def main(argv: list[str]) -> int:
             window.promote_tab.on_plan()
             _wait(app, lambda: not window.jobs.running)
             window.grab().save(str(out / "promote.png"))
+            # a promotion dev -> qa, so Archive and History have something to show
+            confirm.confirm_promotion = lambda *_args: Consent()
+            window.promote_tab.on_promote()
+            _wait(app, lambda: not window.jobs.running)
+            window.promote_tab.on_plan()
+            _wait(app, lambda: not window.jobs.running)
             window.environments.list.setCurrentRow(1)
             window.tabs.setCurrentWidget(window.versions_tab)
             _wait(app, lambda: window.versions_tab.table.topLevelItemCount() > 0)

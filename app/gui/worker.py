@@ -20,7 +20,10 @@ from app.errors import PromoterError
 
 
 class Worker(QObject):
-    emitted = Signal(object)  # an engine Event (QObject.event is a method, so not "event")
+    # An engine Event. The name shadows QObject.event on purpose: renamed (to "emitted" and others,
+    # with PySide6 6.12), the interpreter aborts at exit after a promotion ("bool_dealloc:
+    # deallocating True or False"); tests/test_gui_exit.py guards it.
+    event = Signal(object)  # type: ignore[assignment]
     finished = Signal(object)
     failed = Signal(str, str)
 
@@ -31,7 +34,7 @@ class Worker(QObject):
 
     def run(self) -> None:
         try:
-            result = self.job(self.emitted.emit, self.cancel)
+            result = self.job(self.event.emit, self.cancel)
         except PromoterError as exc:
             self.failed.emit(exc.message, error_details(exc))
         except Exception as exc:
