@@ -330,12 +330,13 @@ def run_unsettled(rig: Rig) -> Row:
         problems.append(f"exit {result.returncode} with status {doc.get('status')}")
     if "as it was before" in message:
         problems.append("claimed the target is as before")
-    command = f"promoter restore qa {doc.get('backup_id')}"
-    if command not in message:
+    command = message.rpartition("with: ")[2].split()
+    if command[:4] != ["promoter", "restore", "qa", str(doc.get("backup_id"))]:
         problems.append("no recovery command")
+        command = ["promoter", "restore", "qa", str(doc.get("backup_id"))]
     if not _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30):
         problems.append("the late write never landed")
-    recovery = rig.cli("restore", "qa", str(doc.get("backup_id")), "--yes")
+    recovery = rig.cli(*command[1:], "--yes")  # exactly what was printed
     after = rig.snapshot("shop-qa")
     target = "as before after the recovery" if after[:2] == before[:2] else "NOT as before"
     if recovery.returncode != 0 or "NOT" in target:
