@@ -47,7 +47,9 @@ def adopt_backup(s: Session, entry: Entry) -> None:
     s.ctx.archive.reference(entry.id, s.run_id, "backup")
     s.backup = s.ctx.archive.get(entry.id)
     s.result.backup_id = entry.id
-    s.record(backup=entry.id)
+    from app.engine.run import recovery_command
+
+    s.record(backup=entry.id, recover=recovery_command(s.target, entry.id))
 
 
 def protect_versions(s: Session, saves: int) -> None:
@@ -116,15 +118,15 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
 
 def undo_from_backup(s: Session, cause: BaseException) -> None:
     """After any failure following a write: put the backup back (model and configuration), verify."""
-    from app.engine.run import describe
+    from app.engine.run import describe, recovery_command
 
     r, backup = s.result, s.backup
     assert backup is not None
     why = describe(cause)
-    s.reporter.log(f"rolling back {s.target.name} after: {why}", "warning")
     s.reporter.cancel = CancelToken()  # a rollback is not cancellable: it must run to the end
     written = list(r.written)
     try:
+        s.reporter.log(f"rolling back {s.target.name} after: {why}", "warning")
         entry = s.ctx.archive.get(backup.id)
         restore_entry(s, entry, s.ctx.archive.path_of(entry), entry.model, prefix="Roll back: ")
     except BaseException as exc:
@@ -133,7 +135,7 @@ def undo_from_backup(s: Session, cause: BaseException) -> None:
         r.message = (
             f"FAILED and the automatic rollback FAILED too ({describe(exc)}) {s.target.name} may be "
             f"inconsistent. Cause: {why} Restore the whole target (model and configuration) with: "
-            f"promoter restore {s.target.name} {backup.id} --allow-data-loss"
+            + recovery_command(s.target, backup.id)
         )
         return
     r.undone, r.written = written, written

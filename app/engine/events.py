@@ -72,10 +72,16 @@ class Reporter:
         self.steps: list[StepRecord] = []
 
     def emit(self, event: Event) -> None:
+        """Tell the listener; a listener that fails (a closed pipe, a bug in a front end) never stops
+        the operation, and above all never its rollback. (A KeyboardInterrupt still goes through.)"""
         if self.listener is not None:
-            self.listener(event)
+            try:
+                self.listener(event)
+            except Exception as exc:
+                log.warning("a listener failed and was ignored: %s: %s", type(exc).__name__, exc)
 
     def log(self, message: str, level: str = "info") -> None:
+        message = logs.redact(message)
         getattr(log, "warning" if level == "warning" else "info")(message)
         self.emit(Event("log", message=message, level=level))
 
@@ -104,8 +110,8 @@ class Reporter:
         except BaseException as exc:
             record.seconds = time.monotonic() - started
             record.status = "failed"
-            record.message = str(exc)
-            self.emit(Event("step", step=name, status="failed", message=str(exc)))
+            record.message = logs.redact(str(exc))
+            self.emit(Event("step", step=name, status="failed", message=record.message))
             self.log(f"{name}: failed: {exc}", "warning")
             raise
         record.seconds = time.monotonic() - started

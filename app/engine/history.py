@@ -88,15 +88,17 @@ class History:
             self._db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
         if "undone_by" not in columns:  # from before undo was recorded
             self._db.execute("ALTER TABLE runs ADD COLUMN undone_by INTEGER")
+        if "target_key" not in columns:  # from before runs named their target's URL and app
+            self._db.execute("ALTER TABLE runs ADD COLUMN target_key TEXT")
 
     def close(self) -> None:
         self._db.close()
 
-    def start(self, kind: str, source: str | None, target: str) -> int:
+    def start(self, kind: str, source: str | None, target: str, target_key: str | None = None) -> int:
         cur = self._db.execute(
             "INSERT INTO runs (kind, user, started_at, source, target, status, message, plan, steps, "
-            "archive_ids, pid) VALUES (?, ?, ?, ?, ?, 'running', '', '{}', '[]', '{}', ?)",
-            (kind, current_user(), time.time(), source, target, os.getpid()),
+            "archive_ids, pid, target_key) VALUES (?, ?, ?, ?, ?, 'running', '', '{}', '[]', '{}', ?, ?)",
+            (kind, current_user(), time.time(), source, target, os.getpid(), target_key),
         )
         return int(cur.lastrowid or 0)
 
@@ -141,12 +143,14 @@ class History:
                 continue
             run = self._row(row)
             backup = run.archive_ids.get("backup")
+            recover = run.archive_ids.get("recover") or (
+                f"promoter restore {run.target} {backup} --allow-data-loss"
+            )
             message = (
                 f"Interrupted: the process running {run.kind} #{run.id} into {run.target} died. "
                 f"{run.target} may be half-written"
                 + (
-                    f"; put the whole target back (model and configuration) with: promoter restore "
-                    f"{run.target} {backup} --allow-data-loss"
+                    f"; put the whole target back (model and configuration) with: {recover}"
                     if backup
                     else "; nothing had been written yet (no backup was taken)."
                 )
@@ -187,13 +191,20 @@ class History:
     def mark_undone(self, run_id: int, by_run: int) -> None:
         self._db.execute("UPDATE runs SET undone_by=? WHERE id=?", (by_run, run_id))
 
-    def writes_after(self, run_id: int, targets: set[str]) -> list[Run]:
-        """Runs that wrote (or may have written) into any of *targets* after run *run_id*."""
+    def clear_undone(self, by_run: int) -> None:
+        """An undo was itself undone: the run it had undone is in effect again."""
+        self._db.execute("UPDATE runs SET undone_by=NULL WHERE undone_by=?", (by_run,))
+
+    def writes_after(self, run_id: int, target_key: str, target: str) -> list[Run]:
+        """Runs after *run_id* that wrote, or may have written, into the target (its URL and app,
+        whatever profile name they used; by name for runs from before keys were recorded)."""
         rows = self._db.execute(
-            "SELECT * FROM runs WHERE id>? AND status NOT IN ('refused', 'failed', 'dry_run') ORDER BY id",
-            (run_id,),
+            "SELECT * FROM runs WHERE id>? AND (target_key=? OR (target_key IS NULL AND target=?)) "
+            "AND status NOT IN ('refused', 'dry_run') ORDER BY id",
+            (run_id, target_key, target),
         ).fetchall()
-        return [r for r in map(self._row, rows) if r.target in targets]
+        runs = [self._row(r) for r in rows]
+        return [r for r in runs if r.status != "failed" or r.plan.get("written")]
 
     # -- the drift baseline: kept apart from the archive, so pruning cannot make drift disappear ----
 

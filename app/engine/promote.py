@@ -149,7 +149,7 @@ class Promotion:
                 s.reporter,
                 "Verify",
                 note=f"after promotion #{s.run_id}",
-                model=plan.source_model,
+                model=plan.target_model if self.options.skip_model else plan.source_model,
             )
             s.record(verify=after.id)
             after_docs = s.ctx.docs(after)

@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 from app import logs
 from app.archive import Entry
 from app.backand import BackandClient
-from app.backand.errors import AuthError, NetworkError, TimeoutError_
+from app.backand.errors import AuthError, NetworkError, ServerError, TimeoutError_
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Refused
@@ -33,12 +33,13 @@ from app.errors import PromoterError
 from app.profiles import Profile
 
 T = TypeVar("T")
+GATEWAY = (502, 503, 504)  # a proxy answered: the server behind it may still carry the write out
 
 
 def describe(exc: BaseException) -> str:
     """A sentence for any exception, ours or not (never empty, never a secret)."""
     if isinstance(exc, PromoterError):
-        return exc.message
+        return logs.redact(exc.message)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl+C)."
     text = logs.redact(str(exc)) or "no details"
@@ -85,14 +86,15 @@ class Session:
         self.result.written.append(name)
         try:
             return action()
-        except (TimeoutError_, NetworkError) as exc:
-            if probe is None:
+        except (TimeoutError_, NetworkError, ServerError) as exc:
+            unknown = isinstance(exc, TimeoutError_ | NetworkError) or exc.status in GATEWAY
+            if probe is None or not unknown:
                 raise
             seconds = self.ctx.settings.settle_seconds if self.ctx.settings else 600.0
             landed = settle(
                 probe,
                 sent,
-                require_landed=isinstance(exc, TimeoutError_),
+                require_landed=isinstance(exc, TimeoutError_) or exc.status == 504,
                 seconds=seconds,
                 reporter=self.reporter,
                 what=name,
@@ -126,7 +128,7 @@ def run_write(
 
     reporter = Reporter(listener, cancel)
     with TargetLock(op.target):
-        run_id = ctx.history.start(op.kind, op.source_label, op.target.name)
+        run_id = ctx.history.start(op.kind, op.source_label, op.target.name, target_key(op.target))
         result = Result(op.kind, Status.FAILED, op.target.name, run_id=run_id, source=op.source_label)
         s = Session(ctx, op.target, reporter, result)
         try:
@@ -157,20 +159,26 @@ def run_write(
         return result
 
 
+def recovery_command(target: Profile, backup_id: int) -> str:
+    """The command that puts a target back as its backup holds it (what a failed run prints)."""
+    confirm = f" --confirm {target.name}" if target.protected else ""
+    return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
+
+
 def _unknown(s: Session, exc: OutcomeUnknown) -> None:
-    backup = s.backup.id if s.backup else "?"
     s.result.status = Status.UNKNOWN
     s.result.message = (
         f"{exc.message} {s.target.name} may hold either state, or receive the write later. Nothing "
         f"was undone (an undo could be overtaken by the late write). When `promoter check "
         f"{s.target.name}` answers promptly, restore the whole target (model and configuration) with: "
-        f"promoter restore {s.target.name} {backup} --allow-data-loss"
+        + (recovery_command(s.target, s.backup.id) if s.backup else "(no backup was taken)")
     )
 
 
 def _finish(s: Session) -> None:
     """Record the run; a store that cannot be written (a full disk) is said, not hidden."""
     r = s.result
+    r.message = logs.redact(r.message)
     r.steps = s.reporter.json_steps()
     plan = r.plan | {"written": r.written, "undone": r.undone}
     try:

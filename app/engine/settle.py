@@ -46,8 +46,9 @@ def settle(
         asked = time.monotonic()
         try:
             state: str | None = probe()
-        except BackandError as exc:
-            reporter.log(f"{what}: the target does not answer yet ({exc.message})", "warning")
+        except Exception as exc:
+            text = exc.message if isinstance(exc, BackandError) else f"{type(exc).__name__}: {exc}"
+            reporter.log(f"{what}: the target does not answer yet ({text})", "warning")
             state = None
         prompt = time.monotonic() - asked <= PROMPT_SECONDS
         if state is not None and prompt and state == last:
@@ -59,6 +60,11 @@ def settle(
                 return False
         last = state if prompt else None
         now = time.monotonic()
+        if reporter.cancel.is_set():
+            raise OutcomeUnknown(
+                f"{what}: the server never answered, and the wait for the target to settle was "
+                "cancelled; the write may still land."
+            )
         if now >= deadline:
             raise OutcomeUnknown(
                 f"{what}: the server never answered and, {seconds:g} s later, the target does not "

@@ -63,8 +63,8 @@ class SetVersion:
             s.write(
                 f"Restore version {self.version}",
                 lambda: dst.restore_version(self.version),
-                probe=lambda: str(dst.list_versions().current),
-                sent=self.version,
+                probe=lambda: s.ctx.live_fingerprint(dst),
+                sent=fingerprint(s.ctx.docs(self.wanted)) if self.wanted else "",
             )
         with s.reporter.step("Clear cache"):
             s.write("Clear cache", dst.reload_cache)

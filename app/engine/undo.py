@@ -9,6 +9,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, Gate, Refusal, protected, raise_if
 from app.engine.history import Run
+from app.engine.lock import target_key
 from app.engine.modelapply import check_model
 from app.engine.result import Result
 from app.engine.run import Session, run_write
@@ -54,7 +55,11 @@ class Undo:
         return f"run #{self.run.id}"
 
     def later_writes(self, s: Session) -> list[Refusal]:
-        later = [r for r in s.ctx.history.writes_after(self.run.id, {self.target.name}) if r.id != s.run_id]
+        later = [
+            r
+            for r in s.ctx.history.writes_after(self.run.id, target_key(self.target), self.target.name)
+            if r.id != s.run_id
+        ]
         if later and not self.consent.accept_drift:
             ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
             return [
@@ -68,6 +73,15 @@ class Undo:
 
     def prepare(self, s: Session) -> None:
         entry = s.ctx.archive.get(self.backup_id)
+        if (entry.base_url.rstrip("/"), entry.app.lower()) != (
+            self.target.base_url.rstrip("/"),
+            self.target.app.lower(),
+        ):
+            raise UsageError(
+                f"Run #{self.run.id} wrote to {entry.app} at {entry.base_url}, but profile "
+                f"{self.target.name} now points at {self.target.app} at {self.target.base_url}; "
+                "restore its backup with `promoter restore` into the right profile instead."
+            )
         refusals = protected(self.target, self.consent) + self.later_writes(s)
         if entry.model is not None:
             refusals += check_model(s, entry.model, self.consent)
@@ -83,6 +97,8 @@ class Undo:
 
     def verify(self, s: Session) -> str:
         s.ctx.history.mark_undone(self.run.id, s.run_id)
+        if self.run.kind == "undo":  # undoing an undo puts the run it had undone back in effect
+            s.ctx.history.clear_undone(self.run.id)
         return self._fp
 
     def success(self, s: Session) -> str:

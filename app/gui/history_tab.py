@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.history import Run
+from app.engine.lock import target_key
 from app.engine.result import Result
 from app.engine.undo import undo
 from app.gui import dataloss, messages
@@ -121,7 +122,7 @@ class HistoryTab(QWidget):
             f"Undo promotion #{run.id}: put its backup #{backup} (model and configuration) back into "
             f"{profile.name}?"
         )
-        later = [r for r in self.ctx.history.writes_after(run.id, {profile.name})]
+        later = self.ctx.history.writes_after(run.id, target_key(profile), profile.name)
         if later:
             ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
             question += f"\n\nLater runs also wrote to {profile.name} ({ids}); undoing discards them too."
