@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+import secrets
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from app import logs
 from app.backand.transport import normalise_base_url
@@ -14,6 +16,8 @@ from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
 
 SCHEMA_VERSION = 1
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 AUTH_KINDS = ("password", "keys", "token")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 log = logs.profiles
@@ -32,6 +36,22 @@ class Profile:
     colour: str = "#4a90d9"
     allow_insecure_http: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    id: str = ""  # random, given when the profile is first saved: scopes its keyring secrets
+
+    @property
+    def target_key(self) -> str:
+        """``scheme://host:port/path#app``, normalised: the app this profile points at, whatever it
+        is called (case, a trailing dot or slash, a default port and the loopback's names collapse)."""
+        parts = urlsplit(self.base_url.strip())
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").rstrip(".").lower()
+        if host in LOOPBACK_NAMES:
+            host = "127.0.0.1"
+        try:
+            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+        except ValueError:
+            port = 0
+        return f"{scheme}://{host}:{port}{parts.path.rstrip('/')}#{self.app.strip().lower()}"
 
     def validate(self) -> Profile:
         if not NAME.match(self.name):
@@ -63,7 +83,11 @@ class ProfileStore:
     def load(self) -> list[Profile]:
         if not self.path.exists():
             return []
-        return parse_profiles(self.path.read_bytes(), str(self.path))
+        profiles = parse_profiles(self.path.read_bytes(), str(self.path))
+        if any(not p.id for p in profiles):  # from before profiles had ids: give them one, once
+            profiles = [p if p.id else replace(p, id=new_id()) for p in profiles]
+            self.save(profiles)
+        return profiles
 
     def save(self, profiles: list[Profile]) -> None:
         doc = {"schema_version": SCHEMA_VERSION, "profiles": [p.as_json() for p in profiles]}
@@ -76,13 +100,18 @@ class ProfileStore:
         known = ", ".join(p.name for p in self.load()) or "none yet"
         raise UsageError(f"There is no profile named {name!r} (profiles: {known}).")
 
-    def upsert(self, profile: Profile) -> None:
+    def upsert(self, profile: Profile) -> Profile:
+        """Save *profile* (replacing one of the same name, whose id it keeps); return it as saved."""
         profile.validate()
-        profiles = [p for p in self.load() if p.name != profile.name]
+        current = self.load()
+        same = next((p for p in current if p.name == profile.name), None)
+        profile = replace(profile, id=profile.id or (same.id if same else "") or new_id())
+        profiles = [p for p in current if p.name != profile.name]
         profiles.append(profile)
         profiles.sort(key=lambda p: (p.stage, p.name))
         self.save(profiles)
         log.info("saved profile %s", profile.name)
+        return profile
 
     def remove(self, name: str) -> None:
         self.get(name)
@@ -93,9 +122,12 @@ class ProfileStore:
 
     def import_from(self, source: Path) -> list[Profile]:
         incoming = parse_profiles(source.read_bytes(), str(source))
-        for profile in incoming:
-            self.upsert(profile)
-        return incoming
+        # an imported profile is new in this home: it never takes another home's keyring entries
+        return [self.upsert(replace(profile, id="")) for profile in incoming]
+
+
+def new_id() -> str:
+    return secrets.token_hex(8)
 
 
 def parse_profiles(raw: bytes, where: str) -> list[Profile]:

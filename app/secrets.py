@@ -1,13 +1,18 @@
 """Secrets in the OS keyring, and nowhere else.
 
-Service ``backand-promoter``; username = the profile name (the access token, a bearer token, or
-``MASTER:USER`` keys); ``<profile>:refresh`` holds a refresh token. ``secret-tool search service
-backand-promoter`` lists them on Linux. A missing, locked or failing keyring is a
+Service ``backand-promoter``; username = ``<profile id>@<binding>`` (the access token, a bearer
+token, or ``MASTER:USER`` keys), and the same with ``:refresh`` for a refresh token. The profile id is
+random per profile per home, so two homes (or a removed and re-added profile) never share a secret;
+the binding is a hash of the profile's normalised URL and app, so a secret is only ever sent to the
+server and app it was stored for (pointing the profile elsewhere asks for the secret again).
+Entries of the old scheme (username = the profile name) are moved once, with a message.
+``secret-tool search service backand-promoter`` lists them on Linux. A missing, locked or failing keyring is a
 :class:`SecretStoreError` naming the backend and what to do, never a plaintext fallback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any
 
@@ -17,6 +22,7 @@ from keyring.backend import KeyringBackend
 
 from app import logs
 from app.errors import PromoterError
+from app.profiles import Profile
 
 SERVICE = "backand-promoter"
 log = logs.secrets
@@ -131,18 +137,42 @@ class SecretStore:
             ) from None
 
     @staticmethod
-    def _user(profile: str, kind: str) -> str:
-        return profile if kind == "main" else f"{profile}:{kind}"
+    def _user(profile: Profile, kind: str) -> str:
+        if not profile.id:
+            raise SecretStoreError(f"Profile {profile.name} is not saved yet; save it before its secret.")
+        binding = hashlib.sha256(profile.target_key.encode()).hexdigest()[:16]
+        user = f"{profile.id}@{binding}"
+        return user if kind == "main" else f"{user}:{kind}"
 
-    def get(self, profile: str, kind: str = "main") -> str | None:
-        value = self._call(
-            "read a secret", lambda b, s, u: b.get_password(s, u), SERVICE, self._user(profile, kind)
-        )
+    def _read(self, user: str) -> str | None:
+        value = self._call("read a secret", lambda b, s, u: b.get_password(s, u), SERVICE, user)
+        return str(value) if value else None
+
+    def get(self, profile: Profile, kind: str = "main") -> str | None:
+        value = self._read(self._user(profile, kind))
+        if value is None:
+            value = self._migrate(profile, kind)
         if value:
             logs.register_secret(value)
-        return value if value else None
+        return value
 
-    def set(self, profile: str, value: str, kind: str = "main") -> None:
+    def _migrate(self, profile: Profile, kind: str) -> str | None:
+        """An entry of the old scheme (keyed by the profile name alone): move it to this profile."""
+        legacy = profile.name if kind == "main" else f"{profile.name}:{kind}"
+        value = self._read(legacy)
+        if value is None:
+            return None
+        self.set(profile, value, kind)
+        self._remove(legacy)
+        log.warning(
+            "moved the %s secret of profile %s to its own keyring entry, bound to %s (once)",
+            kind,
+            profile.name,
+            profile.target_key,
+        )
+        return value
+
+    def set(self, profile: Profile, value: str, kind: str = "main") -> None:
         logs.register_secret(value)
         self._call(
             "store a secret",
@@ -151,24 +181,25 @@ class SecretStore:
             self._user(profile, kind),
             value,
         )
-        log.info("stored the %s secret of profile %s in %s", kind, profile, self.name)
+        log.info("stored the %s secret of profile %s in %s", kind, profile.name, self.name)
 
-    def delete(self, profile: str) -> None:
+    def delete(self, profile: Profile) -> None:
+        """Delete this profile's secrets (for its current URL and app); never another home's."""
         for kind in ("main", "refresh"):
-            try:
-                self._call(
-                    "delete a secret",
-                    lambda b, s, u: b.delete_password(s, u),
-                    SERVICE,
-                    self._user(profile, kind),
-                )
-            except SecretStoreError as exc:
-                if "PasswordDeleteError" not in str(exc):
-                    raise
+            self._remove(self._user(profile, kind))
+
+    def _remove(self, user: str) -> None:
+        try:
+            self._call("delete a secret", lambda b, s, u: b.delete_password(s, u), SERVICE, user)
+        except SecretStoreError as exc:
+            if "PasswordDeleteError" not in str(exc):
+                raise
 
     def self_test(self) -> None:
         """Store, read back and delete a throw-away secret; raise :class:`SecretStoreError` if not."""
-        probe = "__promoter_self_check__"
+        probe = Profile(
+            name="self-check", base_url="http://127.0.0.1:9", app="self-check", auth="token", id="self-check"
+        )
         self.set(probe, "probe-value-1234")
         try:
             if self.get(probe) != "probe-value-1234":

@@ -20,8 +20,8 @@ def wire(home_dir: Path, sandbox: SandboxServer, secrets: SecretStore) -> Contex
         ("qa", "shop-qa", 2, False),
         ("prod", "shop-prod", 3, True),
     ):
-        ctx.profiles.upsert(
+        saved = ctx.profiles.upsert(
             Profile(name=name, base_url=sandbox.url, app=app, auth="keys", stage=stage, protected=protected)
         )
-        secrets.set(name, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
+        secrets.set(saved, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
     return ctx

@@ -188,11 +188,13 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
     finally:
         sandbox.stop()
     # no password or token in any file under the home, nor in what the commands printed
+    from app.profiles import ProfileStore
     from app.secrets import SecretStore
 
     store = SecretStore()
-    secrets = [seed.ADMIN[1], "wrong-password"] + [store.get(n) or "" for n in ("dev", "qa", "prod")]
-    secrets += [store.get(n, "refresh") or "" for n in ("dev", "qa", "prod")]
+    profiles = ProfileStore(home / "profiles.json").load()
+    secrets = [seed.ADMIN[1], "wrong-password"] + [store.get(p) or "" for p in profiles]
+    secrets += [store.get(p, "refresh") or "" for p in profiles]
     secrets = [s for s in secrets if s]
     assert len(secrets) >= 5
     for path in home.rglob("*"):
@@ -203,5 +205,44 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
     for out in outputs:
         for secret in secrets:
             assert secret not in out.stdout + out.stderr
-    for name in ("dev", "qa", "prod", "qa2"):
-        store.delete(name)
+    for profile in profiles:
+        store.delete(profile)
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; "
+    "run under tests/tools/with-keyring.sh (make test does)",
+)
+def test_the_demo_leaves_a_users_keyring_entries_alone(tmp_path):
+    import keyring
+
+    from app.secrets import SERVICE
+
+    users = {name: f"the-users-own-{name}-token" for name in ("dev", "qa", "prod")}
+    for name, value in users.items():
+        keyring.set_password(SERVICE, name, value)  # a user's entries (the old scheme's names)
+    try:
+        demo = run(tmp_path, "demo", "--no-gui")
+        assert demo.returncode == 0, demo.stderr
+        for name, value in users.items():
+            assert keyring.get_password(SERVICE, name) == value
+    finally:
+        for name in users:
+            keyring.delete_password(SERVICE, name)
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; "
+    "run under tests/tools/with-keyring.sh (make test does)",
+)
+def test_pointing_a_profile_elsewhere_forgets_its_secret(tmp_path):
+    add = ("profile", "add", "qa", "--app", "shop-qa", "--auth", "keys")
+    assert run(tmp_path, *add, "--url", "http://127.0.0.1:8099").returncode == 0
+    assert run(tmp_path, "secret", "set", "qa", stdin="master:user\n").returncode == 0
+    moved = run(tmp_path, *add, "--url", "http://127.0.0.1:8100")
+    assert moved.returncode == 0 and "secret was forgotten" in moved.stdout
+    check = run(tmp_path, "check", "qa")
+    assert check.returncode == 4 and "No secret stored for profile qa" in check.stderr
+    assert run(tmp_path, "profile", "remove", "qa").returncode == 0

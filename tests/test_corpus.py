@@ -48,9 +48,11 @@ def home(tmp_path, sandbox):
     )
     assert run(home, "secret", "set", "qa", stdin=keys["shop-qa"] + "\n").returncode == 0
     yield home
+    from app.profiles import ProfileStore
     from app.secrets import SecretStore
 
-    SecretStore().delete("qa")
+    for profile in ProfileStore(home / "profiles.json").load():
+        SecretStore().delete(profile)
 
 
 def assert_refused(result, fragment, codes=(2,)):

@@ -24,8 +24,8 @@ from tests.engine_helpers import wire
 def ctx(tmp_path, sandbox, secret_store):
     context = wire(tmp_path / "home", sandbox, secret_store)
     yield context
-    for name in ("dev", "qa", "prod"):
-        secret_store.delete(name)
+    for profile in context.profiles.load():
+        secret_store.delete(profile)
     context.close()
 
 

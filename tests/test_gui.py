@@ -42,8 +42,8 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     yield win
     win.close()
     assert not win.jobs.running
-    for name in ("dev", "qa", "prod"):
-        secret_store.delete(name)
+    for profile in win.ctx.profiles.load():
+        secret_store.delete(profile)
 
 
 def idle(qtbot, win, timeout=60000):
@@ -279,13 +279,14 @@ def test_add_an_environment_with_the_editor(qtbot, window, sandbox, monkeypatch)
     assert dialog.test_result.text().startswith("✓ Connected")
     dialog.on_save()
     assert dialog.result() == 1
-    assert window.ctx.secrets.get("prod2") == f"{creds['master_token']}:{creds['user_token']}"
+    prod2 = window.ctx.profiles.get("prod2")
+    assert window.ctx.secrets.get(prod2) == f"{creds['master_token']}:{creds['user_token']}"
     window.refresh()
     assert window.environments.list.count() == 4
     edit = window.environments.open_dialog(window.ctx.profiles.get("prod2"))
     qtbot.addWidget(edit)
     assert edit.secret.text() == "" and "leave empty" in edit.secret.placeholderText()
-    window.ctx.secrets.delete("prod2")
+    window.ctx.secrets.delete(prod2)
 
 
 def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox):
@@ -308,9 +309,10 @@ def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox
     dialog.secret.setText(seed.ADMIN[1])
     dialog.on_save()
     qtbot.waitUntil(lambda: dialog.result() == 1, timeout=30000)
-    assert window.ctx.secrets.get("qa-pass") and window.ctx.secrets.get("qa-pass", "refresh")
+    qa_pass = window.ctx.profiles.get("qa-pass")
+    assert window.ctx.secrets.get(qa_pass) and window.ctx.secrets.get(qa_pass, "refresh")
     assert seed.ADMIN[1] not in (window.ctx.home.root / "profiles.json").read_text()
-    window.ctx.secrets.delete("qa-pass")
+    window.ctx.secrets.delete(qa_pass)
 
 
 @pytest.mark.slow
@@ -333,8 +335,10 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
 
         ctx = Context(Home(tmp_path / "home"), secret_store)
         for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):
-            ctx.profiles.upsert(Profile(name=name, base_url=proc.url, app=app, auth="token", stage=stage))
-            secret_store.set(name, client.credentials.access_token)
+            saved = ctx.profiles.upsert(
+                Profile(name=name, base_url=proc.url, app=app, auth="token", stage=stage)
+            )
+            secret_store.set(saved, client.credentials.access_token)
         ctx.close()
         win = MainWindow(ctx.home, secret_store)
         qtbot.addWidget(win)
@@ -357,8 +361,8 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
         assert len(ticks) > 100
         assert gaps[-1] < 0.5, f"the GUI thread stalled {gaps[-1] * 1000:.0f} ms"
         win.close()
-        for name in ("dev", "qa"):
-            secret_store.delete(name)
+        for profile in ctx.profiles.load():
+            secret_store.delete(profile)
     finally:
         proc.stop()
 

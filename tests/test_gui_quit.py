@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from app.engine.history import History
 from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
+from app.profiles import ProfileStore
 from tests.engine_helpers import wire
 from tests.test_gui import accept_with_dialog, idle, steps
 
@@ -37,9 +38,10 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     if win.jobs.active:  # a failed test: never destroy a window whose threads still run
         win.jobs.cancel_all()
         qtbot.waitUntil(lambda: not win.jobs.active, timeout=60000)
+    profiles = ProfileStore(win.home.profiles_file).load()
     win.close()
-    for name in ("dev", "qa", "prod"):
-        secret_store.delete(name)
+    for profile in profiles:
+        secret_store.delete(profile)
 
 
 @pytest.fixture

@@ -172,10 +172,11 @@ def test_frozen_sandbox_and_promotion(bundle, tmp_path):
         for stream in (server.stdout, server.stderr):
             if stream:
                 stream.close()
+        from app.profiles import ProfileStore
         from app.secrets import SecretStore
 
-        for name in ("dev", "qa"):
-            SecretStore().delete(name)
+        for profile in ProfileStore(home / "profiles.json").load():
+            SecretStore().delete(profile)
 
 
 @pytest.mark.slow

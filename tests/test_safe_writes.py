@@ -37,8 +37,8 @@ from tests.engine_helpers import wire
 def ctx(tmp_path, sandbox, secret_store):
     context = wire(tmp_path / "home", sandbox, secret_store)
     yield context
-    for name in ("dev", "qa", "prod"):
-        secret_store.delete(name)
+    for profile in context.profiles.load():
+        secret_store.delete(profile)
     context.close()
 
 
@@ -323,11 +323,11 @@ def test_two_profiles_and_two_homes_share_one_target_lock(ctx, tmp_path, secret_
 
 def test_a_plan_or_promote_without_a_valid_secret_is_an_auth_failure(ctx, secret_store):
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
-    secret_store.set("qa", "wrong:keys")
+    secret_store.set(qa, "wrong:keys")
     for result in (plan_promotion(ctx, dev, qa), promote(ctx, dev, qa, PromoteOptions())):
         assert result.status == Status.FAILED and result.error_kind == "auth", result.message
         assert exitcodes.for_result(result) == 4
-    secret_store.delete("qa")
+    secret_store.delete(qa)
     missing = promote(ctx, dev, qa, PromoteOptions())
     assert exitcodes.for_result(missing) == 4 and "secret" in missing.message
 

@@ -18,7 +18,7 @@ from app.engine.promote import promote
 from app.engine.result import Status
 from app.engine.setversion import set_version
 from app.engine.undo import undo
-from app.errors import SafetyRefusal
+from app.errors import SafetyRefusal, UsageError
 from app.profiles import Profile
 from app.sandbox import seed
 from tests.engine_helpers import wire
@@ -28,8 +28,8 @@ from tests.engine_helpers import wire
 def ctx(tmp_path, sandbox, secret_store):
     context = wire(tmp_path / "home", sandbox, secret_store)
     yield context
-    for name in ("dev", "qa", "prod", "qa-alias"):
-        secret_store.delete(name)
+    for profile in context.profiles.load():
+        secret_store.delete(profile)
     context.close()
 
 
@@ -42,9 +42,8 @@ def alias_of(ctx, secret_store, name="qa-alias", **changes):
     qa = ctx.profiles.get("qa")
     url = qa.base_url.replace("127.0.0.1", "localhost")
     alias = Profile(name=name, base_url=url + "/", app=qa.app.upper(), auth="keys", stage=2)
-    alias = Profile(**{**alias.as_json(), **changes}) if changes else alias
-    ctx.profiles.upsert(alias)
-    secret_store.set(name, secret_store.get("qa"))
+    alias = ctx.profiles.upsert(Profile(**{**alias.as_json(), **changes}) if changes else alias)
+    secret_store.set(alias, secret_store.get(qa))
     return alias
 
 
@@ -112,8 +111,8 @@ def test_undo_refuses_a_profile_that_now_points_elsewhere(ctx, control):
     first = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())
     ctx.profiles.upsert(Profile(**{**qa.as_json(), "app": "shop-prod"}))
     before = control.state("shop-prod")["model"]
-    refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
-    assert refused.status == Status.FAILED and "now points at shop-prod" in refused.message
+    with pytest.raises(UsageError, match="now points at shop-prod"):
+        undo(ctx, first.run_id, Consent(allow_data_loss=True))
     assert control.state("shop-prod")["model"] == before
 
 

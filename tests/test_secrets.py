@@ -9,8 +9,19 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
+from app.profiles import Profile, ProfileStore
 from app.secrets import SERVICE, MemoryKeyring, SecretStore, SecretStoreError
 from tests.conftest import HAVE_SECRET_SERVICE
+
+QA = Profile(name="qa", base_url="http://127.0.0.1:8099", app="shop-qa", auth="token", id="a1b2c3d4e5f60718")
+
+
+def saved(tmp_path, name="qa", url="http://127.0.0.1:8099", app="shop-qa", home="home"):
+    """A profile saved in a home (which gives it its random id)."""
+    store = ProfileStore(tmp_path / home / "profiles.json")
+    (tmp_path / home).mkdir(exist_ok=True)
+    return store.upsert(Profile(name=name, base_url=url, app=app, auth="token"))
+
 
 needs_secret_service = pytest.mark.skipif(
     not HAVE_SECRET_SERVICE,
@@ -23,10 +34,10 @@ needs_secret_service = pytest.mark.skipif(
 def test_real_secret_service_round_trip():
     store = SecretStore()
     assert "SecretService" in store.name
-    store.set("qa", "token-abc-123")
-    store.set("qa", "refresh-xyz-789", kind="refresh")
-    assert store.get("qa") == "token-abc-123"
-    assert store.get("qa", "refresh") == "refresh-xyz-789"
+    store.set(QA, "token-abc-123")
+    store.set(QA, "refresh-xyz-789", kind="refresh")
+    assert store.get(QA) == "token-abc-123"
+    assert store.get(QA, "refresh") == "refresh-xyz-789"
     if shutil.which("secret-tool"):
         found = subprocess.run(
             ["secret-tool", "search", "--all", "service", SERVICE],
@@ -35,19 +46,19 @@ def test_real_secret_service_round_trip():
             check=False,
         )
         listing = found.stdout + found.stderr
-        assert "service = backand-promoter" in listing and "username = qa" in listing
-    store.delete("qa")
-    assert store.get("qa") is None
+        assert "service = backand-promoter" in listing and f"username = {QA.id}@" in listing
+    store.delete(QA)
+    assert store.get(QA) is None
     store.self_test()
 
 
 def test_memory_keyring_round_trip():
     store = SecretStore(MemoryKeyring())
     assert store.is_memory and "demo" in store.name
-    store.set("dev", "v1")
-    assert store.get("dev") == "v1"
-    store.delete("dev")
-    assert store.get("dev") is None
+    store.set(QA, "v1")
+    assert store.get(QA) == "v1"
+    store.delete(QA)
+    assert store.get(QA) is None
 
 
 def test_missing_keyring_is_a_clear_message():
@@ -55,7 +66,7 @@ def test_missing_keyring_is_a_clear_message():
 
     store = SecretStore(fail.Keyring())
     with pytest.raises(SecretStoreError, match="No usable keyring: the backend is .*fail"):
-        store.get("qa")
+        store.get(QA)
 
 
 class _Locked(KeyringBackend):
@@ -78,9 +89,63 @@ class _Broken(_Locked):
 
 def test_locked_keyring_says_unlock_it():
     with pytest.raises(SecretStoreError, match="is locked: unlock it"):
-        SecretStore(_Locked()).set("qa", "secret-value-1")
+        SecretStore(_Locked()).set(QA, "secret-value-1")
 
 
 def test_raising_keyring_is_a_clear_message():
     with pytest.raises(SecretStoreError, match="failed to read a secret: RuntimeError"):
-        SecretStore(_Broken()).get("qa")
+        SecretStore(_Broken()).get(QA)
+
+
+def test_two_homes_never_share_a_profiles_secret(tmp_path):
+    store = SecretStore(MemoryKeyring())
+    first, second = saved(tmp_path, home="one"), saved(tmp_path, home="two", url="http://127.0.0.1:8100")
+    assert first.name == second.name == "qa" and first.id != second.id
+    store.set(first, "first-home-keys")
+    assert store.get(second) is None, "the second home's qa never gets the first home's keys"
+    store.set(second, "second-home-keys")
+    store.delete(second)  # `profile remove qa` in the second home
+    assert store.get(first) == "first-home-keys"
+
+
+def test_a_secret_is_only_used_for_the_url_and_app_it_was_stored_for(tmp_path):
+    store = SecretStore(MemoryKeyring())
+    qa = saved(tmp_path)
+    store.set(qa, "keys-for-8099")
+    elsewhere = saved(tmp_path, url="http://127.0.0.1:9999")  # `profile add qa --url OTHER`
+    assert elsewhere.id == qa.id
+    assert store.get(elsewhere) is None, "pointing the profile elsewhere asks for the secret again"
+    other_app = saved(tmp_path, app="shop-prod")
+    assert store.get(other_app) is None
+    same = saved(tmp_path, url="http://localhost:8099/")  # the same server, spelt differently
+    assert store.get(same) == "keys-for-8099"
+
+
+def test_old_entries_keyed_by_name_are_moved_once(tmp_path, caplog):
+    backend = MemoryKeyring()
+    backend.set_password(SERVICE, "qa", "legacy-keys")
+    backend.set_password(SERVICE, "qa:refresh", "legacy-refresh")
+    store = SecretStore(backend)
+    qa = saved(tmp_path)
+    with caplog.at_level("WARNING"):
+        assert store.get(qa) == "legacy-keys"
+    assert "moved the main secret of profile qa" in caplog.text
+    assert store.get(qa, "refresh") == "legacy-refresh"
+    assert backend.get_password(SERVICE, "qa") is None and backend.get_password(SERVICE, "qa:refresh") is None
+
+
+def test_profiles_from_before_ids_get_one_on_load(tmp_path):
+    path = tmp_path / "profiles.json"
+    path.write_text(
+        '{"schema_version": 1, "profiles": [{"name": "qa", "base_url": "http://127.0.0.1:1", '
+        '"app": "shop-qa", "auth": "token"}]}'
+    )
+    first = ProfileStore(path).load()[0]
+    assert len(first.id) == 16 and ProfileStore(path).load()[0].id == first.id
+
+
+def test_an_unsaved_profile_has_no_secret_slot():
+    with pytest.raises(SecretStoreError, match="not saved yet"):
+        SecretStore(MemoryKeyring()).get(
+            Profile(name="qa", base_url="http://127.0.0.1:1", app="a", auth="token")
+        )

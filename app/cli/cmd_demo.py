@@ -38,12 +38,12 @@ def prepare(root: Path, url: str, server: SandboxServer, secrets: SecretStore) -
     profiles = ProfileStore(home.profiles_file)
     creds = {row["app"]: row for row in seed.credentials(server.store)}
     for name, app, stage, protected, colour in DEMO_PROFILES:
-        profiles.upsert(
+        saved = profiles.upsert(
             Profile(
                 name=name, base_url=url, app=app, auth="keys", stage=stage, protected=protected, colour=colour
             )
-        )
-        secrets.set(name, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
+        )  # a fresh random id: its keyring entries cannot collide with a user's profiles
+        secrets.set(saved, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
     return home
 
 
@@ -65,5 +65,5 @@ def run(args: argparse.Namespace, home: Home) -> int:
             return int(run_gui(demo_home, secrets=secrets, demo=True))
         finally:
             server.stop()
-            for name, *_ in DEMO_PROFILES:
-                secrets.delete(name)
+            for profile in ProfileStore(demo_home.profiles_file).load():
+                secrets.delete(profile)

@@ -28,8 +28,13 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
         colour=args.colour,
         allow_insecure_http=args.allow_insecure_http,
     )
-    ProfileStore(home.profiles_file).upsert(profile)
+    store = ProfileStore(home.profiles_file)
+    before = next((p for p in store.load() if p.name == profile.name), None)
+    saved = store.upsert(profile)
     print(f"Saved profile {profile.name} ({profile.app} at {profile.base_url}, stage {profile.stage}).")
+    if before is not None and before.target_key != saved.target_key:
+        SecretStore().delete(before)  # bound to the old server and app: never sent to the new one
+        print(f"It now points elsewhere: its secret was forgotten; set it again for {saved.base_url}.")
     return 0
 
 
@@ -57,8 +62,9 @@ def profile_show(args: argparse.Namespace, home: Home) -> int:
 
 
 def profile_remove(args: argparse.Namespace, home: Home) -> int:
-    ProfileStore(home.profiles_file).remove(args.name)
-    SecretStore().delete(args.name)
+    store = ProfileStore(home.profiles_file)
+    SecretStore().delete(store.get(args.name))  # this home's profile's secrets, no one else's
+    store.remove(args.name)
     print(f"Removed profile {args.name} and its keyring secrets.")
     return 0
 
@@ -94,7 +100,7 @@ def secret_set(args: argparse.Namespace, home: Home) -> int:
     if profile.auth == "keys" and value.count(":") != 1:
         raise UsageError("Keys must be given as MASTER:USER.")
     store = SecretStore()
-    store.set(profile.name, value)
+    store.set(profile, value)
     print(f"Stored the secret of {profile.name} in the keyring ({store.name}).")
     return 0
 

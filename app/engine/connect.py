@@ -19,12 +19,12 @@ class ClientSettings:
 
 
 def credentials_for(profile: Profile, secrets: SecretStore) -> Credentials:
-    secret = secrets.get(profile.name)
+    secret = secrets.get(profile)
     if profile.auth == "password":
         if not secret:
             raise AuthError(f"Profile {profile.name} is not signed in: run `promoter login {profile.name}`.")
         return BearerCredentials(
-            secret, secrets.get(profile.name, "refresh"), profile.username, profile.signin_app
+            secret, secrets.get(profile, "refresh"), profile.username, profile.signin_app
         )
     if not secret:
         raise AuthError(
@@ -48,9 +48,9 @@ def client_for(
     settings = settings or ClientSettings()
 
     def store_tokens(tokens: TokenSet) -> None:
-        secrets.set(profile.name, tokens.access_token)
+        secrets.set(profile, tokens.access_token)
         if tokens.refresh_token:
-            secrets.set(profile.name, tokens.refresh_token, "refresh")
+            secrets.set(profile, tokens.refresh_token, "refresh")
 
     return BackandClient(
         profile.base_url,

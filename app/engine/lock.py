@@ -14,7 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
 
 from app.errors import SafetyRefusal
 from app.profiles import Profile
@@ -22,24 +21,9 @@ from app.profiles import Profile
 ENV_LOCK_DIR = "PROMOTER_LOCK_DIR"
 
 
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
 def target_key(profile: Profile) -> str:
-    """``scheme://host:port/path#app``, normalised: what identifies a target whatever the profile
-    is called (case, a trailing dot or slash, a default port, and the loopback's names collapse)."""
-    parts = urlsplit(profile.base_url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".").lower()
-    if host in LOOPBACK_NAMES:
-        host = "127.0.0.1"
-    try:
-        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
-    except ValueError:
-        port = 0
-    path = parts.path.rstrip("/")
-    return f"{scheme}://{host}:{port}{path}#{profile.app.strip().lower()}"
+    """What identifies a target whatever the profile is called (see ``Profile.target_key``)."""
+    return profile.target_key
 
 
 def user_lock_dir() -> Path:

@@ -37,6 +37,13 @@ def undo(
     if backup is None or run.status in ("refused", "failed", "dry_run", "running"):
         raise UsageError(f"Run #{run_id} ({run.status}) wrote nothing that can be undone.")
     profile = ctx.profiles.get(run.target)
+    entry = ctx.archive.get(int(backup))
+    if Profile(name="backup", base_url=entry.base_url, app=entry.app).target_key != profile.target_key:
+        raise UsageError(
+            f"Run #{run_id} wrote to {entry.app} at {entry.base_url}, but profile {profile.name} now "
+            f"points at {profile.app} at {profile.base_url}; restore its backup with `promoter restore` "
+            "into the right profile instead."
+        )
     return run_write(ctx, Undo(profile, run, int(backup), consent or Consent()), listener, cancel)
 
 
@@ -73,15 +80,6 @@ class Undo:
 
     def prepare(self, s: Session) -> None:
         entry = s.ctx.archive.get(self.backup_id)
-        if (entry.base_url.rstrip("/"), entry.app.lower()) != (
-            self.target.base_url.rstrip("/"),
-            self.target.app.lower(),
-        ):
-            raise UsageError(
-                f"Run #{self.run.id} wrote to {entry.app} at {entry.base_url}, but profile "
-                f"{self.target.name} now points at {self.target.app} at {self.target.base_url}; "
-                "restore its backup with `promoter restore` into the right profile instead."
-            )
         refusals = protected(self.target, self.consent) + self.later_writes(s)
         if entry.model is not None:
             refusals += check_model(s, entry.model, self.consent)

@@ -171,8 +171,8 @@ class EnvironmentsPanel(QWidget):
             self, "Remove environment", f"Remove {profile.name} and its keyring secrets? Its archive stays."
         ):
             return
+        self.ctx.secrets.delete(profile)
         self.ctx.profiles.remove(profile.name)
-        self.ctx.secrets.delete(profile.name)
         self.refresh()
         self.changed.emit()
 

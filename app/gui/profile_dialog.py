@@ -5,6 +5,7 @@ A stored secret is never shown back: the secret fields start empty ("leave empty
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtGui import QColor
@@ -27,7 +28,7 @@ from app.engine import connect
 from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui.jobs import JobRunner
-from app.profiles import AUTH_KINDS, Profile
+from app.profiles import AUTH_KINDS, Profile, new_id
 
 
 class ProfileDialog(QDialog):
@@ -90,7 +91,7 @@ class ProfileDialog(QDialog):
 
     def _has_secret(self, profile: Profile) -> bool:
         try:
-            return self.ctx.secrets.get(profile.name) is not None
+            return self.ctx.secrets.get(profile) is not None
         except PromoterError:
             return False
 
@@ -150,6 +151,9 @@ class ProfileDialog(QDialog):
             return
         secret = self.secret.text()
         if profile.auth == "password" and secret:
+            # the tokens are stored under the profile's id: the one it has, or the one it will get
+            same = self.original is not None and self.original.name == profile.name
+            profile = replace(profile, id=self.original.id if same and self.original else new_id())
             ctx = self.ctx
             self.test_result.setText("Signing in…")
             self.buttons.setEnabled(False)
@@ -174,21 +178,22 @@ class ProfileDialog(QDialog):
 
     def _store(self, profile: Profile, secret: str) -> None:
         try:
-            if (
-                self.original
-                and self.original.name != profile.name
-                and not secret
-                and profile.auth != "password"
-            ):
-                raise PromoterError("Renaming an environment needs its secret again.")
+            original = self.original
+            moved = original is not None and (
+                original.name != profile.name or original.target_key != profile.target_key
+            )
+            if moved and not secret and profile.auth != "password":
+                # a secret is bound to its profile and server: a new name or URL needs it again
+                raise PromoterError("A new name, URL or app needs the environment's secret again.")
+            if secret and profile.auth == "keys" and secret.count(":") != 1:
+                raise PromoterError("Keys must be MASTER:USER.")
+            if original is not None and moved:
+                self.ctx.secrets.delete(original)
+                if original.name != profile.name:
+                    self.ctx.profiles.remove(original.name)
+            saved = self.ctx.profiles.upsert(profile)
             if secret:
-                if profile.auth == "keys" and secret.count(":") != 1:
-                    raise PromoterError("Keys must be MASTER:USER.")
-                self.ctx.secrets.set(profile.name, secret)
-            if self.original and self.original.name != profile.name:
-                self.ctx.profiles.remove(self.original.name)
-                self.ctx.secrets.delete(self.original.name)
-            self.ctx.profiles.upsert(profile)
+                self.ctx.secrets.set(saved, secret)
         except PromoterError as exc:
             self.test_result.setText("✗ " + exc.message)
             return

@@ -83,7 +83,9 @@ class Rig:
         self.home.ensure()
         store = ProfileStore(self.home.profiles_file)
         for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):
-            store.upsert(Profile(name=name, base_url=self.url, app=app, auth="keys", stage=stage))
+            saved = store.upsert(Profile(name=name, base_url=self.url, app=app, auth="keys", stage=stage))
+            if name in self.keys:  # a new profile id each time: its secret is stored again
+                self.secrets.set(saved, self.keys[name])
 
     def zip_of(self, mib: int) -> Path:
         if mib not in self.zips:
@@ -104,14 +106,14 @@ class Rig:
         for app, name in (("shop-dev", "dev"), ("shop-qa", "qa")):
             state = requests.get(f"{self.url}/_sandbox/apps/{app}/keys", timeout=10).json()
             keys[name] = f"{state['master_token']}:{state['user_token']}"
-            self.secrets.set(name, keys[name])
+        self.keys = keys
         self.fresh_home()
         return keys
 
     def close(self) -> None:
         self.sandbox.stop()
-        for name in ("dev", "qa"):
-            self.secrets.delete(name)
+        for profile in ProfileStore(self.home.profiles_file).load():
+            self.secrets.delete(profile)
 
 
 def bench_promotion(rig: Rig) -> None:

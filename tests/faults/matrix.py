@@ -89,8 +89,8 @@ class Rig:
 
     def close(self) -> None:
         self.server.stop()
-        for name in ("dev", "qa"):
-            self.secrets.delete(name)
+        for profile in ProfileStore(self.home.profiles_file).load():
+            self.secrets.delete(profile)
 
     def reset(self) -> None:
         requests.post(f"{self.server.url}/_sandbox/reset", timeout=30).raise_for_status()
