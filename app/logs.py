@@ -26,6 +26,7 @@ gui = logging.getLogger("promoter.gui")
 
 _PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|basic)\s+[^\s\"',]+"),
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),  # a credential, wherever it is
     re.compile(
         r"(?i)((?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
         r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,]+"

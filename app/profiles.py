@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import logs
-from app.backand.transport import normalise_base_url
+from app.backand.urlpolicy import normalise_base_url
 from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
 

@@ -9,7 +9,8 @@ import requests
 
 from app.backand import BackandClient, PasswordLogin, Timeouts, errors
 from app.backand.quirks import sort_versions
-from app.backand.transport import normalise_base_url, server_text
+from app.backand.transport import server_text
+from app.backand.urlpolicy import normalise_base_url
 from app.errors import Cancelled, UsageError
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer

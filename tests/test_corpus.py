@@ -148,3 +148,50 @@ def test_a_missing_or_raising_keyring(backend, fragment, home, monkeypatch):
     result = run(home, "check", "qa")
     assert_refused(result, fragment)
     assert "keyring" in result.stderr.lower()
+
+
+def test_a_secret_echoed_by_the_server_reaches_no_output_or_store(home, control, sandbox):
+    """A server (or a proxy) that echoes the keys, a bearer token and the /token form back in its
+    errors: nothing the CLI prints, nor history, nor any file under the home keeps them."""
+    row = {r["app"]: r for r in seed.credentials(sandbox.store)}["shop-qa"]
+    secrets = [row["master_token"], row["user_token"]]
+    echo = (
+        f"rejected: MasterToken={row['master_token']} UserToken={row['user_token']} "
+        f"Authorization: Basic {row['master_token']}:{row['user_token']} bearer {row['user_token']}"
+    )
+    control.fault(path="/1/app/versions", app="shop-qa", status=500, body=echo, times=2)
+    outputs = [run(home, "versions", "qa"), run(home, "versions", "qa", "--json")]
+    control.fault(path="/1/app/reload", app="shop-qa", status=500, body=echo)
+    assert (
+        run(
+            home,
+            "profile",
+            "add",
+            "dev",
+            "--url",
+            sandbox.url,
+            "--app",
+            "shop-dev",
+            "--auth",
+            "keys",
+            "--stage",
+            "1",
+        ).returncode
+        == 0
+    )
+    dev = {r["app"]: r for r in seed.credentials(sandbox.store)}["shop-dev"]
+    assert (
+        run(home, "secret", "set", "dev", stdin=f"{dev['master_token']}:{dev['user_token']}\n").returncode
+        == 0
+    )
+    promoted = run(home, "promote", "dev", "qa", "--yes", "--json")
+    assert promoted.returncode == 1 and '"rolled_back"' in promoted.stdout
+    outputs += [promoted, run(home, "history", "--json")]
+    for out in outputs:
+        for secret in secrets:
+            assert secret not in out.stdout + out.stderr, out.args
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, f"a secret is in {path}"

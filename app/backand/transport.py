@@ -7,7 +7,6 @@ redirect to another host is an error and the credentials are not sent there.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ import requests
 
 from app import logs
 from app.backand import errors
-from app.errors import UsageError
+from app.backand.urlpolicy import normalise_base_url
 
 ROLE_MESSAGE = "The action is unauthorized for this current user role."
 EXPIRED_MESSAGE = "invalid or expired token"
@@ -39,34 +38,6 @@ class Timeouts:
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def normalise_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
-    """Check *base_url* and return it without a trailing slash.
-
-    Plain ``http://`` is allowed only to a loopback host, unless *allow_insecure_http* is set.
-    """
-    url = base_url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"Base URL {base_url!r} is not an http(s) URL with a host.")
-    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
-        raise UsageError(
-            f"Base URL {url} uses plain http to a host that is not loopback; "
-            "use https, or allow insecure http explicitly in the profile."
-        )
-    return url
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

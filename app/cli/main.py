@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module, _, function = args.handler.partition(":")
         return int(getattr(importlib.import_module(module), function)(args, home))
     except PromoterError as exc:
-        print(f"promoter: {exc.message}", file=sys.stderr)
-        logs.cli.info("%s failed: %s", args.command, exc.message)
+        message = logs.redact(exc.message)  # a server may echo a secret back in its error
+        print(f"promoter: {message}", file=sys.stderr)
+        logs.cli.info("%s failed: %s", args.command, message)
         return exitcodes.for_error(exc)
     except KeyboardInterrupt:
         print("promoter: interrupted", file=sys.stderr)

@@ -8,7 +8,7 @@ from pathlib import Path
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import logs
-from app.backand.transport import is_loopback_host
+from app.backand.urlpolicy import is_loopback_host
 from app.errors import UsageError
 from app.sandbox import seed
 from app.sandbox.api import SandboxApp
