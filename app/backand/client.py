@@ -20,6 +20,7 @@ from app.backand import errors
 from app.backand.auth import BearerCredentials, Credentials, KeyCredentials, PasswordLogin, TokenSet
 from app.backand.quirks import encode_url_decoded_json, sort_versions
 from app.backand.streams import (
+    MIN_RATE,
     Base64JsonBody,
     CancelCheck,
     Downloaded,
@@ -228,6 +229,7 @@ class BackandClient:
         content_type: str | None = None,
         idempotent: bool = False,
         stream: bool = False,
+        extra_seconds: float = 0.0,
     ) -> requests.Response:
         replayed = False
         while True:
@@ -248,6 +250,7 @@ class BackandClient:
                     body=body,
                     idempotent=idempotent,
                     stream=stream,
+                    extra_seconds=extra_seconds,
                 )
             except errors.TokenExpired:
                 if replayed or not isinstance(self.credentials, BearerCredentials):
@@ -343,7 +346,7 @@ class BackandClient:
         if "html" in ctype or "json" in ctype:
             response.close()
             raise errors.ProtocolError(f"{what}: expected a zip, got {ctype or 'no content type'}.")
-        return stream_to_file(response, dest, what, progress, cancel)
+        return stream_to_file(response, dest, what, progress, cancel, grace=self.transport.timeouts.read)
 
     def upload_config(
         self,
@@ -365,6 +368,7 @@ class BackandClient:
             what,
             body=lambda: Base64JsonBody(zip_path, name, progress, cancel),
             content_type="application/json",
+            extra_seconds=zip_path.stat().st_size * 4 / 3 / MIN_RATE,  # the body's own time, at the floor
         )
         body = self._data_or_not_ready(response, what)
         if not isinstance(body, dict) or not body.get("success"):

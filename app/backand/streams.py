@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import urllib3
 
 from app.backand import errors
 from app.errors import Cancelled
@@ -109,23 +111,57 @@ class Downloaded:
     sha256: str
 
 
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives (one read per chunk, so a trickle is seen, not waited for)."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):  # an older urllib3
+        yield from response.iter_content(DOWNLOAD_CHUNK)
+        return
+    while True:
+        data = raw.read1(DOWNLOAD_CHUNK, decode_content=True)
+        if not data:
+            return
+        yield data
+
+
+MIN_RATE = 16 * 1024  # bytes per second below which a transfer counts as stalled
+MAX_DOWNLOAD = 512 * 1024 * 1024  # far above the 50 MiB upload limit: only a hostile server sends more
+
+
 def stream_to_file(
     response: requests.Response,
     dest: Path,
     what: str,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    grace: float = 120.0,
 ) -> Downloaded:
-    """Write *response*'s body to *dest* in chunks; *dest* appears only when complete."""
+    """Write *response*'s body to *dest* in chunks; *dest* appears only when complete. The body must
+    arrive within *grace* seconds plus one second per :data:`MIN_RATE` bytes, and be at most
+    :data:`MAX_DOWNLOAD` bytes."""
     total_header = response.headers.get("Content-Length")
     total = int(total_header) if total_header and total_header.isdigit() else None
+    if total is not None and total > MAX_DOWNLOAD:
+        response.close()
+        raise errors.ProtocolError(f"{what}: {total:,} bytes announced; not a configuration zip.")
     digest = hashlib.sha256()
     done = 0
+    started = time.monotonic()
     try:
         with atomic_writer(dest) as handle:
-            for chunk in response.iter_content(DOWNLOAD_CHUNK):
+            for chunk in _arriving(response):
                 if cancel is not None and cancel():
                     raise Cancelled("download cancelled by the user")
+                if done + len(chunk) > MAX_DOWNLOAD:
+                    raise errors.ProtocolError(
+                        f"{what}: more than {MAX_DOWNLOAD // (1024 * 1024)} MiB; not a configuration zip."
+                    )
+                allowed = grace + done / MIN_RATE  # a trickle never ends: the pace has a floor
+                if time.monotonic() - started > allowed:
+                    raise errors.TimeoutError_(
+                        f"{what}: the server sent {done:,} bytes in {allowed:.0f} s, slower than "
+                        f"{MIN_RATE // 1024} KiB/s; gave up."
+                    )
                 handle.write(chunk)
                 digest.update(chunk)
                 done += len(chunk)
@@ -133,12 +169,16 @@ def stream_to_file(
                     progress(done, total)
             if total is not None and done != total:
                 raise errors.NetworkError(f"{what}: the connection ended after {done:,} of {total:,} bytes.")
-    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+    except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
+        raise errors.TimeoutError_(f"{what}: the server stopped sending after {done:,} bytes.") from None
+    except (
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.HTTPError,
+    ) as exc:
         raise errors.NetworkError(
             f"{what}: the connection dropped after {done:,} bytes ({type(exc).__name__})."
         ) from None
-    except requests.Timeout:
-        raise errors.TimeoutError_(f"{what}: the server stopped sending after {done:,} bytes.") from None
     finally:
         response.close()
     return Downloaded(dest, done, digest.hexdigest())

@@ -11,13 +11,14 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from app import logs
 from app.backand import errors
+from app.backand.deadline import Deadline, track_connections
 from app.backand.urlpolicy import normalise_base_url
 
 ROLE_MESSAGE = "The action is unauthorized for this current user role."
@@ -27,14 +28,20 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_REDIRECTS = 5
 
 log = logs.network
+T = TypeVar("T")
+
+
+MAX_BODY = 8 * 1024 * 1024  # what is read of a JSON or error answer; the zip download streams to disk
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to wait for a connection and for each read from the socket."""
+    """Seconds to wait for a connection, for each read from the socket, and for a whole call (a
+    server trickling one byte at a time never trips the read timeout; the overall deadline does)."""
 
     connect: float = 10.0
     read: float = 120.0
+    total: float = 900.0
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
@@ -137,6 +144,7 @@ class Transport:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.session = session or requests.Session()
+        self.connections = track_connections(self.session)
         self.session.trust_env = False  # no .netrc credentials, no proxy surprises on loopback
         self.session.verify = True
 
@@ -154,19 +162,27 @@ class Transport:
         body: Callable[[], Any] | None = None,
         idempotent: bool = False,
         stream: bool = False,
+        extra_seconds: float = 0.0,
     ) -> requests.Response:
         """Send one request and return a 2xx response; raise a typed error otherwise.
 
         *body* is a factory so that a replay (refresh or redirect) gets a fresh body stream.
         A 2xx response is returned as is (204 included: callers decide whether it is an error).
+        The call must end within ``timeouts.total`` (+ *extra_seconds*, for a large upload); a
+        non-streamed answer is read up to :data:`MAX_BODY` bytes.
         """
         url = self.base_url + path
         attempts = self.retries + 1 if idempotent else 1
         for attempt in range(attempts):
             try:
-                response = self._send_following(method, url, what, headers, params, body, stream)
-            except errors.NetworkError:
-                if attempt + 1 >= attempts:
+                with Deadline(self.connections, self.timeouts.total + extra_seconds, what) as deadline:
+                    response = deadline.guard(
+                        lambda: self._send_following(method, url, what, headers, params, body, True)
+                    )
+                    if not stream:
+                        deadline.guard(lambda r=response: _read_capped(r, what))  # type: ignore[misc]
+            except errors.NetworkError as exc:
+                if attempt + 1 >= attempts or getattr(exc, "deadline", False):
                     raise
                 self._pause(attempt, what)
                 continue
@@ -262,3 +278,23 @@ def _short_reason(exc: BaseException) -> str:
         if marker in text:
             return marker.lower() if marker[0].isupper() and marker != "IncompleteRead" else marker
     return type(exc).__name__
+
+
+def _read_capped(response: requests.Response, what: str) -> None:
+    """Read a non-streamed answer, at most :data:`MAX_BODY` bytes (a huge error body is cut)."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:
+                response.close()
+                if 200 <= response.status_code < 300:
+                    raise errors.ProtocolError(
+                        f"{what}: the answer is larger than {MAX_BODY // (1024 * 1024)} MiB; refused."
+                    )
+                break  # an error's text: the beginning is enough
+    except requests.RequestException as exc:
+        raise errors.NetworkError(f"{what}: the answer was cut ({type(exc).__name__}).") from None
+    response._content = b"".join(chunks)[:MAX_BODY]
+    response._content_consumed = True  # type: ignore[attr-defined]

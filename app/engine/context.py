@@ -38,7 +38,7 @@ class Context:
         if self.settings is None:
             us = self.user_settings
             self.settings = ClientSettings(
-                Timeouts(us.connect_timeout, us.read_timeout), us.retries, us.settle_seconds
+                Timeouts(us.connect_timeout, us.read_timeout, us.call_deadline), us.retries, us.settle_seconds
             )
         self.profiles = ProfileStore(self.home.profiles_file)
         self._archive_dir = (
