@@ -106,6 +106,8 @@ def load_model_file(path: Any) -> list[dict[str, Any]]:
         model = json.loads(raw)
     except ValueError as exc:
         raise UsageError(f"The model file {file} is not JSON ({exc}).") from None
+    except RecursionError:
+        raise UsageError(f"The model file {file} is nested too deeply to be a model.") from None
     if not isinstance(model, list):
         raise UsageError(
             f"The model file {file} holds a JSON {type(model).__name__}; "

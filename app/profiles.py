@@ -54,7 +54,7 @@ class Profile:
         return f"{scheme}://{host}:{port}{parts.path.rstrip('/')}#{self.app.strip().lower()}"
 
     def validate(self) -> Profile:
-        if not NAME.match(self.name):
+        if not isinstance(self.name, str) or not NAME.fullmatch(self.name):
             raise UsageError(f"Profile name {self.name!r}: use letters, digits, '.', '_' or '-', at most 40.")
         if self.auth not in AUTH_KINDS:
             raise UsageError(f"Profile {self.name}: auth must be one of {', '.join(AUTH_KINDS)}.")
@@ -126,6 +126,30 @@ class ProfileStore:
         return [self.upsert(replace(profile, id="")) for profile in incoming]
 
 
+FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"),
+    "base_url": ((str,), "a string"),
+    "app": ((str,), "a string"),
+    "auth": ((str,), "a string"),
+    "username": ((str, type(None)), "a string or null"),
+    "signin_app": ((str,), "a string"),
+    "stage": ((int,), "a whole number"),
+    "protected": ((bool,), "true or false"),
+    "colour": ((str,), "a string"),
+    "allow_insecure_http": ((bool,), "true or false"),
+    "extra": ((dict,), "an object"),
+    "id": ((str,), "a string"),
+}
+
+
+def _type_ok(key: str, value: Any) -> bool:
+    """Strictly: "false" (a string) is not false, and true is not the stage number 1."""
+    types = FIELD_TYPES[key][0]
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
+
+
 def new_id() -> str:
     return secrets.token_hex(8)
 
@@ -149,6 +173,13 @@ def parse_profiles(raw: bytes, where: str) -> list[Profile]:
         if not isinstance(item, dict):
             raise UsageError(f"The profile file {where} has an entry that is not an object.")
         fields = {k: v for k, v in item.items() if k in known}
+        for key, value in fields.items():
+            if not _type_ok(key, value):
+                label = item.get("name") if isinstance(item.get("name"), str) else "?"
+                raise UsageError(
+                    f"The profile file {where}: profile {label!r} has {key} = {value!r}, which is not "
+                    f"{FIELD_TYPES[key][1]}."
+                )
         try:
             out.append(Profile(**fields).validate())
         except TypeError as exc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from app import logs
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_writer, fsync_dir, sha256_file
+from app.sqlstore import open_db
 
 KINDS = ("export", "backup", "version", "import", "plan")
 log = logs.archive
@@ -86,10 +86,7 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(root / "index.sqlite", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db = open_db(root / "index.sqlite", lambda db: db.executescript(SCHEMA))
         self._sweep_stale_parts()
 
     def _sweep_stale_parts(self, older_than: float = 3600) -> None:

@@ -453,6 +453,10 @@ def _json(response: requests.Response, what: str) -> Any:
         )
     try:
         return response.json()
+    except RecursionError:
+        raise errors.ProtocolError(
+            f"{what}: the server's answer is nested too deeply to be Backand's.", status=response.status_code
+        ) from None
     except ValueError:
         raise errors.ProtocolError(
             f"{what}: the server's answer is not valid JSON ({text[:80]!r}).",

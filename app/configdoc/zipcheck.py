@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -43,13 +44,32 @@ class _Limited:
         self.raw = raw
         self.left = limit
         self.name = name
+        self.first = True
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size if size >= 0 else self.left + 1)
+        if self.first:
+            self.first = False
+            check_encoding(data[:256], self.name)
         self.left -= len(data)
         if self.left < 0:
             raise InvalidConfigZip(f"Entry {self.name} expands beyond its declared size (a zip bomb?).")
         return data
+
+
+XML_ENCODING = re.compile(rb"""^<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def check_encoding(head: bytes, entry: str) -> None:
+    """Backand's documents are UTF-8: refuse UTF-16/32 (a BOM or NUL bytes) or any other declared
+    encoding before anything is sent or archived (the reader would refuse it later anyway)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:
+        raise InvalidConfigZip(f"Entry {entry} is UTF-16 or UTF-32 text; Backand documents are UTF-8.")
+    declared = XML_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+        raise InvalidConfigZip(
+            f"Entry {entry} declares the encoding {declared.group(1).decode()}; Backand documents are UTF-8."
+        )
 
 
 def local_name(tag: str) -> str:
@@ -95,7 +115,7 @@ def check_config_zip(
             return _check_open(archive, name, max_uncompressed, collect)
     except zipfile.BadZipFile as exc:
         raise InvalidConfigZip(f"{name} is a damaged zip ({exc}).") from None
-    except (EOFError, OSError) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise InvalidConfigZip(f"{name} is truncated or unreadable ({exc}).") from None
 
 

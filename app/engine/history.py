@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.sqlstore import open_db
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, user TEXT, started_at REAL, finished_at REAL,
@@ -79,17 +81,7 @@ def current_user() -> str:
 
 class History:
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)").fetchall()}
-        if "pid" not in columns:  # a history file from before pids were recorded
-            self._db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
-        if "undone_by" not in columns:  # from before undo was recorded
-            self._db.execute("ALTER TABLE runs ADD COLUMN undone_by INTEGER")
-        if "target_key" not in columns:  # from before runs named their target's URL and app
-            self._db.execute("ALTER TABLE runs ADD COLUMN target_key TEXT")
+        self._db = open_db(path, _prepare)
 
     def close(self) -> None:
         self._db.close()
@@ -219,6 +211,14 @@ class History:
             "SELECT fingerprint, run_id, entry_id FROM baselines WHERE target_key=?", (target_key,)
         ).fetchone()
         return Baseline(row[0], row[1], row[2]) if row else None
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)").fetchall()}
+    for column, kind in (("pid", "INTEGER"), ("undone_by", "INTEGER"), ("target_key", "TEXT")):
+        if column not in columns:  # a history file from before the column existed
+            db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
 
 
 def _alive(pid: int) -> bool:
