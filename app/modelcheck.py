@@ -27,7 +27,7 @@ def schema_errors(model: Any) -> list[str]:
             errors.append(f"Object number {index + 1} has no name.")
             continue
         name = obj["name"]
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             errors.append(f"The object name '{name}' is invalid: use letters, digits and _, at most 32.")
         if name in names:
             errors.append(f"The object '{name}' is declared twice.")
@@ -39,7 +39,7 @@ def schema_errors(model: Any) -> list[str]:
     for name, obj in names.items():
         for fname, spec in obj["fields"].items():
             where = f"{name}.{fname}"
-            if not NAME.match(fname):
+            if not NAME.fullmatch(fname):
                 errors.append(f"The field name '{where}' is invalid.")
             if fname.lower() in RESERVED_FIELDS:
                 errors.append(f"The field '{where}' uses a reserved name.")
@@ -53,6 +53,9 @@ def schema_errors(model: Any) -> list[str]:
 def _field_errors(
     where: str, owner: str, spec: dict[str, Any], objects: dict[str, dict[str, Any]]
 ) -> list[str]:
+    for key in ("object", "collection", "via", "type"):
+        if key in spec and not isinstance(spec[key], str):
+            return [f"The field '{where}': '{key}' must be a name, not a {type(spec[key]).__name__}."]
     if "object" in spec:
         parent = spec["object"]
         if parent not in objects:

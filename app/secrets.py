@@ -13,6 +13,7 @@ Entries of the old scheme (username = the profile name) are moved once, with a m
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from typing import Any
 
@@ -93,7 +94,16 @@ class SecretStore:
 
     @property
     def backend(self) -> Any:
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        if self._backend is not None:
+            return self._backend
+        try:
+            return keyring.get_keyring()
+        except Exception as exc:  # a PYTHON_KEYRING_BACKEND (or keyringrc) naming nothing loadable
+            chosen = os.environ.get("PYTHON_KEYRING_BACKEND", "the keyring configuration")
+            raise SecretStoreError(
+                f"The keyring backend {chosen!r} cannot be loaded ({type(exc).__name__}: {exc}); unset "
+                "PYTHON_KEYRING_BACKEND or name an installed backend."
+            ) from None
 
     @property
     def name(self) -> str:

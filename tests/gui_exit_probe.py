@@ -30,16 +30,19 @@ def main() -> int:
             window.show()
             confirm.confirm_promotion = lambda *_args: Consent()
 
+            outcome: list[str] = []
+
             def close_when_done() -> None:
                 if not window.jobs.running and window.promote_tab.banner.text().startswith("Succeeded"):
-                    window.close()
+                    outcome.append(window.promote_tab.banner.text())
+                    window.close()  # background checks may still run: the window waits for them
                 else:
                     QTimer.singleShot(100, close_when_done)
 
             QTimer.singleShot(0, window.promote_tab.on_promote)
             QTimer.singleShot(100, close_when_done)
             code = app.exec()
-            print(window.promote_tab.banner.text(), flush=True)
+            print(outcome[0] if outcome else window.promote_tab.banner.text(), flush=True)
         finally:
             server.stop()
     return int(code)

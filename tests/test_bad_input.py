@@ -143,3 +143,24 @@ def test_a_server_reply_nested_too_deeply(control, client_for):
     )
     with pytest.raises(errors.ProtocolError, match="nested too deeply"):
         qa.get_model()
+
+
+def test_a_nonsense_keyring_backend_is_named(tmp_path, monkeypatch):
+    _profile(tmp_path)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "nonsense.Backend")
+    refused(run(tmp_path, "check", "qa"), "'nonsense.Backend' cannot be loaded")
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ({"object": ["orders"]}, "'object' must be a name, not a list"),
+        ({"collection": {"x": 1}, "via": "a"}, "'collection' must be a name, not a dict"),
+        ({"type": ["string"]}, "'type' must be a name, not a list"),
+    ],
+)
+def test_a_relation_given_as_a_list_is_an_invalid_model(spec, fragment):
+    from app.modelcheck import schema_errors
+
+    errors_found = schema_errors([{"name": "items", "fields": {"order": spec}}])
+    assert any(fragment in e for e in errors_found), errors_found

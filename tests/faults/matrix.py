@@ -472,6 +472,28 @@ def all_rows() -> list[tuple[str, str]]:
     return [(step, fault) for step in STEPS for fault in FAULTS]
 
 
+HOSTILE = """## Hostile input
+
+Each case has a test in `make test` (the file in brackets); in each, nothing is written to a server,
+the archive or the home beyond what the row says.
+
+| case | what the user sees | exit |
+|---|---|---|
+| a server echoing the keys, a bearer or basic credential in its errors | the text with `***` in its place, on stderr, in `--json`, in history and logs (`test_corpus.py`, `test_safe_writes_attacks.py`) | as the failure |
+| `http://host\\@127.0.0.1`, userinfo, `2130706433`, `0177.0.0.1`, `0x7f.0.0.1`, `127.1`, `[fe80::1%25eth0]`, `127.0.0.1.`, unicode dots | "Base URL … has a backslash …" / "… user name or password …" / "… four decimal numbers …" / "… not a plain host[:port]" (`test_url_policy.py`) | 2 |
+| a server trickling its headers or its body one byte at a time | "no complete answer within N s (the overall deadline)" (`test_hostile_server.py`) | 1 |
+| an endless JSON answer / an endless error body | "the answer is larger than 8 MiB; refused" / the first 8 MiB of the error's text; memory bounded (`test_hostile_server.py`) | 1 |
+| a download announcing gigabytes, or trickling | "… not a configuration zip" / "… slower than 16 KiB/s; gave up"; no file left (`test_hostile_server.py`) | 1 |
+| a JSON answer or a model file nested 100,000 deep | "nested too deeply" (`test_bad_input.py`) | 1 / 2 |
+| a relation given as a list, a type given as a list | "'object' must be a name, not a list" as an invalid model (`test_bad_input.py`) | 3 |
+| corrupt deflate data, UTF-16 or Latin-1 documents in a zip | "… is truncated or unreadable" / "… is UTF-16 …" / "… declares the encoding ISO-8859-1 …"; nothing archived (`test_bad_input.py`) | 2 |
+| a damaged `history.sqlite` or `archive/index.sqlite` | "… is damaged (…). Move it aside (mv …) …"; other commands still work (`test_bad_input.py`) | 2 |
+| `PYTHON_KEYRING_BACKEND=nonsense` | "The keyring backend 'nonsense…' cannot be loaded …" (`test_bad_input.py`) | 2 |
+| profile names with control characters or a trailing newline; `"allow_insecure_http": "false"` | "use letters, digits …" / "profile 'qa' has allow_insecure_http = 'false', which is not true or false" (`test_bad_input.py`) | 2 |
+| a second home's profile of the same name; a profile pointed at another URL | no secret: "No secret stored for profile qa …" (`test_secrets.py`, `test_cli.py`) | 4 |
+"""
+
+
 def write_report(path: Path, rows: list[Row], seconds: float) -> None:
     passed = sum(r.ok for r in rows)
     lines = [
@@ -510,6 +532,7 @@ def write_report(path: Path, rows: list[Row], seconds: float) -> None:
         "SIGINT and SIGTERM cancel and roll back; after a kill -9 the command printed in history puts the",
         "whole target back (model and configuration).",
         "",
+        HOSTILE,
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
