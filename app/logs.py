@@ -70,6 +70,11 @@ class RedactingFilter(logging.Filter):
 _configured_file: Path | None = None
 
 
+def current_file() -> Path | None:
+    """The log file in use, if one could be opened."""
+    return _configured_file
+
+
 def setup_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path:
     """Attach a rotating log file under *logs_dir* to the ``promoter`` logger (once per file)."""
     global _configured_file
@@ -93,6 +98,15 @@ def setup_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path:
     root.addHandler(handler)
     _configured_file = path
     return path
+
+
+def setup_stderr_fallback() -> None:
+    """No log file can be written: warnings and errors go to standard error instead (redacted)."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("promoter: %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logging.getLogger("promoter").addHandler(handler)
 
 
 def setup_stderr_logging(verbose: bool) -> None:

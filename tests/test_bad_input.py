@@ -164,3 +164,16 @@ def test_a_relation_given_as_a_list_is_an_invalid_model(spec, fragment):
 
     errors_found = schema_errors([{"name": "items", "fields": {"order": spec}}])
     assert any(fragment in e for e in errors_found), errors_found
+
+
+def test_a_home_where_no_log_file_can_be_written_still_reads(tmp_path):
+    """The log folder cannot be made (a file is in its place, as on a read-only or broken home):
+    read-only commands still work, with a warning, and logging goes to standard error."""
+    _profile(tmp_path)
+    import shutil
+
+    shutil.rmtree(tmp_path / "logs")
+    (tmp_path / "logs").write_text("not a folder")
+    listing = run(tmp_path, "profile", "list")
+    assert listing.returncode == 0 and "qa" in listing.stdout
+    assert "cannot write under" in listing.stderr and "Traceback" not in listing.stderr

@@ -347,3 +347,20 @@ def test_a_model_apply_is_gated_backed_up_and_undoable(ctx, control):
     assert "currency" not in control.state("shop-qa")["tables"]["products"]
     assert undo(ctx, applied.run_id).status == Status.SUCCEEDED  # adding a column back drops nothing
     assert qa_state(control)[:2] == before[:2]
+
+
+def test_a_full_disk_before_any_write_fails_cleanly(ctx, control, monkeypatch):
+    """The plan's first download cannot be archived (the archive's write raises what a full disk
+    raises; mocked because a full disk cannot be made on demand here): nothing is written."""
+    before = qa_state(control)
+
+    def full(write, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ctx.archive, "add_file", full)
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == Status.FAILED and result.written == []
+    assert "No space left on device" in result.message and "Nothing was written to qa" in result.message
+    assert qa_state(control) == before
+    planned = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    assert planned.status == Status.FAILED and "No space left" in planned.message

@@ -6,6 +6,7 @@ PySide6 is imported only by the commands that open a window, so ``promoter --ver
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import sys
@@ -46,10 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = "app.cli.commands:cmd_gui"
     home = Home(resolve_home(args.home))
     try:
-        if getattr(args, "needs_home", True):
-            home.ensure()
-            logs.setup_file_logging(home.logs_dir, logging.DEBUG if args.verbose else logging.INFO)
         logs.setup_stderr_logging(args.verbose)
+        if getattr(args, "needs_home", True):
+            _home_and_log_file(home, args.verbose)
         logs.cli.info("promoter %s: %s", __version__, args.command)
         module, _, function = args.handler.partition(":")
         return int(getattr(importlib.import_module(module), function)(args, home))
@@ -58,17 +58,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"promoter: {message}", file=sys.stderr)
         logs.cli.info("%s failed: %s", args.command, message)
         return exitcodes.for_error(exc)
+    except OSError as exc:  # a full disk, a read-only home, a missing folder: say which file and why
+        where = f" ({exc.filename})" if exc.filename else ""
+        full = " Free some space and run it again." if exc.errno == errno.ENOSPC else ""
+        print(f"promoter: {exc.strerror or exc}{where}.{full}", file=sys.stderr)
+        logs.cli.info("%s failed: %s", args.command, exc)
+        return exitcodes.FAILED
     except KeyboardInterrupt:
         print("promoter: interrupted", file=sys.stderr)
         return exitcodes.FAILED
     except Exception as exc:  # last resort: a readable line, the traceback only in the log file
         logs.cli.exception("unexpected error in %s", args.command)
+        where = f"details in {logs.current_file()}" if logs.current_file() else "details above"
         print(
-            f"promoter: unexpected error: {type(exc).__name__}: {logs.redact(str(exc))} "
-            f"(details in {home.logs_dir / 'promoter.log'})",
+            f"promoter: unexpected error: {type(exc).__name__}: {logs.redact(str(exc))} ({where})",
             file=sys.stderr,
         )
         return exitcodes.FAILED
+
+
+def _home_and_log_file(home: Home, verbose: bool) -> None:
+    """Create the home's folders and the log file; a read-only or full home is said once, and the
+    commands that only read (profile list, history, archive list…) still run, logging to stderr."""
+    try:
+        home.ensure()
+        logs.setup_file_logging(home.logs_dir, logging.DEBUG if verbose else logging.INFO)
+    except OSError as exc:
+        print(
+            f"promoter: warning: cannot write under {home.root} ({exc.strerror}); log lines go to "
+            "standard error, and commands that write will fail.",
+            file=sys.stderr,
+        )
+        logs.setup_stderr_fallback()
 
 
 if __name__ == "__main__":
