@@ -25,6 +25,7 @@ class Settings:
     retries: int = 2
     archive_dir: str = ""  # empty: HOME/archive
     settle_seconds: float = 600.0  # a timed-out write is awaited this long before its outcome is unknown
+    keep_days: float = 30.0  # and every entry of the last this many days
     keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
 
     def validate(self) -> Settings:

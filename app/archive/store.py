@@ -127,6 +127,7 @@ class Archive:
         promotion_id: int | None = None,
         note: str = "",
         collect: dict[str, Any] | None = None,
+        created_at: float | None = None,
     ) -> Entry:
         """Let *write(path)* produce the zip atomically at *path*, check it, then index it.
 
@@ -157,7 +158,7 @@ class Archive:
                 app,
                 kind,
                 version or info.config_version,
-                time.time(),
+                created_at or time.time(),
                 digest,
                 size,
                 str(path.relative_to(self.root)),
@@ -334,21 +335,21 @@ class Archive:
             self.path_of(entry).unlink()
         fsync_dir(self.path_of(entry).parent)
 
-    def prune(self, keep: int, profile: str | None = None) -> list[int]:
-        """Keep the *keep* newest entries per profile and kind; pinned and referenced ones stay."""
-        if keep < 0:
-            raise UsageError("--keep must be 0 or more.")
-        removed = []
-        groups = self._db.execute("SELECT DISTINCT profile, kind FROM entries").fetchall()
-        for prof, kind in groups:
-            if profile and prof != profile:
-                continue
-            for index, entry in enumerate(self.entries(prof, kind)):
-                if index < keep or entry.pinned or self.is_referenced(entry.id):
-                    continue
+    def prune(
+        self, keep: int, profile: str | None = None, *, days: float = 0.0, dry_run: bool = False
+    ) -> list[int]:
+        """Apply the retention rule (``retention.py``); return the ids deleted (or, with *dry_run*,
+        the ids that would be)."""
+        from app.archive.retention import Retention, doomed
+
+        if keep < 0 or days < 0:
+            raise UsageError("--keep and --days must be 0 or more.")
+        referenced = {r[0] for r in self._db.execute("SELECT entry_id FROM refs WHERE role='backup'")}
+        going = doomed(self.entries(profile), Retention(keep, days), referenced, time.time())
+        if not dry_run:
+            for entry in going:
                 self.delete(entry.id)
-                removed.append(entry.id)
-        return removed
+        return [e.id for e in going]
 
 
 def _test_crcs(path: Path) -> None:

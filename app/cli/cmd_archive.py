@@ -12,7 +12,13 @@ from app.paths import Home
 
 
 def _open(home: Home) -> Archive:
-    return Archive(home.archive_dir)
+    """The archive where the settings put it (the home's archive folder by default)."""
+    from pathlib import Path
+
+    from app.settings import load
+
+    folder = load(home.settings_file).archive_dir
+    return Archive(Path(folder).expanduser() if folder else home.archive_dir)
 
 
 def do_list(args: argparse.Namespace, home: Home) -> int:
@@ -68,9 +74,56 @@ def do_import(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_prune(args: argparse.Namespace, home: Home) -> int:
-    removed = _open(home).prune(args.keep, args.profile)
+    from app.settings import load
+
+    us = load(home.settings_file)
+    keep = us.keep_per_kind if args.keep is None else args.keep
+    days = us.keep_days if args.days is None else args.days
+    removed = _open(home).prune(keep, args.profile, days=days, dry_run=args.dry_run)
+    verb = "Would remove" if args.dry_run else "Removed"
     print(
-        f"Removed {len(removed)} entries"
+        f"{verb} {len(removed)} entries (keeping the {keep} newest per profile and kind, all of the last "
+        f"{days:g} days, pinned ones, undo backups and each environment's newest backup)"
         + (f": {', '.join('#' + str(i) for i in removed)}" if removed else ".")
     )
     return 0
+
+
+def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
+    import calendar
+
+    from app.archive.bundle import export_bundle
+    from app.profiles import ProfileStore
+
+    since = 0.0
+    if args.since:
+        try:
+            since = calendar.timegm(time.strptime(args.since, "%Y-%m-%d"))
+        except ValueError:
+            raise UsageError(f"--since {args.since!r}: use YYYY-MM-DD.") from None
+    archive = _open(home)
+    chosen = [
+        e
+        for e in archive.entries()
+        if e.created_at >= since and (not args.profile or e.profile in args.profile)
+    ]
+    profiles = [p.as_json() for p in ProfileStore(home.profiles_file).load()]
+    files = export_bundle(archive, args.dir, chosen[::-1], profiles)
+    print(f"Wrote {len(files)} entries, manifest.json and SHA256SUMS to {args.dir}.")
+    return 0
+
+
+def do_import_bundle(args: argparse.Namespace, home: Home) -> int:
+    from app.archive.bundle import import_bundle
+
+    report = import_bundle(_open(home), args.dir)
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print(
+            f"Added {len(report.added)} entries; {len(report.already)} were already archived; "
+            f"{len(report.refused)} refused."
+        )
+        for line in report.refused:
+            print(f"  refused: {line}")
+    return 0 if not report.refused else 1

@@ -14,7 +14,15 @@ AUTH_KINDS = ("password", "keys", "token")  # app.profiles.AUTH_KINDS (a test ke
 
 
 def register_all(sub: Any) -> None:
-    for register in (_cmd_sandbox, _cmd_demo, _cmd_profiles, _cmd_promote, _cmd_archive, _cmd_model):
+    for register in (
+        _cmd_sandbox,
+        _cmd_demo,
+        _cmd_profiles,
+        _cmd_promote,
+        _cmd_archive,
+        _cmd_model,
+        _cmd_backup,
+    ):
         register(sub)
     gui = sub.add_parser("gui", help="the desktop app (the default)")
     gui.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -173,10 +181,21 @@ def _cmd_archive(sub: Any) -> None:
     imp.add_argument("path", type=Path)
     imp.add_argument("--profile", required=True)
     imp.set_defaults(handler="app.cli.cmd_archive:do_import")
-    prune = asub.add_parser("prune")
-    prune.add_argument("--keep", type=int, required=True)
+    prune = asub.add_parser("prune", help="apply the retention rule (settings: keep_per_kind, keep_days)")
+    prune.add_argument("--keep", type=int, help="newest entries kept per profile and kind")
+    prune.add_argument("--days", type=float, help="and every entry younger than this many days")
     prune.add_argument("--profile")
+    prune.add_argument("--dry-run", action="store_true", help="say what would be deleted; delete nothing")
     prune.set_defaults(handler="app.cli.cmd_archive:do_prune")
+    eb = asub.add_parser("export-bundle", help="copy entries, a manifest and SHA256SUMS into a folder")
+    eb.add_argument("dir", type=Path)
+    eb.add_argument("--since", metavar="YYYY-MM-DD", help="only entries made on or after this day")
+    eb.add_argument("--profile", action="append", default=[], help="only these profiles (repeatable)")
+    eb.set_defaults(handler="app.cli.cmd_archive:do_export_bundle")
+    ib = asub.add_parser("import-bundle", help="verify a bundle folder, then add what the archive lacks")
+    ib.add_argument("dir", type=Path)
+    ib.add_argument("--json", action="store_true")
+    ib.set_defaults(handler="app.cli.cmd_archive:do_import_bundle")
 
 
 def _cmd_model(sub: Any) -> None:
@@ -198,3 +217,29 @@ def _cmd_model(sub: Any) -> None:
     app.add_argument("--allow-data-loss", action="store_true")
     app.add_argument("--json", action="store_true")
     app.set_defaults(handler="app.cli.cmd_model:do_apply")
+
+
+def _cmd_backup(sub: Any) -> None:
+    backup = sub.add_parser(
+        "backup", help="archive the live configuration, the model and new server versions"
+    )
+    backup.add_argument("profiles", nargs="*", metavar="PROFILE")
+    backup.add_argument("--all", action="store_true", help="every environment (the default with no PROFILE)")
+    backup.add_argument("--jobs", type=int, default=3, help="environments backed up at once (default 3)")
+    backup.add_argument("--scheduled", action="store_true", help=argparse.SUPPRESS)
+    backup.add_argument("--json", action="store_true")
+    backup.set_defaults(handler="app.cli.cmd_backup:do_backup")
+
+    sched = sub.add_parser("schedule", help="back up on a schedule (systemd timer, LaunchAgent, schtasks)")
+    ssub = sched.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
+    inst = ssub.add_parser("install")
+    inst.add_argument("profiles", nargs="*", metavar="PROFILE")
+    inst.add_argument("--all", action="store_true")
+    inst.add_argument("--every", choices=["6h", "daily", "weekly"], required=True)
+    inst.add_argument("--at", default="03:00", help="HH:MM (default 03:00)")
+    inst.set_defaults(handler="app.cli.cmd_backup:do_schedule_install")
+    stat = ssub.add_parser("status")
+    stat.add_argument("--json", action="store_true")
+    stat.set_defaults(handler="app.cli.cmd_backup:do_schedule_status")
+    rem = ssub.add_parser("remove")
+    rem.set_defaults(handler="app.cli.cmd_backup:do_schedule_remove")

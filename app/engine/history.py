@@ -192,7 +192,7 @@ class History:
         whatever profile name they used; by name for runs from before keys were recorded)."""
         rows = self._db.execute(
             "SELECT * FROM runs WHERE id>? AND (target_key=? OR (target_key IS NULL AND target=?)) "
-            "AND status NOT IN ('refused', 'dry_run') ORDER BY id",
+            "AND status NOT IN ('refused', 'dry_run') AND kind != 'backup' ORDER BY id",
             (run_id, target_key, target),
         ).fetchall()
         runs = [self._row(r) for r in rows]

@@ -1,0 +1,125 @@
+"""Carry the archive to another disk: a folder of zips with ``manifest.json`` (entry metadata,
+sha256, sizes, the profiles without secrets) and a ``SHA256SUMS`` that ``sha256sum -c`` accepts.
+Importing verifies every file against the manifest before adding anything, and adds only the
+entries whose bytes the archive does not hold yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.archive.store import Archive, Entry
+from app.errors import InvalidConfigZip, UsageError
+from app.fsutil import atomic_write_bytes, atomic_writer, sha256_file
+
+MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+FORMAT = 1
+
+
+@dataclass
+class BundleReport:
+    added: list[int] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # file names whose bytes were archived already
+    refused: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"added": self.added, "already": self.already, "refused": self.refused}
+
+
+def export_bundle(
+    archive: Archive, dest: Path, entries: list[Entry], profiles: list[dict[str, Any]]
+) -> list[str]:
+    """Write *entries* into the folder *dest* (made if missing, refused if not empty)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise UsageError(f"{dest} is not empty; export a bundle into a new or empty folder.")
+    listed, sums = [], []
+    for entry in entries:
+        name = f"{entry.id:06d}-{entry.app}-{entry.kind}-{(entry.version or 'current').replace('/', '_')}.zip"
+        source = archive.path_of(archive.get(entry.id))
+        with open(source, "rb") as src, atomic_writer(dest / name) as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+        digest = sha256_file(dest / name)
+        if digest != entry.sha256:
+            raise UsageError(f"Archive entry #{entry.id} no longer matches its sha256; run `archive verify`.")
+        full = archive.get(entry.id)
+        listed.append(
+            entry.as_json(archive.root)
+            | {"file": name, "model": full.model, "path": None, "created_at_epoch": entry.created_at}
+        )
+        sums.append(f"{digest}  {name}\n")
+    manifest = {"format": FORMAT, "entries": listed, "profiles": profiles}
+    atomic_write_bytes(dest / MANIFEST, json.dumps(manifest, indent=2).encode() + b"\n", 0o644)
+    atomic_write_bytes(dest / SUMS, "".join(sums).encode(), 0o644)
+    return [item["file"] for item in listed]
+
+
+def import_bundle(archive: Archive, source: Path) -> BundleReport:
+    """Check every file of the bundle first; then add what is new. Nothing is half-imported: a
+    bundle with any bad file is refused whole, naming the file."""
+    manifest = _manifest(source)
+    items = manifest["entries"]
+    for item in items:  # first pass: everything must check out before anything is added
+        path = source / str(item.get("file", ""))
+        if not path.is_file() or path.parent != source:
+            raise UsageError(f"The bundle lists {item.get('file')!r}, which is not in {source}.")
+        if sha256_file(path) != item.get("sha256"):
+            raise UsageError(
+                f"{path.name} does not match its sha256 in the manifest (damaged?); nothing imported."
+            )
+    report = BundleReport()
+    known = {e.sha256 for e in archive.entries()}
+    for item in items:
+        path = source / item["file"]
+        if item["sha256"] in known:
+            report.already.append(item["file"])
+            continue
+        try:
+            entry = archive.add_file(
+                functools.partial(_copy, path),
+                profile=str(item.get("profile", "")),
+                base_url=str(item.get("base_url", "")),
+                app=str(item.get("app", "")),
+                kind=str(item.get("kind", "import")),
+                version=item.get("version"),
+                model=item.get("model"),
+                note=str(item.get("note", "")) or f"from bundle {source.name}",
+                created_at=float(item.get("created_at_epoch") or 0) or None,
+            )
+        except (InvalidConfigZip, UsageError) as exc:
+            report.refused.append(f"{item['file']}: {exc.message}")
+            continue
+        known.add(entry.sha256)
+        report.added.append(entry.id)
+    return report
+
+
+def _manifest(source: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((source / MANIFEST).read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"{source} has no {MANIFEST}; it is not a bundle.") from None
+    except ValueError as exc:
+        raise UsageError(f"{source / MANIFEST} is not JSON ({exc}).") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("entries"), list):
+        raise UsageError(f"{source / MANIFEST} has no list of entries.")
+    if manifest.get("format") != FORMAT:
+        raise UsageError(
+            f"{source / MANIFEST} is of format {manifest.get('format')!r}; this promoter reads {FORMAT}."
+        )
+    if not all(
+        isinstance(item, dict) and isinstance(item.get("sha256"), str) for item in manifest["entries"]
+    ):
+        raise UsageError(f"{source / MANIFEST} has an entry without a sha256.")
+    return manifest
+
+
+def _copy(source: Path, dest: Path) -> None:  # (source first: bound by functools.partial)
+    with open(source, "rb") as src, atomic_writer(dest) as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)

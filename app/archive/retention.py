@@ -1,0 +1,44 @@
+"""Which archive entries a prune deletes: the retention rule, as a pure function of the entries.
+
+Kept, always: the *keep* newest entries of each profile and kind, every entry younger than *days*,
+pinned entries, entries that runs still reference (the backups undo needs), and the newest backup of
+each environment (its URL and app), whatever its age. Everything else goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.archive.store import Entry
+
+
+@dataclass(frozen=True)
+class Retention:
+    keep: int  # newest entries kept per profile and kind
+    days: float = 0.0  # and every entry younger than this
+
+    def __post_init__(self) -> None:
+        if self.keep < 0 or self.days < 0:
+            raise ValueError("retention needs keep >= 0 and days >= 0")
+
+
+def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now: float) -> list[Entry]:
+    """The entries the rule deletes, oldest first; *entries* in any order."""
+    ordered = sorted(entries, key=lambda e: (e.created_at, e.id), reverse=True)
+    newest_backup: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for entry in ordered:
+        group = (entry.profile, entry.kind)
+        rank = seen.get(group, 0)
+        seen[group] = rank + 1
+        target = (entry.base_url.rstrip("/"), entry.app.lower())
+        first_backup = entry.kind == "backup" and target not in newest_backup
+        if entry.kind == "backup":
+            newest_backup.add(target)
+        young = rule.days > 0 and now - entry.created_at < rule.days * 86400
+        if rank < rule.keep or young or entry.pinned or entry.id in referenced or first_backup:
+            continue
+        out.append(entry)
+    return out[::-1]

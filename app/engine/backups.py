@@ -1,0 +1,133 @@
+"""Back up environments into the archive: the live configuration with its model, and every server
+version the archive does not hold yet. Read-only on every server; environments run concurrently
+(bounded) and independently: one that fails is reported and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.context import Context
+from app.engine.events import Listener, Reporter
+from app.engine.run import describe
+from app.profiles import Profile
+from app.secrets import SecretStoreError
+
+MAX_AT_ONCE = 3
+
+
+@dataclass
+class BackupReport:
+    profile: str
+    status: str  # succeeded, failed, skipped
+    message: str = ""
+    added: list[int] = field(default_factory=list)  # archive entry ids
+    versions: list[str] = field(default_factory=list)  # server versions archived this time
+    seconds: float = 0.0
+    run_id: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "status": self.status,
+            "message": self.message,
+            "added": self.added,
+            "versions": self.versions,
+            "seconds": round(self.seconds, 3),
+            "run_id": self.run_id,
+        }
+
+
+def back_up_all(
+    ctx: Context, profiles: list[Profile], listener: Listener | None = None, at_once: int = MAX_AT_ONCE
+) -> list[BackupReport]:
+    """Back up *profiles*, at most *at_once* at a time; the reports come back in the same order."""
+    if not profiles:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="backup") as pool:
+        return list(pool.map(lambda p: back_up(ctx, p, listener), profiles))
+
+
+def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) -> BackupReport:
+    """One environment; every failure becomes its report (and a history record), never an exception."""
+    started = time.monotonic()
+    reporter = Reporter(listener)
+    report = BackupReport(profile.name, "failed")
+    report.run_id = ctx.history.start("backup", None, profile.name, profile.target_key)
+    try:
+        _back_up(ctx, profile, reporter, report)
+        report.status = "succeeded"
+        versions = f", versions {', '.join(report.versions)}" if report.versions else ""
+        report.message = (
+            f"{profile.name}: {len(report.added)} added to the archive{versions}."
+            if report.added
+            else f"{profile.name}: nothing new (the archive already holds it all)."
+        )
+    except SecretStoreError as exc:
+        locked = "locked" in exc.message
+        report.status = "skipped" if locked else "failed"
+        report.message = f"{profile.name}: skipped: keyring locked." if locked else exc.message
+    except Exception as exc:
+        report.message = f"{profile.name}: {describe(exc)}"
+    report.seconds = time.monotonic() - started
+    ctx.history.finish(
+        report.run_id,
+        report.status,
+        report.message,
+        {"versions": report.versions},
+        reporter.json_steps(),
+        {"added": report.added},
+    )
+    reporter.log(report.message, "info" if report.ok else "warning")
+    return report
+
+
+def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupReport) -> None:
+    with ctx.client(profile) as client:
+        with reporter.step(f"Back up {profile.name}"):
+            model = client.get_model()
+            before = _known_hashes(ctx, profile)
+            live = ctx.download(
+                client,
+                profile,
+                "backup",
+                reporter,
+                f"Back up {profile.name}",
+                model=model,
+                note="scheduled or manual backup",
+            )
+            if live.sha256 in before:  # the same bytes are archived already: keep one entry
+                ctx.archive.delete(live.id)
+            else:
+                report.added.append(live.id)
+        have = ctx.archive.versions_archived_for(profile.base_url, profile.app)
+        for version in client.list_versions().newest_first:
+            if version in have:
+                continue
+            with reporter.step(f"Archive version {version} of {profile.name}"):
+                entry = ctx.download(
+                    client,
+                    profile,
+                    "version",
+                    reporter,
+                    f"Archive version {version}",
+                    version=version,
+                    note="kept by a backup: the server keeps only 5 versions",
+                )
+                report.added.append(entry.id)
+                report.versions.append(version)
+
+
+def _known_hashes(ctx: Context, profile: Profile) -> set[str]:
+    return {
+        e.sha256
+        for e in ctx.archive.entries()
+        if e.app == profile.app and e.base_url.rstrip("/") == profile.base_url.rstrip("/")
+    }

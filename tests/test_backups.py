@@ -1,0 +1,193 @@
+"""Backups that run themselves: back up every environment, a schedule, retention, bundles."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from app.archive import Archive, Entry
+from app.archive.bundle import export_bundle, import_bundle
+from app.archive.retention import Retention, doomed
+from app.engine.backups import back_up_all
+from app.errors import UsageError
+from app.paths import Home
+from app.profiles import Profile
+from tests.conftest import HAVE_SECRET_SERVICE
+from tests.engine_helpers import wire
+from tests.test_cli import run
+
+
+@pytest.fixture
+def ctx(tmp_path, sandbox, secret_store):
+    context = wire(tmp_path / "home", sandbox, secret_store)
+    yield context
+    for profile in context.profiles.load():
+        secret_store.delete(profile)
+    context.close()
+
+
+def test_back_up_all_reports_each_environment_and_adds_nothing_twice(ctx, secret_store):
+    gone = ctx.profiles.upsert(
+        Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys")
+    )
+    secret_store.set(gone, "master:user")
+    profiles = ctx.profiles.load()
+    first = {r.profile: r for r in back_up_all(ctx, profiles)}
+    assert first["gone"].status == "failed" and "could not reach" in first["gone"].message
+    for name in ("dev", "qa", "prod"):
+        assert first[name].ok and first[name].added, first[name].message
+    with ctx.client(ctx.profiles.get("qa")) as client:
+        listed = set(client.list_versions().newest_first)
+    qa = ctx.profiles.get("qa")
+    assert listed <= ctx.archive.versions_archived_for(qa.base_url, qa.app)
+    entries = len(ctx.archive.entries())
+    second = {r.profile: r for r in back_up_all(ctx, profiles)}
+    assert all(second[n].ok and second[n].added == [] for n in ("dev", "qa", "prod"))
+    assert len(ctx.archive.entries()) == entries, "the same bytes are not archived twice"
+    runs = [r for r in ctx.history.runs() if r.kind == "backup"]
+    assert {r.status for r in runs} == {"succeeded", "failed"}
+
+
+def _entry(i: int, kind: str, age_days: float, profile: str = "qa", **kw: object) -> Entry:
+    base = Entry(
+        id=i,
+        profile=profile,
+        base_url="http://x",
+        app=f"shop-{profile}",
+        kind=kind,
+        version=None,
+        created_at=NOW - age_days * 86400,
+        sha256=f"{i:064x}",
+        size=1,
+        path=f"{i}.zip",
+        model=None,
+        note="",
+        pinned=False,
+        promotion_id=None,
+        verified="ok",
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+NOW = 1_800_000_000.0
+
+
+def test_retention_keeps_newest_recent_pinned_undoable_and_each_newest_backup():
+    entries = [
+        _entry(1, "backup", 100),  # an older backup, past both rules
+        _entry(2, "backup", 90),  # qa's newest backup: kept whatever its age
+        _entry(3, "export", 80),
+        _entry(4, "export", 70, pinned=True),
+        _entry(5, "export", 60),  # referenced by a run that can still be undone
+        _entry(6, "export", 50),
+        _entry(7, "export", 5),  # within the last 30 days
+        _entry(8, "export", 40),  # second newest export, older than 30 days
+        _entry(9, "version", 45, profile="dev"),  # the newest of its profile and kind
+        _entry(10, "plan", 200, profile="dev"),  # likewise
+    ]
+    gone = doomed(entries, Retention(keep=1, days=30), referenced={5}, now=NOW)
+    assert [e.id for e in gone] == [1, 3, 6, 8]  # oldest first
+
+
+def test_retention_keep_zero_still_keeps_the_newest_backup():
+    entries = [_entry(1, "backup", 10), _entry(2, "backup", 9), _entry(3, "plan", 1)]
+    assert [e.id for e in doomed(entries, Retention(keep=0), set(), NOW)] == [1, 3]
+
+
+def test_a_bundle_carries_the_archive_and_checks_itself(ctx, tmp_path):
+    back_up_all(ctx, ctx.profiles.load())
+    entries = ctx.archive.entries()
+    bundle = tmp_path / "usb" / "bundle"
+    files = export_bundle(ctx.archive, bundle, entries, [p.as_json() for p in ctx.profiles.load()])
+    assert len(files) == len(entries)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert all("secret" not in json.dumps(p).lower() for p in manifest["profiles"])
+    if shutil.which("sha256sum"):
+        check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    other = Archive(tmp_path / "other-archive")
+    report = import_bundle(other, bundle)
+    assert len(report.added) + len(report.already) == len(entries) and not report.refused
+    assert {e.sha256 for e in other.entries()} == {e.sha256 for e in entries}
+    assert import_bundle(other, bundle).added == [], "a second import adds nothing"
+    # a flipped byte: refused, naming the file; nothing is half-imported
+    damaged = tmp_path / "damaged"
+    shutil.copytree(bundle, damaged)
+    victim = damaged / files[-1]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    empty = Archive(tmp_path / "empty-archive")
+    with pytest.raises(UsageError, match=files[-1]):
+        import_bundle(empty, damaged)
+    assert empty.entries() == []
+    other.close()
+    empty.close()
+
+
+def test_schedule_install_status_remove(tmp_path, monkeypatch):
+    from app import schedule
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # never drive the real user's service manager from a test (it reads its own config folder):
+    # systemctl is the one part mocked; the files are checked with systemd-analyze instead
+    monkeypatch.setattr(schedule, "_systemctl", lambda *args: False)
+    home = Home(tmp_path / "home")
+    said = schedule.install(home, schedule.Schedule("daily", "02:30", ("qa", "prod")))
+    folder = tmp_path / "config" / "systemd" / "user"
+    service = (folder / "backand-promoter-backup.service").read_text()
+    timer = (folder / "backand-promoter-backup.timer").read_text()
+    assert f"--home {home.root}" in service and sys.executable in service
+    assert "backup qa prod --scheduled" in service
+    assert "OnCalendar=*-*-* 02:30:00" in timer and "Persistent=true" in timer
+    assert any("crontab" in line for line in said) and said[-1].startswith("30 2 * * * ")
+    if shutil.which("systemd-analyze"):
+        verify = subprocess.run(
+            ["systemd-analyze", "verify", str(folder / "backand-promoter-backup.timer")],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SYSTEMD_LOG_LEVEL": "err"},
+        )
+        assert "Failed to" not in verify.stderr, verify.stderr
+    state = schedule.status()
+    assert state["installed"] and state["when"] == "*-*-* 02:30:00"
+    schedule.remove()
+    assert not any(folder.iterdir())
+    assert schedule.status()["installed"] is None
+    with pytest.raises(UsageError, match="HH:MM"):
+        schedule.Schedule("daily", "25:00", ())
+
+
+@pytest.mark.skipif(not HAVE_SECRET_SERVICE, reason="the CLI keeps secrets only in a real keyring")
+def test_backup_from_the_command_line(tmp_path, sandbox):
+    from app.sandbox import seed
+
+    keys = {r["app"]: f"{r['master_token']}:{r['user_token']}" for r in seed.credentials(sandbox.store)}
+    for name, app, url in (("qa", "shop-qa", sandbox.url), ("gone", "shop-dev", "http://127.0.0.1:9")):
+        assert (
+            run(tmp_path, "profile", "add", name, "--url", url, "--app", app, "--auth", "keys").returncode
+            == 0
+        )
+        assert run(tmp_path, "secret", "set", name, stdin=keys.get(app, "m:u") + "\n").returncode == 0
+    done = run(tmp_path, "backup", "--all", "--json")
+    assert done.returncode == 1, done.stderr
+    doc = {e["profile"]: e for e in json.loads(done.stdout)["environments"]}
+    assert doc["qa"]["status"] == "succeeded" and doc["qa"]["added"]
+    assert doc["gone"]["status"] == "failed"
+    only_qa = run(tmp_path, "backup", "qa")
+    assert only_qa.returncode == 0 and "nothing new" in only_qa.stdout
+    dry = run(tmp_path, "archive", "prune", "--keep", "0", "--days", "0", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("Would remove")
+    listed = json.loads(run(tmp_path, "archive", "list", "--json").stdout)
+    assert listed, "a dry run deletes nothing"
+    from app.profiles import ProfileStore
+    from app.secrets import SecretStore
+
+    for profile in ProfileStore(tmp_path / "profiles.json").load():
+        SecretStore().delete(profile)
