@@ -391,3 +391,24 @@ def test_dev_to_prod_needs_the_same_consent_as_the_cli(qtbot, window, monkeypatc
     tab.promote_button.click()
     idle(qtbot, window)
     assert tab.banner.text().startswith("Succeeded"), tab.banner.text()
+
+
+def test_back_up_all_and_bundles_from_the_window(qtbot, window, monkeypatch, tmp_path):
+    window.backup_action.trigger()
+    idle(qtbot, window)
+    assert "Backed up 3 of 3 environments" in window.statusBar().currentMessage()
+    kinds = {e.kind for e in window.ctx.archive.entries()}
+    assert {"backup", "version"} <= kinds
+    window.environments.refresh()
+    assert "last backup: " in window.environments.list.item(0).toolTip()
+    assert "never" not in window.environments.list.item(0).toolTip()
+    assert window.schedule_label.text().startswith("backups:")
+    bundle = tmp_path / "bundle"
+    monkeypatch.setattr(messages, "ask_folder", lambda *a: str(bundle))
+    tab = window.archive_tab
+    tab.buttons["Export bundle…"].click()
+    idle(qtbot, window)
+    assert tab.status.text().startswith("Exported") and (bundle / "SHA256SUMS").exists()
+    tab.buttons["Import bundle…"].click()
+    idle(qtbot, window)
+    assert tab.status.text().startswith("Added 0 entries"), tab.status.text()

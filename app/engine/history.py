@@ -180,6 +180,14 @@ class History:
         row = self._db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         return self._row(row) if row else None
 
+    def last_of(self, kind: str, target: str) -> Run | None:
+        """The newest run of *kind* into *target* (the environments list shows the last backup)."""
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE kind=? AND target=? AND status != 'running' ORDER BY id DESC LIMIT 1",
+            (kind, target),
+        ).fetchone()
+        return self._row(row) if row else None
+
     def mark_undone(self, run_id: int, by_run: int) -> None:
         self._db.execute("UPDATE runs SET undone_by=? WHERE id=?", (by_run, run_id))
 

@@ -30,7 +30,7 @@ from app.engine.gates import Consent
 from app.engine.restore import restore
 from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import dataloss, diffview, messages
+from app.gui import bundle_actions, dataloss, diffview, messages
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
@@ -76,6 +76,8 @@ class ArchiveTab(QWidget):
             ("Note…", self.on_note),
             ("Compare two", self.on_compare),
             ("Delete…", self.on_delete),
+            ("Export bundle…", lambda: bundle_actions.on_export(self)),
+            ("Import bundle…", lambda: bundle_actions.on_import(self)),
         ):
             button = QPushButton(name)
             button.clicked.connect(slot)

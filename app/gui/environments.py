@@ -8,6 +8,7 @@ Signals:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -103,6 +104,13 @@ class EnvironmentsPanel(QWidget):
 
         self.jobs.run(key, f"check {profile.name}", job, done, failed)
 
+    def _last_backup(self, profile: Profile) -> str:
+        run = self.ctx.history.last_of("backup", profile.name)
+        if run is None:
+            return "last backup: never"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
+        return f"last backup: {when} ({run.status})"
+
     def refresh(self, select: str | None = None) -> None:
         current = self.current()
         keep = select or (current.name if current else None)
@@ -117,7 +125,7 @@ class EnvironmentsPanel(QWidget):
                 f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}",
             )
             item.setData(Qt.ItemDataRole.UserRole, profile.name)
-            item.setToolTip(f"{profile.base_url}\nconnection: {why}")
+            item.setToolTip(f"{profile.base_url}\nconnection: {why}\n{self._last_backup(profile)}")
             self.list.addItem(item)
             if profile.name == keep:
                 self.list.setCurrentItem(item)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
 from app.engine.context import Context
-from app.gui import messages
+from app.gui import backup_actions, messages
 from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel("idle")
         for label in (self.keyring_label, self.home_label):
             self.statusBar().addWidget(label)
+        self.schedule_label = backup_actions.schedule_label()
+        self.statusBar().addPermanentWidget(self.schedule_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.jobs.busy_changed.connect(
             lambda text: self.busy_label.setText(f"running: {text}" if text else "idle")
@@ -105,6 +107,12 @@ class MainWindow(QMainWindow):
         self.promote_action = action(run_menu, "P&romote…", "Ctrl+Return", self._promote)
         self.cancel_action = action(run_menu, "&Cancel", "Esc", self.promote_tab.on_cancel)
         self.refresh_action = action(run_menu, "Re&fresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        self.backup_action = action(run_menu, "&Back up all environments", "Ctrl+B", self._back_up_all)
+
+    def _back_up_all(self) -> None:
+        backup_actions.start_back_up_all(
+            self, self.ctx, self.jobs, self.statusBar().showMessage, self._after_write
+        )
 
     def _plan(self) -> None:
         self.tabs.setCurrentWidget(self.promote_tab)

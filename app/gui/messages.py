@@ -55,3 +55,9 @@ def ask_save_file(parent: QWidget, title: str, name: str) -> str | None:
 
     path, _ = QFileDialog.getSaveFileName(parent, title, name, "Zip files (*.zip)")
     return path or None
+
+
+def ask_folder(parent: QWidget, title: str) -> str | None:
+    from PySide6.QtWidgets import QFileDialog
+
+    return QFileDialog.getExistingDirectory(parent, title) or None
