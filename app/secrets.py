@@ -26,6 +26,7 @@ from app.errors import PromoterError
 from app.profiles import Profile
 
 SERVICE = "backand-promoter"
+_RESOLVE = threading.Lock()
 log = logs.secrets
 
 
@@ -97,7 +98,8 @@ class SecretStore:
         if self._backend is not None:
             return self._backend
         try:
-            return keyring.get_keyring()
+            with _RESOLVE:  # keyring's lazy set-up is not thread-safe (parallel backups met it)
+                return keyring.get_keyring()
         except Exception as exc:  # a PYTHON_KEYRING_BACKEND (or keyringrc) naming nothing loadable
             chosen = os.environ.get("PYTHON_KEYRING_BACKEND", "the keyring configuration")
             raise SecretStoreError(
