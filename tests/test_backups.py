@@ -191,3 +191,18 @@ def test_backup_from_the_command_line(tmp_path, sandbox):
 
     for profile in ProfileStore(tmp_path / "profiles.json").load():
         SecretStore().delete(profile)
+
+
+def test_a_locked_keyring_is_a_skipped_backup_in_history(ctx):
+    from app.secrets import SecretStore
+    from tests.test_secrets import _Locked
+
+    real = ctx.secrets
+    ctx.secrets = SecretStore(_Locked())  # a keyring that answers "locked", as at a scheduled run
+    try:
+        reports = back_up_all(ctx, [ctx.profiles.get("qa")])
+    finally:
+        ctx.secrets = real
+    assert reports[0].status == "skipped" and "keyring locked" in reports[0].message
+    run = ctx.history.runs()[0]
+    assert run.kind == "backup" and run.status == "skipped" and "keyring locked" in run.message
