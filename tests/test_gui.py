@@ -98,7 +98,7 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
     assert tab.source.currentText() == "dev" and tab.target.currentText() == "qa"
     tab.plan_button.click()
     idle(qtbot, window)
-    assert tab.banner.text().startswith("Plan ready. Safe")
+    assert tab.banner.text().startswith("Plan of dev → qa ready. Safe")
     texts = plan_texts(tab)
     for expected in (
         "Validation: always",
@@ -412,3 +412,36 @@ def test_back_up_all_and_bundles_from_the_window(qtbot, window, monkeypatch, tmp
     tab.buttons["Import bundle…"].click()
     idle(qtbot, window)
     assert tab.status.text().startswith("Added 0 entries"), tab.status.text()
+
+
+def test_a_plan_never_goes_stale_on_show(qtbot, window, monkeypatch, control):
+    tab = window.promote_tab
+    tab.plan_button.click()
+    idle(qtbot, window)
+    assert tab.plan_tree.topLevelItemCount() > 0 and "dev → qa" in tab.banner.text()
+    tab.target.setCurrentText("prod")  # another pair: the dev → qa plan is not shown as if it were its
+    assert tab.plan_tree.topLevelItemCount() == 0
+    assert "Plan ready" not in tab.banner.text() and "dev → prod" in tab.banner.text()
+    tab.target.setCurrentText("qa")
+    control.fault(path="/1/app/upload", app="shop-qa", delay=1.0)
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+    seen = []
+    tab.promote_button.click()
+    qtbot.waitUntil(
+        lambda: seen.append(tab.banner.text()) or "Upload configuration" in tab.banner.text(), timeout=30000
+    )
+    assert tab.banner.text().startswith("Promoting dev → qa")
+    assert not any("Plan of" in text and "ready" in text for text in seen[-3:])
+    idle(qtbot, window)
+    assert tab.banner.text().startswith("Succeeded")
+
+
+def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):
+    from app.paths import Home
+
+    win = MainWindow(Home(tmp_path / "empty-home"), secret_store)
+    qtbot.addWidget(win)
+    win.show()
+    assert "add your first one" in win.promote_tab.banner.text()
+    assert "promoter demo" in win.promote_tab.banner.text()
+    win.close()

@@ -37,6 +37,7 @@ from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
 STEP_COLOURS = {"failed": "#c62828", "rolled_back": "#ef6c00", "done": "#2e7d32", "running": "#1565c0"}
+NEUTRAL = "#455a64"
 BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
 
 
@@ -49,6 +50,8 @@ class PromoteTab(QWidget):
         self.jobs = jobs
         self.plans: dict[tuple[str, str], dict[str, Any]] = {}
         self._key: str | None = None
+        self._shown_pair: tuple[str, str] | None = None  # the pair whose plan is on show
+        self._running = ""  # what runs now, for the banner
         self._started = 0.0
         self._build()
 
@@ -59,6 +62,8 @@ class PromoteTab(QWidget):
         self.source.setObjectName("sourcePicker")
         self.target.setObjectName("targetPicker")
         self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.source.currentIndexChanged.connect(self._on_pair_changed)
+        self.target.currentIndexChanged.connect(self._on_pair_changed)
         self.plan_button = QPushButton("Plan")
         self.plan_button.setToolTip("Read-only preflight (Ctrl+P)")
         self.promote_button = QPushButton("Promote…")
@@ -119,9 +124,11 @@ class PromoteTab(QWidget):
         self._on_source_changed()
         if target:
             self.target.setCurrentText(target)
+        self._on_pair_changed()
 
     def _on_source_changed(self) -> None:
         profiles = getattr(self, "_profiles", [])
+        self.target.blockSignals(True)  # one pair change at the end, not one per intermediate state
         self.target.clear()
         self.target.addItems([p.name for p in profiles if p.name != self.source.currentText()])
         source = next((p for p in profiles if p.name == self.source.currentText()), None)
@@ -129,6 +136,22 @@ class PromoteTab(QWidget):
             after = next((p for p in profiles if p.stage == source.stage + 1), None)
             if after:
                 self.target.setCurrentText(after.name)
+        self.target.blockSignals(False)
+
+    def _on_pair_changed(self) -> None:
+        """A plan is of one pair: switching the source or the target never leaves it on show."""
+        shown = self._shown_pair
+        now = (self.source.currentText(), self.target.currentText())
+        if shown is not None and shown != now and self._key is None:
+            self.plan_tree.clear()
+            self.steps.clear()
+            self._shown_pair = None
+            self._banner(f"Plan {now[0]} → {now[1]} to see what would change.", NEUTRAL)
+        if not getattr(self, "_profiles", None):
+            self._banner(
+                "No environments yet: add your first one (Environments → Add…), or try `promoter demo`.",
+                NEUTRAL,
+            )
 
     def pair(self) -> tuple[Profile, Profile] | None:
         by_name = {p.name: p for p in getattr(self, "_profiles", [])}
@@ -185,6 +208,8 @@ class PromoteTab(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat(verb.lower() + "…")
         self._append(f"{verb} {source.name} → {target.name}")
+        self._running = f"{verb} {source.name} → {target.name}"
+        self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
         ctx = self.ctx
 
         def done(result: Result) -> None:
@@ -217,6 +242,8 @@ class PromoteTab(QWidget):
             self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
         elif event.kind == "step":
             self._set_step(event.step, event.status, event.message)
+            if event.status == "running" and self._key is not None:
+                self._banner(f"{self._running}: {event.step}…", NEUTRAL)
 
     def _set_step(self, name: str, status: str, message: str = "") -> None:
         text = f"{STEP_ICONS.get(status, '?')} {name} — {status.replace('_', ' ')}"
@@ -243,6 +270,7 @@ class PromoteTab(QWidget):
             self.plans.pop((result.source, result.target), None)
         if result.plan:
             self.show_plan(result.plan)
+            self._shown_pair = (result.source or "", result.target)
         colour = BANNERS.get(result.status, "#c62828")
         verdict = result.plan.get("valid") if result.plan else None
         if result.status == "dry_run" and verdict is not None:
@@ -257,7 +285,7 @@ class PromoteTab(QWidget):
             if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
                 colour = "#ef6c00"
                 message = "May lose data: tables or columns are dropped. " + message
-            self._banner(f"Plan ready. {message}", colour)
+            self._banner(f"Plan of {result.source} → {result.target} ready. {message}", colour)
         else:
             self._banner(f"{result.status.replace('_', ' ').capitalize()}: {result.message}", colour)
         if result.status in ("failed", "rolled_back", "rollback_failed", "unknown"):
