@@ -441,3 +441,17 @@ def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):
     assert "add your first one" in win.promote_tab.banner.text()
     assert "promoter demo" in win.promote_tab.banner.text()
     win.close()
+
+
+def test_history_shows_a_promotion_as_a_tree_and_its_steps(qtbot, window, monkeypatch):
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+    window.promote_tab.promote_button.click()
+    idle(qtbot, window)
+    tab = window.history_tab
+    tab.refresh()
+    tab.table.setCurrentItem(tab.table.topLevelItem(0))
+    texts = plan_like(tab.plan_tree)
+    assert "+ object coupons" in texts and any(t.startswith("Validation") for t in texts)
+    details = tab.details.toPlainText()
+    assert "✓ Apply model" in details and "Archive entries: " in details
+    assert "{" not in details, "no raw JSON"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -25,7 +24,7 @@ from app.engine.history import Run
 from app.engine.lock import target_key
 from app.engine.result import Result
 from app.engine.undo import undo
-from app.gui import dataloss, messages
+from app.gui import dataloss, diffview, messages
 from app.gui.jobs import JobRunner
 
 
@@ -44,9 +43,15 @@ class HistoryTab(QWidget):
         self.table.setRootIsDecorated(False)
         self.table.itemSelectionChanged.connect(self._on_selected)
         splitter.addWidget(self.table)
-        self.details = QPlainTextEdit()
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        self.plan_tree = QTreeWidget()  # the promotion's changes, as the Promote tab shows a plan
+        self.plan_tree.setHeaderLabels(["What this run changed"])
+        self.details = QPlainTextEdit()  # the outcome, the steps, the archive entries
         self.details.setReadOnly(True)
-        splitter.addWidget(self.details)
+        lower.addWidget(self.plan_tree)
+        lower.addWidget(self.details)
+        lower.setSizes([600, 400])
+        splitter.addWidget(lower)
         layout.addWidget(splitter, 1)
         row = QHBoxLayout()
         self.undo_button = QPushButton("Undo this promotion…")
@@ -95,21 +100,26 @@ class HistoryTab(QWidget):
                 and run.undone_by is None
             )
         )
+        self.plan_tree.clear()
         if run is None:
             self.details.clear()
             return
-        plan = {k: v for k, v in run.plan.items() if k not in ("config_details", "model_details")}
-        lines = [f"#{run.id} {run.kind}: {run.status} — {run.message}", "", "Steps:"]
+        if run.plan.get("model_details") is not None or run.plan.get("config_details"):
+            diffview.fill_plan_tree(self.plan_tree, run.plan)
+        undone = f" — undone by run #{run.undone_by}" if run.undone_by is not None else ""
+        lines = [f"#{run.id} {run.kind}: {run.status.replace('_', ' ')}{undone}", run.message, "", "Steps:"]
+        icons = {"done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
         lines += [
-            f"  {s['status']:<11} {s['name']} ({s['seconds']} s) {s.get('message', '')}" for s in run.steps
+            f"  {icons.get(s['status'], '·')} {s['name']} ({s['seconds']} s) {s.get('message', '')}".rstrip()
+            for s in run.steps
         ]
-        lines += [
-            "",
-            "Archive entries: " + json.dumps(run.archive_ids),
-            "",
-            "Plan:",
-            json.dumps(plan, indent=2),
-        ]
+        if run.plan.get("written"):
+            lines += ["", "Written: " + ", ".join(run.plan["written"])]
+        if run.plan.get("undone"):
+            lines += ["Undone: " + ", ".join(run.plan["undone"])]
+        ids = ", ".join(f"{k} #{v}" for k, v in run.archive_ids.items() if isinstance(v, int))
+        if ids:
+            lines += ["", f"Archive entries: {ids}"]
         self.details.setPlainText("\n".join(lines))
 
     def on_undo(self) -> None:
