@@ -455,3 +455,19 @@ def test_history_shows_a_promotion_as_a_tree_and_its_steps(qtbot, window, monkey
     details = tab.details.toPlainText()
     assert "✓ Apply model" in details and "Archive entries: " in details
     assert "{" not in details, "no raw JSON"
+
+
+def test_the_periodic_check_keeps_the_versions_selection(qtbot, window):
+    window.environments.list.setCurrentRow(1)  # qa
+    window.tabs.setCurrentWidget(window.versions_tab)
+    tab = window.versions_tab
+    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 5, timeout=30000)
+    tab.table.topLevelItem(3).setSelected(True)
+    chosen = tab.selected_versions()
+    window.environments.check_all()  # what the 60 s timer does
+    idle(qtbot, window)
+    assert tab.selected_versions() == chosen
+    tab.refresh()  # an explicit refresh keeps it too
+    idle(qtbot, window)
+    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 5, timeout=30000)
+    assert tab.selected_versions() == chosen

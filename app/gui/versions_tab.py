@@ -34,6 +34,7 @@ class VersionsTab(QWidget):
         self.ctx, self.jobs = ctx, jobs
         self.profile: Profile | None = None
         self.versions: list[str] = []  # the saved versions listed (the live row is not one)
+        self._keep: set[str] = set()  # the selection to restore after a refresh
         layout = QVBoxLayout(self)
         self.header = QLabel("Select an environment on the left.")
         self.header.setWordWrap(True)
@@ -61,10 +62,13 @@ class VersionsTab(QWidget):
         layout.addWidget(self.status)
 
     def show_profile(self, profile: Profile | None) -> None:
+        if profile == self.profile and self.table.topLevelItemCount():
+            return  # the same environment again (the periodic check): keep the list and the selection
         self.profile = profile
         self.refresh()
 
     def refresh(self) -> None:
+        self._keep = set(self.selected_versions()) if self.profile is not None else set()
         self.table.clear()
         if self.profile is None:
             return
@@ -81,6 +85,7 @@ class VersionsTab(QWidget):
         )
 
     def _on_versions(self, info: dict[str, Any]) -> None:
+        keep = self._keep | set(self.selected_versions())
         self.table.clear()
         self.versions = [row["version"] for row in info["versions"]]
         archived = sum(1 for v in info["versions"] if v["archived"])
@@ -97,6 +102,10 @@ class VersionsTab(QWidget):
                 self.table,
                 [row["version"], "✓ current" if row["current"] else "", "✓" if row["archived"] else ""],
             )
+        for index in range(self.table.topLevelItemCount()):
+            item = self.table.topLevelItem(index)
+            if item is not None and item.text(0) in keep and not item.isDisabled():
+                item.setSelected(True)  # a refresh keeps what the user had selected
 
     def selected_versions(self) -> list[str]:
         return [item.text(0) for item in self.table.selectedItems()]
