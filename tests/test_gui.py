@@ -471,3 +471,13 @@ def test_the_periodic_check_keeps_the_versions_selection(qtbot, window):
     idle(qtbot, window)
     qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 5, timeout=30000)
     assert tab.selected_versions() == chosen
+
+
+def test_a_protected_set_keeps_ok_disabled_until_the_name_is_typed(qtbot, window):
+    asked = messages.TypedNameDialog(window, "Protected environment", "Set prod to 1.0.9?", "prod")
+    qtbot.addWidget(asked.dialog)
+    assert not asked.ok.isEnabled()
+    asked.edit.setText("prd")
+    assert not asked.ok.isEnabled()
+    asked.edit.setText("prod")
+    assert asked.ok.isEnabled()

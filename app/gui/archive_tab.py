@@ -132,7 +132,12 @@ class ArchiveTab(QWidget):
         profile = self.ctx.profiles.get(name)
         typed: str | None = None
         if profile.protected:
-            typed = messages.ask_text(self, "Protected environment", f"{name} is protected. Type its name:")
+            typed = messages.ask_typed_name(
+                self,
+                "Protected environment",
+                f"Load archive entry #{entry.id} into {name} (protected)?",
+                name,
+            )
             if typed != name:
                 return
         elif not messages.ask_yes_no(

@@ -138,9 +138,7 @@ class HistoryTab(QWidget):
             question += f"\n\nLater runs also wrote to {profile.name} ({ids}); undoing discards them too."
         typed: str | None = None
         if profile.protected:
-            typed = messages.ask_text(
-                self, "Protected environment", question + f"\nType {profile.name} to confirm:"
-            )
+            typed = messages.ask_typed_name(self, "Protected environment", question, profile.name)
             if typed != profile.name:
                 return
         elif not messages.ask_yes_no(self, "Undo promotion", question):

@@ -61,3 +61,40 @@ def ask_folder(parent: QWidget, title: str) -> str | None:
     from PySide6.QtWidgets import QFileDialog
 
     return QFileDialog.getExistingDirectory(parent, title) or None
+
+
+class TypedNameDialog:
+    """A question whose OK stays disabled until the protected environment's name is typed exactly."""
+
+    def __init__(self, parent: QWidget, title: str, text: str, name: str) -> None:
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
+
+        self.name = name
+        self.dialog = QDialog(parent)
+        self.dialog.setWindowTitle(title)
+        layout = QVBoxLayout(self.dialog)
+        label = QLabel(f"{text}\nType {name} to confirm:")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(name)
+        layout.addWidget(self.edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setEnabled(False)
+        self.edit.textChanged.connect(lambda text: self.ok.setEnabled(text == name))
+        self.buttons.accepted.connect(self.dialog.accept)
+        self.buttons.rejected.connect(self.dialog.reject)
+        layout.addWidget(self.buttons)
+
+    def exec(self) -> bool:
+        from PySide6.QtWidgets import QDialog
+
+        return self.dialog.exec() == QDialog.DialogCode.Accepted and self.edit.text() == self.name
+
+
+def ask_typed_name(parent: QWidget, title: str, text: str, name: str) -> str | None:
+    """The typed name when the user confirmed with exactly *name*; None otherwise. Tests replace it."""
+    return name if TypedNameDialog(parent, title, text, name).exec() else None

@@ -118,10 +118,11 @@ class VersionsTab(QWidget):
         profile, version, ctx = self.profile, versions[0], self.ctx
         typed: str | None = None
         if profile.protected:
-            typed = messages.ask_text(
+            typed = messages.ask_typed_name(
                 self,
                 "Protected environment",
-                f"{profile.name} is protected. Type its name to set version {version}:",
+                f"Set {profile.name} (protected) to version {version}? A backup is taken first.",
+                profile.name,
             )
             if typed != profile.name:
                 return
