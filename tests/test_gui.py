@@ -8,7 +8,7 @@ pytest.importorskip("PySide6")
 
 import itertools
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.engine.gates import Consent, Gate
@@ -481,3 +481,22 @@ def test_a_protected_set_keeps_ok_disabled_until_the_name_is_typed(qtbot, window
     assert not asked.ok.isEnabled()
     asked.edit.setText("prod")
     assert asked.ok.isEnabled()
+
+
+def test_archive_actions_keep_the_selection_and_the_id_comes_first(qtbot, window, monkeypatch):
+    from app.engine import operations
+
+    qa = window.ctx.profiles.get("qa")
+    first = operations.export(window.ctx, qa)
+    tab = window.archive_tab
+    tab.refresh()
+    assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "#"
+    assert tab.count.text().startswith("1 entry in")
+    tab.select_ids([first.id])
+    tab.buttons["Pin / unpin"].click()
+    assert [e.id for e in tab.selected()] == [first.id], "Pin keeps the selection"
+    monkeypatch.setattr(messages, "ask_text", lambda *a: "a long note " * 20)
+    tab.buttons["Note…"].click()
+    assert window.ctx.archive.get(first.id).note.startswith("a long note")
+    note_column = tab.model.index(0, 9)
+    assert tab.model.data(note_column, Qt.ItemDataRole.ToolTipRole).startswith("a long note")

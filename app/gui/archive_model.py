@@ -13,12 +13,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.archive import Entry
 
-COLUMNS = ["Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Verified", "Note", "Pinned", "#"]
+COLUMNS = ["#", "Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Verified", "Note", "Pinned"]
+NOTE = COLUMNS.index("Note")
 Index = QModelIndex | QPersistentModelIndex
 
 
 def _key(entry: Entry, column: int) -> Any:
     return (
+        entry.id,
         entry.created_at,
         entry.profile,
         entry.app,
@@ -29,12 +31,12 @@ def _key(entry: Entry, column: int) -> Any:
         entry.verified,
         entry.note,
         entry.pinned,
-        entry.id,
     )[column]
 
 
 def _cells(entry: Entry) -> list[str]:
     return [
+        str(entry.id),
         time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created_at)),
         entry.profile,
         entry.app,
@@ -45,7 +47,6 @@ def _cells(entry: Entry) -> list[str]:
         entry.verified,
         entry.note,
         "pinned" if entry.pinned else "",
-        str(entry.id),
     ]
 
 
@@ -114,7 +115,11 @@ class ArchiveModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == NOTE:
+            return self.entries[index.row()].note or None  # a long note is elided in its cell
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         return self._row_cells(self.entries[index.row()])[index.column()]
 

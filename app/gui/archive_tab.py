@@ -62,7 +62,9 @@ class ArchiveTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 150)
+        self.table.setColumnWidth(0, 50)
+        self.table.setColumnWidth(1, 150)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -90,8 +92,12 @@ class ArchiveTab(QWidget):
         layout.addWidget(self.status)
 
     def refresh(self) -> None:
+        chosen = [e.id for e in self.selected()]  # actions keep the selection (Pin, then Note)
         self.model.set_entries(self.ctx.archive.entries())
-        self.count.setText(f"{len(self.model._all)} entries in {self.ctx.archive.root}")
+        if chosen:
+            self.select_ids(chosen)
+        total = len(self.model._all)
+        self.count.setText(f"{total} {'entry' if total == 1 else 'entries'} in {self.ctx.archive.root}")
 
     def selected(self) -> list[Entry]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
