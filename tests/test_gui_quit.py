@@ -40,6 +40,7 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
         qtbot.waitUntil(lambda: not win.jobs.active, timeout=60000)
     profiles = ProfileStore(win.home.profiles_file).load()
     win.close()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)  # a quit under way ends first
     for profile in profiles:
         secret_store.delete(profile)
 
@@ -92,7 +93,8 @@ def test_quit_during_a_promotion_cancels_rolls_back_then_closes(
 
     began = time.monotonic()
     quit_action(window).trigger()  # Ctrl+Q
-    assert time.monotonic() - began < 0.5, "closing must not wait for the job on the GUI thread"
+    # generous (shared machines are noisy): the bug this guards against froze the window ~11 s
+    assert time.monotonic() - began < 5, "closing must not wait for the job on the GUI thread"
     assert len(questions) == 1 and PROMOTING in questions[0] and "quit?" in questions[0]
     assert window.isVisible() and window.jobs.running == [PROMOTING]
     assert window.statusBar().currentMessage().startswith("Cancelling, rolling back")
