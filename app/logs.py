@@ -12,6 +12,7 @@ import logging.handlers
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 SUBSYSTEMS = ("network", "sandbox", "engine", "archive", "profiles", "secrets", "cli", "gui")
 
@@ -44,7 +45,9 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """Return *text* with registered secrets and token-shaped values replaced by ``***``."""
+    """Return *text* with registered secrets and token-shaped values replaced by ``***`` (and any
+    lone surrogate a server sent replaced, so the text can be printed and stored)."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
     with _lock:
@@ -68,6 +71,20 @@ class RedactingFilter(logging.Filter):
 
 
 _configured_file: Path | None = None
+
+
+class RedactingStream:
+    """Standard output or error with every write redacted: the one place for what a command prints
+    (a server's field, an error it echoed), whichever code printed it."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def write(self, text: str) -> int:
+        return int(self._raw.write(redact(text)))
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding…
+        return getattr(self._raw, name)
 
 
 def current_file() -> Path | None:

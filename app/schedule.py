@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
@@ -60,8 +61,16 @@ def unit_dir() -> Path:
     return Path(config) / "systemd" / "user"
 
 
+def systemd_quote(arg: str) -> str:
+    """One ExecStart word: double-quoted, with systemd's specifiers (%), variables ($) and C-style
+    escapes (\\) kept literal."""
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("%", "%%"), ("$", "$$")):
+        arg = arg.replace(char, escaped)
+    return f'"{arg}"'
+
+
 def unit_texts(home: Home, schedule: Schedule) -> tuple[str, str]:
-    line = shlex.join(command(home, schedule))
+    line = " ".join(systemd_quote(arg) for arg in command(home, schedule))
     service = (
         "[Unit]\nDescription=Backand Promoter: back up environments into the archive\n\n"
         f"[Service]\nType=oneshot\nExecStart={line}\n"
@@ -77,7 +86,7 @@ def unit_texts(home: Home, schedule: Schedule) -> tuple[str, str]:
 
 def cron_line(home: Home, schedule: Schedule) -> str:
     when = CRON[schedule.every].format(h=int(schedule.hour), m=int(schedule.minute))
-    return f"{when} {shlex.join(command(home, schedule))}"
+    return f"{when} {shlex.join(command(home, schedule)).replace('%', chr(92) + '%')}"  # cron: % is a newline
 
 
 def install(home: Home, schedule: Schedule) -> list[str]:
@@ -134,7 +143,7 @@ def status() -> dict[str, str | None]:
 
 
 def plist(home: Home, schedule: Schedule) -> str:
-    args = "".join(f"<string>{a}</string>" for a in command(home, schedule))
+    args = "".join(f"<string>{escape(a)}</string>" for a in command(home, schedule))
     hour = "" if schedule.every == "6h" else f"<key>Hour</key><integer>{int(schedule.hour)}</integer>"
     weekday = "<key>Weekday</key><integer>1</integer>" if schedule.every == "weekly" else ""
     return (
@@ -147,7 +156,7 @@ def plist(home: Home, schedule: Schedule) -> str:
 
 def schtasks(home: Home, schedule: Schedule) -> str:
     kind = {"6h": "/SC HOURLY /MO 6", "daily": "/SC DAILY", "weekly": "/SC WEEKLY /D MON"}[schedule.every]
-    line = subprocess.list2cmdline(command(home, schedule))
+    line = " ".join('\\"' + a.replace('"', "") + '\\"' for a in command(home, schedule))
     return f'schtasks /Create /TN {UNIT} {kind} /ST {schedule.at} /TR "{line}"'
 
 

@@ -5,7 +5,9 @@ token, or ``MASTER:USER`` keys), and the same with ``:refresh`` for a refresh to
 random per profile per home, so two homes (or a removed and re-added profile) never share a secret;
 the binding is a hash of the profile's normalised URL and app, so a secret is only ever sent to the
 server and app it was stored for (pointing the profile elsewhere asks for the secret again).
-Entries of the old scheme (username = the profile name) are moved once, with a message.
+Entries of the old scheme (username = the profile name, shared by every home) are never used by
+themselves: a missing secret whose old entry exists says so, and ``promoter secret migrate NAME``
+binds it to that profile knowingly.
 ``secret-tool search service backand-promoter`` lists them on Linux. A missing, locked or failing keyring is a
 :class:`SecretStoreError` naming the backend and what to do, never a plaintext fallback.
 """
@@ -27,6 +29,7 @@ from app.profiles import Profile
 
 SERVICE = "backand-promoter"
 _RESOLVE = threading.Lock()
+_CALLS = threading.RLock()
 log = logs.secrets
 
 
@@ -128,7 +131,8 @@ class SecretStore:
     def _call(self, what: str, fn: Any, *args: str) -> Any:
         backend = self._guard()
         try:
-            return fn(backend, *args)
+            with _CALLS:  # one keyring call at a time: the Secret Service client is not thread-safe
+                return fn(backend, *args)
         except keyring.errors.KeyringLocked:
             raise SecretStoreError(
                 f"The keyring ({backend_name(backend)}) is locked: unlock it (for example by "
@@ -162,27 +166,33 @@ class SecretStore:
 
     def get(self, profile: Profile, kind: str = "main") -> str | None:
         value = self._read(self._user(profile, kind))
-        if value is None:
-            value = self._migrate(profile, kind)
         if value:
             logs.register_secret(value)
         return value
 
-    def _migrate(self, profile: Profile, kind: str) -> str | None:
-        """An entry of the old scheme (keyed by the profile name alone): move it to this profile."""
-        legacy = profile.name if kind == "main" else f"{profile.name}:{kind}"
-        value = self._read(legacy)
-        if value is None:
-            return None
-        self.set(profile, value, kind)
-        self._remove(legacy)
-        log.warning(
-            "moved the %s secret of profile %s to its own keyring entry, bound to %s (once)",
-            kind,
-            profile.name,
-            profile.target_key,
-        )
-        return value
+    def has_legacy(self, profile: Profile) -> bool:
+        """Whether an entry of the old scheme (keyed by the profile name alone) exists. It is never
+        used by itself: nothing says which home or server it was stored for."""
+        return self._read(profile.name) is not None
+
+    def migrate(self, profile: Profile) -> bool:
+        """Bind the old scheme's entries named like *profile* to it (its URL and app), and remove
+        them; the user asks for this knowingly (``promoter secret migrate NAME``)."""
+        moved = False
+        for kind in ("main", "refresh"):
+            legacy = profile.name if kind == "main" else f"{profile.name}:{kind}"
+            value = self._read(legacy)
+            if value is not None:
+                self.set(profile, value, kind)
+                self._remove(legacy)
+                moved = True
+        if moved:
+            log.warning(
+                "moved the old keyring entry of %s to the profile, bound to %s",
+                profile.name,
+                profile.target_key,
+            )
+        return moved
 
     def set(self, profile: Profile, value: str, kind: str = "main") -> None:
         logs.register_secret(value)

@@ -12,18 +12,35 @@ from contextlib import contextmanager
 
 @contextmanager
 def hostile(
-    mode: str, status: str = "200 OK", ctype: str = "application/json", length: int = 2_000_000_000
+    mode: str,
+    status: str = "200 OK",
+    ctype: str = "application/json",
+    length: int = 2_000_000_000,
+    location: str = "",
 ) -> Iterator[str]:
-    """Serve on loopback in *mode*: ``trickle-headers``, ``trickle-body`` or ``endless-body``."""
+    """Serve on loopback in *mode*: ``trickle-headers``, ``trickle-body``, ``endless-body`` or
+    ``redirect`` (a 302 to *location*); ``record`` answers 200 and keeps what it was sent."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     stop = threading.Event()
+    received: list[bytes] = []
 
     def serve(conn: socket.socket) -> None:
         conn.settimeout(1)
         try:
-            conn.recv(65536)
+            request = conn.recv(65536)
+            received.append(request)
+            if mode == "redirect":
+                conn.sendall(
+                    f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+                )
+                return
+            if mode == "record":
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"
+                )
+                return
             head = f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {length}\r\n\r\n"
             if mode == "trickle-headers":
                 for byte in head.encode():
@@ -56,6 +73,7 @@ def hostile(
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
+        hostile.received = received  # type: ignore[attr-defined]
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         stop.set()

@@ -143,8 +143,8 @@ def test_schedule_install_status_remove(tmp_path, monkeypatch):
     folder = tmp_path / "config" / "systemd" / "user"
     service = (folder / "backand-promoter-backup.service").read_text()
     timer = (folder / "backand-promoter-backup.timer").read_text()
-    assert f"--home {home.root}" in service and sys.executable in service
-    assert "backup qa prod --scheduled" in service
+    assert f'"--home" "{home.root}"' in service and sys.executable in service
+    assert '"backup" "qa" "prod" "--scheduled"' in service
     assert "OnCalendar=*-*-* 02:30:00" in timer and "Persistent=true" in timer
     assert any("crontab" in line for line in said) and said[-1].startswith("30 2 * * * ")
     if shutil.which("systemd-analyze"):
@@ -206,3 +206,26 @@ def test_a_locked_keyring_is_a_skipped_backup_in_history(ctx):
     assert reports[0].status == "skipped" and "keyring locked" in reports[0].message
     run = ctx.history.runs()[0]
     assert run.kind == "backup" and run.status == "skipped" and "keyring locked" in run.message
+
+
+def test_the_schedule_quotes_a_hostile_home_path(tmp_path, monkeypatch):
+    """%, $, a backslash, quotes and spaces in the home path reach the job unchanged."""
+    from app import schedule
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setattr(schedule, "_systemctl", lambda *args: False)
+    home = Home(tmp_path / 'R&D 100%done $HOME \\x "q" <it>')
+    plan = schedule.Schedule("weekly", "04:05", ())
+    schedule.install(home, plan)
+    service = tmp_path / "config" / "systemd" / "user" / "backand-promoter-backup.service"
+    if shutil.which("systemd-analyze"):
+        shown = subprocess.run(
+            ["systemd-analyze", "verify", str(service)], capture_output=True, text=True, check=False
+        )
+        assert "Failed to" not in shown.stderr and "Invalid" not in shown.stderr, shown.stderr
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(schedule.plist(home, plan))  # well-formed XML
+    assert "\\%done" in schedule.cron_line(home, plan)  # cron reads a bare % as a newline
+    assert "%%done" in service.read_text() and "$$HOME" in service.read_text()
+    schedule.remove()

@@ -121,17 +121,19 @@ def test_a_secret_is_only_used_for_the_url_and_app_it_was_stored_for(tmp_path):
     assert store.get(same) == "keys-for-8099"
 
 
-def test_old_entries_keyed_by_name_are_moved_once(tmp_path, caplog):
+def test_old_entries_keyed_by_name_are_never_used_by_themselves(tmp_path):
+    """An older promoter's entry is shared by every home and says nothing of its server: it is
+    reported, and bound only when the user asks (``promoter secret migrate``)."""
     backend = MemoryKeyring()
     backend.set_password(SERVICE, "qa", "legacy-keys")
     backend.set_password(SERVICE, "qa:refresh", "legacy-refresh")
     store = SecretStore(backend)
     qa = saved(tmp_path)
-    with caplog.at_level("WARNING"):
-        assert store.get(qa) == "legacy-keys"
-    assert "moved the main secret of profile qa" in caplog.text
-    assert store.get(qa, "refresh") == "legacy-refresh"
+    assert store.get(qa) is None and store.has_legacy(qa)
+    assert store.migrate(qa)
+    assert store.get(qa) == "legacy-keys" and store.get(qa, "refresh") == "legacy-refresh"
     assert backend.get_password(SERVICE, "qa") is None and backend.get_password(SERVICE, "qa:refresh") is None
+    assert not store.migrate(qa)
 
 
 def test_profiles_from_before_ids_get_one_on_load(tmp_path):

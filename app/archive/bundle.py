@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.archive.store import Archive, Entry
+from app.archive.store import KINDS, Archive, Entry
+from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_write_bytes, atomic_writer, sha256_file
 
@@ -61,18 +65,12 @@ def export_bundle(
 
 
 def import_bundle(archive: Archive, source: Path) -> BundleReport:
-    """Check every file of the bundle first; then add what is new. Nothing is half-imported: a
-    bundle with any bad file is refused whole, naming the file."""
+    """Check every file and every field of the bundle first; then add what is new. Nothing is
+    half-imported: a bundle with any bad file or field is refused whole, naming it."""
     manifest = _manifest(source)
     items = manifest["entries"]
     for item in items:  # first pass: everything must check out before anything is added
-        path = source / str(item.get("file", ""))
-        if not path.is_file() or path.parent != source:
-            raise UsageError(f"The bundle lists {item.get('file')!r}, which is not in {source}.")
-        if sha256_file(path) != item.get("sha256"):
-            raise UsageError(
-                f"{path.name} does not match its sha256 in the manifest (damaged?); nothing imported."
-            )
+        _check_item(source, item)
     report = BundleReport()
     known = {e.sha256 for e in archive.entries()}
     for item in items:
@@ -81,6 +79,7 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
             report.already.append(item["file"])
             continue
         try:
+            _check_item(source, item)  # again, as it is copied: the file may have been swapped
             entry = archive.add_file(
                 functools.partial(_copy, path),
                 profile=str(item.get("profile", "")),
@@ -95,9 +94,52 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
         except (InvalidConfigZip, UsageError) as exc:
             report.refused.append(f"{item['file']}: {exc.message}")
             continue
+        if entry.sha256 != item["sha256"]:  # swapped between the check and the copy
+            archive.delete(entry.id)
+            report.refused.append(f"{item['file']}: changed while it was imported")
+            continue
         known.add(entry.sha256)
         report.added.append(entry.id)
     return report
+
+
+SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.zip")
+APP = re.compile(r"[A-Za-z0-9-]{1,32}")
+
+
+def _check_item(source: Path, item: dict[str, Any]) -> None:
+    """One manifest entry: a plain file name in the bundle folder (no link, no path), its sha256,
+    a valid configuration zip, and sane metadata (app name, kind, a finite past date)."""
+    name = item.get("file")
+    if not isinstance(name, str) or not SAFE_FILE.fullmatch(name):
+        raise UsageError(
+            f"The bundle lists the file {name!r}, which is not a plain zip name; nothing imported."
+        )
+    path = source / name
+    if path.is_symlink() or not path.is_file():
+        raise UsageError(f"{name} is missing from {source}, or is a link; nothing imported.")
+    if sha256_file(path) != item.get("sha256"):
+        raise UsageError(f"{name} does not match its sha256 in the manifest (damaged?); nothing imported.")
+    if not isinstance(item.get("app"), str) or not APP.fullmatch(item["app"]):
+        raise UsageError(f"{name}: the app {item.get('app')!r} is not a Backand app name; nothing imported.")
+    if item.get("kind") not in KINDS:
+        raise UsageError(f"{name}: the kind {item.get('kind')!r} is unknown; nothing imported.")
+    when = item.get("created_at_epoch")
+    bad_date = when is not None and (
+        isinstance(when, bool)
+        or not isinstance(when, int | float)
+        or not math.isfinite(when)
+        or when > time.time() + 86400
+    )
+    if bad_date:
+        raise UsageError(f"{name}: the date {when!r} is not a past time; nothing imported.")
+    for key in ("profile", "base_url", "note"):
+        if not isinstance(item.get(key, ""), str):
+            raise UsageError(f"{name}: {key} is not text; nothing imported.")
+    try:
+        check_config_zip(path)
+    except InvalidConfigZip as exc:
+        raise UsageError(f"{name}: {exc.message} Nothing imported.") from None
 
 
 def _manifest(source: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ class Retention:
 
 def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now: float) -> list[Entry]:
     """The entries the rule deletes, oldest first; *entries* in any order."""
-    ordered = sorted(entries, key=lambda e: (e.created_at, e.id), reverse=True)
+    ordered = sorted(entries, key=lambda e: (e.created_at or 0, e.id), reverse=True)
     newest_backup: set[tuple[str, str]] = set()
     seen: dict[tuple[str, str], int] = {}
     out = []
@@ -37,7 +37,7 @@ def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now:
         first_backup = entry.kind == "backup" and target not in newest_backup
         if entry.kind == "backup":
             newest_backup.add(target)
-        young = rule.days > 0 and now - entry.created_at < rule.days * 86400
+        young = rule.days > 0 and now - (entry.created_at or 0) < rule.days * 86400
         if rank < rule.keep or young or entry.pinned or entry.id in referenced or first_backup:
             continue
         out.append(entry)

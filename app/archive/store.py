@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -103,8 +104,10 @@ class Archive:
     # -- adding ---------------------------------------------------------------------------------
 
     def _file_for(self, app: str, kind: str, version: str | None) -> Path:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,32}", app):  # it names a folder under the archive
+            raise UsageError(f"{app!r} is not a Backand app name; nothing archived.")
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{int(time.time() * 1000) % 1000:03d}"
-        safe_version = (version or "current").replace("/", "_")
+        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", version or "current")
         folder = self.root / app
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / f"{stamp}-{kind}-{safe_version}.zip"

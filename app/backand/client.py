@@ -467,6 +467,6 @@ def _json(response: requests.Response, what: str) -> Any:
 def _secret_values(credentials: Credentials) -> list[str]:
     if isinstance(credentials, BearerCredentials):
         return [credentials.access_token, credentials.refresh_token or ""]
-    if isinstance(credentials, KeyCredentials):
-        return [credentials.master_token, credentials.user_token]
+    if isinstance(credentials, KeyCredentials):  # and the header's base64, which a server may echo
+        return [credentials.master_token, credentials.user_token, credentials.header().split(" ", 1)[1]]
     return []

@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.util import parse_url
 
 from app import logs
 from app.backand import errors
 from app.backand.deadline import Deadline, track_connections
 from app.backand.urlpolicy import normalise_base_url
+from app.errors import UsageError
 
 ROLE_MESSAGE = "The action is unauthorized for this current user role."
 EXPIRED_MESSAGE = "invalid or expired token"
@@ -48,9 +50,10 @@ class Timeouts:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
+    """Scheme, host and port as urllib3 (which makes the connection) reads them."""
+    parts = parse_url(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return (parts.scheme, (parts.hostname or "").lower(), port)
+    return (parts.scheme or "", (parts.host or "").strip("[]").lower(), port)
 
 
 def server_text(response: requests.Response) -> str:
@@ -140,6 +143,7 @@ class Transport:
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.allow_insecure_http = allow_insecure_http
         self.timeouts = timeouts or Timeouts()
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -179,7 +183,7 @@ class Transport:
                     response = deadline.guard(
                         lambda: self._send_following(method, url, what, headers, params, body, True)
                     )
-                    if not stream:
+                    if not stream or not 200 <= response.status_code < 300:  # an error body is capped too
                         deadline.guard(lambda r=response: _read_capped(r, what))  # type: ignore[misc]
             except errors.NetworkError as exc:
                 if attempt + 1 >= attempts or getattr(exc, "deadline", False):
@@ -247,6 +251,14 @@ class Transport:
                 return response
             location = urljoin(url, response.headers.get("Location", ""))
             response.close()
+            try:  # the same policy as the base URL: no backslash or userinfo tricks, no plain http away
+                normalise_base_url(location, allow_insecure_http=self.allow_insecure_http)
+            except UsageError as exc:
+                raise errors.ProtocolError(
+                    f"{what}: the server redirected to a URL that is refused ({exc.message}); not "
+                    "following it.",
+                    status=response.status_code,
+                ) from None
             if _origin(location) != origin:
                 raise errors.ProtocolError(
                     f"{what}: the server redirected to another host ({urlsplit(location).netloc}); "

@@ -78,7 +78,13 @@ def profile_export(args: argparse.Namespace, home: Home) -> int:
 def profile_import(args: argparse.Namespace, home: Home) -> int:
     if not args.path.exists():
         raise UsageError(f"{args.path} does not exist.")
-    added = ProfileStore(home.profiles_file).import_from(args.path)
+    store = ProfileStore(home.profiles_file)
+    before = {p.name: p for p in store.load()}
+    added = store.import_from(args.path)
+    for profile in added:  # a profile that now points elsewhere forgets the old server's secret
+        old = before.get(profile.name)
+        if old is not None and old.target_key != profile.target_key:
+            SecretStore().delete(old)
     print(f"Imported {len(added)} profiles: {', '.join(p.name for p in added)}. Set their secrets next.")
     return 0
 
@@ -127,4 +133,14 @@ def do_check(args: argparse.Namespace, home: Home) -> int:
             f"{info['profile']}: {info['app']} at {info['base_url']}: {info['status']}, role {info['role']}, "
             f"current configuration version {info['current_version']}"
         )
+    return 0
+
+
+def secret_migrate(args: argparse.Namespace, home: Home) -> int:
+    profile = ProfileStore(home.profiles_file).get(args.name)
+    if not SecretStore().migrate(profile):
+        raise UsageError(f"There is no older keyring entry named {profile.name}.")
+    print(
+        f"Bound the older keyring entry {profile.name} to this profile ({profile.app} at {profile.base_url})."
+    )
     return 0

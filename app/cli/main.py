@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if not isinstance(sys.stdout, logs.RedactingStream):
+        sys.stdout = logs.RedactingStream(sys.stdout)
+        sys.stderr = logs.RedactingStream(sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_check:

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from app import logs
 from app.engine.events import Event
 from app.errors import SafetyRefusal
 
@@ -15,7 +16,9 @@ ICONS = {"running": "…", "done": "✓", "skipped": "-", "failed": "✗", "roll
 def print_json(data: Any) -> None:
     """One JSON document: indented on a terminal, compact (and encoded in C, fast) in a pipe."""
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, indent=indent, default=str) + "\n")
+    # one place for everything the CLI prints as JSON: a server's fields (title, role, versions…)
+    # may echo a secret back
+    sys.stdout.write(logs.redact(json.dumps(data, indent=indent, default=str)) + "\n")
 
 
 def stderr_listener(quiet: bool = False) -> Any:

@@ -81,6 +81,11 @@ def _cmd_profiles(sub: Any) -> None:
     sset = ssub.add_parser("set", help="read the secret from standard input into the keyring")
     sset.add_argument("name")
     sset.set_defaults(handler="app.cli.cmd_profiles:secret_set")
+    smig = ssub.add_parser(
+        "migrate", help="bind an older promoter's keyring entry (keyed by the name) to the profile"
+    )
+    smig.add_argument("name")
+    smig.set_defaults(handler="app.cli.cmd_profiles:secret_migrate")
 
     login = sub.add_parser("login", help="sign in with a password; stores tokens, never the password")
     login.add_argument("name")

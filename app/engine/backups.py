@@ -60,8 +60,8 @@ def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) ->
     started = time.monotonic()
     reporter = Reporter(listener)
     report = BackupReport(profile.name, "failed")
-    report.run_id = ctx.history.start("backup", None, profile.name, profile.target_key)
     try:
+        report.run_id = ctx.history.start("backup", None, profile.name, profile.target_key)
         _back_up(ctx, profile, reporter, report)
         report.status = "succeeded"
         versions = f", versions {', '.join(report.versions)}" if report.versions else ""
@@ -77,14 +77,18 @@ def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) ->
     except Exception as exc:
         report.message = f"{profile.name}: {describe(exc)}"
     report.seconds = time.monotonic() - started
-    ctx.history.finish(
-        report.run_id,
-        report.status,
-        report.message,
-        {"versions": report.versions},
-        reporter.json_steps(),
-        {"added": report.added},
-    )
+    try:
+        if report.run_id:
+            ctx.history.finish(
+                report.run_id,
+                report.status,
+                report.message,
+                {"versions": report.versions},
+                reporter.json_steps(),
+                {"added": report.added},
+            )
+    except Exception as exc:  # the outcome stands; say that its record is missing
+        report.message += f" (history not written: {describe(exc)})"
     reporter.log(report.message, "info" if report.ok else "warning")
     return report
 

@@ -27,9 +27,16 @@ def credentials_for(profile: Profile, secrets: SecretStore) -> Credentials:
             secret, secrets.get(profile, "refresh"), profile.username, profile.signin_app
         )
     if not secret:
+        legacy = (
+            f" An entry from an older promoter exists under the name {profile.name}; if it is this "
+            f"profile's ({profile.base_url}, {profile.app}), bind it with `promoter secret migrate "
+            f"{profile.name}`."
+            if secrets.has_legacy(profile)
+            else ""
+        )
         raise AuthError(
             f"No secret stored for profile {profile.name}: run `promoter secret set {profile.name}` "
-            "(it reads the secret from standard input)."
+            "(it reads the secret from standard input)." + legacy
         )
     if profile.auth == "keys":
         master, sep, user = secret.partition(":")

@@ -99,6 +99,7 @@ class Reporter:
 
     @contextmanager
     def step(self, name: str, *, cancellable: bool = True) -> Iterator[StepRecord]:
+        name = logs.redact(name)  # a step may be named after a server's value (a version label)
         if cancellable:
             self.cancel.check()
         record = StepRecord(name, "running")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app import logs
 from app.sqlstore import open_db
 
 SCHEMA = """
@@ -110,9 +111,9 @@ class History:
             (
                 time.time(),
                 status,
-                message,
-                json.dumps(plan),
-                json.dumps(steps),
+                logs.redact(message),  # history keeps no secret, whatever a server echoed
+                logs.redact(json.dumps(plan)),
+                logs.redact(json.dumps(steps)),
                 json.dumps(archive_ids),
                 fingerprint,
                 run_id,

@@ -108,8 +108,11 @@ class ProfileDialog(QDialog):
             self.colour.setText(colour.name())
 
     def profile(self) -> Profile:
+        name = self.name.text().strip()
+        same = self.original is not None and self.original.name == name
         return Profile(
-            name=self.name.text().strip(),
+            id=self.original.id if same and self.original else "",  # its secret stays reachable
+            name=name,
             base_url=self.url.text().strip(),
             app=self.app.text().strip().lower(),
             auth=self.auth.currentText(),
