@@ -63,6 +63,10 @@ def main(argv: list[str]) -> int:
             window.grab().save(str(out / "archive.png"))
             window.tabs.setCurrentWidget(window.history_tab)
             window.history_tab.refresh()
+            table = window.history_tab.table
+            first = table.topLevelItem(0)
+            if first is not None:
+                table.setCurrentItem(first)  # show the run's tree and steps
             window.grab().save(str(out / "history.png"))
             window.close()
         finally:
