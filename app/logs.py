@@ -29,8 +29,8 @@ _PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|basic)\s+[^\s\"',]+"),
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),  # a credential, wherever it is
     re.compile(
-        r"(?i)((?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
-        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,]+"
+        r"(?i)(\b(?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,\[\]{}]+"
     ),
 ]
 _known_secrets: set[str] = set()
@@ -71,6 +71,17 @@ class RedactingFilter(logging.Filter):
 
 
 _configured_file: Path | None = None
+
+
+def redact_data(data: Any) -> Any:
+    """*data* (JSON-shaped) with every string redacted: safe to store or print as JSON afterwards."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, list | tuple):
+        return [redact_data(item) for item in data]
+    if isinstance(data, dict):
+        return {key: redact_data(value) for key, value in data.items()}
+    return data
 
 
 class RedactingStream:

@@ -74,6 +74,26 @@ def backend_name(backend: Any) -> str:
     return f"{label} ({name})" if isinstance(label, str) and label else name
 
 
+FRIENDLY = {
+    "keyring.backends.SecretService.Keyring": "Secret Service (GNOME Keyring or KWallet)",
+    "keyring.backends.libsecret.Keyring": "Secret Service (libsecret)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+}
+
+
+def friendly_name(backend: Any) -> str:
+    """The keyring as a person would name it ("macOS Keychain"), for the window's status bar."""
+    if isinstance(backend, MemoryKeyring):
+        return "demo keyring (in memory, forgotten on exit)"
+    chain = getattr(backend, "backends", None)
+    if chain:
+        return " + ".join(friendly_name(b) for b in chain)
+    cls = type(backend)
+    return FRIENDLY.get(f"{cls.__module__}.{cls.__qualname__}", backend_name(backend))
+
+
 def _unusable(backend: Any) -> bool:
     from keyring.backends import fail
 

@@ -124,3 +124,19 @@ def test_printed_json_is_redacted(capsys):
     print_json({"title": "bearer a-token-shown-as-a-title-123", "role": "a-token-shown-as-a-title-123"})
     out = capsys.readouterr().out
     assert "a-token-shown-as-a-title-123" not in out
+
+
+def test_redaction_never_breaks_what_history_stores(tmp_path):
+    """A setting named like a secret (UseRefreshToken) must not be taken for one and cut the JSON."""
+    from app import logs
+    from app.engine.history import History
+
+    logs.register_secret("a-real-token-value-42")
+    history = History(tmp_path / "history.sqlite")
+    run = history.start("promote", "dev", "qa")
+    plan = {"details": {"UseRefreshToken": ["true", None], "note": "token a-real-token-value-42"}}
+    history.finish(run, "succeeded", "ok", plan, [{"name": "Verify", "message": "password: hunter22"}], {})
+    stored = history.get(run)
+    assert stored.plan["details"]["UseRefreshToken"] == ["true", None]
+    assert "a-real-token-value-42" not in str(stored.plan) and "hunter22" not in str(stored.steps)
+    history.close()

@@ -500,3 +500,9 @@ def test_archive_actions_keep_the_selection_and_the_id_comes_first(qtbot, window
     assert window.ctx.archive.get(first.id).note.startswith("a long note")
     note_column = tab.model.index(0, 9)
     assert tab.model.data(note_column, Qt.ItemDataRole.ToolTipRole).startswith("a long note")
+
+
+def test_the_keyring_is_named_as_a_person_would(window):
+    text = window.keyring_label.text()
+    assert text.startswith("Keyring: ") and "app.secrets" not in text and "keyring.backends" not in text
+    assert window.keyring_label.toolTip()  # the technical name is one hover away

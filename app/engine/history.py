@@ -112,8 +112,8 @@ class History:
                 time.time(),
                 status,
                 logs.redact(message),  # history keeps no secret, whatever a server echoed
-                logs.redact(json.dumps(plan)),
-                logs.redact(json.dumps(steps)),
+                json.dumps(logs.redact_data(plan)),
+                json.dumps(logs.redact_data(steps)),
                 json.dumps(archive_ids),
                 fingerprint,
                 run_id,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
 from app.engine.context import Context
+from app.errors import PromoterError
 from app.gui import backup_actions, messages
 from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
@@ -27,7 +28,7 @@ from app.gui.promote_tab import PromoteTab
 from app.gui.versions_tab import VersionsTab
 from app.paths import Home
 from app.profiles import Profile
-from app.secrets import SecretStore
+from app.secrets import SecretStore, friendly_name
 
 
 class MainWindow(QMainWindow):
@@ -68,8 +69,12 @@ class MainWindow(QMainWindow):
         self.promote_tab.finished.connect(lambda _r: self._after_write())
         self.tabs.currentChanged.connect(self._on_tab)
 
-        keyring = secrets.name + (" — demo keyring, forgotten on exit" if secrets.is_memory else "")
+        try:
+            keyring, technical = friendly_name(secrets.backend), secrets.name
+        except PromoterError as exc:  # a misconfigured keyring: say so, the window still opens
+            keyring, technical = "unusable", exc.message
         self.keyring_label = QLabel(f"Keyring: {keyring}")
+        self.keyring_label.setToolTip(technical)
         self.home_label = QLabel(f"Home: {home.root}")
         self.busy_label = QLabel("idle")
         for label in (self.keyring_label, self.home_label):
