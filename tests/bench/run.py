@@ -410,6 +410,9 @@ def report() -> str:
         f"{m['memory_mib']:,} MiB, Python {m['python']}, {m['os']}. Each figure is measured beside its "
         "reference in the same run; times are medians. Raw figures: `docs/benchmarks.json`.",
         "",
+        "Backing up 3 environments at once against one after another is measured apart, by",
+        "`tests/bench/backup_bench.sh` (farm-bench, paired): see `docs/backups-benchmark.md`.",
+        "",
     ]
     lines += [
         "## 1. Promotion overhead",
