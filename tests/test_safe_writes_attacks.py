@@ -5,6 +5,7 @@ echoed secrets, recovery commands for protected targets, undoing an undo, a canc
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -31,6 +32,16 @@ def ctx(tmp_path, sandbox, secret_store):
     for profile in context.profiles.load():
         secret_store.delete(profile)
     context.close()
+
+
+def wait_until(predicate, timeout=30.0):
+    """Wait for the sandbox (another thread) to carry out a delayed request: nothing signals it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def qa_state(control):
@@ -149,6 +160,7 @@ def test_the_recovery_command_of_a_protected_target_carries_its_name(ctx, contro
     )
     run = ctx.history.get(result.run_id)
     assert run.archive_ids["recover"] in result.message
+    assert wait_until(lambda: control.state("shop-prod")["cache_stale"], 30)  # the late upload lands
 
 
 def test_undoing_an_undo_puts_the_run_back_in_effect(ctx, control):
@@ -163,6 +175,7 @@ def test_undoing_an_undo_puts_the_run_back_in_effect(ctx, control):
 
 def test_a_cancel_while_settling_ends_the_wait_as_unknown(ctx, control):
     ctx.settings = ClientSettings(Timeouts(connect=5, read=1.0), retries=1, settle_seconds=120)
+    before = control.state("shop-qa")["model"]
     control.fault(path="/1/model", method="POST", app="shop-qa", delay=6.0)
     cancel = CancelToken()
 
@@ -173,3 +186,5 @@ def test_a_cancel_while_settling_ends_the_wait_as_unknown(ctx, control):
     result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(), listen, cancel)
     assert result.status == Status.UNKNOWN and "cancelled" in result.message, result.message
     assert sum(s["seconds"] for s in result.steps) < 60
+    # let the late write land before the sandbox stops (its handler would meet a closed store)
+    assert wait_until(lambda: control.state("shop-qa")["model"] != before, 30)
