@@ -506,3 +506,17 @@ def test_the_keyring_is_named_as_a_person_would(window):
     text = window.keyring_label.text()
     assert text.startswith("Keyring: ") and "app.secrets" not in text and "keyring.backends" not in text
     assert window.keyring_label.toolTip()  # the technical name is one hover away
+
+
+def test_help_about_names_version_qt_python_keyring_home_and_licence(window, monkeypatch):
+    from app import __version__
+    from app.gui import help_menu
+
+    shown = []
+    monkeypatch.setattr(messages, "show_info", lambda parent, title, text: shown.append(text))
+    window.about_action.trigger()
+    text = shown[0]
+    for part in (__version__, "Qt ", "Python ", "Keyring: ", str(window.home.root), "Licence: MIT"):
+        assert part in text, (part, text)
+    url = help_menu.guide_url()
+    assert url is not None and url.toLocalFile().endswith("README.md")

@@ -20,6 +20,7 @@ from app import __version__
 from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import backup_actions, messages
+from app.gui import help_menu as help_menu_module
 from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
     def __init__(self, home: Home, secrets: SecretStore, demo: bool = False) -> None:
         super().__init__()
         self.home = home
+        self.secrets = secrets
         self.ctx = Context(home, secrets)
         self.demo = demo
         self.jobs = JobRunner(self)
@@ -113,6 +115,19 @@ class MainWindow(QMainWindow):
         self.cancel_action = action(run_menu, "&Cancel", "Esc", self.promote_tab.on_cancel)
         self.refresh_action = action(run_menu, "Re&fresh", QKeySequence.StandardKey.Refresh, self.refresh)
         self.backup_action = action(run_menu, "&Back up all environments", "Ctrl+B", self._back_up_all)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.guide_action = action(
+            help_menu,
+            "&User guide",
+            QKeySequence.StandardKey.HelpContents,
+            lambda: help_menu_module.open_guide(self),
+        )
+        self.about_action = action(
+            help_menu,
+            "&About Backand Promoter",
+            None,
+            lambda: help_menu_module.show_about(self, self.home, self.secrets),
+        )
 
     def _back_up_all(self) -> None:
         backup_actions.start_back_up_all(

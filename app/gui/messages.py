@@ -98,3 +98,10 @@ class TypedNameDialog:
 def ask_typed_name(parent: QWidget, title: str, text: str, name: str) -> str | None:
     """The typed name when the user confirmed with exactly *name*; None otherwise. Tests replace it."""
     return name if TypedNameDialog(parent, title, text, name).exec() else None
+
+
+def show_info(parent: QWidget, title: str, text: str) -> None:
+    """An information box (rich text allowed). Tests replace it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.about(parent, title, text)
