@@ -33,26 +33,32 @@ _PATTERNS = [
         r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,\[\]{}]+"
     ),
 ]
+_TRIGGERS = ("authorization", "bearer", "basic", "token", "password")
 _known_secrets: set[str] = set()
+_known_longest_first: tuple[str, ...] = ()  # what redact() walks, rebuilt only when one is added
 _lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Make sure *value* never appears in a log line written by our handlers."""
     if value and len(value) >= 4:
+        global _known_longest_first
         with _lock:
-            _known_secrets.add(value)
+            if value not in _known_secrets:
+                _known_secrets.add(value)
+                _known_longest_first = tuple(sorted(_known_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Return *text* with registered secrets and token-shaped values replaced by ``***`` (and any
     lone surrogate a server sent replaced, so the text can be printed and stored)."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "***", text)
-    with _lock:
-        known = sorted(_known_secrets, key=len, reverse=True)
-    for secret in known:
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    lowered = text.lower()
+    if any(word in lowered for word in _TRIGGERS):  # cheap: can the patterns match at all?
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + "***", text)
+    for secret in _known_longest_first:
         if secret in text:
             text = text.replace(secret, "***")
     return text

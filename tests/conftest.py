@@ -72,3 +72,16 @@ def shared_fixtures() -> Path:
     if not (SHARED_FIXTURES / "app-config.xml").exists():
         pytest.skip(f"the real configuration documents are not at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
+
+
+@pytest.fixture
+def ctx(tmp_path, sandbox, secret_store):
+    """An engine context whose home has profiles dev, qa and prod (keys in the keyring) wired to
+    the sandbox; their secrets are deleted afterwards."""
+    from tests.engine_helpers import wire
+
+    context = wire(tmp_path / "home", sandbox, secret_store)
+    yield context
+    for profile in context.profiles.load():
+        secret_store.delete(profile)
+    context.close()

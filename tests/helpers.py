@@ -126,3 +126,16 @@ class SandboxProcess:
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
+
+
+def wait_until(predicate: Any, timeout: float = 30.0) -> bool:
+    """Wait for the sandbox (another thread or process) to carry out a delayed request: nothing
+    signals that, so it is polled."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

@@ -19,17 +19,7 @@ from app.errors import UsageError
 from app.paths import Home
 from app.profiles import Profile
 from tests.conftest import HAVE_SECRET_SERVICE
-from tests.engine_helpers import wire
 from tests.test_cli import run
-
-
-@pytest.fixture
-def ctx(tmp_path, sandbox, secret_store):
-    context = wire(tmp_path / "home", sandbox, secret_store)
-    yield context
-    for profile in context.profiles.load():
-        secret_store.delete(profile)
-    context.close()
 
 
 def test_back_up_all_reports_each_environment_and_adds_nothing_twice(ctx, secret_store):

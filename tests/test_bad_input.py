@@ -62,32 +62,6 @@ def test_a_model_file_nested_too_deeply(tmp_path):
     refused(run(tmp_path, "model", "validate", "qa", str(deep)), "nested too deeply")
 
 
-def test_damaged_history_and_archive_index_are_named_and_nothing_else_is_touched(tmp_path):
-    assert (
-        run(
-            tmp_path,
-            "profile",
-            "add",
-            "qa",
-            "--url",
-            "http://127.0.0.1:1",
-            "--app",
-            "shop-qa",
-            "--auth",
-            "token",
-        ).returncode
-        == 0
-    )
-    (tmp_path / "history.sqlite").write_bytes(b"this is not a database, it was damaged" * 100)
-    refused(run(tmp_path, "history"), "history.sqlite is damaged")
-    assert "Move it aside" in run(tmp_path, "history").stderr
-    assert run(tmp_path, "profile", "list").returncode == 0, "commands that do not need it still work"
-    (tmp_path / "archive").mkdir(exist_ok=True)
-    (tmp_path / "archive" / "index.sqlite").write_bytes(b"garbage" * 1000)
-    refused(run(tmp_path, "archive", "list"), "index.sqlite is damaged")
-    assert (tmp_path / "archive" / "index.sqlite").read_bytes() == b"garbage" * 1000
-
-
 def _profile(tmp_path):
     assert (
         run(
@@ -104,6 +78,18 @@ def _profile(tmp_path):
         ).returncode
         == 0
     )
+
+
+def test_damaged_history_and_archive_index_are_named_and_nothing_else_is_touched(tmp_path):
+    _profile(tmp_path)
+    (tmp_path / "history.sqlite").write_bytes(b"this is not a database, it was damaged" * 100)
+    refused(run(tmp_path, "history"), "history.sqlite is damaged")
+    assert "Move it aside" in run(tmp_path, "history").stderr
+    assert run(tmp_path, "profile", "list").returncode == 0, "commands that do not need it still work"
+    (tmp_path / "archive").mkdir(exist_ok=True)
+    (tmp_path / "archive" / "index.sqlite").write_bytes(b"garbage" * 1000)
+    refused(run(tmp_path, "archive", "list"), "index.sqlite is damaged")
+    assert (tmp_path / "archive" / "index.sqlite").read_bytes() == b"garbage" * 1000
 
 
 def test_a_utf16_document_is_refused_before_anything_is_archived(tmp_path):

@@ -17,16 +17,6 @@ from app.engine.promote import promote
 from app.engine.restore import restore
 from app.engine.setversion import set_version
 from app.errors import SafetyRefusal
-from tests.engine_helpers import wire
-
-
-@pytest.fixture
-def ctx(tmp_path, sandbox, secret_store):
-    context = wire(tmp_path / "home", sandbox, secret_store)
-    yield context
-    for profile in context.profiles.load():
-        secret_store.delete(profile)
-    context.close()
 
 
 def target_state(ctx, control, name="qa"):

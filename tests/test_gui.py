@@ -146,7 +146,7 @@ def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
     qtbot.addWidget(lossy)
     assert not lossy.ok_button.isEnabled()
     lossy.ticks[Gate.DATA_LOSS].setChecked(True)
-    assert lossy.ok_button.isEnabled() and lossy.allow_data_loss
+    assert lossy.ok_button.isEnabled() and lossy.consent.allow_data_loss
 
 
 def test_not_confirming_writes_nothing(qtbot, window, monkeypatch, control):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-import time
 
 import pytest
 
@@ -30,32 +29,12 @@ from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
 from app.profiles import Profile
-from tests.engine_helpers import wire
-
-
-@pytest.fixture
-def ctx(tmp_path, sandbox, secret_store):
-    context = wire(tmp_path / "home", sandbox, secret_store)
-    yield context
-    for profile in context.profiles.load():
-        secret_store.delete(profile)
-    context.close()
+from tests.helpers import wait_until
 
 
 def qa_state(control):
     state = control.state("shop-qa")
     return state["model"], state["tables"], state["stored_version"]
-
-
-def wait_until(predicate, timeout=30.0):
-    """Wait for the sandbox (another thread of this process) to reach a state: no signal exists
-    for "a delayed request was finally carried out", so poll it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def fast_timeouts(ctx, read=1.0, settle=20.0):

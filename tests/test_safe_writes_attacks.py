@@ -5,7 +5,6 @@ echoed secrets, recovery commands for protected targets, undoing an undo, a canc
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -13,7 +12,7 @@ from app.backand import Timeouts
 from app.engine.connect import ClientSettings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent, Gate
-from app.engine.lock import TargetLock, target_key
+from app.engine.lock import TargetLock
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Status
@@ -22,26 +21,7 @@ from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
 from app.profiles import Profile
 from app.sandbox import seed
-from tests.engine_helpers import wire
-
-
-@pytest.fixture
-def ctx(tmp_path, sandbox, secret_store):
-    context = wire(tmp_path / "home", sandbox, secret_store)
-    yield context
-    for profile in context.profiles.load():
-        secret_store.delete(profile)
-    context.close()
-
-
-def wait_until(predicate, timeout=30.0):
-    """Wait for the sandbox (another thread) to carry out a delayed request: nothing signals it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.helpers import wait_until
 
 
 def qa_state(control):
@@ -107,7 +87,7 @@ def test_a_gateway_timeout_on_a_write_is_settled_not_raced(ctx, control):
 def test_one_target_under_other_names_shares_the_lock_and_the_undo_gate(ctx, control, secret_store):
     qa = ctx.profiles.get("qa")
     alias = alias_of(ctx, secret_store)
-    assert target_key(alias) == target_key(qa)
+    assert alias.target_key == qa.target_key
     with TargetLock(alias), pytest.raises(SafetyRefusal, match="Another operation"):
         set_version(ctx, qa, "1.0.9")
     first = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())

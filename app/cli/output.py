@@ -18,7 +18,7 @@ def print_json(data: Any) -> None:
     indent = 2 if sys.stdout.isatty() else None
     # one place for everything the CLI prints as JSON: a server's fields (title, role, versions…)
     # may echo a secret back
-    sys.stdout.write(json.dumps(logs.redact_data(data), indent=indent, default=str) + "\n")
+    sys.stdout.write(logs.redact(json.dumps(data, indent=indent, default=str)) + "\n")
 
 
 def stderr_listener(quiet: bool = False) -> Any:

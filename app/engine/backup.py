@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from app.archive import Entry
 from app.configdoc.diff import fingerprint
 from app.engine.events import CancelToken
-from app.engine.result import Status
+from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
 from app.errors import PromoterError
 
@@ -47,8 +47,6 @@ def adopt_backup(s: Session, entry: Entry) -> None:
     s.ctx.archive.reference(entry.id, s.run_id, "backup")
     s.backup = s.ctx.archive.get(entry.id)
     s.result.backup_id = entry.id
-    from app.engine.run import recovery_command
-
     s.record(backup=entry.id, recover=recovery_command(s.target, entry.id))
 
 
@@ -81,7 +79,7 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
     """Write *model* (when given) and the configuration zip into the target, clear the cache and
     verify both. Returns the fingerprint the target holds. Every write goes through ``s.write``."""
     dst, name = s.dst, s.target.name
-    sent_fp = fingerprint(s.ctx.docs(entry)) if entry.id else ""
+    sent_fp = fingerprint(s.ctx.docs(entry))
     if model is not None:
         with s.reporter.step(f"{prefix}Restore model", cancellable=not prefix):
             if dst.get_model() != model:
@@ -111,15 +109,13 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
         )
         s.record(verify=after.id)
         now = fingerprint(s.ctx.docs(after))
-        if sent_fp and now != sent_fp:
+        if now != sent_fp:
             raise VerifyFailed(f"Verify: the configuration of {name} is not the one restored.")
     return now
 
 
 def undo_from_backup(s: Session, cause: BaseException) -> None:
     """After any failure following a write: put the backup back (model and configuration), verify."""
-    from app.engine.run import describe, recovery_command
-
     r, backup = s.result, s.backup
     assert backup is not None
     why = describe(cause)

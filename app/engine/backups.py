@@ -12,7 +12,7 @@ from typing import Any
 
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
-from app.engine.run import describe
+from app.engine.result import describe
 from app.profiles import Profile
 from app.secrets import SecretStoreError
 

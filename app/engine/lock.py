@@ -21,11 +21,6 @@ from app.profiles import Profile
 ENV_LOCK_DIR = "PROMOTER_LOCK_DIR"
 
 
-def target_key(profile: Profile) -> str:
-    """What identifies a target whatever the profile is called (see ``Profile.target_key``)."""
-    return profile.target_key
-
-
 def user_lock_dir() -> Path:
     """The per-user folder for target locks (shared by every home of this user)."""
     explicit = os.environ.get(ENV_LOCK_DIR)
@@ -43,7 +38,7 @@ def user_lock_dir() -> Path:
 
 class TargetLock:
     def __init__(self, profile: Profile, locks_dir: Path | None = None) -> None:
-        key = target_key(profile)
+        key = profile.target_key
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         self.path = (locks_dir or user_lock_dir()) / f"{profile.app.lower()}-{digest}.lock"
         self.target = profile.name

@@ -14,7 +14,6 @@ from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
-from app.engine.lock import target_key
 from app.engine.modeldiff import ModelDiff, diff_models
 from app.errors import PromoterError
 from app.profiles import Profile
@@ -53,7 +52,7 @@ class Plan:
     drift_since: int | None = None
     target_fingerprint: str | None = None
     source_fingerprint: str | None = None
-    drift_changed: bool = False
+    drifted: bool = False  # the target changed since the promoter last wrote it
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -67,10 +66,6 @@ class Plan:
     @property
     def loses_data(self) -> bool:
         return self.validation.valid == "data" or bool(self.dropped_tables or self.dropped_columns)
-
-    @property
-    def drifted(self) -> bool:
-        return self.drift_changed
 
     @property
     def stamp(self) -> str:
@@ -105,9 +100,10 @@ class Plan:
             "config_details": self.config_diff.as_json() if self.config_diff else [],
             "model_details": self.model_diff.as_json(),
             "drift": self.drift.lines() if self.drift else [],
-            "drifted": self.drift_changed,
+            "drifted": self.drifted,
             "drift_since": self.drift_since,
             "stamp": self.stamp,
+            "gates": [r.as_json() for r in gates.promotion(self, Consent())],  # met without flags
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,
         }
@@ -181,10 +177,10 @@ def make_plan(
 def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: ConfigDocs) -> None:
     """Compare the target with what the promoter last left it holding (the baseline, kept in
     history, which prune never touches); show the changes when that export is still archived."""
-    base = ctx.history.baseline(target_key(plan.target))
+    base = ctx.history.baseline(plan.target.target_key)
     if base is None or base.fingerprint == plan.target_fingerprint:
         return
-    plan.drift_changed, plan.drift_since = True, base.run_id
+    plan.drifted, plan.drift_since = True, base.run_id
     try:
         if base.entry_id is not None:
             plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)

@@ -16,8 +16,8 @@ from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.plan import Plan, PromoteOptions, make_plan
-from app.engine.result import Result, Status
-from app.engine.run import Session, describe, run_write
+from app.engine.result import Result, Status, describe
+from app.engine.run import Session, run_write
 from app.errors import Cancelled, PromoterError, UsageError
 from app.profiles import Profile
 
@@ -57,7 +57,6 @@ def plan_promotion(
         with src, dst:
             plan = make_plan(ctx, source, target, reporter, src, dst)
         result.plan = plan.summary()
-        result.plan["gates"] = [r.as_json() for r in gates.promotion(plan, gates.Consent())]
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
     except (PromoterError, OSError) as exc:
@@ -89,7 +88,6 @@ class Promotion:
             plan = self.plan = make_plan(s.ctx, self.source, self.target, s.reporter, self.src, s.dst)
         assert plan.backup is not None and plan.export is not None
         s.result.plan = plan.summary()
-        s.result.plan["gates"] = [r.as_json() for r in gates.promotion(plan, gates.Consent())]
         with s.reporter.step("Safety checks"):
             refusals = gates.stale(self.options.expect_stamp, plan.stamp) + plan.refusals(self.options)
             gates.raise_if(refusals)  # refused: the reads stay prunable ``plan`` entries

@@ -6,7 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from app import logs
 from app.engine.gates import Refusal
+from app.errors import PromoterError
+from app.profiles import Profile
 
 
 class Status(enum.StrEnum):
@@ -62,3 +65,19 @@ class Result:
             "undone": self.undone,
             "plan": self.plan,
         }
+
+
+def describe(exc: BaseException) -> str:
+    """A sentence for any exception, ours or not (never empty, never a secret)."""
+    if isinstance(exc, PromoterError):
+        return logs.redact(exc.message)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl+C)."
+    text = logs.redact(str(exc)) or "no details"
+    return f"unexpected {type(exc).__name__}: {text}."
+
+
+def recovery_command(target: Profile, backup_id: int) -> str:
+    """The command that puts a target back as its backup holds it (what a failed run prints)."""
+    confirm = f" --confirm {target.name}" if target.protected else ""
+    return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"

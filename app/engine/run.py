@@ -23,27 +23,17 @@ from app import logs
 from app.archive import Entry
 from app.backand import BackandClient
 from app.backand.errors import AuthError, NetworkError, ServerError, TimeoutError_
+from app.engine import backup as backups
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Refused
-from app.engine.lock import TargetLock, target_key
-from app.engine.result import Result, Status
+from app.engine.lock import TargetLock
+from app.engine.result import Result, Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown, settle
-from app.errors import PromoterError
 from app.profiles import Profile
 
 T = TypeVar("T")
 GATEWAY = (502, 503, 504)  # a proxy answered: the server behind it may still carry the write out
-
-
-def describe(exc: BaseException) -> str:
-    """A sentence for any exception, ours or not (never empty, never a secret)."""
-    if isinstance(exc, PromoterError):
-        return logs.redact(exc.message)
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted (Ctrl+C)."
-    text = logs.redact(str(exc)) or "no details"
-    return f"unexpected {type(exc).__name__}: {text}."
 
 
 @dataclass
@@ -124,11 +114,9 @@ class Operation(Protocol):
 def run_write(
     ctx: Context, op: Operation, listener: Listener | None = None, cancel: CancelToken | None = None
 ) -> Result:
-    from app.engine import backup as backups
-
     reporter = Reporter(listener, cancel)
     with TargetLock(op.target):
-        run_id = ctx.history.start(op.kind, op.source_label, op.target.name, target_key(op.target))
+        run_id = ctx.history.start(op.kind, op.source_label, op.target.name, op.target.target_key)
         result = Result(op.kind, Status.FAILED, op.target.name, run_id=run_id, source=op.source_label)
         s = Session(ctx, op.target, reporter, result)
         try:
@@ -136,9 +124,8 @@ def run_write(
                 s.client = ctx.client(op.target)
                 reporter.log(f"target {op.target.name}: {op.target.app} at {op.target.base_url}")
             op.prepare(s)
-            if s.backup is None:
-                s.backup = backups.take_backup(s, f"before {op.kind} #{run_id}")
-            result.backup_id = s.backup.id
+            if s.backup is None:  # (a promotion adopts the target it read under the lock)
+                backups.take_backup(s, f"before {op.kind} #{run_id}")
             backups.protect_versions(s, op.versions_saved)
             op.apply(s)
             s.baseline = op.verify(s)
@@ -157,12 +144,6 @@ def run_write(
         finally:
             _finish(s)
         return result
-
-
-def recovery_command(target: Profile, backup_id: int) -> str:
-    """The command that puts a target back as its backup holds it (what a failed run prints)."""
-    confirm = f" --confirm {target.name}" if target.protected else ""
-    return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
 
 
 def _unknown(s: Session, exc: OutcomeUnknown) -> None:
@@ -184,7 +165,7 @@ def _finish(s: Session) -> None:
     try:
         s.ctx.history.finish(r.run_id, r.status.value, r.message, plan, r.steps, s.ids, s.baseline)
         if r.status is Status.SUCCEEDED and s.baseline:
-            s.ctx.history.set_baseline(target_key(s.target), s.baseline, r.run_id, s.ids.get("verify"))
+            s.ctx.history.set_baseline(s.target.target_key, s.baseline, r.run_id, s.ids.get("verify"))
     except Exception as exc:
         logs.engine.error("history not written for run #%s: %s", r.run_id, exc)
         r.message += f" (history could not be written: {describe(exc)})"

@@ -9,7 +9,6 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, Gate, Refusal, protected, raise_if
 from app.engine.history import Run
-from app.engine.lock import target_key
 from app.engine.modelapply import check_model
 from app.engine.result import Result
 from app.engine.run import Session, run_write
@@ -64,7 +63,7 @@ class Undo:
     def later_writes(self, s: Session) -> list[Refusal]:
         later = [
             r
-            for r in s.ctx.history.writes_after(self.run.id, target_key(self.target), self.target.name)
+            for r in s.ctx.history.writes_after(self.run.id, self.target.target_key, self.target.name)
             if r.id != s.run_id
         ]
         if later and not self.consent.accept_drift:

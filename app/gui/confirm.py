@@ -119,15 +119,6 @@ class ConfirmPromotion(QDialog):
             accept_drift=self._ticked(Gate.DRIFT),
         )
 
-    # kept for callers that read the two old answers
-    @property
-    def allow_data_loss(self) -> bool:
-        return self._ticked(Gate.DATA_LOSS)
-
-    @property
-    def typed_name(self) -> str | None:
-        return self.consent.confirm
-
 
 def confirm_promotion(
     parent: QWidget, source: Profile, target: Profile, summary: dict[str, Any]

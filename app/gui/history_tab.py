@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.history import Run
-from app.engine.lock import target_key
 from app.engine.result import Result
 from app.engine.undo import undo
 from app.gui import dataloss, diffview, messages
@@ -132,7 +131,7 @@ class HistoryTab(QWidget):
             f"Undo promotion #{run.id}: put its backup #{backup} (model and configuration) back into "
             f"{profile.name}?"
         )
-        later = self.ctx.history.writes_after(run.id, target_key(profile), profile.name)
+        later = self.ctx.history.writes_after(run.id, profile.target_key, profile.name)
         if later:
             ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
             question += f"\n\nLater runs also wrote to {profile.name} ({ids}); undoing discards them too."

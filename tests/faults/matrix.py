@@ -222,11 +222,7 @@ def run_kill(rig: Rig, during: str) -> Row:
         started = _wait_for(lambda: _stderr_has(proc, "Upload configuration:"), 120)
     if not started:
         problems.append(f"the {during} never started")
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    for stream in (proc.stdout, proc.stderr):
-        if stream:
-            stream.close()
+    _kill_9(proc)
     rig.clear()
     listed = json.loads(rig.cli("archive", "list", "--json").stdout)
     new = [e for e in listed if e["id"] not in {x["id"] for x in entries_before}]
@@ -367,11 +363,7 @@ def run_kill_then_recover(rig: Rig, phase: str) -> Row:
         lambda: _stderr_has(proc, "Apply model" if phase == "model apply" else "Upload configuration"), 120
     ):
         problems.append(f"the {phase} never started")
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    for stream in (proc.stdout, proc.stderr):
-        if stream:
-            stream.close()
+    _kill_9(proc)
     rig.clear()
     if phase == "model apply":  # the server still carries out the request it received
         _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30)
@@ -453,6 +445,14 @@ def run_special(rig: Rig, name: str) -> Row:
     if name.startswith("kill "):
         return run_kill_then_recover(rig, name.removeprefix("kill "))
     return run_disk_full(rig)
+
+
+def _kill_9(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
 
 
 def _stderr_has(proc: subprocess.Popen[str], text: str) -> bool:
