@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS entries (
     note TEXT DEFAULT '', pinned INTEGER DEFAULT 0, promotion_id INTEGER, verified TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS refs (entry_id INTEGER, promotion_id INTEGER, role TEXT);
 CREATE INDEX IF NOT EXISTS entries_profile ON entries (profile, kind);
+CREATE INDEX IF NOT EXISTS entries_bytes ON entries (app, sha256);
 """
 
 
@@ -185,6 +186,14 @@ class Archive:
             return None
         existing = self.root / row[0]
         return existing if existing.is_file() and existing.stat().st_size == size else None
+
+    def has_copy(self, entry: Entry) -> bool:
+        """Whether another entry of the same target (URL and app) holds the same bytes."""
+        row = self._db.execute(
+            "SELECT 1 FROM entries WHERE app=? AND sha256=? AND base_url=? AND id!=? LIMIT 1",
+            (entry.app, entry.sha256, entry.base_url, entry.id),
+        ).fetchone()
+        return row is not None
 
     def set_kind(self, entry_id: int, kind: str, note: str | None = None) -> None:
         """Re-file an entry (a plan's download of the target becomes a promotion's backup)."""

@@ -97,7 +97,6 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
     with ctx.client(profile) as client:
         with reporter.step(f"Back up {profile.name}"):
             model = client.get_model()
-            before = _known_hashes(ctx, profile)
             live = ctx.download(
                 client,
                 profile,
@@ -107,7 +106,7 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 model=model,
                 note="scheduled or manual backup",
             )
-            if live.sha256 in before:  # the same bytes are archived already: keep one entry
+            if ctx.archive.has_copy(live):  # the same bytes are archived already: keep one entry
                 ctx.archive.delete(live.id)
             else:
                 report.added.append(live.id)
@@ -128,10 +127,3 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 report.added.append(entry.id)
                 report.versions.append(version)
 
-
-def _known_hashes(ctx: Context, profile: Profile) -> set[str]:
-    return {
-        e.sha256
-        for e in ctx.archive.entries()
-        if e.app == profile.app and e.base_url.rstrip("/") == profile.base_url.rstrip("/")
-    }
