@@ -422,10 +422,20 @@ def test_a_plan_never_goes_stale_on_show(qtbot, window, monkeypatch, control):
     tab.target.setCurrentText("prod")  # another pair: the dev → qa plan is not shown as if it were its
     assert tab.plan_tree.topLevelItemCount() == 0
     assert "Plan ready" not in tab.banner.text() and "dev → prod" in tab.banner.text()
+    assert tab.progress.format() == "idle" and tab.progress.value() == 0
     tab.target.setCurrentText("qa")
+    assert tab.plan_tree.topLevelItemCount() == 0
     control.fault(path="/1/app/upload", app="shop-qa", delay=1.0)
-    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
-    tab.promote_button.click()
+    on_show_at_confirm = []
+    accept = accept_with_dialog([])
+
+    def confirm_and_note(parent, source, target, summary):
+        on_show_at_confirm.append(tab.plan_tree.topLevelItemCount())
+        return accept(parent, source, target, summary)
+
+    monkeypatch.setattr(confirm, "confirm_promotion", confirm_and_note)
+    tab.promote_button.click()  # the dev → qa plan made above is reused, and shown while confirming
+    assert on_show_at_confirm and on_show_at_confirm[0] > 0
     qtbot.waitUntil(lambda: "Upload configuration" in tab.banner.text(), timeout=30000)
     assert tab.banner.text().startswith("Promoting dev → qa"), tab.banner.text()
     idle(qtbot, window)

@@ -66,27 +66,34 @@ class ArchiveTab(QWidget):
         self.table.setColumnWidth(1, 150)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for name, slot in (
-            ("Restore to…", self.on_restore),
-            ("Verify", self.on_verify),
-            ("Import a zip…", self.on_import),
-            ("Save as…", self.on_save_as),
-            ("Show in folder", self.on_show),
-            ("Pin / unpin", self.on_pin),
-            ("Note…", self.on_note),
-            ("Compare two", self.on_compare),
-            ("Delete…", self.on_delete),
-            ("Export bundle…", lambda: bundle_actions.on_export(self)),
-            ("Import bundle…", lambda: bundle_actions.on_import(self)),
+        # two rows, so the window stays usable at 1024 px: what acts on the selection, then what
+        # brings entries in or carries them out
+        for actions in (
+            (
+                ("Restore to…", self.on_restore),
+                ("Verify", self.on_verify),
+                ("Pin / unpin", self.on_pin),
+                ("Note…", self.on_note),
+                ("Compare two", self.on_compare),
+                ("Delete…", self.on_delete),
+            ),
+            (
+                ("Import a zip…", self.on_import),
+                ("Save as…", self.on_save_as),
+                ("Show in folder", self.on_show),
+                ("Export bundle…", lambda: bundle_actions.on_export(self)),
+                ("Import bundle…", lambda: bundle_actions.on_import(self)),
+            ),
         ):
-            button = QPushButton(name)
-            button.clicked.connect(slot)
-            self.buttons[name] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
+            row = QHBoxLayout()
+            for name, slot in actions:
+                button = QPushButton(name)
+                button.clicked.connect(slot)
+                self.buttons[name] = button
+                row.addWidget(button)
+            row.addStretch(1)
+            layout.addLayout(row)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)

@@ -49,6 +49,7 @@ class ConfirmPromotion(QDialog):
         super().__init__(parent)
         self.target = target
         self.setWindowTitle(f"Promote {source.name} → {target.name}")
+        self.setMinimumWidth(520)  # a one-line summary stays on one line
         layout = QVBoxLayout(self)
         lines = [
             f"<b>{source.name}</b> ({source.app}) → <b>{target.name}</b> ({target.app})",

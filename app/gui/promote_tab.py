@@ -145,6 +145,8 @@ class PromoteTab(QWidget):
         if shown is not None and shown != now and self._key is None:
             self.plan_tree.clear()
             self.steps.clear()
+            self.progress.setValue(0)
+            self.progress.setFormat("idle")
             self._shown_pair = None
             self._banner(f"Plan {now[0]} → {now[1]} to see what would change.", NEUTRAL)
         if not getattr(self, "_profiles", None):
@@ -176,6 +178,9 @@ class PromoteTab(QWidget):
             return
         recent = self.plans.get((pair[0].name, pair[1].name))
         if recent is not None and time.time() - recent.get("_planned_at", 0) < 600:
+            if self._shown_pair != (pair[0].name, pair[1].name):  # confirm what is on show
+                self.show_plan(recent)
+                self._shown_pair = (pair[0].name, pair[1].name)
             self._confirm_and_run(pair[0], pair[1], recent)
         else:
             self.on_plan(then_promote=True)
@@ -292,7 +297,9 @@ class PromoteTab(QWidget):
             from app.gui import messages
 
             messages.show_error(self, result.message, messages.steps_text(result))
-        self.progress.setFormat(result.status.replace("_", " "))
+        self.progress.setFormat(
+            "plan ready" if result.status == "dry_run" else result.status.replace("_", " ")
+        )
         self.progress.setValue(100 if result.status in ("succeeded", "dry_run") else self.progress.value())
         self.finished.emit(result)
 
