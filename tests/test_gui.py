@@ -423,8 +423,8 @@ def test_a_plan_never_goes_stale_on_show(qtbot, window, monkeypatch, control):
     assert tab.plan_tree.topLevelItemCount() == 0
     assert "Plan ready" not in tab.banner.text() and "dev → prod" in tab.banner.text()
     assert tab.progress.format() == "idle" and tab.progress.value() == 0
-    tab.target.setCurrentText("qa")
-    assert tab.plan_tree.topLevelItemCount() == 0
+    tab.target.setCurrentText("qa")  # back: the recent dev → qa plan is shown again, with its time
+    assert tab.plan_tree.topLevelItemCount() > 0 and "Plan of dev → qa, made at" in tab.banner.text()
     control.fault(path="/1/app/upload", app="shop-qa", delay=1.0)
     on_show_at_confirm = []
     accept = accept_with_dialog([])

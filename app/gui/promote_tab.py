@@ -149,11 +149,28 @@ class PromoteTab(QWidget):
             self.progress.setFormat("idle")
             self._shown_pair = None
             self._banner(f"Plan {now[0]} → {now[1]} to see what would change.", NEUTRAL)
+        if self._key is None:
+            self._show_recent(now)
         if not getattr(self, "_profiles", None):
             self._banner(
                 "No environments yet: add your first one (Environments → Add…), or try `promoter demo`.",
                 NEUTRAL,
             )
+
+    def _recent(self, pair: tuple[str, str]) -> dict[str, Any] | None:
+        """The plan of *pair* made in the last 10 minutes, if any (promote confirms on it)."""
+        plan = self.plans.get(pair)
+        return plan if plan is not None and time.time() - plan.get("_planned_at", 0) < 600 else None
+
+    def _show_recent(self, pair: tuple[str, str]) -> None:
+        """Show *pair*'s recent plan, saying when it was made (a stale one is refused anyway)."""
+        plan = self._recent(pair)
+        if plan is None or self._shown_pair == pair:
+            return
+        self.show_plan(plan)
+        self._shown_pair = pair
+        made = time.strftime("%H:%M:%S", time.localtime(plan["_planned_at"]))
+        self._banner(f"Plan of {pair[0]} → {pair[1]}, made at {made}. Plan again to refresh it.", NEUTRAL)
 
     def pair(self) -> tuple[Profile, Profile] | None:
         by_name = {p.name: p for p in getattr(self, "_profiles", [])}
@@ -176,11 +193,10 @@ class PromoteTab(QWidget):
         pair = self.pair()
         if pair is None or self._key is not None:
             return
-        recent = self.plans.get((pair[0].name, pair[1].name))
-        if recent is not None and time.time() - recent.get("_planned_at", 0) < 600:
-            if self._shown_pair != (pair[0].name, pair[1].name):  # confirm what is on show
-                self.show_plan(recent)
-                self._shown_pair = (pair[0].name, pair[1].name)
+        names = (pair[0].name, pair[1].name)
+        recent = self._recent(names)
+        if recent is not None:
+            self._show_recent(names)  # confirm on what is on show
             self._confirm_and_run(pair[0], pair[1], recent)
         else:
             self.on_plan(then_promote=True)
