@@ -14,8 +14,9 @@ from app import logs
 from app.backand.urlpolicy import normalise_base_url
 from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
+from app.shaping.rules import Rule, rule_from_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: profiles may carry rules (written only when one does, so 1 stays readable)
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 AUTH_KINDS = ("password", "keys", "token")
@@ -37,6 +38,7 @@ class Profile:
     allow_insecure_http: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     id: str = ""  # random, given when the profile is first saved: scopes its keyring secrets
+    rules: tuple[Rule, ...] | None = None  # None: "unchanged" when saved over a profile of that name
 
     @property
     def target_key(self) -> str:
@@ -71,6 +73,9 @@ class Profile:
         data = asdict(self)
         if not data["extra"]:
             data.pop("extra")
+        data.pop("rules")
+        if self.rules:
+            data["rules"] = [rule.as_json() for rule in self.rules]
         return data
 
 
@@ -90,7 +95,8 @@ class ProfileStore:
         return profiles
 
     def save(self, profiles: list[Profile]) -> None:
-        doc = {"schema_version": SCHEMA_VERSION, "profiles": [p.as_json() for p in profiles]}
+        version = SCHEMA_VERSION if any(p.rules for p in profiles) else 1
+        doc = {"schema_version": version, "profiles": [p.as_json() for p in profiles]}
         atomic_write_bytes(self.path, json.dumps(doc, indent=2).encode() + b"\n")
 
     def get(self, name: str) -> Profile:
@@ -106,6 +112,8 @@ class ProfileStore:
         current = self.load()
         same = next((p for p in current if p.name == profile.name), None)
         profile = replace(profile, id=profile.id or (same.id if same else "") or new_id())
+        if profile.rules is None:
+            profile = replace(profile, rules=same.rules if same else ())
         profiles = [p for p in current if p.name != profile.name]
         profiles.append(profile)
         profiles.sort(key=lambda p: (p.stage, p.name))
@@ -139,6 +147,7 @@ FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "allow_insecure_http": ((bool,), "true or false"),
     "extra": ((dict,), "an object"),
     "id": ((str,), "a string"),
+    "rules": ((list,), "a list of rules"),
 }
 
 
@@ -180,6 +189,11 @@ def parse_profiles(raw: bytes, where: str) -> list[Profile]:
                     f"The profile file {where}: profile {label!r} has {key} = {value!r}, which is not "
                     f"{FIELD_TYPES[key][1]}."
                 )
+        if "rules" in fields:
+            label = fields.get("name", "?")
+            fields["rules"] = tuple(rule_from_json(r, f"{where}: profile {label!r}") for r in fields["rules"])
+        else:
+            fields["rules"] = ()
         try:
             out.append(Profile(**fields).validate())
         except TypeError as exc:

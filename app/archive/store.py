@@ -22,7 +22,7 @@ from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_writer, fsync_dir, sha256_file
 from app.sqlstore import open_db
 
-KINDS = ("export", "backup", "version", "import", "plan")
+KINDS = ("export", "backup", "version", "import", "plan", "sent")
 log = logs.archive
 
 SCHEMA = """

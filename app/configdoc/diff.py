@@ -88,7 +88,7 @@ def _normalise(docs: ConfigDocs) -> dict[str, dict[str, Row]]:
             ref = VIEW_REFS.get(table)
             if ref and ref in clean:
                 clean[ref] = view_names.get(row.get(ref, ""), row.get(ref, ""))
-            key = _key(table, clean, index)
+            key = row_key(table, clean, index, ref)
             while key in keyed:
                 key += "'"
             keyed[key] = clean
@@ -96,10 +96,11 @@ def _normalise(docs: ConfigDocs) -> dict[str, dict[str, Row]]:
     return out
 
 
-def _key(table: str, row: Row, index: int) -> str:
+def row_key(table: str, row: Row, index: int, ref: str | None) -> str:
+    """How a row is named in diffs and selectors: ``Database``'s one row, ``<view>.<Name>`` for a
+    row of a view (``ref`` holds the view's name), else its ``Name``, else its position."""
     if table == "Database":
         return "app settings"
-    ref = VIEW_REFS.get(table)
     name = row.get("Name")
     if name is not None:
         return f"{row.get(ref, '')}.{name}" if ref else name

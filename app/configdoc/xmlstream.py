@@ -10,6 +10,7 @@ body costs kilobytes, and no single call into C holds the GIL for long.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -36,6 +37,14 @@ class ConfigDocs:
 
     app: DataSet
     map: DataSet
+
+
+DIGEST = re.compile(r"«[\d,]+ characters, sha256 [0-9a-f]{64}»")
+
+
+def is_digest(text: str) -> bool:
+    """Whether a cell's text is the stand-in for a text too long to keep (see ``BIG``)."""
+    return text.startswith("«") and DIGEST.fullmatch(text) is not None
 
 
 class _Refused(Exception):

@@ -126,4 +126,3 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 )
                 report.added.append(entry.id)
                 report.versions.append(version)
-

@@ -15,6 +15,7 @@ from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import ModelDiff, diff_models
+from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.errors import PromoterError
 from app.profiles import Profile
 
@@ -31,6 +32,8 @@ class PromoteOptions:
     skip_model: bool = False
     skip_config: bool = False
     expect_stamp: str | None = None  # the stamp of the plan the user confirmed (stale-plan gate)
+    exclude: tuple[str, ...] = ()  # selectors of changes this promotion leaves out
+    no_rules: bool = False  # ignore the target's rules (said in the plan and the confirmation)
 
     @property
     def consent(self) -> Consent:
@@ -54,6 +57,13 @@ class Plan:
     source_fingerprint: str | None = None
     drifted: bool = False  # the target changed since the promoter last wrote it
     notes: list[str] = field(default_factory=list)
+    shaped: Shaped = field(default_factory=lambda: Shaped(ShapeSpec()))
+    sent: Entry | None = None  # what is uploaded: the export, or its rewrite by rules and exclusions
+
+    @property
+    def sent_model(self) -> Model:
+        """The model to apply: the source's, shaped by rules and exclusions."""
+        return self.shaped.model.model if self.shaped.model is not None else self.source_model
 
     @property
     def dropped_tables(self) -> list[str]:
@@ -70,15 +80,17 @@ class Plan:
     @property
     def stamp(self) -> str:
         """What the plan describes, in four short hashes: source model and configuration, target
-        model and configuration. A promotion made from a confirmed plan refuses when it changed."""
-        return "-".join(
-            (
-                model_digest(self.source_model)[:12],
-                (self.source_fingerprint or "")[:12],
-                model_digest(self.target_model)[:12],
-                (self.target_fingerprint or "")[:12],
-            )
-        )
+        model and configuration (and, when rules or exclusions apply, a fifth: them). A promotion
+        made from a confirmed plan refuses when it changed."""
+        parts = [
+            model_digest(self.source_model)[:12],
+            (self.source_fingerprint or "")[:12],
+            model_digest(self.target_model)[:12],
+            (self.target_fingerprint or "")[:12],
+        ]
+        if self.shaped.spec.active or self.shaped.spec.no_rules:
+            parts.append(self.shaped.spec.digest)
+        return "-".join(parts)
 
     def refusals(self, options: PromoteOptions) -> list[Refusal]:
         """Every gate that refuses this promotion with these options (see ``gates``)."""
@@ -106,6 +118,8 @@ class Plan:
             "gates": [r.as_json() for r in gates.promotion(self, Consent())],  # met without flags
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,
+            "shaping": self.shaped.summary(),
+            "shaping_lines": self.shaped.lines(),
         }
 
 
@@ -128,22 +142,28 @@ def make_plan(
     reporter: Reporter,
     src: BackandClient,
     dst: BackandClient,
+    options: PromoteOptions | None = None,
 ) -> Plan:
     """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
-    as prunable ``plan`` entries (identical bytes are stored once)."""
+    as prunable ``plan`` entries (identical bytes are stored once). The target's rules and the
+    options' exclusions shape what would be sent; the diffs are between the target and that."""
+    options = options or PromoteOptions()
+    spec = spec_for(target, options.exclude, options.no_rules)
     with reporter.step("Read models"):
         source_model = src.get_model()
         target_model = dst.get_model()
         reporter.log(
             f"{source.name}: {len(source_model)} objects; {target.name}: {len(target_model)} objects"
         )
+    shaped = shape_model(spec, source_model, target_model)
+    sent_model = shaped.model.model if shaped.model is not None else source_model
     with reporter.step("Validate on target"):
-        validation = validate(dst, source_model, target_model)
-        model_diff = diff_models(target_model, source_model)
+        validation = validate(dst, sent_model, target_model)
+        model_diff = diff_models(target_model, sent_model)
         reporter.log(f"validation: {validation.valid}; {model_diff.count()} model changes")
         for line in validation.warning_lines():
             reporter.log(f"warning: {line}", "warning")
-    plan = Plan(source, target, source_model, target_model, validation, model_diff)
+    plan = Plan(source, target, source_model, target_model, validation, model_diff, shaped=shaped)
     with reporter.step("Download source configuration"):
         plan.export = ctx.download(
             src,
@@ -165,8 +185,19 @@ def make_plan(
             note=f"plan {source.name} -> {target.name}: target",
         )
     with reporter.step("Compare configurations"):
+        plan.sent = build_sent(
+            ctx,
+            shaped,
+            plan.export,
+            plan.backup,
+            model_diff,
+            reporter,
+            f"plan {source.name} -> {target.name}: to send",
+        )
+        for line in shaped.lines():
+            reporter.log(line)
         target_docs = ctx.docs(plan.backup)
-        plan.config_diff = diff_configs(target_docs, ctx.docs(plan.export))
+        plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
         plan.target_fingerprint = fingerprint(target_docs)
         plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
         reporter.log(f"configuration: {plan.config_diff.count()} changes")

@@ -55,7 +55,7 @@ def plan_promotion(
         with reporter.step("Connect"):
             src, dst = ctx.client(source), ctx.client(target)
         with src, dst:
-            plan = make_plan(ctx, source, target, reporter, src, dst)
+            plan = make_plan(ctx, source, target, reporter, src, dst, options)
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -85,8 +85,10 @@ class Promotion:
     def prepare(self, s: Session) -> None:
         self.src = s.ctx.client(self.source)
         with self.src:  # the source is only read, for the plan
-            plan = self.plan = make_plan(s.ctx, self.source, self.target, s.reporter, self.src, s.dst)
-        assert plan.backup is not None and plan.export is not None
+            plan = self.plan = make_plan(
+                s.ctx, self.source, self.target, s.reporter, self.src, s.dst, self.options
+            )
+        assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()
         with s.reporter.step("Safety checks"):
             refusals = gates.stale(self.options.expect_stamp, plan.stamp) + plan.refusals(self.options)
@@ -95,6 +97,9 @@ class Promotion:
         s.ctx.archive.set_kind(plan.export.id, "export")
         s.result.export_id = plan.export.id
         s.record(export=plan.export.id)
+        if plan.sent.id != plan.export.id:  # shaped by rules or exclusions: kept next to the export
+            s.ctx.archive.set_kind(plan.sent.id, "sent", f"sent to {self.target.name}, run #{s.run_id}")
+            s.record(sent=plan.sent.id)
         changes_model = not self.options.skip_model and not plan.model_diff.empty
         self.versions_saved = 2 if changes_model else 0  # the apply and, if it fails, its undo
 
@@ -109,16 +114,16 @@ class Promotion:
                 severity = 1 if self.options.allow_data_loss else 0
                 s.write(
                     "Apply model",
-                    lambda: dst.apply_model(plan.source_model, severity=severity),
+                    lambda: dst.apply_model(plan.sent_model, severity=severity),
                     probe=lambda: model_digest(dst.get_model()),
-                    sent=model_digest(plan.source_model),
+                    sent=model_digest(plan.sent_model),
                 )
         if self.options.skip_config:
             reporter.skip("Upload configuration", "--skip-config")
             reporter.skip("Clear cache", "--skip-config")
             return
-        assert plan.export is not None
-        export_path = s.ctx.archive.path_of(plan.export)
+        assert plan.sent is not None
+        export_path = s.ctx.archive.path_of(plan.sent)
         with reporter.step("Upload configuration"):
             s.write(
                 "Upload configuration",
@@ -129,17 +134,17 @@ class Promotion:
                     cancel=reporter.cancel.is_set,
                 ),
                 probe=lambda: s.ctx.live_fingerprint(dst),
-                sent=plan.source_fingerprint or "",
+                sent=fingerprint(s.ctx.docs(plan.sent)),
             )
         with reporter.step("Clear cache"):
             s.write("Clear cache", dst.reload_cache)
 
     def verify(self, s: Session) -> str:
         plan, dst, name = self._plan(), s.dst, self.target.name
-        assert plan.export is not None
+        assert plan.sent is not None
         with s.reporter.step("Verify"):
-            if not self.options.skip_model and dst.get_model() != plan.source_model:
-                raise VerifyFailed(f"Verify: the model of {name} differs from {self.source.name}'s.")
+            if not self.options.skip_model and dst.get_model() != plan.sent_model:
+                raise VerifyFailed(f"Verify: the model of {name} differs from what was sent.")
             after = s.ctx.download(
                 dst,
                 self.target,
@@ -147,18 +152,18 @@ class Promotion:
                 s.reporter,
                 "Verify",
                 note=f"after promotion #{s.run_id}",
-                model=plan.target_model if self.options.skip_model else plan.source_model,
+                model=plan.target_model if self.options.skip_model else plan.sent_model,
             )
             s.record(verify=after.id)
             after_docs = s.ctx.docs(after)
             if not self.options.skip_config:
-                left = diff_configs(s.ctx.docs(plan.export), after_docs)
+                left = diff_configs(s.ctx.docs(plan.sent), after_docs)
                 if not left.empty:
                     raise VerifyFailed(
                         f"Verify: the configuration of {name} differs from what was sent: "
                         + "; ".join(left.lines()[:5])
                     )
-                served, sent = dst.list_versions().current, plan.export.version
+                served, sent = dst.list_versions().current, plan.sent.version
                 if sent and served != sent:
                     raise VerifyFailed(
                         f"Verify: {name} still serves configuration {served}, not the {sent} that was "

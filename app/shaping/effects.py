@@ -1,0 +1,33 @@
+"""What shaping did, one entry per effect, for the plan, its JSON and the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str  # kept, replaced, left-out, with (a consequence), unmatched, not-applied
+    by: str  # "rule 2", "exclusion" or "exclusion of model:orders"
+    selector: str  # what it touched, in selector form
+    text: str  # a sentence for the plan
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "by": self.by, "selector": self.selector, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who asks: a rule (keep or replace) or an exclusion of this promotion."""
+
+    label: str  # "rule 2" or "exclusion"
+    exclusion: bool
+
+    def kept_verb(self) -> str:
+        return "left out" if self.exclusion else f"kept by {self.label}"
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

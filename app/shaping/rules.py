@@ -1,0 +1,105 @@
+"""A target's rules: what it always keeps, or rewrites, in every promotion into it.
+
+Rules are part of their target profile (``profiles.json``, schema-versioned and strictly loaded), so
+they follow the profile through edits, renames, ``profile export`` and ``profile import``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import UsageError
+from app.shaping.selectors import Selector, parse
+
+KINDS = ("keep", "replace")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    kind: str
+    selector: str
+    find: str = ""
+    with_: str = ""
+    regex: bool = False
+
+    @property
+    def parsed(self) -> Selector:
+        return parse(self.selector)
+
+    def validate(self) -> Rule:
+        if self.kind not in KINDS:
+            raise UsageError(f"Rule {self.id}: kind must be keep or replace, not {self.kind!r}.")
+        selector = self.parsed
+        if self.kind == "replace":
+            if selector.is_model:
+                raise UsageError(
+                    f"Rule {self.id}: replace works on configuration values, not on {self.selector}."
+                )
+            if not self.find:
+                raise UsageError(f"Rule {self.id}: replace needs a non-empty text to find (--find).")
+            if self.regex:
+                try:
+                    re.compile(self.find)
+                except re.error as exc:
+                    raise UsageError(
+                        f"Rule {self.id}: --find is not a valid regular expression ({exc})."
+                    ) from None
+        return self
+
+    def describe(self) -> str:
+        if self.kind == "keep":
+            return f"rule {self.id}: keep {self.selector}"
+        how = "regex " if self.regex else ""
+        return f"rule {self.id}: replace {how}{self.find!r} with {self.with_!r} in {self.selector}"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "selector": self.selector}
+        if self.kind == "replace":
+            data.update({"find": self.find, "with": self.with_, "regex": self.regex})
+        return data
+
+
+TYPES: dict[str, tuple[type, ...]] = {
+    "id": (int,),
+    "kind": (str,),
+    "selector": (str,),
+    "find": (str,),
+    "with": (str,),
+    "regex": (bool,),
+}
+
+
+def rule_from_json(item: Any, where: str) -> Rule:
+    """One rule from the profile file, strictly: wrong types and unknown keys are named."""
+    if not isinstance(item, dict):
+        raise UsageError(f"{where}: a rule is not an object.")
+    unknown = set(item) - set(TYPES)
+    if unknown:
+        raise UsageError(f"{where}: a rule has unknown keys: {', '.join(sorted(unknown))}.")
+    for key, types in TYPES.items():
+        if key in item and (
+            not isinstance(item[key], types) or (bool not in types and isinstance(item[key], bool))
+        ):
+            raise UsageError(f"{where}: a rule's {key} is {item[key]!r}, of the wrong type.")
+    for key in ("id", "kind", "selector"):
+        if key not in item:
+            raise UsageError(f"{where}: a rule has no {key}.")
+    rule = Rule(
+        item["id"],
+        item["kind"],
+        item["selector"],
+        item.get("find", ""),
+        item.get("with", ""),
+        item.get("regex", False),
+    )
+    try:
+        return rule.validate()
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc.message}") from None
+
+
+def next_id(rules: tuple[Rule, ...]) -> int:
+    return max((r.id for r in rules), default=0) + 1

@@ -1,0 +1,271 @@
+"""Rules and exclusions end to end against the sandbox: what is sent, what the target keeps."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import replace
+
+import pytest
+
+from app.engine import operations
+from app.engine.gates import Consent
+from app.engine.plan import PromoteOptions
+from app.engine.promote import plan_promotion, promote
+from app.engine.undo import undo
+from app.errors import InvalidConfigZip, UsageError
+from app.shaping.rules import Rule
+
+
+def add_rules(ctx, name, *rules):
+    profile = ctx.profiles.get(name)
+    return ctx.profiles.upsert(replace(profile, rules=tuple(rules)))
+
+
+def live(ctx, name):
+    """The target's model and the rows of its configuration, read through the product."""
+    profile = ctx.profiles.get(name)
+    with ctx.client(profile) as client:
+        model = client.get_model()
+    docs = ctx.docs(operations.export(ctx, profile))
+    return {o["name"]: o for o in model}, docs
+
+
+def rows(docs, table):
+    return docs.app.tables.get(table, [])
+
+
+def action(docs, name):
+    return next((r for r in rows(docs, "Rule") if r.get("Name") == name), None)
+
+
+def effects(result):
+    return [e["text"] for e in result.plan["shaping"]["effects"]]
+
+
+def test_keep_rule_on_a_setting_keeps_the_targets_value(ctx):
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    _model, docs = live(ctx, "qa")
+    assert rows(docs, "Database")[0]["DisplayName"] == "Shop (QA)"
+    assert action(docs, "Apply coupon") is not None  # everything else arrived
+    assert any("kept by rule 1" in t and "'Shop (QA)'" in t for t in effects(result))
+    kinds = {e.kind for e in ctx.archive.entries("dev")}
+    assert {"export", "sent"} <= kinds
+    # the next plan has nothing left to do for it
+    again = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    assert again.plan["config_changes"] == 0, again.plan["config_diff"]
+
+
+def test_the_sent_zip_is_the_export_byte_for_byte_outside_the_changed_cell(ctx):
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    sent = ctx.archive.get(result.plan["shaping"]["sent_id"])
+    export = ctx.archive.get(result.plan["export_id"])
+    with zipfile.ZipFile(ctx.archive.path_of(export)) as a, zipfile.ZipFile(ctx.archive.path_of(sent)) as b:
+        assert a.namelist() == b.namelist()
+        old, new = a.read(a.namelist()[0]), b.read(b.namelist()[0])
+        assert a.read(a.namelist()[1]) == b.read(b.namelist()[1])
+    old_line = b"<DisplayName>Shop (development)</DisplayName>"
+    assert old.replace(old_line, b"<DisplayName>Shop (QA)</DisplayName>") == new
+
+
+def test_replace_rule_rewrites_text_in_one_cell(ctx):
+    add_rules(
+        ctx, "qa", Rule(3, "replace", "Rule[Send confirmation].Code", "CONSTS.apiUrl", "'https://qa.example'")
+    )
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    _model, docs = live(ctx, "qa")
+    code = action(docs, "Send confirmation")["Code"]
+    assert "'https://qa.example' + '/1/objects/users/'" in code and "CONSTS.apiUrl" not in code
+    assert "CONSTS.apiUrl" in action(docs, "Apply coupon")["Code"]  # only the selected cell
+    assert any(
+        "replaced by rule 3 in Rule[orders.Send confirmation].Code: 1 occurrence" in t
+        for t in effects(result)
+    )
+
+
+def test_replace_with_a_regex(ctx):
+    add_rules(ctx, "qa", Rule(1, "replace", "Database.DisplayName", r"\(development\)", "(QA copy)", True))
+    result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    details = result.plan["config_details"]
+    settings = next(c for c in details if c["table"] == "Database")
+    assert settings["columns"]["DisplayName"] == ["Shop (QA)", "Shop (QA copy)"]
+
+
+def test_keep_a_whole_row_by_name(ctx):
+    add_rules(ctx, "qa", Rule(1, "keep", "Rule[Apply coupon]"))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    _model, docs = live(ctx, "qa")
+    assert action(docs, "Apply coupon") is None  # qa has no such action, and keeps not having it
+    assert any("(not added)" in t for t in effects(result))
+
+
+def test_exclude_a_model_field_leaves_out_its_field_rows(ctx):
+    options = PromoteOptions(exclude=("model:products.sku",))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), options)
+    assert result.status == "succeeded", result.message
+    model, docs = live(ctx, "qa")
+    assert "sku" not in model["products"]["fields"]
+    assert "coupons" in model  # the rest arrived
+    assert not any(r.get("Name") == "sku" for r in rows(docs, "Field"))
+    assert not any(r.get("Name") == "sku" for r in docs.map.tables.get("Field", []))
+    texts = effects(result)
+    assert any("left out: model:products.sku" in t for t in texts)
+    assert any("Field[products.sku]" in t for t in texts)
+
+
+def test_exclude_a_model_object_takes_its_relations_and_actions(ctx):
+    options = PromoteOptions(exclude=("model:coupons",))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), options)
+    assert result.status == "succeeded", result.message
+    model, docs = live(ctx, "qa")
+    assert "coupons" not in model
+    assert "coupon" not in model["orders"]["fields"]  # the relation's other side went with it
+    assert model["orders"]["fields"]["status"]["defaultValue"] == "pending"  # included changes arrived
+    assert not any(r.get("Name") == "coupons" for r in rows(docs, "View"))
+    texts = effects(result)
+    assert any("model:orders.coupon goes with model:coupons" in t for t in texts)
+
+
+def test_exclude_an_action_alone(ctx):
+    result = promote(
+        ctx,
+        ctx.profiles.get("dev"),
+        ctx.profiles.get("qa"),
+        PromoteOptions(exclude=("Rule[orders.Apply coupon]",)),
+    )
+    assert result.status == "succeeded", result.message
+    model, docs = live(ctx, "qa")
+    assert "coupons" in model and action(docs, "Apply coupon") is None
+
+
+def test_a_dependent_change_is_refused_with_the_reason(ctx):
+    result = plan_promotion(
+        ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(exclude=("View[coupons]",))
+    )
+    assert result.status == "failed"
+    assert "Leave out model:coupons instead" in result.message
+    cell = plan_promotion(
+        ctx,
+        ctx.profiles.get("dev"),
+        ctx.profiles.get("qa"),
+        PromoteOptions(exclude=("Rule[Apply coupon].Code",)),
+    )
+    assert cell.status == "failed" and "the row is new" in cell.message
+
+
+def test_a_selector_that_matches_nothing_is_reported_not_an_error(ctx):
+    add_rules(ctx, "qa", Rule(1, "keep", "Rule[noSuchAction]"), Rule(2, "keep", "model:nothing"))
+    result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    assert result.status == "dry_run"
+    texts = effects(result)
+    assert "rule 1: Rule[noSuchAction] matches nothing" in texts
+    assert "rule 2: model:nothing matches nothing" in texts
+
+
+def test_no_rules_says_so_and_sends_the_source_as_it_is(ctx):
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(no_rules=True))
+    assert result.status == "succeeded"
+    assert result.plan["shaping_lines"][0].startswith("--no-rules: the target's 1 rule(s) are NOT applied")
+    _model, docs = live(ctx, "qa")
+    assert rows(docs, "Database")[0]["DisplayName"] == "Shop (development)"
+
+
+def test_a_plan_made_with_other_rules_is_stale(ctx):
+    plan = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    result = promote(
+        ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(expect_stamp=plan.plan["stamp"])
+    )
+    assert result.status == "refused"
+
+
+def test_undo_after_a_shaped_promotion_puts_everything_back(ctx):
+    before_model, before_docs = live(ctx, "qa")
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    result = promote(
+        ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(exclude=("model:products.sku",))
+    )
+    assert result.status == "succeeded"
+    undone = undo(ctx, result.run_id, Consent(allow_data_loss=True))
+    assert undone.status == "succeeded", undone.message
+    model, docs = live(ctx, "qa")
+    assert model == before_model
+    assert len(rows(docs, "Rule")) == len(rows(before_docs, "Rule"))
+
+
+def test_a_failed_shaped_promotion_rolls_back(ctx, control):
+    before_model, _docs = live(ctx, "qa")
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    control.fault(path="/1/app/upload", status=500)
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    control.clear_faults()
+    assert result.status == "rolled_back"
+    model, docs = live(ctx, "qa")
+    assert model == before_model and rows(docs, "Database")[0]["DisplayName"] == "Shop (QA)"
+
+
+def test_malformed_selectors_are_named():
+    from app.shaping.selectors import parse
+
+    for bad in ("model:", "Rule[", "Rule[x].ID", "1abc", "model:a.b.c"):
+        with pytest.raises(UsageError) as err:
+            parse(bad)
+        assert repr(bad.strip()) in err.value.message or bad in err.value.message
+
+
+def _zip(path, app_doc: str, map_doc: str = '<?xml version="1.0"?>\n<MapDataSet xmlns="urn:x">\n</MapDataSet>\n'):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("duradosappsys7", app_doc)
+        z.writestr("duradosappsys7xml", map_doc)
+    return path
+
+
+def _doc(code: str, title: str = "t") -> str:
+    from xml.sax.saxutils import escape
+
+    return (
+        '<?xml version="1.0" standalone="yes"?>\n<NewDataSet>\n  <Database>\n    <ID>0</ID>\n'
+        f"    <Title>{escape(title)}</Title>\n  </Database>\n  <Rule>\n    <ID>1</ID>\n    <Name>big</Name>\n"
+        f"    <Code>{escape(code)}</Code>\n    <Rules>1</Rules>\n  </Rule>\n  <Empty />\n</NewDataSet>\n"
+    )
+
+
+def test_rewrite_handles_cells_too_long_to_hold_in_the_parsed_rows(tmp_path):
+    """A 2.4 MB action body is a digest in the parsed rows: replace reads it from the zip as it
+    copies, keep reads the target's from the target's zip; the rest stays byte for byte."""
+    from app.configdoc.dataset import read_config_zip
+    from app.configdoc.rewrite import DocEdits, FromOther, Replace, rewrite_zip
+    from app.configdoc.xmlstream import is_digest
+
+    body = "var url = 'https://dev.example'; // <&>\n" * 60_000  # over 2 MiB: the streamed reader
+    source = _zip(tmp_path / "s.zip", _doc(body, "dev"))
+    target = _zip(tmp_path / "t.zip", _doc(body.replace("dev", "prod"), "prod"))
+    assert is_digest(read_config_zip(source).app.tables["Rule"][0]["Code"])
+    edits = DocEdits()
+    edits.set_cell(("Rule", 0), "Code", Replace("https://dev.example", "https://qa.example"))
+    counts = rewrite_zip(source, tmp_path / "out.zip", edits, DocEdits(), target)
+    assert counts[(("Rule", 0), "Code")] == 60_000
+    with zipfile.ZipFile(tmp_path / "out.zip") as z:
+        text = z.read("duradosappsys7").decode()
+    assert text == _doc(body.replace("dev.example", "qa.example"), "dev")
+    keep = DocEdits()
+    keep.set_cell(("Rule", 0), "Code", FromOther("Rule", 0, "Code"))
+    keep.set_cell(("Database", 0), "Title", "prod & co")
+    keep.set_cell(("Rule", 0), "Added", "x")
+    rewrite_zip(source, tmp_path / "kept.zip", keep, DocEdits(), target)
+    with zipfile.ZipFile(tmp_path / "kept.zip") as z:
+        kept = z.read("duradosappsys7").decode()
+    expected = _doc(body.replace("dev", "prod"), "prod & co").replace(
+        "    <Rules>1</Rules>\n  </Rule>", "    <Rules>1</Rules>\n    <Added>x</Added>\n  </Rule>"
+    )
+    assert kept == expected
+    empty = DocEdits()
+    empty.set_cell(("Empty", 0), "Added", "x")
+    with pytest.raises(InvalidConfigZip, match="Empty #1 is empty"):
+        rewrite_zip(source, tmp_path / "bad.zip", empty, DocEdits(), target)
+    assert not (tmp_path / "bad.zip").exists()
