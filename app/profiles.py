@@ -14,7 +14,7 @@ from app import logs
 from app.backand.urlpolicy import normalise_base_url
 from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
-from app.shaping.rules import Rule, rule_from_json
+from app.shaping.rules import Rule, next_id, rule_from_json
 
 SCHEMA_VERSION = 2  # 2: profiles may carry rules (written only when one does, so 1 stays readable)
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
@@ -120,6 +120,30 @@ class ProfileStore:
         self.save(profiles)
         log.info("saved profile %s", profile.name)
         return profile
+
+    def add_rule(self, name: str, rule: Rule) -> Rule:
+        """Add *rule* (its id given here) to the profile *name*; return it as saved."""
+        profile = self.get(name)
+        rules = tuple(profile.rules or ())
+        rule = replace(rule, id=next_id(rules)).validate()
+        if any(
+            (r.kind, r.selector, r.find, r.with_, r.regex)
+            == (rule.kind, rule.selector, rule.find, rule.with_, rule.regex)
+            for r in rules
+        ):
+            raise UsageError(f"Profile {name} already has this rule.")
+        self.upsert(replace(profile, rules=(*rules, rule)))
+        return rule
+
+    def remove_rule(self, name: str, rule_id: int) -> Rule:
+        profile = self.get(name)
+        rules = tuple(profile.rules or ())
+        found = next((r for r in rules if r.id == rule_id), None)
+        if found is None:
+            known = ", ".join(str(r.id) for r in rules) or "none"
+            raise UsageError(f"Profile {name} has no rule {rule_id} (its rules: {known}).")
+        self.upsert(replace(profile, rules=tuple(r for r in rules if r.id != rule_id)))
+        return found
 
     def remove(self, name: str) -> None:
         self.get(name)

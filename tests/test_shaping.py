@@ -218,7 +218,9 @@ def test_malformed_selectors_are_named():
         assert repr(bad.strip()) in err.value.message or bad in err.value.message
 
 
-def _zip(path, app_doc: str, map_doc: str = '<?xml version="1.0"?>\n<MapDataSet xmlns="urn:x">\n</MapDataSet>\n'):
+def _zip(
+    path, app_doc: str, map_doc: str = '<?xml version="1.0"?>\n<MapDataSet xmlns="urn:x">\n</MapDataSet>\n'
+):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("duradosappsys7", app_doc)
         z.writestr("duradosappsys7xml", map_doc)

@@ -43,6 +43,11 @@ def _print_plan(summary: dict[str, Any]) -> None:
     print(f"  configuration: {summary['config_changes']} changes")
     for line in summary["config_diff"]:
         print(f"    {line}")
+    shaping = summary.get("shaping_lines") or []
+    if shaping:
+        print(f"  rules and exclusions: {len(shaping)}")
+        for line in shaping:
+            print(f"    {line}")
     if summary["drift"]:
         print("  DRIFT: the target was changed outside the promoter since its last promotion:")
         for line in summary["drift"]:
@@ -56,7 +61,8 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
     ctx = _ctx(home)
     try:
         source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-        result = plan_promotion(ctx, source, target, None, stderr_listener(quiet=args.json))
+        options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
+        result = plan_promotion(ctx, source, target, options, stderr_listener(quiet=args.json))
     finally:
         ctx.close()
     if args.json:
@@ -86,6 +92,8 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
             skip_model=args.skip_model,
             skip_config=args.skip_config,
             expect_stamp=args.expect_plan,
+            exclude=tuple(args.exclude),
+            no_rules=args.no_rules,
         )
         if not args.dry_run:
             confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)

@@ -23,7 +23,7 @@ def for_result(result: Result) -> int:
     from app.engine.result import Status
 
     if result.status is Status.FAILED:
-        return AUTH if result.error_kind == "auth" else FAILED
+        return {"auth": AUTH, "usage": USAGE}.get(result.error_kind, FAILED)
     return {
         Status.SUCCEEDED: OK,
         Status.DRY_RUN: OK,

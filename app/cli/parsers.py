@@ -22,6 +22,7 @@ def register_all(sub: Any) -> None:
         _cmd_archive,
         _cmd_model,
         _cmd_backup,
+        _cmd_rules,
     ):
         register(sub)
     gui = sub.add_parser("gui", help="the desktop app (the default)")
@@ -101,6 +102,7 @@ def _cmd_promote(sub: Any) -> None:
     plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
     plan.add_argument("source")
     plan.add_argument("target")
+    _shaping_args(plan)
     plan.add_argument("--json", action="store_true")
     plan.set_defaults(handler="app.cli.cmd_promote:do_plan")
 
@@ -117,6 +119,7 @@ def _cmd_promote(sub: Any) -> None:
     prom.add_argument(
         "--expect-plan", metavar="STAMP", help="refuse unless source and target are as `plan` showed"
     )
+    _shaping_args(prom)
     prom.add_argument("--json", action="store_true")
     prom.set_defaults(handler="app.cli.cmd_promote:do_promote")
 
@@ -248,3 +251,39 @@ def _cmd_backup(sub: Any) -> None:
     stat.set_defaults(handler="app.cli.cmd_backup:do_schedule_status")
     rem = ssub.add_parser("remove")
     rem.set_defaults(handler="app.cli.cmd_backup:do_schedule_remove")
+
+
+def _shaping_args(parser: Any) -> None:
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help="leave this change out of this promotion (repeatable): model:OBJ[.FIELD], Table[Name][.Column]",
+    )
+    parser.add_argument(
+        "--no-rules", action="store_true", help="ignore the target's rules (said in the plan)"
+    )
+
+
+def _cmd_rules(sub: Any) -> None:
+    rules = sub.add_parser("rules", help="what a target always keeps or rewrites in promotions into it")
+    rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
+    add = rsub.add_parser(
+        "add", help="add a rule to TARGET: keep SELECTOR, or replace SELECTOR --find --with"
+    )
+    add.add_argument("target")
+    add.add_argument("kind", choices=("keep", "replace"))
+    add.add_argument("selector", help="Database.DisplayName, Rule[Name], Rule[Name].Code, model:obj[.field]")
+    add.add_argument("--find", metavar="TEXT", help="replace: the text to find")
+    add.add_argument("--with", dest="with_", metavar="TEXT", help="replace: the text to put instead")
+    add.add_argument("--regex", action="store_true", help="replace: --find is a regular expression")
+    add.set_defaults(handler="app.cli.cmd_rules:do_add")
+    lst = rsub.add_parser("list", help="the rules of one target, or of every profile")
+    lst.add_argument("target", nargs="?")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler="app.cli.cmd_rules:do_list")
+    rem = rsub.add_parser("remove", help="remove rule ID from TARGET")
+    rem.add_argument("target")
+    rem.add_argument("id", type=int)
+    rem.set_defaults(handler="app.cli.cmd_rules:do_remove")

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.backand import BackandClient
-from app.backand.errors import AuthError
 from app.configdoc.diff import diff_configs, fingerprint
 from app.engine import gates
 from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.plan import Plan, PromoteOptions, make_plan
-from app.engine.result import Result, Status, describe
+from app.engine.result import Result, Status, describe, error_kind
 from app.engine.run import Session, run_write
 from app.errors import Cancelled, PromoterError, UsageError
 from app.profiles import Profile
@@ -60,7 +59,7 @@ def plan_promotion(
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
     except (PromoterError, OSError) as exc:
-        result.error_kind = "auth" if isinstance(exc, AuthError) else ""
+        result.error_kind = error_kind(exc)
         result.message = f"{describe(exc)} Nothing was written."
         if isinstance(exc, Cancelled):
             result.message = "Plan cancelled. Nothing was written."

@@ -38,7 +38,7 @@ class Result:
     backup_id: int | None = None
     export_id: int | None = None
     refusals: list[Refusal] = field(default_factory=list)
-    error_kind: str = ""  # "auth" when the failure was a refused credential
+    error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
 
@@ -81,3 +81,14 @@ def recovery_command(target: Profile, backup_id: int) -> str:
     """The command that puts a target back as its backup holds it (what a failed run prints)."""
     confirm = f" --confirm {target.name}" if target.protected else ""
     return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
+
+
+def error_kind(exc: BaseException) -> str:
+    """How a failure is classed for exit codes: a refused credential, or a request that cannot be
+    honoured as asked (an exclusion that leaves a dependent change behind, a missing archive file)."""
+    from app.backand.errors import AuthError
+    from app.errors import UsageError
+
+    if isinstance(exc, AuthError):
+        return "auth"
+    return "usage" if isinstance(exc, UsageError) else ""

@@ -22,13 +22,13 @@ from typing import Any, Protocol, TypeVar
 from app import logs
 from app.archive import Entry
 from app.backand import BackandClient
-from app.backand.errors import AuthError, NetworkError, ServerError, TimeoutError_
+from app.backand.errors import NetworkError, ServerError, TimeoutError_
 from app.engine import backup as backups
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Refused
 from app.engine.lock import TargetLock
-from app.engine.result import Result, Status, describe, recovery_command
+from app.engine.result import Result, Status, describe, error_kind, recovery_command
 from app.engine.settle import OutcomeUnknown, settle
 from app.profiles import Profile
 
@@ -139,7 +139,7 @@ def run_write(
                 backups.undo_from_backup(s, exc)
             else:
                 result.status = Status.FAILED
-                result.error_kind = "auth" if isinstance(exc, AuthError) else ""
+                result.error_kind = error_kind(exc)
                 result.message = f"{describe(exc)} Nothing was written to {op.target.name}."
         finally:
             _finish(s)

@@ -1,0 +1,113 @@
+"""`promoter rules` and `plan`/`promote --exclude/--no-rules` in subprocesses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.sandbox import seed
+from tests.conftest import HAVE_SECRET_SERVICE
+from tests.test_cli import run
+
+
+def add_profile(home, name, url, app, stage="1"):
+    args = ["profile", "add", name, "--url", url, "--app", app, "--username", seed.ADMIN[0], "--stage", stage]
+    assert run(home, *args).returncode == 0
+
+
+def test_rules_add_list_remove_and_travel_with_profile_export(tmp_path):
+    home, other = tmp_path / "home", tmp_path / "other"
+    add_profile(home, "qa", "https://qa.example", "shop-qa")
+    added = run(home, "rules", "add", "qa", "keep", "Database.DisplayName")
+    assert added.returncode == 0 and "rule 1: keep Database.DisplayName" in added.stdout
+    replace = run(home, "rules", "add", "qa", "replace", "Rule[Send].Code", "--find", "dev.", "--with", "qa.")
+    assert replace.returncode == 0, replace.stderr
+    listed = json.loads(run(home, "rules", "list", "qa", "--json").stdout)
+    assert listed == {
+        "qa": [
+            {"id": 1, "kind": "keep", "selector": "Database.DisplayName"},
+            {
+                "id": 2,
+                "kind": "replace",
+                "selector": "Rule[Send].Code",
+                "find": "dev.",
+                "with": "qa.",
+                "regex": False,
+            },
+        ]
+    }
+    # bad input: named, no traceback, nothing saved
+    for args, words in (
+        (("rules", "add", "qa", "keep", "Rule[broken"), "not understood"),
+        (
+            ("rules", "add", "qa", "replace", "model:items.price", "--find", "a", "--with", "b"),
+            "configuration values",
+        ),
+        (("rules", "add", "qa", "replace", "Database.X"), "needs --find"),
+        (
+            ("rules", "add", "qa", "replace", "Database.X", "--find", "(", "--with", "", "--regex"),
+            "regular expression",
+        ),
+        (("rules", "add", "qa", "keep", "Database.DisplayName"), "already has this rule"),
+        (("rules", "remove", "qa", "9"), "has no rule 9 (its rules: 1, 2)"),
+        (("rules", "add", "nobody", "keep", "Database.X"), "no profile named 'nobody'"),
+    ):
+        result = run(home, *args)
+        assert result.returncode == 2 and words in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert len(json.loads(run(home, "rules", "list", "qa", "--json").stdout)["qa"]) == 2
+    # the profile file says which schema it needs
+    assert json.loads((home / "profiles.json").read_text())["schema_version"] == 2
+    assert run(home, "profile", "export", str(tmp_path / "profiles.json")).returncode == 0
+    assert run(other, "profile", "import", str(tmp_path / "profiles.json")).returncode == 0
+    assert json.loads(run(other, "rules", "list", "--json").stdout) == listed
+    removed = run(home, "rules", "remove", "qa", "1")
+    assert removed.returncode == 0 and "keep Database.DisplayName" in removed.stdout
+    # editing the profile keeps its rules
+    add_profile(home, "qa", "https://qa.example", "shop-qa")
+    assert [r["id"] for r in json.loads(run(home, "rules", "list", "qa", "--json").stdout)["qa"]] == [2]
+
+
+def test_a_hand_edited_rule_of_the_wrong_type_is_named(tmp_path):
+    add_profile(tmp_path, "qa", "https://qa.example", "shop-qa")
+    doc = json.loads((tmp_path / "profiles.json").read_text())
+    doc["schema_version"] = 2
+    doc["profiles"][0]["rules"] = [{"id": "1", "kind": "keep", "selector": "Database.X"}]
+    (tmp_path / "profiles.json").write_text(json.dumps(doc))
+    result = run(tmp_path, "rules", "list")
+    assert result.returncode == 2 and "rule's id is '1'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; run under tests/tools/with-keyring.sh (make test does)",
+)
+def test_plan_and_promote_with_rules_and_exclusions(tmp_path_factory):
+    from tests.helpers import SandboxProcess
+
+    home = tmp_path_factory.mktemp("cli-home")
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("sandbox-home"))
+    try:
+        for name, app, stage in (("dev", "shop-dev", "1"), ("qa", "shop-qa", "2")):
+            add_profile(home, name, sandbox.url, app, stage)
+            assert run(home, "login", name, stdin=seed.ADMIN[1] + "\n").returncode == 0
+        assert run(home, "rules", "add", "qa", "keep", "Database.DisplayName").returncode == 0
+        plan = run(home, "plan", "dev", "qa", "--exclude", "model:coupons")
+        assert plan.returncode == 0, plan.stderr
+        assert "kept by rule 1: Database.DisplayName: the target's value 'Shop (QA)'" in plan.stdout
+        assert "left out: model:coupons (not added)" in plan.stdout
+        assert "+ object coupons" not in plan.stdout
+        bad = run(home, "plan", "dev", "qa", "--exclude", "View[coupons]")
+        assert bad.returncode == 2 and "Leave out model:coupons instead" in bad.stderr
+        ignored = json.loads(run(home, "plan", "dev", "qa", "--no-rules", "--json").stdout)
+        assert ignored["shaping_lines"][0].startswith("--no-rules")
+        done = run(home, "promote", "dev", "qa", "--yes", "--json", "--exclude", "model:coupons")
+        assert done.returncode == 0, done.stdout[:400]
+        doc = json.loads(done.stdout)
+        assert doc["status"] == "succeeded"
+        assert any(e["kind"] == "kept" for e in doc["plan"]["shaping"]["effects"])
+        kinds = {e["kind"] for e in json.loads(run(home, "archive", "list", "--json").stdout)}
+        assert "sent" in kinds
+    finally:
+        sandbox.stop()
