@@ -11,11 +11,19 @@ from app.profiles import Profile, ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore, SecretStoreError
+from app.shaping.rules import Rule
 
 DEMO_PROFILES = (
     ("dev", "shop-dev", 1, False, "#3c9d5d"),
     ("qa", "shop-qa", 2, False, "#d9a13b"),
     ("prod", "shop-prod", 3, True, "#c0392b"),
+)
+
+
+DEMO_RULES = (
+    Rule(0, "keep", "Database.DisplayName"),
+    Rule(0, "keep", "Upload[#1].Title"),
+    Rule(0, "replace", "Rule[Validate price].Code", r"taxRate = [0-9.]+", "taxRate = 0.19", regex=True),
 )
 
 
@@ -44,6 +52,9 @@ def prepare(root: Path, url: str, server: SandboxServer, secrets: SecretStore) -
             )
         )  # a fresh random id: its keyring entries cannot collide with a user's profiles
         secrets.set(saved, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
+    for name in ("qa", "prod"):  # environments differ on purpose: rules keep what is theirs
+        for rule in DEMO_RULES:
+            profiles.add_rule(name, rule)
     return home
 
 

@@ -226,6 +226,7 @@ def _render(column: str, value: Value, original: str | None, resolve: Resolve) -
     """The bytes of one cell; and how many replacements were made."""
     if isinstance(value, Replace):
         text, count = value.apply(original or "")
+        count = count if text != original else 0  # found, but the text is already what it becomes
     elif isinstance(value, FromOther):
         text, count = resolve(value), 0
     else:

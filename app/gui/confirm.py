@@ -59,6 +59,18 @@ class ConfirmPromotion(QDialog):
             f"A backup of {target.name} (model and configuration) is taken first; a failure rolls "
             "back automatically.",
         ]
+        shaping = summary.get("shaping") or {}
+        effects = [line for line in summary.get("shaping_lines") or [] if not line.startswith("--no-rules")]
+        if effects:
+            lines.append(
+                f"<span style='color:#6a1b9a'>Rules and exclusions shape what is sent: {len(effects)} "
+                "effects (listed in the plan).</span>"
+            )
+        if shaping.get("no_rules"):
+            lines.append(
+                f"<span style='color:#c62828'><b>{target.name}'s {shaping.get('rules_ignored', 0)} rule(s) "
+                "are NOT applied</b> (Ignore rules is ticked).</span>"
+            )
         summary_label = QLabel("<br>".join(lines))
         summary_label.setWordWrap(True)
         layout.addWidget(summary_label)

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 RED, GREEN, AMBER = QColor("#c62828"), QColor("#2e7d32"), QColor("#ef6c00")
+SELECTOR = 257  # item data role: the selector that names this change (for exclusions and rules)
+CELL = 258  # item data role: True on a changed column of a row
 SIGN_COLOURS = {"added": GREEN, "removed": RED, "changed": AMBER}
 
 
@@ -28,22 +30,26 @@ def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
     total = sum(len(details.get(k, [])) for k in ("added_objects", "removed_objects", "fields"))
     root = QTreeWidgetItem(tree, [f"Model changes: {total}"])
     for name in details.get("added_objects", []):
-        _item(root, f"+ object {name}", GREEN)
+        _item(root, f"+ object {name}", GREEN).setData(0, SELECTOR, f"model:{name}")
     for name in details.get("removed_objects", []):
-        _item(root, f"- object {name}: table dropped with its data", RED)
+        _item(root, f"- object {name}: table dropped with its data", RED).setData(
+            0, SELECTOR, f"model:{name}"
+        )
     for field in details.get("fields", []):
         where = f"{field['object']}.{field['field']}"
         if field["change"] == "changed":
             node = _item(root, f"~ field {where}", AMBER)
+            node.setData(0, SELECTOR, f"model:{where}")
             old, new = field.get("old") or {}, field.get("new") or {}
             for key in sorted(set(old) | set(new)):
                 if old.get(key) != new.get(key):
                     QTreeWidgetItem(node, [f"{key}: {old.get(key)!r} → {new.get(key)!r}"])
         elif field["change"] == "removed":
             column = "collection" not in (field.get("old") or {})
-            _item(root, f"- field {where}" + (": column dropped with its data" if column else ""), RED)
+            text = f"- field {where}" + (": column dropped with its data" if column else "")
+            _item(root, text, RED).setData(0, SELECTOR, f"model:{where}")
         else:
-            _item(root, f"+ field {where}", GREEN)
+            _item(root, f"+ field {where}", GREEN).setData(0, SELECTOR, f"model:{where}")
     root.setExpanded(True)
 
 
@@ -60,8 +66,13 @@ def fill_config_tree(
         sign = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
         node = _item(group, f"{sign} {change['key']}", SIGN_COLOURS[change["change"]])
         node.setData(0, 256, change)
+        row = "Database" if change["table"] == "Database" else f"{change['table']}[{change['key']}]"
+        node.setData(0, SELECTOR, row)
         for column, (old, new) in change.get("columns", {}).items():
-            QTreeWidgetItem(node, [f"{column}: {_short(old)} → {_short(new)}"]).setData(0, 256, change)
+            cell = QTreeWidgetItem(node, [f"{column}: {_short(old)} → {_short(new)}"])
+            cell.setData(0, 256, change)
+            cell.setData(0, SELECTOR, f"{row}.{column}")
+            cell.setData(0, CELL, True)
     root.setExpanded(True)
     for group in groups.values():
         group.setExpanded(True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -66,7 +67,7 @@ class EnvironmentsPanel(QWidget):
         layout.addWidget(self.list, 1)
         row1, row2 = QHBoxLayout(), QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for row, names in ((row1, ("Add…", "Edit…", "Remove…")), (row2, ("Up", "Down", "Test"))):
+        for row, names in ((row1, ("Add…", "Edit…", "Remove…")), (row2, ("Up", "Down", "Test", "Rules…"))):
             for name in names:
                 button = QPushButton(name)
                 self.buttons[name] = button
@@ -78,6 +79,20 @@ class EnvironmentsPanel(QWidget):
         self.buttons["Up"].clicked.connect(lambda: self.on_move(-1))
         self.buttons["Down"].clicked.connect(lambda: self.on_move(1))
         self.buttons["Test"].clicked.connect(self.check_all)
+        self.buttons["Rules…"].clicked.connect(self.on_rules)
+        tips = {
+            "Add…": "Add an environment (a profile; its secret goes to the keyring)",
+            "Edit…": "Edit the selected environment",
+            "Remove…": "Remove the selected environment and its keyring secrets (its archive stays)",
+            "Up": "Move up: an earlier stage",
+            "Down": "Move down: a later stage",
+            "Test": "Check the connection of every environment",
+            "Rules…": "What the selected environment always keeps or rewrites when promoted into",
+        }
+        for name, tip in tips.items():
+            self.buttons[name].setToolTip(tip)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         self.timer = QTimer(self)
         self.timer.setInterval(60_000)
         self.timer.timeout.connect(self.check_all)
@@ -120,9 +135,11 @@ class EnvironmentsPanel(QWidget):
             state, why = self.states.get(profile.name, ("unknown", "not checked yet"))
             badge = "  [protected]" if profile.protected else ""
             host = urlsplit(profile.base_url).netloc
+            count = len(profile.rules or ())
+            rules = f" · {count} rule{'s' if count != 1 else ''}" if count else ""
             item = QListWidgetItem(
                 dot_icon(profile.colour, state),
-                f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}",
+                f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}{rules}",
             )
             item.setData(Qt.ItemDataRole.UserRole, profile.name)
             item.setToolTip(f"{profile.base_url}\nconnection: {why}\n{self._last_backup(profile)}")
@@ -172,6 +189,25 @@ class EnvironmentsPanel(QWidget):
         if dialog.exec():
             self.refresh(dialog.profile().name)
             self.changed.emit()
+
+    def _menu(self, pos: Any) -> None:
+        if self.list.itemAt(pos) is None:
+            return
+        menu = QMenu(self.list)
+        for name in ("Edit…", "Rules…", "Test", "Remove…"):
+            menu.addAction(name, self.buttons[name].click)
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def on_rules(self) -> None:
+        profile = self.current()
+        if profile is None:
+            messages.show_error(self, "Select an environment first.")
+            return
+        from app.gui.rules_dialog import RulesDialog
+
+        RulesDialog(self.ctx.profiles, profile.name, self).exec()
+        self.refresh(profile.name)
+        self.changed.emit()
 
     def on_remove(self) -> None:
         profile = self.current()

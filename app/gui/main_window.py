@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
 
         self.environments.selected.connect(self._on_environment)
         self.environments.changed.connect(self.refresh)
+        self.promote_tab.rules_changed.connect(lambda: self.environments.refresh())
         for tab in (self.versions_tab, self.archive_tab, self.history_tab):
             tab.changed.connect(self._after_write)
         self.promote_tab.finished.connect(lambda _r: self._after_write())

@@ -2,6 +2,7 @@
 
 Signals:
     finished(object): a :class:`~app.engine.promote.Result` (the window refreshes).
+    rules_changed(): a keep rule was made from the plan's right-click menu.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +35,7 @@ from app.engine.result import Result
 from app.gui import confirm, diffview
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
+from app.gui.plan_shaping import PlanShaping
 from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -43,6 +46,7 @@ BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
 
 class PromoteTab(QWidget):
     finished = Signal(object)
+    rules_changed = Signal()  # a rule was added from the plan (the environments list shows counts)
 
     def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +78,12 @@ class PromoteTab(QWidget):
         self.plan_button.clicked.connect(self.on_plan)
         self.promote_button.clicked.connect(self.on_promote)
         self.cancel_button.clicked.connect(self.on_cancel)
+        self.ignore_rules = QCheckBox("Ignore rules")
+        self.ignore_rules.setToolTip(
+            "Promote without the target's rules (what it always keeps or rewrites); the plan and the "
+            "confirmation say so"
+        )
+        self.ignore_rules.toggled.connect(lambda _on: self._replan())
         for widget in (
             QLabel("From"),
             self.source,
@@ -82,6 +92,7 @@ class PromoteTab(QWidget):
             self.plan_button,
             self.promote_button,
             self.cancel_button,
+            self.ignore_rules,
         ):
             row.addWidget(widget)
         row.addStretch(1)
@@ -95,6 +106,7 @@ class PromoteTab(QWidget):
         self.plan_tree = QTreeWidget()
         self.plan_tree.setHeaderLabels(["Plan (double-click a changed action to compare its code)"])
         self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
+        self.shaping = PlanShaping(self.plan_tree, self._names, self._replan, self._keep_rule)
         self.steps = QListWidget()
         middle.addWidget(self.plan_tree)
         middle.addWidget(self.steps)
@@ -186,7 +198,33 @@ class PromoteTab(QWidget):
         pair = self.pair()
         if pair is None:
             return
-        self._start(pair, PromoteOptions(dry_run=True), "Planning", then_promote=then_promote)
+        options = PromoteOptions(
+            dry_run=True, exclude=tuple(self.shaping.current()), no_rules=self.ignore_rules.isChecked()
+        )
+        self._start(pair, options, "Planning", then_promote=then_promote)
+
+    def _names(self) -> tuple[str, str]:
+        return self.source.currentText(), self.target.currentText()
+
+    def _replan(self) -> None:
+        """Exclusions, rules or "Ignore rules" changed: the plan on show is out of date; plan again."""
+        if self._key is None and self._shown_pair == self._names():
+            self.on_plan()
+
+    def _keep_rule(self, target: str, selector: str) -> None:
+        from app.errors import UsageError
+        from app.gui import messages
+        from app.shaping.rules import Rule
+
+        try:
+            rule = self.ctx.profiles.add_rule(target, Rule(0, "keep", selector))
+        except UsageError as exc:
+            messages.show_error(self, exc.message)
+            return
+        self._profiles = self.ctx.profiles.load()
+        self._append(f"added to {target}: {rule.describe()}")
+        self.rules_changed.emit()
+        self._replan()
 
     def on_promote(self) -> None:
         """Confirm on the plan just made (re-plan when there is none, or it is over 10 minutes old)."""
@@ -212,6 +250,8 @@ class PromoteTab(QWidget):
             allow_data_loss=answer.allow_data_loss,
             allow_skip_stage=answer.allow_skip_stage,
             expect_stamp=summary.get("stamp"),  # refused as stale if either side changed since
+            exclude=tuple(summary.get("shaping", {}).get("excludes", [])),  # as planned and confirmed
+            no_rules=bool(summary.get("shaping", {}).get("no_rules")),
         )
         self._start((source, target), options, "Promoting")
 
@@ -329,7 +369,10 @@ class PromoteTab(QWidget):
         messages.show_error(self, message, self.jobs.last_details)
 
     def show_plan(self, plan: dict[str, Any]) -> None:
+        self.plan_tree.blockSignals(True)
         diffview.fill_plan_tree(self.plan_tree, plan)
+        self.plan_tree.blockSignals(False)
+        self.shaping.decorate(plan)
 
     def _on_plan_item(self, item: Any) -> None:
         change = item.data(0, 256)

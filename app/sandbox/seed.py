@@ -107,7 +107,8 @@ def _code(body: str) -> str:
     )
 
 
-def base_actions() -> list[dict[str, Any]]:
+def base_actions(tax_rate: str = "0.19") -> list[dict[str, Any]]:
+    """The actions every app has; *tax_rate* differs per environment on purpose (a rule keeps it)."""
     return [
         {
             "object": "products",
@@ -116,7 +117,9 @@ def base_actions() -> list[dict[str, Any]]:
             "WorkflowAction": "JavaScript",
             "WhereCondition": "true",
             "Code": _code(
-                "    if (userInput.price < 0) throw new Error('Price cannot be negative');\n    return {};"
+                f"    var taxRate = {tax_rate};\n"
+                "    if (userInput.price < 0) throw new Error('Price cannot be negative');\n"
+                "    return {gross: userInput.price * (1 + taxRate)};"
             ),
         },
         {
@@ -151,7 +154,7 @@ def base_actions() -> list[dict[str, Any]]:
 
 def dev_actions() -> list[dict[str, Any]]:
     return [
-        *base_actions(),
+        *base_actions("0.5"),
         {
             "object": "orders",
             "Name": "Apply coupon",
@@ -174,11 +177,12 @@ class SeededApp:
     version: str
     history: tuple[str, ...]
     dev: bool
+    images: str = "Product images"  # the upload's title: each environment names its own bucket
 
 
 SEEDED = (
-    SeededApp("shop-dev", "Shop (development)", 101, "1.1.4", ("1.1.1", "1.1.2", "1.1.3"), True),
-    SeededApp("shop-qa", "Shop (QA)", 102, "1.1.1", ("1.0.8", "1.0.9", "1.0.10", "1.1.0"), False),
+    SeededApp("shop-dev", "Shop (development)", 101, "1.1.4", ("1.1.1", "1.1.2", "1.1.3"), True, "Test pics"),
+    SeededApp("shop-qa", "Shop (QA)", 102, "1.1.1", ("1.0.8", "1.0.9", "1.0.10", "1.1.0"), False, "QA pics"),
     SeededApp("shop-prod", "Shop (production)", 103, "1.1.1", ("1.0.9", "1.0.10", "1.1.0"), False),
 )
 NOT_READY = SeededApp("shop-staging", "Shop (staging, database not ready)", 104, "1.0.0", (), False)
@@ -198,9 +202,7 @@ def _settings(app: SeededApp) -> dict[str, Any]:
 
 
 def _uploads(app: SeededApp) -> list[dict[str, Any]]:
-    return [
-        {"UploadFileType": "Image", "UploadVirtualPath": f"/Uploads/{app.app_id}/", "Title": "Product images"}
-    ]
+    return [{"UploadFileType": "Image", "UploadVirtualPath": f"/Uploads/{app.app_id}/", "Title": app.images}]
 
 
 def seed(store: Store) -> None:

@@ -280,8 +280,8 @@ class _Shaper:
                 text = row.get(column)
                 if text is None or ("app", selector.table, key, column) in self.pinned_cells:
                     continue
-                if not is_digest(text) and spec.apply(text)[1] == 0:
-                    continue
+                if not is_digest(text) and spec.apply(text)[0] == text:
+                    continue  # nothing found, or it already reads as it would
                 self.edits("app").set_cell((selector.table, ordinal), column, spec)
                 where = Selector("", table=selector.table, column=column).cell_text(key)
                 self.shape.replaced[("app", (selector.table, ordinal), column)] = (f"rule {rule.id}", where)

@@ -1,0 +1,150 @@
+"""Shaping a promotion from the plan tree: a checkbox per change (untick: leave it out of this
+promotion), the rules' and exclusions' effects in their own colour, and a right-click menu that
+leaves a change out or makes the target always keep its value (a keep rule).
+
+The engine decides what an exclusion drags along or refuses; this module only collects selectors
+and asks for a new plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
+
+from app.gui.diffview import CELL, SELECTOR
+
+RULE_COLOUR = QColor("#6a1b9a")  # rules and exclusions: neither added, removed nor changed
+Pair = tuple[str, str]
+
+
+def model_owned(plan: dict[str, Any]) -> set[str]:
+    """Keys of the View and Field rows that an added or removed model object or field brings: they
+    are left out with the model's change, not on their own."""
+    details = plan.get("model_details", {})
+    owned = set(details.get("added_objects", [])) | set(details.get("removed_objects", []))
+    return owned | {
+        f"{f['object']}.{f['field']}"
+        for f in details.get("fields", [])
+        if f["change"] in ("added", "removed")
+    }
+
+
+class PlanShaping:
+    """Checkboxes and the right-click menu of one plan tree."""
+
+    def __init__(
+        self,
+        tree: QTreeWidget,
+        pair: Callable[[], Pair],
+        replan: Callable[[], None],
+        keep_rule: Callable[[str, str], None],
+    ) -> None:
+        self.tree, self._pair, self._replan, self._keep_rule = tree, pair, replan, keep_rule
+        self.excludes: dict[Pair, list[str]] = {}
+        self.no_rules: dict[Pair, bool] = {}
+        tree.itemChanged.connect(self._on_changed)
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.customContextMenuRequested.connect(self._menu)
+
+    def current(self) -> list[str]:
+        return list(self.excludes.get(self._pair(), []))
+
+    def decorate(self, plan: dict[str, Any]) -> None:
+        """After the tree is filled: checkboxes on the changes, the effects on top."""
+        self.tree.blockSignals(True)
+        try:
+            owned = model_owned(plan)
+            for item in _walk(self.tree.invisibleRootItem()):
+                selector = item.data(0, SELECTOR)
+                if not isinstance(selector, str):
+                    continue
+                change = item.data(0, 256)
+                if item.data(0, CELL):
+                    continue  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
+                if (
+                    isinstance(change, dict)
+                    and change.get("table") in ("View", "Field")
+                    and change["key"] in owned
+                ):
+                    item.setToolTip(0, f"Follows the model: untick model:{change['key']} to leave it out.")
+                    continue
+                item.setCheckState(0, Qt.CheckState.Checked)
+                item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")
+            self._effects(plan)
+        finally:
+            self.tree.blockSignals(False)
+
+    def _effects(self, plan: dict[str, Any]) -> None:
+        shaping = plan.get("shaping") or {}
+        lines = plan.get("shaping_lines") or []
+        if not lines:
+            return
+        root = QTreeWidgetItem([f"Rules and exclusions: {len(lines)}"])
+        root.setForeground(0, RULE_COLOUR)
+        self.tree.insertTopLevelItem(1, root)
+        for line in lines:
+            node = QTreeWidgetItem(root, [line])
+            node.setForeground(0, RULE_COLOUR if not line.startswith("--no-rules") else QColor("#c62828"))
+        for selector in shaping.get("excludes", []):
+            node = QTreeWidgetItem(root, [f"left out by you: {selector} (tick to include it again)"])
+            node.setForeground(0, RULE_COLOUR)
+            node.setData(0, SELECTOR, selector)
+            node.setCheckState(0, Qt.CheckState.Unchecked)
+        root.setExpanded(True)
+
+    def _on_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        selector = item.data(0, SELECTOR)
+        if not isinstance(selector, str) or item.data(0, Qt.ItemDataRole.CheckStateRole) is None:
+            return  # no checkbox: a cell, or a row that follows the model
+        self.set_left_out(selector, item.checkState(0) == Qt.CheckState.Unchecked)
+
+    def set_left_out(self, selector: str, left_out: bool) -> None:
+        chosen = self.excludes.setdefault(self._pair(), [])
+        if left_out and selector not in chosen:
+            chosen.append(selector)
+        elif not left_out and selector in chosen:
+            chosen.remove(selector)
+        else:
+            return
+        self._replan()
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos)
+        selector = item.data(0, SELECTOR) if item is not None else None
+        if not isinstance(selector, str):
+            return
+        menu = QMenu(self.tree)
+        fill_menu(
+            menu, selector, self._pair()[1], selector in self.current(), self.set_left_out, self._keep_rule
+        )
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+
+def fill_menu(
+    menu: QMenu,
+    selector: str,
+    target: str,
+    left_out: bool,
+    set_left_out: Callable[[str, bool], None],
+    keep_rule: Callable[[str, str], None],
+) -> None:
+    if left_out:
+        menu.addAction(f"Include {selector} again", lambda: set_left_out(selector, False))
+    else:
+        menu.addAction(f"Leave {selector} out of this promotion", lambda: set_left_out(selector, True))
+    keep = menu.addAction(f"Always keep {target}'s value (a rule: keep {selector})")
+    keep.triggered.connect(lambda: keep_rule(target, selector))
+
+
+def _walk(parent: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    out: list[QTreeWidgetItem] = []
+    for index in range(parent.childCount()):
+        child = parent.child(index)
+        if child is not None:
+            out.append(child)
+            out += _walk(child)
+    return out

@@ -1,0 +1,93 @@
+"""The window's exclusions and rules: untick a change, promote, the target kept it; a keep rule from
+the plan's right-click menu; an environment's rules edited in its dialog."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMenu
+
+from app.gui import confirm, plan_shaping
+from app.gui.diffview import SELECTOR
+from app.gui.rules_dialog import RulesDialog
+from app.shaping.rules import Rule
+from tests.test_gui import accept_with_dialog, idle, plan_texts, window  # noqa: F401  (the fixture)
+
+
+def find_item(tree, selector):
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        if item.data(0, SELECTOR) == selector:
+            return item
+        stack += [item.child(j) for j in range(item.childCount())]
+    return None
+
+
+def test_untick_a_change_then_promote_and_the_target_kept_it(qtbot, window, monkeypatch):  # noqa: F811
+    tab = window.promote_tab
+    tab.plan_button.click()
+    idle(qtbot, window)
+    item = find_item(tab.plan_tree, "model:coupons")
+    assert item is not None and item.checkState(0) == Qt.CheckState.Checked
+    owned = find_item(tab.plan_tree, "View[coupons]")
+    assert owned is not None and owned.data(0, Qt.ItemDataRole.CheckStateRole) is None  # follows the model
+    item.setCheckState(0, Qt.CheckState.Unchecked)  # a new plan starts by itself
+    qtbot.waitUntil(lambda: any("left out: model:coupons" in t for t in plan_texts(tab)), timeout=60000)
+    idle(qtbot, window)
+    texts = plan_texts(tab)
+    assert "+ object coupons" not in texts
+    assert any(t.startswith("left out by you: model:coupons") for t in texts)
+    dialogs: list[confirm.ConfirmPromotion] = []
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog(dialogs))
+    tab.promote_button.click()
+    idle(qtbot, window)
+    labels = " ".join(label.text() for label in dialogs[0].findChildren(QLabel))
+    assert "Rules and exclusions shape what is sent" in labels
+    assert tab.progress.format() == "succeeded", window.errors
+    with window.ctx.client(window.ctx.profiles.get("qa")) as qa:
+        names = [o["name"] for o in qa.get_model()]
+    assert "coupons" not in names
+
+
+def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window, monkeypatch):  # noqa: F811
+    tab = window.promote_tab
+    tab.plan_button.click()
+    idle(qtbot, window)
+    cell = find_item(tab.plan_tree, "Database.DisplayName")
+    assert cell is not None
+    menu = QMenu()
+    plan_shaping.fill_menu(
+        menu, "Database.DisplayName", "qa", False, tab.shaping.set_left_out, tab._keep_rule
+    )
+    keep = next(a for a in menu.actions() if a.text().startswith("Always keep qa's value"))
+    keep.trigger()
+    assert [r.selector for r in window.ctx.profiles.get("qa").rules] == ["Database.DisplayName"]
+    qtbot.waitUntil(lambda: any("kept by rule 1" in t for t in plan_texts(tab)), timeout=60000)
+    idle(qtbot, window)
+    assert find_item(tab.plan_tree, "Database.DisplayName") is None  # no longer a change
+    assert "1 rule" in window.environments.list.item(1).text()
+    # "Ignore rules" plans again, and says so in red
+    tab.ignore_rules.setChecked(True)
+    qtbot.waitUntil(lambda: any(t.startswith("--no-rules") for t in plan_texts(tab)), timeout=60000)
+    idle(qtbot, window)
+    summary = tab.plans[("dev", "qa")]
+    dialog = confirm.ConfirmPromotion(window.ctx.profiles.get("dev"), window.ctx.profiles.get("qa"), summary)
+    assert "are NOT applied" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.close()
+
+
+def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):  # noqa: F811
+    dialog = RulesDialog(window.ctx.profiles, "prod", window)
+    qtbot.addWidget(dialog)
+    assert dialog.add(Rule(0, "keep", "Upload[#1].Title"))
+    assert not dialog.add(Rule(0, "replace", "Rule[x].Code", "(", "y", True))  # a bad regex: named
+    assert "regular expression" in window.errors[-1]
+    assert not dialog.add(Rule(0, "keep", "Rule[unclosed"))
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "Upload[#1].Title"
+    dialog.table.selectRow(0)
+    dialog.on_remove()
+    assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules
