@@ -88,6 +88,7 @@ class PlanShaping:
         self.tree.insertTopLevelItem(1, root)
         for line in lines:
             node = QTreeWidgetItem(root, [line])
+            node.setToolTip(0, line)
             node.setForeground(0, RULE_COLOUR if not line.startswith("--no-rules") else QColor("#c62828"))
         for selector in shaping.get("excludes", []):
             node = QTreeWidgetItem(root, [f"left out by you: {selector} (tick to include it again)"])
