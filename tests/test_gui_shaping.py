@@ -61,7 +61,7 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
     assert cell is not None
     menu = QMenu()
     plan_shaping.fill_menu(
-        menu, "Database.DisplayName", "qa", False, tab.shaping.set_left_out, tab._keep_rule
+        menu, "Database.DisplayName", "qa", False, tab.shaping.set_left_out, tab.shaping.keep_rule
     )
     keep = next(a for a in menu.actions() if a.text().startswith("Always keep qa's value"))
     keep.trigger()

@@ -15,7 +15,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
+from app.engine.context import Context
+from app.errors import UsageError
+from app.gui import messages
 from app.gui.diffview import CELL, SELECTOR
+from app.shaping.rules import Rule
 
 RULE_COLOUR = QColor("#6a1b9a")  # rules and exclusions: neither added, removed nor changed
 Pair = tuple[str, str]
@@ -38,12 +42,13 @@ class PlanShaping:
 
     def __init__(
         self,
+        ctx: Context,
         tree: QTreeWidget,
         pair: Callable[[], Pair],
         replan: Callable[[], None],
-        keep_rule: Callable[[str, str], None],
+        rule_added: Callable[[str, str], None],
     ) -> None:
-        self.tree, self._pair, self._replan, self._keep_rule = tree, pair, replan, keep_rule
+        self.ctx, self.tree, self._pair, self._replan, self._rule_added = ctx, tree, pair, replan, rule_added
         self.excludes: dict[Pair, list[str]] = {}
         self.no_rules: dict[Pair, bool] = {}
         tree.itemChanged.connect(self._on_changed)
@@ -113,6 +118,15 @@ class PlanShaping:
             return
         self._replan()
 
+    def keep_rule(self, target: str, selector: str) -> None:
+        """ "Always keep <target>'s value": a keep rule on the target profile (checked as the CLI's)."""
+        try:
+            self.ctx.profiles.add_rule(target, Rule(0, "keep", selector))
+        except UsageError as exc:
+            messages.show_error(self.tree, exc.message)
+            return
+        self._rule_added(target, selector)
+
     def _menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
         selector = item.data(0, SELECTOR) if item is not None else None
@@ -120,7 +134,7 @@ class PlanShaping:
             return
         menu = QMenu(self.tree)
         fill_menu(
-            menu, selector, self._pair()[1], selector in self.current(), self.set_left_out, self._keep_rule
+            menu, selector, self._pair()[1], selector in self.current(), self.set_left_out, self.keep_rule
         )
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 

@@ -32,7 +32,7 @@ from app.engine.events import Event
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
-from app.gui import confirm, diffview
+from app.gui import confirm, diffview, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
@@ -41,7 +41,6 @@ from app.profiles import Profile
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
 STEP_COLOURS = {"failed": "#c62828", "rolled_back": "#ef6c00", "done": "#2e7d32", "running": "#1565c0"}
 NEUTRAL = "#455a64"
-BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
 
 
 class PromoteTab(QWidget):
@@ -106,7 +105,7 @@ class PromoteTab(QWidget):
         self.plan_tree = QTreeWidget()
         self.plan_tree.setHeaderLabels(["Plan (double-click a changed action to compare its code)"])
         self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
-        self.shaping = PlanShaping(self.plan_tree, self._names, self._replan, self._keep_rule)
+        self.shaping = PlanShaping(self.ctx, self.plan_tree, self._names, self._replan, self._keep_rule)
         self.steps = QListWidget()
         middle.addWidget(self.plan_tree)
         middle.addWidget(self.steps)
@@ -212,17 +211,9 @@ class PromoteTab(QWidget):
             self.on_plan()
 
     def _keep_rule(self, target: str, selector: str) -> None:
-        from app.errors import UsageError
-        from app.gui import messages
-        from app.shaping.rules import Rule
-
-        try:
-            rule = self.ctx.profiles.add_rule(target, Rule(0, "keep", selector))
-        except UsageError as exc:
-            messages.show_error(self, exc.message)
-            return
+        """A keep rule was made from the plan: the environments list shows it; plan again."""
         self._profiles = self.ctx.profiles.load()
-        self._append(f"added to {target}: {rule.describe()}")
+        self._append(f"{target} now always keeps {selector} (a rule)")
         self.rules_changed.emit()
         self._replan()
 
@@ -332,23 +323,7 @@ class PromoteTab(QWidget):
         if result.plan:
             self.show_plan(result.plan)
             self._shown_pair = (result.source or "", result.target)
-        colour = BANNERS.get(result.status, "#c62828")
-        verdict = result.plan.get("valid") if result.plan else None
-        if result.status == "dry_run" and verdict is not None:
-            colour = {"always": "#2e7d32", "data": "#ef6c00"}.get(verdict, "#c62828")
-            text = {
-                "always": "Safe: the target accepts the model without losing data.",
-                "data": "May lose data: " + "; ".join(result.plan.get("warnings", [])),
-                "never": "Invalid: the target refuses this model: "
-                + "; ".join(result.plan.get("warnings", [])),
-            }
-            message = text.get(verdict, verdict)
-            if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
-                colour = "#ef6c00"
-                message = "May lose data: tables or columns are dropped. " + message
-            self._banner(f"Plan of {result.source} → {result.target} ready. {message}", colour)
-        else:
-            self._banner(f"{result.status.replace('_', ' ').capitalize()}: {result.message}", colour)
+        self._banner(*verdict.banner(result))
         if result.status in ("failed", "rolled_back", "rollback_failed", "unknown"):
             from app.gui import messages
 

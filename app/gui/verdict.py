@@ -1,0 +1,31 @@
+"""The Promote tab's banner: a finished run's outcome, or a plan's verdict, in words and a colour."""
+
+from __future__ import annotations
+
+from app.engine.result import Result
+
+BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
+RED, AMBER, GREEN = "#c62828", "#ef6c00", "#2e7d32"
+
+
+def banner(result: Result) -> tuple[str, str]:
+    """The text and background colour for *result*."""
+    valid = result.plan.get("valid") if result.plan else None
+    if result.status != "dry_run" or valid is None:
+        text = f"{result.status.replace('_', ' ').capitalize()}: {result.message}"
+        return text, BANNERS.get(result.status, RED)
+    warnings = "; ".join(result.plan.get("warnings", []))
+    colour = {"always": GREEN, "data": AMBER}.get(valid, RED)
+    message = {
+        "always": "Safe: the target accepts the model without losing data.",
+        "data": "May lose data: " + warnings,
+        "never": "Invalid: the target refuses this model: " + warnings,
+    }.get(valid, valid)
+    if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
+        colour, message = AMBER, "May lose data: tables or columns are dropped. " + message
+    shaped = [line for line in result.plan.get("shaping_lines") or [] if not line.startswith("--no-rules")]
+    if shaped:
+        message += f" Rules and exclusions: {len(shaped)} effects."
+    if (result.plan.get("shaping") or {}).get("no_rules"):
+        message += " The target's rules are NOT applied."
+    return f"Plan of {result.source} → {result.target} ready. {message}", colour
