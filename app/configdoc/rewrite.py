@@ -371,7 +371,7 @@ def rewrite_zip(
             for index, (info, edits) in enumerate(zip(infos, (app_edits, map_edits), strict=False)):
                 target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 target.compress_type = zipfile.ZIP_DEFLATED
-                with zout.open(target, "w", force_zip64=True) as out:
+                with zout.open(target, "w") as out:  # documents are capped far below zip64 sizes
                     if edits.empty:
                         with zin.open(info) as stream:
                             while data := stream.read(CHUNK):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.modeldiff import ModelDiff
+from app.fsutil import atomic_writer
 from app.profiles import Profile
 from app.shaping import config as config_shape
 from app.shaping import model as model_shape
@@ -116,6 +120,27 @@ def changed_by(diff: ModelDiff) -> set[str]:
     return out | {f"{f.obj}.{f.name}" for f in diff.fields if f.change in ("added", "removed")}
 
 
+def write_sent(
+    shaped: Shaped,
+    source: tuple[Path, ConfigDocs],
+    target: tuple[Path, ConfigDocs],
+    model_diff: ModelDiff,
+    dest: Path,
+) -> bool:
+    """Write the zip to send to *dest* from the source's and the target's zips (and their parsed
+    documents); False, writing nothing, when no rule or exclusion changes anything."""
+    assert shaped.model is not None
+    shape = config_shape.shape_config(
+        source[1], target[1], shaped.model, changed_by(model_diff), shaped.spec.pins(), shaped.spec.replaces()
+    )
+    shaped.effects += shape.effects
+    if shape.empty:
+        return False
+    counts = rewrite_zip(source[0], dest, shape.app, shape.map, target[0])
+    shaped.effects += shape.replace_effects({"app": counts})
+    return True
+
+
 def build_sent(
     ctx: Context,
     shaped: Shaped,
@@ -129,38 +154,29 @@ def build_sent(
     promotion re-files it as ``sent``)."""
     if not shaped.spec.active:
         return export
-    assert shaped.model is not None
-    source_docs: ConfigDocs = ctx.docs(export)
-    target_docs = ctx.docs(target_entry)
-    shape = config_shape.shape_config(
-        source_docs,
-        target_docs,
-        shaped.model,
-        changed_by(model_diff),
-        shaped.spec.pins(),
-        shaped.spec.replaces(),
-    )
-    shaped.effects += shape.effects
-    if shape.empty:
-        return export
-    counts: dict[str, Any] = {}
+    source = (ctx.archive.path_of(export), ctx.docs(export))
+    target = (ctx.archive.path_of(target_entry), ctx.docs(target_entry))
+    with tempfile.TemporaryDirectory(dir=ctx.home.tmp_dir) as folder:
+        staged = Path(folder) / "sent.zip"
+        if not write_sent(shaped, source, target, model_diff, staged):
+            return export
 
-    def write(path: Path) -> None:
-        found = rewrite_zip(
-            ctx.archive.path_of(export), path, shape.app, shape.map, ctx.archive.path_of(target_entry)
+        def copy(path: Path) -> None:
+            try:
+                os.replace(staged, path)  # the same disk: a rename
+            except OSError:  # the archive lives on another disk: an atomic copy
+                with open(staged, "rb") as src, atomic_writer(path) as out:
+                    shutil.copyfileobj(src, out, 1024 * 1024)
+
+        sent = ctx.archive.add_file(
+            copy,
+            profile=export.profile,
+            base_url=export.base_url,
+            app=export.app,
+            kind="plan",
+            model=shaped.model.model if shaped.model else None,
+            note=note,
         )
-        counts["app"] = {k: v for k, v in found.items()}
-
-    sent = ctx.archive.add_file(
-        write,
-        profile=export.profile,
-        base_url=export.base_url,
-        app=export.app,
-        kind="plan",
-        model=shaped.model.model,
-        note=note,
-    )
-    shaped.effects += shape.replace_effects(counts)
     shaped.sent = sent
     reporter.log(
         f"to send: {export.profile}'s configuration shaped by rules/exclusions, archived as #{sent.id}"
