@@ -109,5 +109,9 @@ def test_plan_and_promote_with_rules_and_exclusions(tmp_path_factory):
         assert any(e["kind"] == "kept" for e in doc["plan"]["shaping"]["effects"])
         kinds = {e["kind"] for e in json.loads(run(home, "archive", "list", "--json").stdout)}
         assert "sent" in kinds
+        overview = run(home, "overview")
+        assert overview.returncode == 0, overview.stderr
+        assert "2. qa" in overview.stdout and "last promote from dev" in overview.stdout
+        assert json.loads(run(home, "overview", "--json").stdout)["steps"][0]["rules"] == 1
     finally:
         sandbox.stop()

@@ -91,3 +91,44 @@ def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):  # n
     dialog.table.selectRow(0)
     dialog.on_remove()
     assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules
+
+
+def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeypatch):  # noqa: F811
+    from PySide6.QtWidgets import QPushButton
+
+    overview = window.overview_tab
+    assert window.tabs.widget(0) is overview
+    window.tabs.setCurrentWidget(overview)
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=60000)
+    idle(qtbot, window)
+    texts = " ".join(label.text() for label in overview.area.widget().findChildren(QLabel))
+    assert "1. dev" in texts and "Serves configuration <b>1.1.4</b>" in texts
+    assert "dev → qa: 4 model changes" in texts
+    assert "Not written by the promoter yet." in texts
+    assert "Nothing was written." in overview.status.text()
+    dialogs: list[confirm.ConfirmPromotion] = []
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog(dialogs))
+    window.tabs.setCurrentWidget(window.promote_tab)
+    window.promote_tab.promote_button.click()
+    idle(qtbot, window)
+    assert window.promote_tab.progress.format() == "succeeded"
+    window.tabs.setCurrentWidget(overview)  # stale after the write: read again
+    qtbot.waitUntil(
+        lambda: (
+            "Promoted from dev"
+            in " ".join(label.text() for label in overview.area.widget().findChildren(QLabel))
+        ),
+        timeout=60000,
+    )
+    idle(qtbot, window)
+    texts = " ".join(label.text() for label in overview.area.widget().findChildren(QLabel))
+    assert "dev → qa: equal" in texts and "No drift" in texts
+    button = overview.area.widget().findChild(QPushButton, "plan-qa-prod")
+    button.click()
+    assert window.tabs.currentWidget() is window.promote_tab
+    assert (window.promote_tab.source.currentText(), window.promote_tab.target.currentText()) == (
+        "qa",
+        "prod",
+    )
+    idle(qtbot, window)
+    assert window.promote_tab.plans.get(("qa", "prod")) is not None

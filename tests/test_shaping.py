@@ -271,3 +271,10 @@ def test_rewrite_handles_cells_too_long_to_hold_in_the_parsed_rows(tmp_path):
     with pytest.raises(InvalidConfigZip, match="Empty #1 is empty"):
         rewrite_zip(source, tmp_path / "bad.zip", empty, DocEdits(), target)
     assert not (tmp_path / "bad.zip").exists()
+
+
+def test_a_field_row_of_a_new_object_cannot_be_left_out_alone(ctx):
+    result = plan_promotion(
+        ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(exclude=("Field[coupons.code]",))
+    )
+    assert result.status == "failed" and "Leave out model:coupons instead" in result.message

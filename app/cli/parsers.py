@@ -99,6 +99,10 @@ def _cmd_profiles(sub: Any) -> None:
 
 
 def _cmd_promote(sub: Any) -> None:
+    over = sub.add_parser("overview", help="every environment in stage order and what lies between them")
+    over.add_argument("--json", action="store_true")
+    over.set_defaults(handler="app.cli.cmd_overview:run")
+
     plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
     plan.add_argument("source")
     plan.add_argument("target")

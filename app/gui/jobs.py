@@ -30,7 +30,7 @@ Job = Callable[[Callable[[Event], None], CancelToken], Any]
 
 # Read-only jobs the window starts by itself (connection checks, version lists): quitting cancels
 # them without asking the user.
-BACKGROUND_KEYS = ("check:", "versions:")
+BACKGROUND_KEYS = ("check:", "versions:", "overview:")
 
 
 class _Relay(QObject):

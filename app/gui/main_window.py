@@ -25,6 +25,7 @@ from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
 from app.gui.jobs import JobRunner
+from app.gui.overview_tab import OverviewTab
 from app.gui.promote_tab import PromoteTab
 from app.gui.versions_tab import VersionsTab
 from app.paths import Home
@@ -45,12 +46,14 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
 
         self.environments = EnvironmentsPanel(self.ctx, self.jobs)
+        self.overview_tab = OverviewTab(self.ctx, self.jobs)
         self.promote_tab = PromoteTab(self.ctx, self.jobs)
         self.versions_tab = VersionsTab(self.ctx, self.jobs)
         self.archive_tab = ArchiveTab(self.ctx, self.jobs)
         self.history_tab = HistoryTab(self.ctx, self.jobs)
         self.tabs = QTabWidget()
         for widget, title in (
+            (self.overview_tab, "&Overview"),
             (self.promote_tab, "&Promote"),
             (self.versions_tab, "&Versions"),
             (self.archive_tab, "&Archive"),
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         for tab in (self.versions_tab, self.archive_tab, self.history_tab):
             tab.changed.connect(self._after_write)
         self.promote_tab.finished.connect(lambda _r: self._after_write())
+        self.overview_tab.plan_requested.connect(self._plan_step)
         self.tabs.currentChanged.connect(self._on_tab)
 
         try:
@@ -95,6 +99,8 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.environments.check_all()
         self.environments.timer.start()
+        if self.tabs.currentWidget() is self.overview_tab:
+            self.overview_tab.refresh()
 
     def _menus(self) -> None:
         def action(
@@ -135,6 +141,11 @@ class MainWindow(QMainWindow):
             self, self.ctx, self.jobs, self.statusBar().showMessage, self._after_write
         )
 
+    def _plan_step(self, source: str, target: str) -> None:
+        """The overview's "Plan this step": the Promote tab, that pair, a read-only plan."""
+        self.promote_tab.set_profiles(self.ctx.profiles.load(), source, target)
+        self._plan()
+
     def _plan(self) -> None:
         self.tabs.setCurrentWidget(self.promote_tab)
         self.promote_tab.on_plan()
@@ -153,6 +164,7 @@ class MainWindow(QMainWindow):
     def _after_write(self) -> None:
         self.archive_tab.refresh()
         self.history_tab.refresh()
+        self.overview_tab.stale = True  # read again when next shown
         if self.tabs.currentWidget() is self.versions_tab:
             self.versions_tab.refresh()
 
@@ -162,6 +174,8 @@ class MainWindow(QMainWindow):
             self.versions_tab.show_profile(profile)
 
     def _on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.overview_tab and self.overview_tab.stale:
+            self.overview_tab.refresh()
         if self.tabs.currentWidget() is self.versions_tab:
             self.versions_tab.show_profile(getattr(self, "_selected", None))
 

@@ -70,12 +70,14 @@ class PlanShaping:
                 change = item.data(0, 256)
                 if item.data(0, CELL):
                     continue  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
+                key = change.get("key", "") if isinstance(change, dict) else ""
                 if (
                     isinstance(change, dict)
                     and change.get("table") in ("View", "Field")
-                    and change["key"] in owned
+                    and (key in owned or key.split(".", 1)[0] in owned)
                 ):
-                    item.setToolTip(0, f"Follows the model: untick model:{change['key']} to leave it out.")
+                    owner = key if key in owned else key.split(".", 1)[0]
+                    item.setToolTip(0, f"Follows the model: untick model:{owner} to leave it out.")
                     continue
                 item.setCheckState(0, Qt.CheckState.Checked)
                 item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")

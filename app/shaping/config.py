@@ -218,9 +218,10 @@ class _Shaper:
         """False (refused or noted) when the row is an object or field the sent model adds or removes:
         that change is the model's, and is left out with ``model:…``."""
         thing = key if selector.table in ("View", "Field") else ""
-        if not thing or thing not in self.changed:
+        owner = thing.split(".", 1)[0]
+        if not thing or (thing not in self.changed and owner not in self.changed):
             return True
-        model_sel = f"model:{thing}"
+        model_sel = f"model:{thing if thing in self.changed else owner}"
         where = Selector("", table=selector.table).cell_text(key)
         if who.exclusion:
             raise UsageError(

@@ -1,0 +1,45 @@
+"""``promoter overview``: the environments as a pipeline, read-only (the window's Overview tab)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from app.cli.output import print_json, stderr_listener
+from app.engine.context import Context
+from app.engine.overview import read_overview
+from app.paths import Home
+from app.secrets import SecretStore
+
+
+def run(args: argparse.Namespace, home: Home) -> int:
+    ctx = Context(home, SecretStore())
+    try:
+        overview = read_overview(ctx, stderr_listener(quiet=True))
+    finally:
+        ctx.close()
+    if args.json:
+        print_json(overview.as_json())
+        return 0 if all(s.reachable for s in overview.stations) else 1
+    steps = {(s.source, s.target): s for s in overview.steps}
+    for index, station in enumerate(overview.stations):
+        if not station.reachable:
+            state = f"NOT REACHABLE: {station.error}"
+        else:
+            state = f"serves {station.version}"
+            if station.last_write:
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(station.last_write["when"]))
+                source = f" from {station.last_write['source']}" if station.last_write["source"] else ""
+                state += f"; last {station.last_write['kind']}{source} {when}"
+            state += "; DRIFTED" if station.drifted else ""
+        print(f"{station.stage}. {station.name:<12} {station.app:<16} {state}")
+        if index + 1 < len(overview.stations):
+            step = steps[(station.name, overview.stations[index + 1].name)]
+            if step.error:
+                what = f"cannot compare ({step.error})"
+            elif step.equal:
+                what = "equal"
+            else:
+                what = f"{step.model_changes} model, {step.config_changes} configuration changes"
+            print(f"   ↓ {what}" + (f" ({step.rules} rules applied)" if step.rules else ""))
+    return 0 if all(s.reachable for s in overview.stations) else 1

@@ -1,0 +1,182 @@
+"""The Overview tab: the environments as a pipeline, in stage order, and what lies between them.
+
+Each environment: its app, reachability, the configuration version it serves, the promoter's last
+write into it (and from where), drift. Between two neighbours: equal, or how many model and
+configuration changes a promotion would make (their rules applied), and "Plan this step". Read in
+the background (``engine.overview``); nothing is written.
+
+Signals:
+    plan_requested(str, str): the user asked to plan source → target.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.context import Context
+from app.engine.overview import Overview, Station, Step, read_overview
+from app.gui.jobs import JobRunner
+
+GREEN, AMBER, RED, GREY = "#2e7d32", "#ef6c00", "#c62828", "#757575"
+KEY = "overview:all"
+
+
+class OverviewTab(QWidget):
+    plan_requested = Signal(str, str)
+
+    def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.jobs = ctx, jobs
+        self.overview: Overview | None = None
+        self.stale = True  # read it when it is next shown (after a write, or at start)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.status = QLabel("Not read yet.")
+        self.status.setWordWrap(True)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Read every environment again (read-only; nothing is written)")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.refresh_button)
+        layout.addLayout(top)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.area, 1)
+        self._fill(None)
+
+    def refresh(self) -> None:
+        if self.jobs.is_busy(KEY):
+            return
+        self.stale = False
+        self.status.setText("Reading every environment…")
+        self.refresh_button.setEnabled(False)
+        ctx = self.ctx
+        self.jobs.run(
+            KEY,
+            "overview",
+            lambda listen, cancel: read_overview(ctx, listen, cancel),
+            self._done,
+            self._failed,
+        )
+
+    def _done(self, overview: Overview) -> None:
+        self.overview = overview
+        self.refresh_button.setEnabled(True)
+        reachable = sum(s.reachable for s in overview.stations)
+        self.status.setText(
+            f"Read at {time.strftime('%H:%M:%S')}: {reachable} of {len(overview.stations)} environments "
+            "reachable. Nothing was written."
+        )
+        self._fill(overview)
+
+    def _failed(self, message: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.status.setText(f"Could not read the environments: {message}")
+
+    def _fill(self, overview: Overview | None) -> None:
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setSpacing(4)
+        if overview is None or not overview.stations:
+            hint = "No environments yet: add them on the left." if overview else "Reading…"
+            column.addWidget(QLabel(hint))
+        else:
+            steps = {(s.source, s.target): s for s in overview.steps}
+            for index, station in enumerate(overview.stations):
+                column.addWidget(self._station(station))
+                if index + 1 < len(overview.stations):
+                    nxt = overview.stations[index + 1]
+                    column.addWidget(self._step(steps[(station.name, nxt.name)]))
+        column.addStretch(1)
+        self.area.setWidget(body)
+
+    def _station(self, station: Station) -> QFrame:
+        card = QFrame()
+        card.setObjectName(f"station-{station.name}")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        outer = QHBoxLayout(card)
+        stripe = QFrame()
+        stripe.setFixedWidth(6)
+        stripe.setStyleSheet(f"background: {station.colour}; border-radius: 2px;")
+        outer.addWidget(stripe)
+        box = QVBoxLayout()
+        outer.addLayout(box, 1)
+        lock = "  [protected]" if station.protected else ""
+        title = QLabel(f"<b>{station.stage}. {station.name}</b> — {station.app}{lock}")
+        box.addWidget(title)
+        if not station.reachable:
+            lines = [_span(RED, f"Not reachable: {station.error}")]
+        else:
+            lines = [f"Serves configuration <b>{station.version or '?'}</b>"]
+            lines.append(_last_write(station.last_write))
+            if station.drifted:
+                lines.append(_span(AMBER, "Drifted: changed outside the promoter since its last write."))
+            elif station.drifted is False:
+                lines.append(_span(GREEN, "No drift since the promoter's last write."))
+        detail = QLabel("<br>".join(lines))
+        detail.setWordWrap(True)
+        box.addWidget(detail)
+        return card
+
+    def _step(self, step: Step) -> QWidget:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(24, 0, 0, 0)
+        if step.error:
+            text = _span(GREY, f"↓ {step.source} → {step.target}: cannot compare ({step.error})")
+        elif step.equal:
+            text = _span(GREEN, f"↓ {step.source} → {step.target}: equal, nothing to promote")
+        else:
+            text = _span(
+                AMBER,
+                f"↓ {step.source} → {step.target}: {_count(step.model_changes, 'model change')}, "
+                f"{_count(step.config_changes, 'configuration change')}",
+            )
+        if step.rules:
+            text += _span(GREY, f" ({_count(step.rules, 'rule')} of {step.target} applied)")
+        label = QLabel(text)
+        label.setWordWrap(True)
+        line.addWidget(label, 1)
+        button = QPushButton("Plan this step")
+        button.setObjectName(f"plan-{step.source}-{step.target}")
+        button.setToolTip(f"Open the Promote tab and plan {step.source} → {step.target} (read-only)")
+        button.setEnabled(not step.error)
+        button.clicked.connect(lambda: self.plan_requested.emit(step.source, step.target))
+        line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+
+def _span(colour: str, text: str) -> str:
+    return f"<span style='color:{colour}'>{text}</span>"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _last_write(write: dict[str, Any] | None) -> str:
+    if write is None:
+        return "Not written by the promoter yet."
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(write["when"]))
+    source = f" from {write['source']}" if write.get("source") else ""
+    verb = {
+        "promote": "Promoted",
+        "set": "Set to a server version",
+        "restore": "Restored",
+        "model": "Model applied",
+        "undo": "Undone",
+    }.get(write["kind"], write["kind"])
+    return f"{verb}{source} on {when} (run #{write['run']})."
