@@ -132,3 +132,31 @@ def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeyp
     )
     idle(qtbot, window)
     assert window.promote_tab.plans.get(("qa", "prod")) is not None
+
+
+def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, window):  # noqa: F811
+    from app.gui.diffview import SideBySide
+
+    tab = window.promote_tab
+    tab.plan_button.click()
+    idle(qtbot, window)
+    added = find_item(tab.plan_tree, "Rule[orders.Apply coupon]")
+    change = added.data(0, 256)
+    assert change["change"] == "added" and "coupon" in change["columns"]["Code"][1]
+    view = SideBySide(change, tab)
+    qtbot.addWidget(view)
+    assert "Apply coupon" in view.new_text.toPlainText() and view.old_text.toPlainText() == ""
+    assert view.position.text() == "change 1 of 1"
+    changed = {
+        "category": "actions",
+        "key": "x",
+        "change": "changed",
+        "columns": {"Code": ["a\nb\nc\nd\ne", "a\nB\nc\nd\nE"]},
+    }
+    two = SideBySide(changed, tab)
+    qtbot.addWidget(two)
+    assert two.position.text() == "change 1 of 2" and not two.prev_button.isEnabled()
+    assert len(two.new_text.extraSelections()) == 2
+    two.next_button.click()
+    assert two.position.text() == "change 2 of 2" and not two.next_button.isEnabled()
+    assert two.new_text.textCursor().block().text() == "E"

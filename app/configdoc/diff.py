@@ -115,7 +115,7 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
         rows_old, rows_new = before.get(table, {}), after.get(table, {})
         for key, row in rows_new.items():
             if key not in rows_old:
-                result.changes.append(RowChange(table, key, "added"))
+                result.changes.append(RowChange(table, key, "added", _whole(table, row, new=True)))
             elif rows_old[key] != row:
                 cols = {
                     c: (rows_old[key].get(c), row.get(c))
@@ -123,10 +123,18 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
                     if rows_old[key].get(c) != row.get(c)
                 }
                 result.changes.append(RowChange(table, key, "changed", cols))
-        for key in rows_old:
+        for key, row in rows_old.items():
             if key not in rows_new:
-                result.changes.append(RowChange(table, key, "removed"))
+                result.changes.append(RowChange(table, key, "removed", _whole(table, row, new=False)))
     return result
+
+
+def _whole(table: str, row: Row, *, new: bool) -> dict[str, tuple[str | None, str | None]]:
+    """An added or removed action's cells (its code can be read in the plan); other tables' rows
+    are named only, which keeps a plan of a large model small."""
+    if table != "Rule":
+        return {}
+    return {c: ((None, v) if new else (v, None)) for c, v in row.items() if c not in VIEW_REFS.values()}
 
 
 def fingerprint(docs: ConfigDocs) -> str:

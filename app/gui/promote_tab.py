@@ -103,7 +103,7 @@ class PromoteTab(QWidget):
         layout.addWidget(self.banner)
         middle = QSplitter(Qt.Orientation.Horizontal)
         self.plan_tree = QTreeWidget()
-        self.plan_tree.setHeaderLabels(["Plan (double-click a changed action to compare its code)"])
+        self.plan_tree.setHeaderLabels(["Plan (double-click an action to read or compare its code)"])
         self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
         self.shaping = PlanShaping(self.ctx, self.plan_tree, self._names, self._replan, self._keep_rule)
         self.steps = QListWidget()
