@@ -85,3 +85,29 @@ def ctx(tmp_path, sandbox, secret_store):
     for profile in context.profiles.load():
         secret_store.delete(profile)
     context.close()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
+    """The main window on a home wired to the sandbox (GUI tests); error boxes recorded in
+    ``window.errors`` instead of shown."""
+    from app.gui import messages
+    from app.gui.main_window import MainWindow
+    from tests.engine_helpers import wire
+
+    errors: list[str] = []
+    monkeypatch.setattr(
+        messages, "show_error", lambda parent, message, details="": errors.append(message + details)
+    )
+    ctx = wire(tmp_path / "home", sandbox, secret_store)
+    ctx.close()
+    win = MainWindow(ctx.home, secret_store, demo=True)
+    win.errors = errors
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: not win.jobs.running, timeout=30000)  # connection checks
+    yield win
+    win.close()
+    assert not win.jobs.running
+    for profile in win.ctx.profiles.load():
+        secret_store.delete(profile)

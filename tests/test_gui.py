@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication
 from app.engine.gates import Consent, Gate
 from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
-from tests.engine_helpers import wire
 
 
 @pytest.fixture(autouse=True)
@@ -24,26 +23,6 @@ def no_leaks(qapp):
     QApplication.processEvents()
     leaked = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
     assert not leaked, f"windows left open: {leaked}"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
-    errors: list[str] = []
-    monkeypatch.setattr(
-        messages, "show_error", lambda parent, message, details="": errors.append(message + details)
-    )
-    ctx = wire(tmp_path / "home", sandbox, secret_store)
-    ctx.close()
-    win = MainWindow(ctx.home, secret_store, demo=True)
-    win.errors = errors
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: not win.jobs.running, timeout=30000)  # connection checks
-    yield win
-    win.close()
-    assert not win.jobs.running
-    for profile in win.ctx.profiles.load():
-        secret_store.delete(profile)
 
 
 def idle(qtbot, win, timeout=60000):

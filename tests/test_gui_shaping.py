@@ -14,7 +14,7 @@ from app.gui import confirm, plan_shaping
 from app.gui.diffview import SELECTOR
 from app.gui.rules_dialog import RulesDialog
 from app.shaping.rules import Rule
-from tests.test_gui import accept_with_dialog, idle, plan_texts, window  # noqa: F401  (the fixture)
+from tests.test_gui import accept_with_dialog, idle, plan_texts
 
 
 def find_item(tree, selector):
@@ -27,7 +27,7 @@ def find_item(tree, selector):
     return None
 
 
-def test_untick_a_change_then_promote_and_the_target_kept_it(qtbot, window, monkeypatch):  # noqa: F811
+def test_untick_a_change_then_promote_and_the_target_kept_it(qtbot, window, monkeypatch):
     tab = window.promote_tab
     tab.plan_button.click()
     idle(qtbot, window)
@@ -53,7 +53,7 @@ def test_untick_a_change_then_promote_and_the_target_kept_it(qtbot, window, monk
     assert "coupons" not in names
 
 
-def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window, monkeypatch):  # noqa: F811
+def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window, monkeypatch):
     tab = window.promote_tab
     tab.plan_button.click()
     idle(qtbot, window)
@@ -80,7 +80,7 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
     dialog.close()
 
 
-def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):  # noqa: F811
+def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
     dialog = RulesDialog(window.ctx.profiles, "prod", window)
     qtbot.addWidget(dialog)
     assert dialog.add(Rule(0, "keep", "Upload[#1].Title"))
@@ -93,7 +93,7 @@ def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):  # n
     assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules
 
 
-def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeypatch):  # noqa: F811
+def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QPushButton
 
     overview = window.overview_tab
@@ -134,7 +134,7 @@ def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeyp
     assert window.promote_tab.plans.get(("qa", "prod")) is not None
 
 
-def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, window):  # noqa: F811
+def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, window):
     from app.gui.diffview import SideBySide
 
     tab = window.promote_tab
@@ -160,3 +160,60 @@ def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, windo
     two.next_button.click()
     assert two.position.text() == "change 2 of 2" and not two.next_button.isEnabled()
     assert two.new_text.textCursor().block().text() == "E"
+
+
+def test_a_dropped_zip_is_checked_its_environment_proposed_and_a_mismatch_asked(
+    qtbot,
+    window,
+    monkeypatch,
+    tmp_path,
+):
+    import shutil
+
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from app.engine import operations
+    from app.gui import messages
+
+    ctx = window.ctx
+    for name in ("dev", "qa"):
+        operations.export(ctx, ctx.profiles.get(name))
+    dev_zip = tmp_path / "from-dev.zip"
+    shutil.copyfile(ctx.archive.path_of(ctx.archive.entries("dev")[0]), dev_zip)
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    asked: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(
+        messages, "ask_choice", lambda _p, _t, label, choices: asked.append((label, choices)) or "qa"
+    )
+    confirmations: list[str] = []
+    monkeypatch.setattr(messages, "ask_yes_no", lambda _p, _t, text: confirmations.append(text) or False)
+
+    def drop(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        window.dropEvent(event)
+
+    before = len(ctx.archive.entries())
+    drop(tmp_path / "broken.zip")
+    assert "broken.zip was not imported" in window.errors[-1] and not asked
+    drop(dev_zip)
+    assert window.tabs.currentWidget() is window.archive_tab
+    label, choices = asked[-1]
+    assert choices[0] == "dev" and "app id 101" in label  # the likely environment first
+    assert "names app id 101, but qa's archived zips name 102" in confirmations[-1]
+    assert len(ctx.archive.entries()) == before  # declined: nothing imported
+    monkeypatch.setattr(messages, "ask_choice", lambda *_a: "dev")
+    drop(dev_zip)
+    idle(qtbot, window)
+    assert (
+        len(ctx.archive.entries()) == before + 1
+        and "Imported from-dev.zip" in window.archive_tab.status.text()
+    )

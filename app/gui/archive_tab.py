@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QTreeWidget,
@@ -30,7 +31,7 @@ from app.engine.gates import Consent
 from app.engine.restore import restore
 from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import bundle_actions, dataloss, diffview, messages
+from app.gui import bundle_actions, dataloss, diffview, messages, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
@@ -66,6 +67,9 @@ class ArchiveTab(QWidget):
         self.table.setColumnWidth(1, 150)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.table, 1)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.setAcceptDrops(True)  # drop a .zip here to import it
         self.buttons: dict[str, QPushButton] = {}
         # two rows, so the window stays usable at 1024 px: what acts on the selection, then what
         # brings entries in or carries them out
@@ -195,25 +199,52 @@ class ArchiveTab(QWidget):
 
     def on_import(self) -> None:
         path = messages.ask_open_file(self, "Import a configuration zip", "Zip files (*.zip)")
-        if not path:
-            return
-        names = [p.name for p in self.ctx.profiles.load()]
-        name = messages.ask_choice(self, "Import", "Which environment is this zip from?", names)
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> None:
+        """Check *path*, ask which environment it is from (the likely one proposed), import it."""
+        name = zip_import.choose_environment(self, self.ctx, path)
         if not name:
             return
         profile, ctx = self.ctx.profiles.get(name), self.ctx
 
         def done(entry: Entry) -> None:
-            self.status.setText(f"Imported as #{entry.id}.")
+            self.status.setText(f"Imported {path.name} as #{entry.id} ({name}).")
             self.refresh()
+            self.select_ids([entry.id])
 
         self._job(
-            f"import {Path(path).name}",
-            lambda: ctx.archive.import_zip(
-                Path(path), profile=name, base_url=profile.base_url, app=profile.app
-            ),
+            f"import {path.name}",
+            lambda: ctx.archive.import_zip(path, profile=name, base_url=profile.base_url, app=profile.app),
             done,
         )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if zip_import.zip_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for path in zip_import.zip_paths(event.mimeData()):
+            self.import_path(path)
+        event.acceptProposedAction()
+
+    def _menu(self, pos: Any) -> None:
+        """Right-click on a row: the same actions as the buttons."""
+        if not self.table.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for name in (
+            "Restore to…",
+            "Verify",
+            "Pin / unpin",
+            "Note…",
+            "Save as…",
+            "Show in folder",
+            "Delete…",
+        ):
+            menu.addAction(name, self.buttons[name].click)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def on_save_as(self) -> None:
         entry = self._one()

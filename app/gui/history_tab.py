@@ -7,8 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -41,6 +43,8 @@ class HistoryTab(QWidget):
         self.table.setHeaderLabels(["#", "When", "Kind", "Source", "Target", "Result", "Seconds", "User"])
         self.table.setRootIsDecorated(False)
         self.table.itemSelectionChanged.connect(self._on_selected)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
         splitter.addWidget(self.table)
         lower = QSplitter(Qt.Orientation.Horizontal)
         self.plan_tree = QTreeWidget()  # the promotion's changes, as the Promote tab shows a plan
@@ -62,6 +66,16 @@ class HistoryTab(QWidget):
         self.status = QLabel("")
         layout.addWidget(self.status)
         self.runs: dict[int, Run] = {}
+
+    def _menu(self, pos: Any) -> None:
+        """Right-click on a run: the same action as the button, and its details copied."""
+        if self.table.itemAt(pos) is None:
+            return
+        menu = QMenu(self)
+        undo = menu.addAction(self.undo_button.text(), self.undo_button.click)
+        undo.setEnabled(self.undo_button.isEnabled())
+        menu.addAction("Copy details", lambda: QApplication.clipboard().setText(self.details.toPlainText()))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def refresh(self) -> None:
         self.table.clear()

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
 from app.engine.context import Context
 from app.errors import PromoterError
-from app.gui import backup_actions, messages
+from app.gui import backup_actions, messages, zip_import
 from app.gui import help_menu as help_menu_module
 from app.gui.archive_tab import ArchiveTab
 from app.gui.environments import EnvironmentsPanel
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 1020])
         self.setCentralWidget(self.splitter)
+        self.setAcceptDrops(True)
 
         self.environments.selected.connect(self._on_environment)
         self.environments.changed.connect(self.refresh)
@@ -203,6 +204,19 @@ class MainWindow(QMainWindow):
         source, target = self.settings.value("source"), self.settings.value("target")
         if source:
             self.promote_tab.set_profiles(self.ctx.profiles.load(), str(source), str(target or ""))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if zip_import.zip_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A .zip dropped anywhere on the window: imported into the archive (checked first)."""
+        paths = zip_import.zip_paths(event.mimeData())
+        if paths:
+            self.tabs.setCurrentWidget(self.archive_tab)
+            for path in paths:
+                self.archive_tab.import_path(path)
+            event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.jobs.active and not self._ready_to_close():
