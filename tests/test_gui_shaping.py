@@ -217,3 +217,21 @@ def test_a_dropped_zip_is_checked_its_environment_proposed_and_a_mismatch_asked(
         len(ctx.archive.entries()) == before + 1
         and "Imported from-dev.zip" in window.archive_tab.status.text()
     )
+
+
+def test_a_write_that_ends_while_the_window_is_not_in_front_says_so(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    from app.gui import confirm
+
+    alerts: list[object] = []
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    monkeypatch.setattr(QApplication, "alert", staticmethod(lambda widget, msec=0: alerts.append(widget)))
+    monkeypatch.setattr(type(window), "isActiveWindow", lambda self: False)
+    monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
+    window.promote_tab.plan_button.click()
+    idle(qtbot, window)
+    assert alerts == []  # a plan is not a write
+    window.promote_tab.promote_button.click()
+    idle(qtbot, window)
+    assert alerts == [window]

@@ -31,7 +31,7 @@ from app.engine.gates import Consent
 from app.engine.restore import restore
 from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import bundle_actions, dataloss, diffview, messages, zip_import
+from app.gui import bundle_actions, dataloss, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
@@ -311,6 +311,7 @@ class ArchiveTab(QWidget):
 
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
+        notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.refresh()

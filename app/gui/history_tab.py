@@ -25,7 +25,7 @@ from app.engine.gates import Consent
 from app.engine.history import Run
 from app.engine.result import Result
 from app.engine.undo import undo
-from app.gui import dataloss, diffview, messages
+from app.gui import dataloss, diffview, messages, notify
 from app.gui.jobs import JobRunner
 
 
@@ -176,6 +176,7 @@ class HistoryTab(QWidget):
 
     def _on_done(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
+        notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.changed.emit()

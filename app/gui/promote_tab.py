@@ -32,7 +32,7 @@ from app.engine.events import Event
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
-from app.gui import confirm, diffview, verdict
+from app.gui import confirm, diffview, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
@@ -314,6 +314,7 @@ class PromoteTab(QWidget):
     def _on_finished(self, result: Result) -> None:
         self._key = None
         self._set_busy(False)
+        notify.job_ended(self, result)
         for step in result.steps:
             self._set_step(step["name"], step["status"], step.get("message", ""))
         if result.plan and result.status == "dry_run" and result.source:

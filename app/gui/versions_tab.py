@@ -19,7 +19,7 @@ from app.engine import operations
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.setversion import set_version
-from app.gui import messages
+from app.gui import messages, notify
 from app.gui.jobs import JobRunner
 from app.profiles import Profile
 
@@ -167,6 +167,7 @@ class VersionsTab(QWidget):
 
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
+        notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.changed.emit()
