@@ -190,6 +190,8 @@ def new_id() -> str:
 def parse_profiles(raw: bytes, where: str) -> list[Profile]:
     try:
         doc = json.loads(raw)
+    except RecursionError:
+        raise UsageError(f"The profile file {where} is corrupted (nested too deeply).") from None
     except ValueError as exc:
         raise UsageError(f"The profile file {where} is corrupted (not JSON: {exc}).") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("profiles"), list):
@@ -216,6 +218,10 @@ def parse_profiles(raw: bytes, where: str) -> list[Profile]:
         if "rules" in fields:
             label = fields.get("name", "?")
             fields["rules"] = tuple(rule_from_json(r, f"{where}: profile {label!r}") for r in fields["rules"])
+            ids = [r.id for r in fields["rules"]]
+            if len(ids) != len(set(ids)):
+                twice = sorted({i for i in ids if ids.count(i) > 1})
+                raise UsageError(f"{where}: profile {label!r} has two rules numbered {twice[0]}.")
         else:
             fields["rules"] = ()
         try:

@@ -60,7 +60,10 @@ def test_rules_add_list_remove_and_travel_with_profile_export(tmp_path):
     # the profile file says which schema it needs
     assert json.loads((home / "profiles.json").read_text())["schema_version"] == 2
     assert run(home, "profile", "export", str(tmp_path / "profiles.json")).returncode == 0
-    assert run(other, "profile", "import", str(tmp_path / "profiles.json")).returncode == 0
+    imported = run(other, "profile", "import", str(tmp_path / "profiles.json"))
+    assert imported.returncode == 0
+    assert "qa: its rules are now the file's (2):" in imported.stdout  # rules shape what is sent: said
+    assert "replace 'dev.' with 'qa.' in Rule[Send].Code" in imported.stdout
     assert json.loads(run(other, "rules", "list", "--json").stdout) == listed
     removed = run(home, "rules", "remove", "qa", "1")
     assert removed.returncode == 0 and "keep Database.DisplayName" in removed.stdout

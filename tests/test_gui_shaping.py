@@ -83,11 +83,11 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
 def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
     dialog = RulesDialog(window.ctx.profiles, "prod", window)
     qtbot.addWidget(dialog)
-    assert dialog.add(Rule(0, "keep", "Upload[#1].Title"))
+    assert dialog.add(Rule(0, "keep", "Upload[Image].Title"))
     assert not dialog.add(Rule(0, "replace", "Rule[x].Code", "(", "y", True))  # a bad regex: named
     assert "regular expression" in window.errors[-1]
     assert not dialog.add(Rule(0, "keep", "Rule[unclosed"))
-    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "Upload[#1].Title"
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "Upload[Image].Title"
     dialog.table.selectRow(0)
     dialog.on_remove()
     assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules

@@ -12,7 +12,7 @@ from app.shaping.rules import Rule
 
 def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     prod = ctx.profiles.get("prod")
-    rules = (Rule(1, "keep", "Database.DisplayName"), Rule(2, "keep", "Upload[#1].Title"))
+    rules = (Rule(1, "keep", "Database.DisplayName"), Rule(2, "keep", "Upload[Image].Title"))
     ctx.profiles.upsert(replace(prod, rules=rules))
     entries_before = len(ctx.archive.entries())
     first = read_overview(ctx)

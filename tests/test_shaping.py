@@ -162,8 +162,8 @@ def test_a_selector_that_matches_nothing_is_reported_not_an_error(ctx):
     result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
     assert result.status == "dry_run"
     texts = effects(result)
-    assert "rule 1: Rule[noSuchAction] matches nothing" in texts
-    assert "rule 2: model:nothing matches nothing" in texts
+    assert "rule 1: Rule[noSuchAction] matches nothing in either configuration" in texts
+    assert "rule 2: model:nothing matches nothing in either model" in texts
 
 
 def test_no_rules_says_so_and_sends_the_source_as_it_is(ctx):
@@ -278,3 +278,132 @@ def test_a_field_row_of_a_new_object_cannot_be_left_out_alone(ctx):
         ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(exclude=("Field[coupons.code]",))
     )
     assert result.status == "failed" and "Leave out model:coupons instead" in result.message
+
+
+def edit_config(ctx, name, edit, tmp_path):
+    """Change an environment's configuration outside the promoter (as the Backand console would)."""
+    entry = operations.export(ctx, ctx.profiles.get(name))
+    out = tmp_path / f"edited-{name}.zip"
+    with (
+        zipfile.ZipFile(ctx.archive.path_of(entry)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z,
+    ):
+        for index, info in enumerate(zin.infolist()):
+            data = zin.read(info).decode()
+            z.writestr(info.filename, edit(data) if index == 0 else data)
+    with ctx.client(ctx.profiles.get(name)) as client:
+        client.upload_config(out, "edited.zip")
+        client.reload_cache()
+
+
+def test_a_long_cell_in_a_small_document_does_not_break_a_shaped_promotion(ctx, tmp_path):
+    """Found by review: a cell over 64 KiB was kept whole by one reader and as a digest by the
+    other, so the plan showed a false change and the verify rolled back every shaped promotion."""
+    long_text = "// " + "x" * 70_000 + "\n"
+    edit_config(
+        ctx,
+        "dev",
+        lambda d: d.replace("<WhereCondition>true", "<WhereCondition>true" + long_text, 1),
+        tmp_path,
+    )
+    add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
+    plan = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    validate = next(c for c in plan.plan["config_details"] if c["key"] == "products.Validate price")
+    assert "WhereCondition" in validate["columns"]  # a real change: dev's is long now, qa's "true"
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    again = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    assert again.plan["config_changes"] == 0, again.plan["config_diff"]
+
+
+def test_a_misspelled_exclusion_is_refused_not_ignored(ctx):
+    for selector, words in (
+        ("model:coupon", "matches nothing in either model"),
+        ("Database.DisplayNme", "no such column in Database"),
+        ("Rule[Apply cupon]", "matches nothing in either configuration"),
+    ):
+        result = promote(
+            ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(exclude=(selector,))
+        )
+        assert result.status == "failed" and result.error_kind == "usage" and words in result.message
+        assert "nothing was written" in result.message
+    with ctx.client(ctx.profiles.get("qa")) as qa:
+        assert "coupons" not in [o["name"] for o in qa.get_model()]
+
+
+def test_keeping_an_object_takes_the_new_side_of_its_relation_out_too(ctx):
+    """Found by review: keep model:orders sent coupons.orders without orders.coupon (one-sided)."""
+    add_rules(ctx, "qa", Rule(1, "keep", "model:orders"))
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    model, _docs = live(ctx, "qa")
+    assert "coupon" not in model["orders"]["fields"] and "orders" not in model["coupons"]["fields"]
+    assert "code" in model["coupons"]["fields"]
+
+
+def test_uploads_are_matched_by_their_type_not_their_position(ctx, tmp_path):
+    """Found by review: Upload[#1] named a position, so a new upload in dev shifted qa's title."""
+    add_rules(ctx, "qa", Rule(1, "keep", "Upload[Image].Title"))
+    extra = (
+        "<Upload>\n    <ID>9</ID>\n    <UploadFileType>Document</UploadFileType>\n"
+        "    <UploadVirtualPath>/Uploads/101/docs/</UploadVirtualPath>\n    <Title>Invoices</Title>\n  </Upload>\n  "
+    )
+    edit_config(ctx, "dev", lambda d: d.replace("<Upload>", extra + "<Upload>", 1), tmp_path)
+    assert (
+        promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
+    )
+    _model, docs = live(ctx, "qa")
+    assert sorted((u["UploadFileType"], u["Title"]) for u in rows(docs, "Upload")) == [
+        ("Document", "Invoices"),
+        ("Image", "QA pics"),
+    ]
+
+
+def test_rules_that_could_only_fail_later_are_refused_when_made():
+    from app.shaping.selectors import parse
+
+    for rule, words in (
+        (Rule(1, "replace", "Rule[x].Code", "(a)", r"\9", True), "refers to group '9'"),
+        (Rule(1, "replace", "Rule[x].Code", "a", "P\x01"), "XML documents cannot hold"),
+        (Rule(1, "keep", "Rule[ ]"), "blank"),
+        (Rule(1, "keep", "Rule[x\x1bc].Code"), "control character"),
+    ):
+        with pytest.raises(UsageError, match=words):
+            rule.validate()
+    assert parse("Upload[Image].Title").row == "Image"
+
+
+def test_profile_files_with_twice_the_same_rule_id_or_deep_nesting_are_named(tmp_path):
+    import json
+
+    from app.profiles import ProfileStore
+
+    path = tmp_path / "profiles.json"
+    rule = {"id": 2, "kind": "keep", "selector": "Database.X"}
+    profile = {
+        "name": "qa",
+        "base_url": "https://qa.example",
+        "app": "shop-qa",
+        "auth": "token",
+        "rules": [rule, rule],
+    }
+    path.write_text(json.dumps({"schema_version": 2, "profiles": [profile]}))
+    with pytest.raises(UsageError, match="two rules numbered 2"):
+        ProfileStore(path).load()
+    path.write_text("[" * 100_000)
+    with pytest.raises(UsageError, match="nested too deeply"):
+        ProfileStore(path).load()
+
+
+def test_a_replace_that_finds_nothing_in_a_long_cell_leaves_its_bytes(tmp_path):
+    from app.configdoc.rewrite import DocEdits, Replace, rewrite_zip
+
+    body = "a &quot;q&quot; &gt; b\n" * 120_000  # over 2 MiB, entities as .NET writes them
+    doc = _doc("x").replace("<Code>x</Code>", f"<Code>{body}</Code>")
+    source = _zip(tmp_path / "s.zip", doc)
+    edits = DocEdits()
+    edits.set_cell(("Rule", 0), "Code", Replace("NOT-THERE", "y"))
+    counts = rewrite_zip(source, tmp_path / "out.zip", edits, DocEdits())
+    assert counts[(("Rule", 0), "Code")] == 0
+    with zipfile.ZipFile(tmp_path / "out.zip") as z:
+        assert z.read("duradosappsys7").decode() == doc

@@ -22,7 +22,7 @@ DEMO_PROFILES = (
 
 DEMO_RULES = (
     Rule(0, "keep", "Database.DisplayName"),
-    Rule(0, "keep", "Upload[#1].Title"),
+    Rule(0, "keep", "Upload[Image].Title"),
     Rule(0, "replace", "Rule[Validate price].Code", r"taxRate = [0-9.]+", "taxRate = 0.19", regex=True),
 )
 

@@ -85,6 +85,10 @@ def profile_import(args: argparse.Namespace, home: Home) -> int:
         old = before.get(profile.name)
         if old is not None and old.target_key != profile.target_key:
             SecretStore().delete(old)
+        if (old.rules if old else ()) != profile.rules:  # rules shape what is sent: say what came in
+            print(f"{profile.name}: its rules are now the file's ({len(profile.rules or ())}):")
+            for rule in profile.rules or ():
+                print(f"  {rule.describe()}")
     print(f"Imported {len(added)} profiles: {', '.join(p.name for p in added)}. Set their secrets next.")
     return 0
 

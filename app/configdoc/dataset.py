@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
+from app.configdoc.xmlstream import BIG, ConfigDocs, DataSet, Row, digest, parse_rows
 from app.configdoc.zipcheck import local_name
 from app.errors import InvalidConfigZip
 
@@ -49,6 +49,9 @@ def read_dataset(stream: IO[bytes], size: int | None = None) -> DataSet:
             row = {local_name(child.tag): (child.text or "") for child in elem}
         else:  # the app document has no namespace: skip the per-cell name split
             row = {child.tag: (child.text or "") for child in elem}
+        for column, text in row.items():  # as the streaming reader keeps them: one form per text
+            if len(text) > BIG:
+                row[column] = digest(text)
         data.tables.setdefault(tag, []).append(row)
     return data
 

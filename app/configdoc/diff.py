@@ -17,6 +17,7 @@ from app.configdoc.dataset import ConfigDocs, Row
 IGNORED_COLUMNS = {"ID", "Id", "ConfigVersion"}
 VIEW_REFS = {"Field": "Fields", "Rule": "Rules"}
 UPLOADS = re.compile(r"/Uploads/[^/]*/")
+NATURAL_KEYS = {"Upload": "UploadFileType"}  # rows with no Name: named by this column, not by position
 CATEGORIES = {"Rule": "actions", "View": "objects", "Field": "fields", "Database": "settings"}
 
 
@@ -98,10 +99,13 @@ def _normalise(docs: ConfigDocs) -> dict[str, dict[str, Row]]:
 
 def row_key(table: str, row: Row, index: int, ref: str | None) -> str:
     """How a row is named in diffs and selectors: ``Database``'s one row, ``<view>.<Name>`` for a
-    row of a view (``ref`` holds the view's name), else its ``Name``, else its position."""
+    row of a view (``ref`` holds the view's name), else its ``Name`` (or the column that names rows
+    of its table, such as an upload's type), else its position."""
     if table == "Database":
         return "app settings"
     name = row.get("Name")
+    if name is None and table in NATURAL_KEYS:
+        name = row.get(NATURAL_KEYS[table])
     if name is not None:
         return f"{row.get(ref, '')}.{name}" if ref else name
     return f"#{index + 1}"

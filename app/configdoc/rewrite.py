@@ -20,7 +20,7 @@ from typing import IO
 from xml.parsers import expat
 
 from app.configdoc.xmlstream import CHUNK
-from app.errors import InvalidConfigZip
+from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_writer
 
 RowId = tuple[str, int]
@@ -35,9 +35,14 @@ class Replace:
     regex: bool = False
 
     def apply(self, text: str) -> tuple[str, int]:
-        if self.regex:
+        if not self.regex:
+            return text.replace(self.find, self.with_), text.count(self.find)
+        try:
             return re.subn(self.find, self.with_, text)
-        return text.replace(self.find, self.with_), text.count(self.find)
+        except re.error as exc:  # rules are checked when made; this guards a hand-edited file
+            raise UsageError(
+                f"The replacement {self.with_!r} for {self.find!r} is not valid ({exc})."
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -306,7 +311,7 @@ def _apply(copier: _Copier, action: _Action, resolve: Resolve, counts: Counts) -
         original = element_text(raw) if isinstance(value, Replace) else None
         rendered, count = _render(column, value, original, resolve)
         counts[(action.row, column)] = count
-        copier.write(rendered)
+        copier.write(rendered if count or not isinstance(value, Replace) else raw)  # found nothing: untouched
     elif kind == "add-cell":
         copier.copy_to(action.offset)
         copier.write(b"  " + _render(column, value, None, resolve)[0] + copier.indent())

@@ -42,6 +42,11 @@ class ConfigDocs:
 DIGEST = re.compile(r"«[\d,]+ characters, sha256 [0-9a-f]{64}»")
 
 
+def digest(text: str) -> str:
+    """The stand-in for a cell text over ``BIG`` characters (what the streaming reader keeps)."""
+    return f"«{len(text):,} characters, sha256 {hashlib.sha256(text.encode()).hexdigest()}»"
+
+
 def is_digest(text: str) -> bool:
     """Whether a cell's text is the stand-in for a text too long to keep (see ``BIG``)."""
     return text.startswith("«") and DIGEST.fullmatch(text) is not None

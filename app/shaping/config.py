@@ -14,7 +14,7 @@ from app.configdoc.diff import UPLOADS, VIEW_REFS, row_key
 from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Value
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
 from app.errors import UsageError
-from app.shaping.effects import Effect, Source, short
+from app.shaping.effects import Effect, Source, short, unmatched
 from app.shaping.model import ModelShape
 from app.shaping.rules import Rule
 from app.shaping.selectors import ID_COLUMNS, Selector
@@ -62,7 +62,9 @@ class ConfigShape:
     app: DocEdits = field(default_factory=DocEdits)
     map: DocEdits = field(default_factory=DocEdits)
     effects: list[Effect] = field(default_factory=list)
-    replaced: dict[tuple[str, RowId, str], tuple[str, str]] = field(default_factory=dict)  # -> (by, where)
+    replaced: dict[tuple[str, RowId, str], tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # by, where, what
 
     @property
     def empty(self) -> bool:
@@ -71,11 +73,12 @@ class ConfigShape:
     def replace_effects(self, counts: dict[str, dict[tuple[RowId, str], int]]) -> list[Effect]:
         """The replace rules' effects, with the counts the rewrite made."""
         out = []
-        for (doc, row_id, column), (by, where) in self.replaced.items():
+        for (doc, row_id, column), (by, where, what) in self.replaced.items():
             count = counts.get(doc, {}).get((row_id, column), 0)
             if count:
                 plural = "occurrence" if count == 1 else "occurrences"
-                out.append(Effect("replaced", by, where, f"replaced by {by} in {where}: {count} {plural}"))
+                text = f"replaced by {by} in {where}: {count} {plural} of {what}"
+                out.append(Effect("replaced", by, where, text))
         return out
 
 
@@ -172,6 +175,9 @@ class _Shaper:
         self.pinned_cells.add(("app", table, key, column))
         s, t = self.src["app"].rows.get(table, {}).get(key), self.dst["app"].rows.get(table, {}).get(key)
         where = Selector("", table=table, column=column).cell_text(key)
+        if not any(side and column in side[1] for side in (s, t)):
+            self.shape.effects.append(unmatched(who, where, f": no such column in {table}"))
+            return
         if s and t:
             if _norm(s[1].get(column)) != _norm(t[1].get(column)):
                 self.edits("app").set_cell((table, s[0]), column, _value(table, t, column))
@@ -204,9 +210,7 @@ class _Shaper:
     def pin_selector(self, selector: Selector, who: Source) -> None:
         keys = self.matched(selector)
         if not keys:
-            self.shape.effects.append(
-                Effect("unmatched", who.label, selector.text, f"{who.label}: {selector.text} matches nothing")
-            )
+            self.shape.effects.append(unmatched(who, selector.text, " in either configuration"))
             return
         for key in keys:
             if selector.column:
@@ -258,18 +262,23 @@ class _Shaper:
         keys = [k for k in self.matched(selector) if k in self.src["app"].rows.get(selector.table, {})]
         if not keys:
             self.shape.effects.append(
-                Effect(
-                    "unmatched",
-                    f"rule {rule.id}",
-                    selector.text,
-                    f"rule {rule.id}: {selector.text} matches nothing",
-                )
+                unmatched(Source(f"rule {rule.id}", False), selector.text, " in the source")
             )
             return
         spec = Replace(rule.find, rule.with_, rule.regex)
         ref = VIEW_REFS.get(selector.table)
+        what = f"{short(rule.find, 40)} → {short(rule.with_, 40)}"
         for key in keys:
             if ("app", selector.table, key) in self.pinned:
+                whole = Selector("", table=selector.table).cell_text(key)
+                self.shape.effects.append(
+                    Effect(
+                        "not-applied",
+                        f"rule {rule.id}",
+                        whole,
+                        f"rule {rule.id} not applied to {whole}: the target keeps that row",
+                    )
+                )
                 continue
             ordinal, row = self.src["app"].rows[selector.table][key]
             columns = (
@@ -279,13 +288,28 @@ class _Shaper:
             )
             for column in columns:
                 text = row.get(column)
-                if text is None or ("app", selector.table, key, column) in self.pinned_cells:
+                if text is None:
+                    continue
+                if ("app", selector.table, key, column) in self.pinned_cells:
+                    cell = Selector("", table=selector.table, column=column).cell_text(key)
+                    self.shape.effects.append(
+                        Effect(
+                            "not-applied",
+                            f"rule {rule.id}",
+                            cell,
+                            f"rule {rule.id} not applied to {cell}: the target keeps that value",
+                        )
+                    )
                     continue
                 if not is_digest(text) and spec.apply(text)[0] == text:
                     continue  # nothing found, or it already reads as it would
                 self.edits("app").set_cell((selector.table, ordinal), column, spec)
                 where = Selector("", table=selector.table, column=column).cell_text(key)
-                self.shape.replaced[("app", (selector.table, ordinal), column)] = (f"rule {rule.id}", where)
+                self.shape.replaced[("app", (selector.table, ordinal), column)] = (
+                    f"rule {rule.id}",
+                    where,
+                    what,
+                )
 
 
 def _norm(value: str | None) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import UsageError
+
 
 @dataclass(frozen=True)
 class Effect:
@@ -31,3 +33,15 @@ class Source:
 def short(text: str, limit: int = 60) -> str:
     text = text.replace("\n", " ")
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def unmatched(who: Source, selector: str, where: str = "") -> Effect:
+    """A selector that names nothing: reported for a rule; an exclusion is refused (a typo must not
+    let the change it meant to leave out go through)."""
+    if who.exclusion:
+        raise UsageError(
+            f"--exclude {selector} matches nothing{where}; nothing was left out and nothing was written. "
+            "Check the name against the plan (for example model:orders, Rule[Apply coupon], "
+            "Database.DisplayName)."
+        )
+    return Effect("unmatched", who.label, selector, f"{who.label}: {selector} matches nothing{where}")

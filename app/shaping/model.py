@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import UsageError
-from app.shaping.effects import Effect, Source
+from app.shaping.effects import Effect, Source, unmatched
 from app.shaping.selectors import Selector
 
 Model = list[dict[str, Any]]
@@ -24,6 +24,7 @@ class ModelShape:
     model: Model
     objects: dict[str, Source] = field(default_factory=dict)  # pinned objects
     fields: dict[FieldRef, Source] = field(default_factory=dict)  # pinned fields
+    induced: set[FieldRef] = field(default_factory=set)  # pinned because another pin drags them along
     effects: list[Effect] = field(default_factory=list)
 
 
@@ -43,15 +44,11 @@ def shape_model(source: Model, target: Model, pins: list[tuple[Selector, Source]
             continue
         name, fname = selector.model_object, selector.model_field
         if name not in src and name not in dst:
-            shape.effects.append(
-                Effect("unmatched", who.label, selector.text, f"{who.label}: {selector.text} matches nothing")
-            )
+            shape.effects.append(unmatched(who, selector.text, " in either model"))
         elif not fname:
             shape.objects.setdefault(name, who)
         elif _field(src, (name, fname)) is None and _field(dst, (name, fname)) is None:
-            shape.effects.append(
-                Effect("unmatched", who.label, selector.text, f"{who.label}: {selector.text} matches nothing")
-            )
+            shape.effects.append(unmatched(who, selector.text, " in either model"))
         else:
             shape.fields.setdefault((name, fname), who)
     _close(shape, src, dst)
@@ -95,18 +92,43 @@ def _close(shape: ModelShape, src: dict[str, dict[str, Any]], dst: dict[str, dic
                             and ref not in shape.fields
                             and _field(src, ref) != _field(dst, ref)
                         ):
-                            shape.fields[ref] = who
-                            shape.effects.append(_with(ref, f"model:{name}", "it relates to that object"))
+                            _induce(shape, ref, who, f"model:{name}", "it relates to that object", src, dst)
                             changed = True
         for ref, who in list(shape.fields.items()):
             for model in (src, dst):
                 for other in _other_sides(ref, _field(model, ref), model):
                     if other[0] not in shape.objects and other not in shape.fields:
-                        shape.fields[other] = who
-                        shape.effects.append(
-                            _with(other, f"model:{ref[0]}.{ref[1]}", "the relation's other side")
+                        _induce(
+                            shape,
+                            other,
+                            who,
+                            f"model:{ref[0]}.{ref[1]}",
+                            "the relation's other side",
+                            src,
+                            dst,
                         )
                         changed = True
+
+
+def _induce(
+    shape: ModelShape,
+    ref: FieldRef,
+    who: Source,
+    cause: str,
+    why: str,
+    src: dict[str, dict[str, Any]],
+    dst: dict[str, dict[str, Any]],
+) -> None:
+    """Pin *ref* because a pin drags it along. A field of an object this promotion removes cannot be
+    kept alone: the object is kept with it."""
+    if ref[0] not in src and ref[0] in dst:
+        shape.objects[ref[0]] = who
+        selector = f"model:{ref[0]}"
+        shape.effects.append(Effect("with", cause, selector, f"{selector} goes with {cause} ({why})"))
+        return
+    shape.fields[ref] = who
+    shape.induced.add(ref)
+    shape.effects.append(_with(ref, cause, why))
 
 
 def _with(ref: FieldRef, cause: str, why: str) -> Effect:
@@ -166,6 +188,12 @@ def _build(
             )
             continue
         fields = sent[name].setdefault("fields", {})
+        if name not in dst and (name, fname) in shape.induced:  # a new object: the target has no such
+            fields.pop(fname, None)  # field, so neither side of the relation is sent
+            shape.effects.append(
+                Effect("kept", who.label, selector, f"{who.kept_verb()}: {selector} (not added)")
+            )
+            continue
         if name not in dst:
             if who.exclusion:
                 raise UsageError(

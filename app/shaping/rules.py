@@ -40,14 +40,33 @@ class Rule:
                 )
             if not self.find:
                 raise UsageError(f"Rule {self.id}: replace needs a non-empty text to find (--find).")
+            for label, text in (("--find", self.find), ("--with", self.with_)):
+                bad = next((c for c in text if not _xml_char(c)), None)
+                if bad is not None:
+                    raise UsageError(
+                        f"Rule {self.id}: {label} contains the character {bad!r}, which XML documents "
+                        "cannot hold."
+                    )
             if self.regex:
                 try:
-                    re.compile(self.find)
+                    pattern = re.compile(self.find)
                 except re.error as exc:
                     raise UsageError(
                         f"Rule {self.id}: --find is not a valid regular expression ({exc})."
                     ) from None
+                _check_template(self.id, pattern, self.with_)
         return self
+
+    def apply(self, text: str) -> tuple[str, int]:
+        """*text* with the replacement made, and how many were made (replace rules only)."""
+        if not self.regex:
+            return text.replace(self.find, self.with_), text.count(self.find)
+        try:
+            return re.subn(self.find, self.with_, text)
+        except re.error as exc:  # validated when made; a hand-edited file may still hold one
+            raise UsageError(
+                f"Rule {self.id}: the replacement {self.with_!r} is not valid ({exc})."
+            ) from None
 
     def describe(self) -> str:
         if self.kind == "keep":
@@ -99,6 +118,27 @@ def rule_from_json(item: Any, where: str) -> Rule:
         return rule.validate()
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}") from None
+
+
+def _xml_char(c: str) -> bool:
+    code = ord(c)
+    return code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
+
+
+GROUP_REF = re.compile(r"\\(?:g<([^>]*)>|(\d+))")
+
+
+def _check_template(rule_id: int, pattern: re.Pattern[str], template: str) -> None:
+    """Refuse a replacement that names a group the expression does not have (re would only fail
+    when a match is found, in the middle of a promotion)."""
+    for name, number in GROUP_REF.findall(template):
+        ref = name or number
+        ok = (int(ref) <= pattern.groups) if ref.isdigit() else ref in pattern.groupindex
+        if not ok:
+            raise UsageError(
+                f"Rule {rule_id}: --with refers to group {ref!r}, which --find does not have "
+                f"({pattern.groups} groups)."
+            )
 
 
 def next_id(rules: tuple[Rule, ...]) -> int:

@@ -46,6 +46,10 @@ class Selector:
 def parse(text: str) -> Selector:
     """Parse *text*; a malformed selector is a :class:`UsageError` that shows the forms."""
     text = text.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise UsageError(f"Selector {text!r} contains a control character.")
+    if len(text) > 300:
+        raise UsageError(f"Selector {text[:40]!r}… is {len(text)} characters long; at most 300.")
     if text.startswith("model:"):
         match = MODEL.fullmatch(text)
         if not match:
@@ -61,6 +65,10 @@ def parse(text: str) -> Selector:
             "Table[Name] or Table[Name].Column (for example Database.DisplayName or Rule[Send].Code)."
         )
     table, row, column = match.group(1), (match.group(2) or "").strip(), match.group(3) or ""
+    if match.group(2) is not None and not row:
+        raise UsageError(
+            f"Selector {text!r}: the name in brackets is blank; leave the brackets out for every row."
+        )
     if column in ID_COLUMNS:
         raise UsageError(f"Selector {text!r}: {column} is rewritten by every import; it cannot be selected.")
     return Selector(text, table=table, row=row, column=column)
