@@ -235,3 +235,33 @@ def test_a_write_that_ends_while_the_window_is_not_in_front_says_so(qtbot, windo
     window.promote_tab.promote_button.click()
     idle(qtbot, window)
     assert alerts == [window]
+
+
+def test_colours_read_on_a_dark_palette(qtbot, window, qapp):
+    from PySide6.QtGui import QColor, QPalette
+
+    from app.gui import colours, diffview
+
+    light = qapp.palette()
+    dark = QPalette(light)
+    for role, colour in (
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.Text, "#eeeeee"),
+        (QPalette.ColorRole.WindowText, "#eeeeee"),
+    ):
+        dark.setColor(role, QColor(colour))
+    qapp.setPalette(dark)
+    try:
+        assert colours.is_dark()
+        tab = window.promote_tab
+        tab.plan_button.click()
+        idle(qtbot, window)
+        item = find_item(tab.plan_tree, "model:coupons")
+        base = dark.color(QPalette.ColorRole.Base)
+        assert item.foreground(0).color().lightness() - base.lightness() > 100  # readable contrast
+        diffview.fill_model_tree(tab.plan_tree, {"added_objects": ["x"]})
+    finally:
+        qapp.setPalette(light)
+    assert not colours.is_dark()
+    assert colours.qcolor("green").lightness() < 128

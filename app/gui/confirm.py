@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.gates import Consent, Gate
+from app.gui import colours
+from app.gui.diffview import VERDICTS
 from app.profiles import Profile
 
 TICKS = {
@@ -53,7 +55,7 @@ class ConfirmPromotion(QDialog):
         layout = QVBoxLayout(self)
         lines = [
             f"<b>{source.name}</b> ({source.app}) → <b>{target.name}</b> ({target.app})",
-            f"Validation: <b>{summary.get('valid')}</b>",
+            f"Validation: <b>{VERDICTS.get(str(summary.get('valid')), summary.get('valid'))}</b>",
             f"Model: {summary.get('model_changes', 0)} changes; "
             f"configuration: {summary.get('config_changes', 0)} changes",
             f"A backup of {target.name} (model and configuration) is taken first; a failure rolls "
@@ -63,12 +65,14 @@ class ConfirmPromotion(QDialog):
         effects = [line for line in summary.get("shaping_lines") or [] if not line.startswith("--no-rules")]
         if effects:
             lines.append(
-                f"<span style='color:#6a1b9a'>Rules and exclusions shape what is sent: {len(effects)} "
+                f"<span style='color:{colours.text('rule')}'>Rules and exclusions shape what is sent: "
+                f"{len(effects)} "
                 "effects (listed in the plan).</span>"
             )
         if shaping.get("no_rules"):
             lines.append(
-                f"<span style='color:#c62828'><b>{target.name}'s {shaping.get('rules_ignored', 0)} rule(s) "
+                f"<span style='color:{colours.text('red')}'><b>{target.name}'s "
+                f"{shaping.get('rules_ignored', 0)} rule(s) "
                 "are NOT applied</b> (Ignore rules is ticked).</span>"
             )
         summary_label = QLabel("<br>".join(lines))
@@ -77,7 +81,9 @@ class ConfirmPromotion(QDialog):
         self.gates = {Gate(g["gate"]): g["message"] for g in summary.get("gates", [])}
         self.blocked = [m for g, m in self.gates.items() if g in (Gate.INVALID, Gate.STALE_PLAN)]
         for message in self.blocked:
-            label = QLabel(f"<span style='color:#c62828'>Cannot promote: {plain(message)}.</span>")
+            label = QLabel(
+                f"<span style='color:{colours.text('red')}'>Cannot promote: {plain(message)}.</span>"
+            )
             label.setWordWrap(True)
             layout.addWidget(label)
         self.name_edit: QLineEdit | None = None
@@ -91,7 +97,7 @@ class ConfirmPromotion(QDialog):
         for gate, text in TICKS.items():
             if gate in self.gates:
                 box = QCheckBox(text)
-                box.setStyleSheet("color: #c62828; font-weight: bold")
+                box.setStyleSheet(f"color: {colours.text('red')}; font-weight: bold")
                 box.toggled.connect(self._update)
                 why = QLabel(plain(self.gates[gate]) + ".")
                 why.setWordWrap(True)

@@ -22,10 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-RED, GREEN, AMBER = QColor("#c62828"), QColor("#2e7d32"), QColor("#ef6c00")
+from app.gui import colours
+
+RED, GREEN = QColor("#c62828"), QColor("#2e7d32")  # line highlights (translucent: any palette)
 SELECTOR = 257  # item data role: the selector that names this change (for exclusions and rules)
 CELL = 258  # item data role: True on a changed column of a row
-SIGN_COLOURS = {"added": GREEN, "removed": RED, "changed": AMBER}
+SIGN_COLOURS = {"added": "green", "removed": "red", "changed": "amber"}
+VERDICTS = {  # the server's validation verdicts, in words
+    "always": "safe (always): the target accepts this model without data loss",
+    "data": "may lose data (data): the target would drop or convert data that exists",
+    "never": "invalid (never): the target refuses this model",
+}
 
 
 def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
@@ -33,15 +40,15 @@ def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
     total = sum(len(details.get(k, [])) for k in ("added_objects", "removed_objects", "fields"))
     root = QTreeWidgetItem(tree, [f"Model changes: {total}"])
     for name in details.get("added_objects", []):
-        _item(root, f"+ object {name}", GREEN).setData(0, SELECTOR, f"model:{name}")
+        _item(root, f"+ object {name}", "green").setData(0, SELECTOR, f"model:{name}")
     for name in details.get("removed_objects", []):
-        _item(root, f"- object {name}: table dropped with its data", RED).setData(
+        _item(root, f"- object {name}: table dropped with its data", "red").setData(
             0, SELECTOR, f"model:{name}"
         )
     for field in details.get("fields", []):
         where = f"{field['object']}.{field['field']}"
         if field["change"] == "changed":
-            node = _item(root, f"~ field {where}", AMBER)
+            node = _item(root, f"~ field {where}", "amber")
             node.setData(0, SELECTOR, f"model:{where}")
             old, new = field.get("old") or {}, field.get("new") or {}
             for key in sorted(set(old) | set(new)):
@@ -50,9 +57,9 @@ def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
         elif field["change"] == "removed":
             column = "collection" not in (field.get("old") or {})
             text = f"- field {where}" + (": column dropped with its data" if column else "")
-            _item(root, text, RED).setData(0, SELECTOR, f"model:{where}")
+            _item(root, text, "red").setData(0, SELECTOR, f"model:{where}")
         else:
-            _item(root, f"+ field {where}", GREEN).setData(0, SELECTOR, f"model:{where}")
+            _item(root, f"+ field {where}", "green").setData(0, SELECTOR, f"model:{where}")
     root.setExpanded(True)
 
 
@@ -87,9 +94,9 @@ def fill_config_tree(
         group.setExpanded(True)
 
 
-def _item(parent: QTreeWidgetItem, text: str, colour: QColor) -> QTreeWidgetItem:
+def _item(parent: QTreeWidgetItem, text: str, colour: str) -> QTreeWidgetItem:
     item = QTreeWidgetItem(parent, [text])
-    item.setForeground(0, colour)
+    item.setForeground(0, colours.qcolor(colour))
     return item
 
 
@@ -200,11 +207,11 @@ def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
     verdict = plan.get("valid")
     head = _item(
         tree.invisibleRootItem(),
-        f"Validation: {verdict}",
-        {"always": GREEN, "data": AMBER}.get(str(verdict), RED),
+        f"Validation: {VERDICTS.get(str(verdict), str(verdict))}",
+        {"always": "green", "data": "amber"}.get(str(verdict), "red"),
     )
     for warning in plan.get("warnings", []):
-        _item(head, warning, AMBER)
+        _item(head, warning, "amber")
     fill_model_tree(tree, plan.get("model_details", {}))
     fill_config_tree(tree, plan.get("config_details", []))
     if plan.get("drift") or plan.get("drifted"):
@@ -213,8 +220,8 @@ def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
         node = _item(
             tree.invisibleRootItem(),
             f"Drift: the target was changed outside the promoter ({count})",
-            AMBER,
+            "amber",
         )
         for line in drift:
-            _item(node, line, AMBER)
+            _item(node, line, "amber")
     head.setExpanded(True)

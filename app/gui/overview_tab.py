@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.overview import Overview, Station, Step, read_overview
+from app.gui import colours
 from app.gui.jobs import JobRunner
 
-GREEN, AMBER, RED, GREY = "#2e7d32", "#ef6c00", "#c62828", "#757575"
 KEY = "overview:all"
 
 
@@ -118,14 +118,14 @@ class OverviewTab(QWidget):
         title = QLabel(f"<b>{station.stage}. {station.name}</b> — {station.app}{lock}")
         box.addWidget(title)
         if not station.reachable:
-            lines = [_span(RED, f"Not reachable: {station.error}")]
+            lines = [_span("red", f"Not reachable: {station.error}")]
         else:
             lines = [f"Serves configuration <b>{station.version or '?'}</b>"]
             lines.append(_last_write(station.last_write))
             if station.drifted:
-                lines.append(_span(AMBER, "Drifted: changed outside the promoter since its last write."))
+                lines.append(_span("amber", "Drifted: changed outside the promoter since its last write."))
             elif station.drifted is False:
-                lines.append(_span(GREEN, "No drift since the promoter's last write."))
+                lines.append(_span("green", "No drift since the promoter's last write."))
         detail = QLabel("<br>".join(lines))
         detail.setWordWrap(True)
         box.addWidget(detail)
@@ -136,17 +136,17 @@ class OverviewTab(QWidget):
         line = QHBoxLayout(row)
         line.setContentsMargins(24, 0, 0, 0)
         if step.error:
-            text = _span(GREY, f"↓ {step.source} → {step.target}: cannot compare ({step.error})")
+            text = _span("grey", f"↓ {step.source} → {step.target}: cannot compare ({step.error})")
         elif step.equal:
-            text = _span(GREEN, f"↓ {step.source} → {step.target}: equal, nothing to promote")
+            text = _span("green", f"↓ {step.source} → {step.target}: equal, nothing to promote")
         else:
             text = _span(
-                AMBER,
+                "amber",
                 f"↓ {step.source} → {step.target}: {_count(step.model_changes, 'model change')}, "
                 f"{_count(step.config_changes, 'configuration change')}",
             )
         if step.rules:
-            text += _span(GREY, f" ({_count(step.rules, 'rule')} of {step.target} applied)")
+            text += _span("grey", f" ({_count(step.rules, 'rule')} of {step.target} applied)")
         label = QLabel(text)
         label.setWordWrap(True)
         line.addWidget(label, 1)
@@ -160,7 +160,7 @@ class OverviewTab(QWidget):
 
 
 def _span(colour: str, text: str) -> str:
-    return f"<span style='color:{colour}'>{text}</span>"
+    return f"<span style='color:{colours.text(colour)}'>{text}</span>"
 
 
 def _count(number: int, noun: str) -> str:

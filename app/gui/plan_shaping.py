@@ -12,16 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.engine.context import Context
 from app.errors import UsageError
-from app.gui import messages
+from app.gui import colours, messages
 from app.gui.diffview import CELL, SELECTOR
 from app.shaping.rules import Rule
 
-RULE_COLOUR = QColor("#6a1b9a")  # rules and exclusions: neither added, removed nor changed
 Pair = tuple[str, str]
 
 
@@ -91,15 +89,15 @@ class PlanShaping:
         if not lines:
             return
         root = QTreeWidgetItem([f"Rules and exclusions: {len(lines)}"])
-        root.setForeground(0, RULE_COLOUR)
+        root.setForeground(0, colours.qcolor("rule"))
         self.tree.insertTopLevelItem(1, root)
         for line in lines:
             node = QTreeWidgetItem(root, [line])
             node.setToolTip(0, line)
-            node.setForeground(0, RULE_COLOUR if not line.startswith("--no-rules") else QColor("#c62828"))
+            node.setForeground(0, colours.qcolor("red" if line.startswith("--no-rules") else "rule"))
         for selector in shaping.get("excludes", []):
             node = QTreeWidgetItem(root, [f"left out by you: {selector} (tick to include it again)"])
-            node.setForeground(0, RULE_COLOUR)
+            node.setForeground(0, colours.qcolor("rule"))
             node.setData(0, SELECTOR, selector)
             node.setCheckState(0, Qt.CheckState.Unchecked)
         root.setExpanded(True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -54,7 +54,9 @@ class ProfileDialog(QDialog):
         self.protected = QCheckBox("Protected (production): writes need the name typed")
         self.protected.setChecked(bool(profile and profile.protected))
         self.colour = QPushButton(profile.colour if profile else "#4a90d9")
+        self.colour.setToolTip("The environment's colour (in the list, the overview and the window)")
         self.colour.clicked.connect(self._pick_colour)
+        self._show_swatch()
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         stored = profile is not None and self._has_secret(profile)
@@ -103,9 +105,16 @@ class ProfileDialog(QDialog):
         self.signin_app.setEnabled(kind == "password")
 
     def _pick_colour(self) -> None:
-        colour = QColorDialog.getColor(QColor(self.colour.text()), self)
+        colour = QColorDialog.getColor(QColor(self.colour.text()), self, "Environment colour")
         if colour.isValid():
             self.colour.setText(colour.name())
+            self._show_swatch()
+
+    def _show_swatch(self) -> None:
+        """A square of the colour beside its name on the button."""
+        pixmap = QPixmap(16, 16)
+        pixmap.fill(QColor(self.colour.text()))
+        self.colour.setIcon(QIcon(pixmap))
 
     def profile(self) -> Profile:
         name = self.name.text().strip()

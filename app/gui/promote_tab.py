@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,14 +31,14 @@ from app.engine.events import Event
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
-from app.gui import confirm, diffview, notify, verdict
+from app.gui import colours, confirm, diffview, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
 from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
-STEP_COLOURS = {"failed": "#c62828", "rolled_back": "#ef6c00", "done": "#2e7d32", "running": "#1565c0"}
+STEP_COLOURS = {"failed": "red", "rolled_back": "amber", "done": "green", "running": "blue"}
 NEUTRAL = "#455a64"
 
 
@@ -100,6 +99,8 @@ class PromoteTab(QWidget):
         self.banner.setObjectName("verdictBanner")
         self.banner.setWordWrap(True)
         self.banner.setMargin(8)
+        # room for two lines: a long verdict wraps instead of being cut at 1024 px
+        self.banner.setMinimumHeight(2 * self.banner.fontMetrics().lineSpacing() + 18)
         layout.addWidget(self.banner)
         middle = QSplitter(Qt.Orientation.Horizontal)
         self.plan_tree = QTreeWidget()
@@ -309,7 +310,7 @@ class PromoteTab(QWidget):
             self.steps.addItem(item)
         item.setText(text)
         item.setToolTip(message)
-        item.setForeground(QColor(STEP_COLOURS.get(status, "#555555")))
+        item.setForeground(colours.qcolor(STEP_COLOURS.get(status, "grey")))
 
     def _on_finished(self, result: Result) -> None:
         self._key = None
