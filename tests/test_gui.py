@@ -80,7 +80,7 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
     assert tab.banner.text().startswith("Plan of dev → qa ready. Safe")
     texts = plan_texts(tab)
     for expected in (
-        "Validation: always",
+        "Validation: safe (always): the target accepts this model without data loss",
         "Model changes: 4",
         "+ object coupons",
         "+ field products.sku",

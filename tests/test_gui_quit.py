@@ -80,6 +80,9 @@ def test_quit_during_a_promotion_cancels_rolls_back_then_closes(
     caplog.set_level(logging.INFO, logger="promoter")
     qa_before = control.state("shop-qa")
     start_a_slow_promotion(qtbot, window, monkeypatch, control)
+    # the rollback's cache reload takes a second: "still rolling back" is then observable even on a
+    # loaded machine, where the timer below may tick slower than the rollback runs
+    control.fault(path="/1/app/reload", app="shop-qa", delay=1.5)
     closed_with_jobs: list[bool] = []
     ctx_close = window.ctx.close
     monkeypatch.setattr(

@@ -265,3 +265,29 @@ def test_colours_read_on_a_dark_palette(qtbot, window, qapp):
         qapp.setPalette(light)
     assert not colours.is_dark()
     assert colours.qcolor("green").lightness() < 128
+
+
+def test_slots_do_not_wear_down_true_and_false(qtbot, window):
+    """PySide6 drops a reference to what a slot returns: a `lambda: sig.emit(...)` slot returned
+    emit's bool, and enough selection changes made Python abort at exit ("bool_dealloc")."""
+    import sys
+
+    from PySide6.QtWidgets import QPushButton
+
+    from app.engine.overview import Overview, Station, Step
+    from app.gui.overview_tab import OverviewTab
+
+    envs = window.environments.list
+    tab = OverviewTab(window.ctx, window.jobs)  # on its own: its signal goes nowhere
+    qtbot.addWidget(tab)
+    stations = [
+        Station(n, f"shop-{n}", i, "#123456", False, reachable=True) for i, n in enumerate(("a", "b"))
+    ]
+    tab._done(Overview(stations, [Step("a", "b", known=True, model_changes=1)]))
+    button = tab.area.widget().findChild(QPushButton, "plan-a-b")
+    before = sys.getrefcount(True) + sys.getrefcount(False)
+    for index in range(300):
+        envs.setCurrentRow(index % envs.count())
+        button.click()
+    after = sys.getrefcount(True) + sys.getrefcount(False)
+    assert after >= before - 50, f"True/False lost {before - after} references"

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.archive import Entry
+from app.gui.signals import emit
 
 COLUMNS = ["#", "Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Verified", "Note", "Pinned"]
 NOTE = COLUMNS.index("Note")
@@ -75,10 +76,10 @@ class ArchiveModel(QAbstractTableModel):
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         self._sort = (column, order)
         self._apply()
-        self.layoutChanged.emit()
+        emit(self.layoutChanged)
 
     def _apply(self) -> None:
         rows = self._all

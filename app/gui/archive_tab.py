@@ -34,6 +34,7 @@ from app.errors import PromoterError
 from app.gui import bundle_actions, dataloss, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
+from app.gui.signals import emit
 from app.profiles import Profile
 
 
@@ -315,7 +316,7 @@ class ArchiveTab(QWidget):
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
         self.refresh()
-        self.changed.emit()
+        emit(self.changed)
 
     def _error(self, message: str) -> None:
         self.status.setText(message)

@@ -31,6 +31,7 @@ from app.engine.events import CancelToken, Event
 from app.gui import messages
 from app.gui.jobs import JobRunner
 from app.gui.profile_dialog import ProfileDialog
+from app.gui.signals import emit
 from app.profiles import Profile
 
 DOTS = {"unknown": "#9e9e9e", "ok": "#2e7d32", "error": "#c62828", "checking": "#1565c0"}
@@ -62,7 +63,7 @@ class EnvironmentsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
         self.list.setIconSize(QSize(28, 16))
-        self.list.currentItemChanged.connect(lambda *_: self.selected.emit(self.current()))
+        self.list.currentItemChanged.connect(self._emit_selected)
         self.list.itemDoubleClicked.connect(lambda *_: self.on_edit())
         layout.addWidget(self.list, 1)
         row1, row2 = QHBoxLayout(), QHBoxLayout()
@@ -96,6 +97,9 @@ class EnvironmentsPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(60_000)
         self.timer.timeout.connect(self.check_all)
+
+    def _emit_selected(self, *_args: object) -> None:
+        emit(self.selected, self.current())
 
     def profiles(self) -> list[Profile]:
         return self.ctx.profiles.load()
@@ -149,7 +153,7 @@ class EnvironmentsPanel(QWidget):
         self.list.blockSignals(False)
         if self.list.currentItem() is None and self.list.count():
             self.list.setCurrentRow(0)
-        self.selected.emit(self.current())
+        emit(self.selected, self.current())
 
     def check_all(self) -> None:
         ctx = self.ctx
@@ -179,7 +183,7 @@ class EnvironmentsPanel(QWidget):
         dialog = self.open_dialog(None)
         if dialog.exec():
             self.refresh(dialog.profile().name)
-            self.changed.emit()
+            emit(self.changed)
 
     def on_edit(self) -> None:
         profile = self.current()
@@ -188,7 +192,7 @@ class EnvironmentsPanel(QWidget):
         dialog = self.open_dialog(profile)
         if dialog.exec():
             self.refresh(dialog.profile().name)
-            self.changed.emit()
+            emit(self.changed)
 
     def _menu(self, pos: Any) -> None:
         if self.list.itemAt(pos) is None:
@@ -207,7 +211,7 @@ class EnvironmentsPanel(QWidget):
 
         RulesDialog(self.ctx.profiles, profile.name, self).exec()
         self.refresh(profile.name)
-        self.changed.emit()
+        emit(self.changed)
 
     def on_remove(self) -> None:
         profile = self.current()
@@ -218,7 +222,7 @@ class EnvironmentsPanel(QWidget):
         self.ctx.secrets.delete(profile)
         self.ctx.profiles.remove(profile.name)
         self.refresh()
-        self.changed.emit()
+        emit(self.changed)
 
     def on_move(self, delta: int) -> None:
         """Reorder by swapping stages with the neighbour (stage order is promotion order)."""
@@ -239,4 +243,4 @@ class EnvironmentsPanel(QWidget):
         self.ctx.profiles.upsert(replace(current, stage=max(1, stage_b)))
         self.ctx.profiles.upsert(replace(other, stage=max(1, stage_a)))
         self.refresh(current.name)
-        self.changed.emit()
+        emit(self.changed)

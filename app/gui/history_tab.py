@@ -27,6 +27,7 @@ from app.engine.result import Result
 from app.engine.undo import undo
 from app.gui import dataloss, diffview, messages, notify
 from app.gui.jobs import JobRunner
+from app.gui.signals import emit
 
 
 class HistoryTab(QWidget):
@@ -179,7 +180,7 @@ class HistoryTab(QWidget):
         notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
-        self.changed.emit()
+        emit(self.changed)
 
     def _on_error(self, message: str) -> None:
         self.status.setText(message)

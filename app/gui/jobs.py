@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import logs
 from app.engine.events import CancelToken, Event
+from app.gui.signals import emit
 from app.gui.worker import Worker, start
 
 Job = Callable[[Callable[[Event], None], CancelToken], Any]
@@ -133,18 +134,18 @@ class JobRunner(QObject):
         thread.finished.connect(relay.thread_done)
         self._running[key] = (label, worker, relay)
         self._alive[relay] = (worker, thread)
-        self.busy_changed.emit(", ".join(self.running))
+        emit(self.busy_changed, ", ".join(self.running))
         return worker
 
     def _release(self, key: str, relay: _Relay) -> None:
         entry = self._running.get(key)
         if entry is not None and entry[2] is relay:
             del self._running[key]
-            self.busy_changed.emit(", ".join(self.running))
+            emit(self.busy_changed, ", ".join(self.running))
 
     def _report(self, text: str) -> None:
         logs.gui.info("after quitting: %s", text)
-        self.reported.emit(text)
+        emit(self.reported, text)
 
     def _forget(self, relay: _Relay) -> None:
         self._release(relay.key, relay)  # in case the worker ended without a signal
@@ -154,7 +155,7 @@ class JobRunner(QObject):
             pair[1].deleteLater()
         relay.deleteLater()
         if not self.active:
-            self.all_done.emit()
+            emit(self.all_done)
 
     def cancel(self, key: str) -> None:
         entry = self._running.get(key)

@@ -29,6 +29,7 @@ from app.engine.context import Context
 from app.engine.overview import Overview, Station, Step, read_overview
 from app.gui import colours
 from app.gui.jobs import JobRunner
+from app.gui.signals import emit
 
 KEY = "overview:all"
 
@@ -131,6 +132,9 @@ class OverviewTab(QWidget):
         box.addWidget(detail)
         return card
 
+    def _plan(self, step: Step) -> None:
+        emit(self.plan_requested, step.source, step.target)
+
     def _step(self, step: Step) -> QWidget:
         row = QWidget()
         line = QHBoxLayout(row)
@@ -154,7 +158,7 @@ class OverviewTab(QWidget):
         button.setObjectName(f"plan-{step.source}-{step.target}")
         button.setToolTip(f"Open the Promote tab and plan {step.source} → {step.target} (read-only)")
         button.setEnabled(not step.error)
-        button.clicked.connect(lambda: self.plan_requested.emit(step.source, step.target))
+        button.clicked.connect(lambda: self._plan(step))
         line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         return row
 

@@ -35,6 +35,7 @@ from app.gui import colours, confirm, diffview, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
+from app.gui.signals import emit
 from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -215,7 +216,7 @@ class PromoteTab(QWidget):
         """A keep rule was made from the plan: the environments list shows it; plan again."""
         self._profiles = self.ctx.profiles.load()
         self._append(f"{target} now always keeps {selector} (a rule)")
-        self.rules_changed.emit()
+        emit(self.rules_changed)
         self._replan()
 
     def on_promote(self) -> None:
@@ -334,7 +335,7 @@ class PromoteTab(QWidget):
             "plan ready" if result.status == "dry_run" else result.status.replace("_", " ")
         )
         self.progress.setValue(100 if result.status in ("succeeded", "dry_run") else self.progress.value())
-        self.finished.emit(result)
+        emit(self.finished, result)
 
     def _on_failed(self, message: str) -> None:
         self._key = None

@@ -21,6 +21,7 @@ from app.engine.gates import Consent
 from app.engine.setversion import set_version
 from app.gui import messages, notify
 from app.gui.jobs import JobRunner
+from app.gui.signals import emit
 from app.profiles import Profile
 
 
@@ -162,7 +163,7 @@ class VersionsTab(QWidget):
 
     def _on_exported(self, ids: list[int]) -> None:
         self.status.setText("Archived as " + ", ".join(f"#{i}" for i in ids))
-        self.changed.emit()
+        emit(self.changed)
         self.refresh()
 
     def _on_written(self, result: Any) -> None:
@@ -170,7 +171,7 @@ class VersionsTab(QWidget):
         notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
-        self.changed.emit()
+        emit(self.changed)
         self.refresh()
 
     def _on_error(self, message: str) -> None:

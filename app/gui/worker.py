@@ -17,12 +17,13 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app import logs
 from app.engine.events import CancelToken, Event
 from app.errors import PromoterError
+from app.gui.signals import emit
 
 
 class Worker(QObject):
-    # An engine Event. The name shadows QObject.event on purpose: renamed (to "emitted" and others,
-    # with PySide6 6.12), the interpreter aborts at exit after a promotion ("bool_dealloc:
-    # deallocating True or False"); tests/test_gui_exit.py guards it.
+    # An engine Event. (Renaming it once seemed to make the interpreter abort at exit: the cause
+    # was PySide6's emit() losing a reference to the bool it returns, see app/gui/signals.py;
+    # tests/test_gui_exit.py and tests/test_gui_signals.py guard it.)
     event = Signal(object)  # type: ignore[assignment]
     finished = Signal(object)
     failed = Signal(str, str)
@@ -32,19 +33,23 @@ class Worker(QObject):
         self.job = job
         self.cancel = CancelToken()
 
+    def _event(self, event: Event) -> None:
+        emit(self.event, event)  # see app/gui/signals.py: every Python emit goes through it
+
     def run(self) -> None:
         try:
-            result = self.job(self.event.emit, self.cancel)
+            result = self.job(self._event, self.cancel)
         except PromoterError as exc:
-            self.failed.emit(exc.message, error_details(exc))
+            emit(self.failed, exc.message, error_details(exc))
         except Exception as exc:
             logs.gui.exception("worker failed")
-            self.failed.emit(
+            emit(
+                self.failed,
                 f"Unexpected error: {type(exc).__name__}: {logs.redact(str(exc))}",
                 "The full report is in the log file under the home folder.",
             )
         else:
-            self.finished.emit(result)
+            emit(self.finished, result)
 
 
 def start(worker: Worker, parent: QObject) -> QThread:
