@@ -226,3 +226,19 @@ def test_a_huge_cell_is_kept_as_its_length_and_hash(tmp_path):
 def test_deep_verify_retests_the_zip(archive, tmp_path):
     entry = archive.import_zip(_good(tmp_path), profile="qa", base_url="x", app="shop-qa")
     assert archive.verify([entry.id], deep=True)[0].ok
+
+
+def test_a_download_is_hashed_once_and_its_digest_is_the_files(ctx, monkeypatch):
+    """The archive uses the sha256 the download computed as it wrote (reading 35 MiB again cost
+    ~40 ms); the index must still hold the file's true digest."""
+    import hashlib
+
+    from app.archive import store
+    from app.engine import operations
+
+    calls: list[object] = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda path: calls.append(path) or real(path))
+    entry = operations.export(ctx, ctx.profiles.get("dev"))
+    assert calls == []
+    assert entry.sha256 == hashlib.sha256(ctx.archive.path_of(entry).read_bytes()).hexdigest()

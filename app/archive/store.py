@@ -133,14 +133,16 @@ class Archive:
         collect: dict[str, Any] | None = None,
         created_at: float | None = None,
     ) -> Entry:
-        """Let *write(path)* produce the zip atomically at *path*, check it, then index it.
+        """Let *write(path)* produce the zip atomically at *path*, check it, then index it. When
+        *write* returns what it wrote with its ``sha256`` and ``size`` (a download hashes as it
+        writes), that digest is used instead of reading the file again.
 
         With *collect*, the documents read by the check are left in ``collect["docs"]``.
         """
         if kind not in KINDS:
             raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
         path = self._file_for(app, kind, version)
-        write(path)
+        written = write(path)  # a download says the sha256 it computed on the way: not read twice
         try:
             info = check_config_zip(path, collect=collect is not None)
         except InvalidConfigZip:
@@ -148,7 +150,11 @@ class Archive:
             raise
         if collect is not None:
             collect["docs"] = info.docs
-        digest, size = sha256_file(path), path.stat().st_size
+        size = path.stat().st_size
+        known = getattr(written, "sha256", None)
+        digest = (
+            known if isinstance(known, str) and getattr(written, "size", None) == size else sha256_file(path)
+        )
         stored = self._same_bytes(app, digest, size)
         if stored is not None:  # already archived for this app: the new entry shares that file
             path.unlink(missing_ok=True)

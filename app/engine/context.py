@@ -114,8 +114,8 @@ class Context:
     ) -> Entry:
         """Download a configuration straight into the archive (streamed, atomic)."""
 
-        def write(path: Path) -> None:
-            client.download_config(
+        def write(path: Path) -> object:
+            return client.download_config(
                 path, version=version, progress=reporter.progress(step), cancel=reporter.cancel.is_set
             )
 
