@@ -110,6 +110,8 @@ def test_frozen_version_and_self_check(bundle, tmp_path):
     check = frozen(tmp_path, "--self-check", env={"QT_QPA_PLATFORM": "offscreen"})
     assert "(frozen)" in check.stdout and "Qt platform plugin: offscreen" in check.stdout
     assert "resources: 8 icon sizes" in check.stdout
+    # the bundle's ICU data is trimmed: collation and case mapping must still be right
+    assert "text: collation and case mapping of non-ASCII names (Straße, İstanbul, ﬁ, Ö): ok" in check.stdout
     if HAVE_SECRET_SERVICE:
         assert check.returncode == 0, check.stdout + check.stderr
         assert "keyring backend: keyring.backends.SecretService.Keyring" in check.stdout

@@ -25,6 +25,15 @@ def run(home: Home) -> int:
             print(line)
     except Exception as exc:
         problems.append(f"Qt: {type(exc).__name__}: {exc}")
+    try:
+        from app.gui.qtcheck import text_problems
+
+        text = text_problems()
+        problems += [f"text: {problem}" for problem in text]
+        if not text:
+            print("text: collation and case mapping of non-ASCII names (Straße, İstanbul, ﬁ, Ö): ok")
+    except Exception as exc:
+        problems.append(f"text: {type(exc).__name__}: {exc}")
     from app.secrets import SecretStore, SecretStoreError
 
     store = SecretStore()
