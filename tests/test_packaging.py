@@ -104,6 +104,13 @@ def frozen(
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+def test_the_bundle_stays_small(bundle):
+    """100 MiB is the target (docs/bundle-size.md has the figure and what bought it); a generous
+    bound here catches a regression such as a theme plugin pulling GTK back in."""
+    size = sum(f.stat().st_size for f in BUNDLE.parent.rglob("*") if f.is_file() and not f.is_symlink())
+    assert size < 110 * 1024 * 1024, f"the bundle is {size / 1048576:.1f} MiB"
+
+
 def test_frozen_version_and_self_check(bundle, tmp_path):
     version = frozen(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("promoter ")

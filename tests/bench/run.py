@@ -411,7 +411,8 @@ def report() -> str:
         "reference in the same run; times are medians. Raw figures: `docs/benchmarks.json`.",
         "",
         "Backing up 3 environments at once against one after another is measured apart, by",
-        "`tests/bench/backup_bench.sh` (farm-bench, paired): see `docs/backups-benchmark.md`.",
+        "`tests/bench/backup_bench.sh` (farm-bench, paired): see `docs/backups-benchmark.md`. The "
+        "bundle's size and its 15 largest files: `docs/bundle-size.md`.",
         "",
     ]
     lines += [
