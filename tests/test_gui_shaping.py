@@ -291,3 +291,22 @@ def test_slots_do_not_wear_down_true_and_false(qtbot, window):
         button.click()
     after = sys.getrefcount(True) + sys.getrefcount(False)
     assert after >= before - 50, f"True/False lost {before - after} references"
+
+
+def test_identical_zips_are_listed_once_and_hints_carry_no_old_details(qtbot, window):
+    from app.engine import operations
+
+    ctx = window.ctx
+    for _ in range(3):  # three exports of an unchanged environment: the same bytes
+        operations.export(ctx, ctx.profiles.get("qa"))
+    tab = window.archive_tab
+    tab.refresh()
+    rows = [tab.model.entry(r) for r in range(tab.model.rowCount())]
+    assert len([e for e in rows if e.profile == "qa" and e.kind == "export"]) == 1
+    assert "2 identical copies not listed" in tab.count.text()
+    shown = next(e for e in rows if e.profile == "qa")
+    assert tab.model.identical[shown.id] and len(tab.model.identical[shown.id]) == 2
+    window.jobs.last_details = "HTTP status: 500\nServer said: an older failure"
+    tab.table.clearSelection()
+    tab.on_restore()
+    assert window.errors[-1] == "Select one archive entry."  # and not the older failure's details

@@ -58,11 +58,28 @@ class ArchiveModel(QAbstractTableModel):
         self._cells: dict[int, list[str]] = {}
         self._haystack: dict[int, str] = {}
         self.entries: list[Entry] = []
+        self.identical: dict[int, list[int]] = {}  # shown id -> ids of identical zips not listed
+        self.hidden = 0
         self._filter = ""
         self._sort = (0, Qt.SortOrder.DescendingOrder)
 
     def set_entries(self, entries: list[Entry]) -> None:
+        """Show *entries*; identical zips of one environment and kind (the same sha256: repeated
+        plans, unchanged backups) are shown once, as the newest, the others named in its tooltip.
+        Pinned entries are always shown."""
         self.beginResetModel()
+        newest: dict[tuple[str, str, str], Entry] = {}
+        self.identical = {}
+        shown = []
+        for entry in sorted(entries, key=lambda e: e.id, reverse=True):
+            group = (entry.profile, entry.kind, entry.sha256)
+            first = newest.setdefault(group, entry)
+            if first is entry or entry.pinned:
+                shown.append(entry)
+            else:
+                self.identical.setdefault(first.id, []).append(entry.id)
+        self.hidden = len(entries) - len(shown)
+        entries = shown
         self._all = entries
         self._cells = {}
         self._haystack = {}
@@ -120,6 +137,9 @@ class ArchiveModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == NOTE:
             return self.entries[index.row()].note or None  # a long note is elided in its cell
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            same = self.identical.get(self.entries[index.row()].id)
+            return f"Identical to {', '.join(f'#{i}' for i in same)} (not listed)" if same else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         return self._row_cells(self.entries[index.row()])[index.column()]

@@ -109,7 +109,11 @@ class ArchiveTab(QWidget):
         if chosen:
             self.select_ids(chosen)
         total = len(self.model._all)
-        self.count.setText(f"{total} {'entry' if total == 1 else 'entries'} in {self.ctx.archive.root}")
+        text = f"{total} {'entry' if total == 1 else 'entries'} in {self.ctx.archive.root}"
+        if self.model.hidden:
+            copies = "copy" if self.model.hidden == 1 else "copies"
+            text += f" ({self.model.hidden} identical {copies} not listed)"
+        self.count.setText(text)
 
     def selected(self) -> list[Entry]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -128,7 +132,7 @@ class ArchiveTab(QWidget):
     def _one(self) -> Entry | None:
         chosen = self.selected()
         if len(chosen) != 1:
-            self._error("Select one archive entry.")
+            self._hint("Select one archive entry.")
             return None
         return chosen[0]
 
@@ -288,13 +292,13 @@ class ArchiveTab(QWidget):
             except PromoterError as exc:
                 problems.append(exc.message)
         if problems:
-            self._error("Some entries were kept: " + " ".join(problems))
+            self._hint("Some entries were kept: " + " ".join(problems))
         self.refresh()
 
     def on_compare(self) -> None:
         chosen = self.selected()
         if len(chosen) != 2:
-            self._error("Select exactly two entries to compare.")
+            self._hint("Select exactly two entries to compare.")
             return
         old, new = sorted(chosen, key=lambda e: e.created_at)
         ctx = self.ctx
@@ -319,8 +323,14 @@ class ArchiveTab(QWidget):
         emit(self.changed)
 
     def _error(self, message: str) -> None:
+        """A job failed: its message, with that failure's details."""
         self.status.setText(message)
         messages.show_error(self, message, self.jobs.last_details)
+
+    def _hint(self, message: str) -> None:
+        """Not a failure but a hint (select something first): no details, never an older error's."""
+        self.status.setText(message)
+        messages.show_error(self, message)
 
 
 class CompareDialog(QDialog):

@@ -60,6 +60,7 @@ class VersionsTab(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.status = QLabel("")
+        self.status.setWordWrap(True)  # a long error wraps; it never widens the window
         layout.addWidget(self.status)
 
     def show_profile(self, profile: Profile | None) -> None:
@@ -114,7 +115,7 @@ class VersionsTab(QWidget):
     def on_set(self) -> None:
         versions = self.selected_versions()
         if self.profile is None or len(versions) != 1:
-            self._on_error("Select one version to set.")
+            self._hint("Select one version to set.")
             return
         profile, version, ctx = self.profile, versions[0], self.ctx
         typed: str | None = None
@@ -144,7 +145,7 @@ class VersionsTab(QWidget):
             return
         chosen = versions or self.selected_versions()
         if not chosen:
-            self._on_error("Select the versions to export.")
+            self._hint("Select the versions to export.")
             return
         profile, ctx = self.profile, self.ctx
 
@@ -175,5 +176,11 @@ class VersionsTab(QWidget):
         self.refresh()
 
     def _on_error(self, message: str) -> None:
+        """A job failed: its message, with that failure's details."""
         self.status.setText(message)
         messages.show_error(self, message, self.jobs.last_details)
+
+    def _hint(self, message: str) -> None:
+        """Not a failure but a hint (select something first): no details, never an older error's."""
+        self.status.setText(message)
+        messages.show_error(self, message)
