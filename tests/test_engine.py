@@ -43,6 +43,8 @@ def test_full_promotion_dev_to_qa(ctx, control):
     run = ctx.history.runs()[0]
     assert run.status == "succeeded" and run.target == "qa" and run.archive_ids["backup"] == result.backup_id
     assert any(e.kind == "progress" and e.total for e in events)
+    said = [e.message for e in events if e.kind == "log" and "said:" in e.message]
+    assert said and "was succesfuly loaded to shop-qa\u201d" in said[0]  # the server's words, quoted
     assert "+ object coupons" in result.plan["model_diff"]
     assert "+ action orders.Apply coupon" in result.plan["config_diff"]
     again = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())

@@ -124,7 +124,7 @@ class Promotion:
         assert plan.sent is not None
         export_path = s.ctx.archive.path_of(plan.sent)
         with reporter.step("Upload configuration"):
-            s.write(
+            said = s.write(
                 "Upload configuration",
                 lambda: dst.upload_config(
                     export_path,
@@ -135,6 +135,8 @@ class Promotion:
                 probe=lambda: s.ctx.live_fingerprint(dst),
                 sent=fingerprint(s.ctx.docs(plan.sent)),
             )
+            if said:  # quoted as the server's (its spelling included: "succesfuly")
+                reporter.log(f"{self.target.name} said: \u201c{said}\u201d")
         with reporter.step("Clear cache"):
             s.write("Clear cache", dst.reload_cache)
 
