@@ -177,3 +177,17 @@ def test_a_plan_lists_the_gates_a_plain_promote_would_meet(ctx):
     assert gates == {"stage_skipped": "--allow-skip-stage", "protected": "--confirm NAME"}
     qa_plan = promote(ctx, dev, ctx.profiles.get("qa"), PromoteOptions(dry_run=True))
     assert qa_plan.plan["gates"] == []
+
+
+def test_a_promotion_with_nothing_to_change_writes_nothing(ctx, control):
+    """Found by a newcomer walk: an 'equal' pair still uploaded, pushing a server version out of
+    the five the server keeps."""
+    assert promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
+    with ctx.client(ctx.profiles.get("qa")) as qa:
+        versions_before = qa.list_versions().newest_first
+    again = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert again.status == "succeeded" and again.written == []
+    assert again.message == "Nothing to promote: qa already holds what dev would send."
+    assert {s["name"]: s["status"] for s in again.steps}["Upload configuration"] == "skipped"
+    with ctx.client(ctx.profiles.get("qa")) as qa:
+        assert qa.list_versions().newest_first == versions_before
