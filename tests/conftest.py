@@ -103,12 +103,14 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     ctx.close()
     win = MainWindow(ctx.home, secret_store, demo=True)
     win.errors = errors
-    qtbot.addWidget(win)
+    # not qtbot.addWidget: pytest-qt would close *and delete* it before this fixture's teardown,
+    # and deleting a window whose job threads still run (a background read started by the test's
+    # last action) is Qt's "QThread: Destroyed while thread is still running" abort
     win.show()
     qtbot.waitUntil(lambda: not win.jobs.running, timeout=30000)  # connection checks
     yield win
     win.close()  # a background read (the overview, a connection check) still running defers it
-    qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)
-    assert not win.jobs.active
+    qtbot.waitUntil(lambda: not win.isVisible() and not win.jobs.active, timeout=60000)
     for profile in win.ctx.profiles.load():
         secret_store.delete(profile)
+    win.deleteLater()

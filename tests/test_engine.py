@@ -182,7 +182,9 @@ def test_a_plan_lists_the_gates_a_plain_promote_would_meet(ctx):
 def test_a_promotion_with_nothing_to_change_writes_nothing(ctx, control):
     """Found by a newcomer walk: an 'equal' pair still uploaded, pushing a server version out of
     the five the server keeps."""
-    assert promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
+    assert (
+        promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
+    )
     with ctx.client(ctx.profiles.get("qa")) as qa:
         versions_before = qa.list_versions().newest_first
     again = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())

@@ -320,7 +320,7 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
             secret_store.set(saved, client.credentials.access_token)
         ctx.close()
         win = MainWindow(ctx.home, secret_store)
-        qtbot.addWidget(win)
+        # not qtbot.addWidget: see the window fixture in conftest.py
         win.show()
         monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))
         import time
@@ -340,7 +340,8 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
         assert len(ticks) > 100
         assert gaps[-1] < 0.5, f"the GUI thread stalled {gaps[-1] * 1000:.0f} ms"
         win.close()
-        qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)
+        qtbot.waitUntil(lambda: not win.isVisible() and not win.jobs.active, timeout=60000)
+        win.deleteLater()
         for profile in ctx.profiles.load():
             secret_store.delete(profile)
     finally:
@@ -426,12 +427,12 @@ def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):
     from app.paths import Home
 
     win = MainWindow(Home(tmp_path / "empty-home"), secret_store)
-    qtbot.addWidget(win)
-    win.show()
+    win.show()  # not qtbot.addWidget: see the window fixture in conftest.py
     assert "add your first one" in win.promote_tab.banner.text()
     assert "promoter demo" in win.promote_tab.banner.text()
     win.close()  # the overview's first read may still run: the window closes when it has ended
-    qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)
+    qtbot.waitUntil(lambda: not win.isVisible() and not win.jobs.active, timeout=60000)
+    win.deleteLater()
 
 
 def test_history_shows_a_promotion_as_a_tree_and_its_steps(qtbot, window, monkeypatch):

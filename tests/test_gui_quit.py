@@ -31,8 +31,7 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     ctx.close()
     win = MainWindow(ctx.home, secret_store, demo=True)
     win.errors = errors
-    qtbot.addWidget(win)
-    win.show()
+    win.show()  # not qtbot.addWidget: see the window fixture in conftest.py
     idle(qtbot, win, timeout=30000)  # connection checks
     yield win
     if win.jobs.active:  # a failed test: never destroy a window whose threads still run
@@ -43,6 +42,7 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)  # a quit under way ends first
     for profile in profiles:
         secret_store.delete(profile)
+    win.deleteLater()
 
 
 @pytest.fixture

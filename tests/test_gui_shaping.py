@@ -76,7 +76,7 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
     idle(qtbot, window)
     summary = tab.plans[("dev", "qa")]
     dialog = confirm.ConfirmPromotion(window.ctx.profiles.get("dev"), window.ctx.profiles.get("qa"), summary)
-    assert "are NOT applied" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "NOT applied" in " ".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.close()
 
 
@@ -310,3 +310,56 @@ def test_identical_zips_are_listed_once_and_hints_carry_no_old_details(qtbot, wi
     tab.table.clearSelection()
     tab.on_restore()
     assert window.errors[-1] == "Select one archive entry."  # and not the older failure's details
+
+
+def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
+    """From a first-use walk: a removed environment is never swapped into "Plan this step"; a plan
+    on show is made again after its target's rules change; "Ignore rules" belongs to one pair; the
+    rule form keeps what was typed when it is wrong; a noted archive entry is never folded away."""
+    from PySide6.QtWidgets import QPushButton
+
+    from app.engine import operations
+    from app.gui.rules_dialog import RuleForm
+
+    overview = window.overview_tab
+    window.tabs.setCurrentWidget(overview)
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=60000)
+    idle(qtbot, window)
+    button = overview.area.widget().findChild(QPushButton, "plan-qa-prod")
+    window.ctx.profiles.remove("prod")  # as another window or the command line would
+    button.click()
+    assert "prod is no longer an environment" in window.errors[-1]
+    assert window.tabs.currentWidget() is overview and not window.promote_tab.plans
+    idle(qtbot, window)
+
+    tab = window.promote_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.plan_button.click()
+    idle(qtbot, window)
+    assert not any("kept by rule" in t for t in plan_texts(tab))
+    window.ctx.profiles.add_rule("qa", Rule(0, "keep", "Database.DisplayName"))
+    window.environments.changed.emit()  # what the Rules dialog does when it closes
+    qtbot.waitUntil(lambda: any("kept by rule 1" in t for t in plan_texts(tab)), timeout=60000)
+    idle(qtbot, window)
+
+    tab.ignore_rules.setChecked(True)
+    idle(qtbot, window)
+    tab.source.setCurrentText("qa")  # another pair: its rules apply again unless asked
+    assert not tab.ignore_rules.isChecked()
+
+    form = RuleForm("qa")
+    qtbot.addWidget(form)
+    form.kind.setCurrentText("replace")
+    form.selector.setText("Rule[Validate price].Code")
+    form.find_edit.setText("taxRate = (")
+    form.regex.setChecked(True)
+    form.accept()
+    assert "This rule: --find is not a valid regular expression" in window.errors[-1]
+    assert form.result() != form.DialogCode.Accepted and form.find_edit.text() == "taxRate = ("
+
+    first = operations.export(window.ctx, window.ctx.profiles.get("dev"))
+    window.ctx.archive.set_note(first.id, "my important note")
+    operations.export(window.ctx, window.ctx.profiles.get("dev"))
+    window.archive_tab.refresh()
+    listed = [window.archive_tab.model.entry(r).id for r in range(window.archive_tab.model.rowCount())]
+    assert first.id in listed

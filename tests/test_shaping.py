@@ -170,7 +170,7 @@ def test_no_rules_says_so_and_sends_the_source_as_it_is(ctx):
     add_rules(ctx, "qa", Rule(1, "keep", "Database.DisplayName"))
     result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(no_rules=True))
     assert result.status == "succeeded"
-    assert result.plan["shaping_lines"][0].startswith("--no-rules: the target's 1 rule(s) are NOT applied")
+    assert result.plan["shaping_lines"][0].startswith("--no-rules: the target's 1 rule NOT applied")
     _model, docs = live(ctx, "qa")
     assert rows(docs, "Database")[0]["DisplayName"] == "Shop (development)"
 

@@ -9,6 +9,7 @@ from app.archive import Archive
 from app.cli.output import print_json
 from app.errors import UsageError
 from app.paths import Home
+from app.words import count
 
 
 def _open(home: Home) -> Archive:
@@ -82,7 +83,8 @@ def do_prune(args: argparse.Namespace, home: Home) -> int:
     removed = _open(home).prune(keep, args.profile, days=days, dry_run=args.dry_run)
     verb = "Would remove" if args.dry_run else "Removed"
     print(
-        f"{verb} {len(removed)} entries (keeping the {keep} newest per profile and kind, all of the last "
+        f"{verb} {count(len(removed), 'entry')} (keeping the {keep} newest per profile and kind, "
+        "all of the last "
         f"{days:g} days, pinned ones, undo backups and each environment's newest backup)"
         + (f": {', '.join('#' + str(i) for i in removed)}" if removed else ".")
     )
@@ -109,7 +111,7 @@ def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
     ]
     profiles = [p.as_json() for p in ProfileStore(home.profiles_file).load()]
     files = export_bundle(archive, args.dir, chosen[::-1], profiles)
-    print(f"Wrote {len(files)} entries, manifest.json and SHA256SUMS to {args.dir}.")
+    print(f"Wrote {count(len(files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
     return 0
 
 
@@ -121,7 +123,7 @@ def do_import_bundle(args: argparse.Namespace, home: Home) -> int:
         print_json(report.as_json())
     else:
         print(
-            f"Added {len(report.added)} entries; {len(report.already)} were already archived; "
+            f"Added {count(len(report.added), 'entry')}; {len(report.already)} were already archived; "
             f"{len(report.refused)} refused."
         )
         for line in report.refused:

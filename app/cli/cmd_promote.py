@@ -23,6 +23,7 @@ from app.engine.setversion import set_version
 from app.engine.undo import undo
 from app.paths import Home
 from app.secrets import SecretStore
+from app.words import count
 
 
 def _ctx(home: Home) -> Context:
@@ -37,10 +38,10 @@ def _print_plan(summary: dict[str, Any]) -> None:
     print(f"  validation: {summary['valid']}")
     for line in summary["warnings"]:
         print(f"    warning: {line}")
-    print(f"  model: {summary['model_changes']} changes")
+    print(f"  model: {count(summary['model_changes'], 'change')}")
     for line in summary["model_diff"]:
         print(f"    {line}")
-    print(f"  configuration: {summary['config_changes']} changes")
+    print(f"  configuration: {count(summary['config_changes'], 'change')}")
     for line in summary["config_diff"]:
         print(f"    {line}")
     shaping = summary.get("shaping_lines") or []

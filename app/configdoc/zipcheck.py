@@ -18,6 +18,7 @@ from typing import IO
 
 from app.configdoc.xmlstream import ConfigDocs, DataSet, parse_rows
 from app.errors import InvalidConfigZip
+from app.words import count
 
 APP_ENTRY = re.compile(r"^duradosappsys(\d+)$")
 MAX_UNCOMPRESSED = 400 * 1024 * 1024
@@ -132,8 +133,8 @@ def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int, coll
     names = [info.filename for info in infos]
     if len(names) != 2:
         raise InvalidConfigZip(
-            f"{name} has {len(names)} entries ({', '.join(names) or 'none'}); a Backand configuration "
-            "has exactly two: duradosappsys<id> and duradosappsys<id>xml."
+            f"{name} has {count(len(names), 'entry')} ({', '.join(names) or 'none'}); a Backand "
+            "configuration has exactly two: duradosappsys<id> and duradosappsys<id>xml."
         )
     first, second = names
     match = APP_ENTRY.match(first)

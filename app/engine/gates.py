@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.errors import SafetyRefusal
 from app.profiles import Profile
+from app.words import count as count_of
 
 if TYPE_CHECKING:
     from app.engine.plan import Plan
@@ -115,7 +116,7 @@ def drift(
     target: Profile, changed: bool, since: int | None, count: int | None, consent: Consent
 ) -> list[Refusal]:
     if changed and not consent.accept_drift:
-        what = f"{count} changes" if count is not None else "details unavailable"
+        what = count_of(count, "change") if count is not None else "details unavailable"
         return [
             Refusal(
                 Gate.DRIFT,

@@ -15,6 +15,7 @@ from app.engine.result import Result
 from app.engine.run import Session, run_write
 from app.modelcheck import schema_errors
 from app.profiles import Profile
+from app.words import count
 
 Model = list[dict[str, Any]]
 
@@ -83,5 +84,5 @@ def check_model(s: Session, model: Model, consent: Consent) -> list[Refusal]:
         local = schema_errors(model)
         valid = "never" if local else verdict.valid
         s.result.plan |= {"model_objects": len(model), "model_diff": diff.lines(), "valid": valid}
-        s.reporter.log(f"model: {valid}; {diff.count()} changes")
+        s.reporter.log(f"model: {valid}; {count(diff.count(), 'change')}")
     return model_change(s.target, valid, verdict.warning_lines() + local, drops, consent)

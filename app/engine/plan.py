@@ -18,6 +18,7 @@ from app.engine.modeldiff import ModelDiff, diff_models
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.errors import PromoterError
 from app.profiles import Profile
+from app.words import count
 
 Model = list[dict[str, Any]]
 
@@ -160,7 +161,7 @@ def make_plan(
     with reporter.step("Validate on target"):
         validation = validate(dst, sent_model, target_model)
         model_diff = diff_models(target_model, sent_model)
-        reporter.log(f"validation: {validation.valid}; {model_diff.count()} model changes")
+        reporter.log(f"validation: {validation.valid}; {count(model_diff.count(), 'model change')}")
         for line in validation.warning_lines():
             reporter.log(f"warning: {line}", "warning")
     plan = Plan(source, target, source_model, target_model, validation, model_diff, shaped=shaped)
@@ -200,7 +201,7 @@ def make_plan(
         plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
         plan.target_fingerprint = fingerprint(target_docs)
         plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
-        reporter.log(f"configuration: {plan.config_diff.count()} changes")
+        reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
         _check_drift(ctx, plan, reporter, target_docs)
     return plan
 
@@ -217,5 +218,5 @@ def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: Conf
             plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)
     except PromoterError as exc:
         reporter.log(f"drift details unavailable: {exc.message}", "warning")
-    count = f"{plan.drift.count()} changes" if plan.drift is not None else "details unavailable"
-    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {count}", "warning")
+    changes = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
+    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {changes}", "warning")

@@ -29,6 +29,7 @@ from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
 from app.shaping.selectors import Selector, parse
+from app.words import count
 
 Model = list[dict[str, Any]]
 
@@ -103,7 +104,7 @@ class Shaped:
             rows = list(dict.fromkeys(selectors))
             out[out.index(cause)] = f"with {cause}, its rows: {', '.join(rows)}"
         if self.spec.no_rules:
-            out.insert(0, f"--no-rules: the target's {self.spec.ignored} rule(s) are NOT applied")
+            out.insert(0, f"--no-rules: the target's {count(self.spec.ignored, 'rule')} NOT applied")
         return out
 
 

@@ -66,7 +66,7 @@ class ArchiveModel(QAbstractTableModel):
     def set_entries(self, entries: list[Entry]) -> None:
         """Show *entries*; identical zips of one environment and kind (the same sha256: repeated
         plans, unchanged backups) are shown once, as the newest, the others named in its tooltip.
-        Pinned entries are always shown."""
+        Pinned entries and entries with a note are always shown."""
         self.beginResetModel()
         newest: dict[tuple[str, str, str], Entry] = {}
         self.identical = {}
@@ -74,7 +74,7 @@ class ArchiveModel(QAbstractTableModel):
         for entry in sorted(entries, key=lambda e: e.id, reverse=True):
             group = (entry.profile, entry.kind, entry.sha256)
             first = newest.setdefault(group, entry)
-            if first is entry or entry.pinned:
+            if first is entry or entry.pinned or entry.note:  # what the user marked stays in view
                 shown.append(entry)
             else:
                 self.identical.setdefault(first.id, []).append(entry.id)

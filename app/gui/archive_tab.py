@@ -36,6 +36,7 @@ from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
 from app.profiles import Profile
+from app.words import count
 
 
 class ArchiveTab(QWidget):
@@ -282,7 +283,9 @@ class ArchiveTab(QWidget):
     def on_delete(self) -> None:
         chosen = self.selected()
         if not chosen or not messages.ask_yes_no(
-            self, "Delete", f"Delete {len(chosen)} archive entries and their files? This cannot be undone."
+            self,
+            "Delete",
+            f"Delete {count(len(chosen), 'archive entry')} and their files? This cannot be undone.",
         ):
             return
         problems = []

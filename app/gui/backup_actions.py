@@ -13,6 +13,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.gui import messages
 from app.gui.jobs import JobRunner
+from app.words import count
 
 
 def start_back_up_all(
@@ -29,7 +30,10 @@ def start_back_up_all(
     def done(reports: list[BackupReport]) -> None:
         failed = [r for r in reports if not r.ok]
         added = sum(len(r.added) for r in reports)
-        show(f"Backed up {len(reports) - len(failed)} of {len(reports)} environments; {added} entries added.")
+        show(
+            f"Backed up {len(reports) - len(failed)} of {count(len(reports), 'environment')}; "
+            f"{count(added, 'entry')} added."
+        )
         if failed:
             messages.show_error(
                 parent, "Some environments were not backed up.", "\n".join(r.message for r in failed)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.archive.bundle import BundleReport, export_bundle, import_bundle
 from app.engine.events import CancelToken, Event
 from app.gui import messages
+from app.words import count
 
 if TYPE_CHECKING:
     from app.gui.archive_tab import ArchiveTab
@@ -26,7 +27,9 @@ def on_export(tab: ArchiveTab) -> None:
         return export_bundle(ctx.archive, Path(folder), chosen, profiles)
 
     def done(files: list[str]) -> None:
-        tab.status.setText(f"Exported {len(files)} entries with manifest.json and SHA256SUMS to {folder}.")
+        tab.status.setText(
+            f"Exported {count(len(files), 'entry')} with manifest.json and SHA256SUMS to {folder}."
+        )
 
     tab.jobs.run("archive:bundle", "export a bundle", job, done, tab._error)
 
@@ -42,7 +45,7 @@ def on_import(tab: ArchiveTab) -> None:
 
     def done(report: Any) -> None:
         tab.status.setText(
-            f"Added {len(report.added)} entries; {len(report.already)} were already archived; "
+            f"Added {count(len(report.added), 'entry')}; {len(report.already)} were already archived; "
             f"{len(report.refused)} refused." + "".join(f"\n{line}" for line in report.refused)
         )
         tab.refresh()

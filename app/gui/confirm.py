@@ -22,6 +22,7 @@ from app.engine.gates import Consent, Gate
 from app.gui import colours
 from app.gui.diffview import VERDICTS
 from app.profiles import Profile
+from app.words import count
 
 TICKS = {
     Gate.DATA_LOSS: "I accept losing data",
@@ -56,8 +57,8 @@ class ConfirmPromotion(QDialog):
         lines = [
             f"<b>{source.name}</b> ({source.app}) → <b>{target.name}</b> ({target.app})",
             f"Validation: <b>{VERDICTS.get(str(summary.get('valid')), summary.get('valid'))}</b>",
-            f"Model: {summary.get('model_changes', 0)} changes; "
-            f"configuration: {summary.get('config_changes', 0)} changes",
+            f"Model: {count(summary.get('model_changes', 0), 'change')}; "
+            f"configuration: {count(summary.get('config_changes', 0), 'change')}",
             f"A backup of {target.name} (model and configuration) is taken first; a failure rolls "
             "back automatically.",
         ]
@@ -72,8 +73,8 @@ class ConfirmPromotion(QDialog):
         if shaping.get("no_rules"):
             lines.append(
                 f"<span style='color:{colours.text('red')}'><b>{target.name}'s "
-                f"{shaping.get('rules_ignored', 0)} rule(s) "
-                "are NOT applied</b> (Ignore rules is ticked).</span>"
+                f"{count(shaping.get('rules_ignored', 0), 'rule')} "
+                "NOT applied</b> (Ignore rules is ticked).</span>"
             )
         summary_label = QLabel("<br>".join(lines))
         summary_label.setWordWrap(True)

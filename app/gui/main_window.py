@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
 
         self.environments.selected.connect(self._on_environment)
         self.environments.changed.connect(self.refresh)
-        self.promote_tab.rules_changed.connect(lambda: self.environments.refresh())
+        self.promote_tab.rules_changed.connect(self._rules_changed)
         for tab in (self.versions_tab, self.archive_tab, self.history_tab):
             tab.changed.connect(self._after_write)
         self.promote_tab.finished.connect(lambda _r: self._after_write())
@@ -143,8 +143,19 @@ class MainWindow(QMainWindow):
         )
 
     def _plan_step(self, source: str, target: str) -> None:
-        """The overview's "Plan this step": the Promote tab, that pair, a read-only plan."""
-        self.promote_tab.set_profiles(self.ctx.profiles.load(), source, target)
+        """The overview's "Plan this step": the Promote tab, that pair, a read-only plan. A pair
+        whose environment is gone since the overview was read is refused, never swapped."""
+        profiles = self.ctx.profiles.load()
+        names = {p.name for p in profiles}
+        if source not in names or target not in names:
+            gone = target if target not in names else source
+            messages.show_error(self, f"{gone} is no longer an environment; the overview is read again.")
+            self.overview_tab.refresh()
+            return
+        self.promote_tab.set_profiles(profiles, source, target)
+        if (self.promote_tab.source.currentText(), self.promote_tab.target.currentText()) != (source, target):
+            messages.show_error(self, f"Could not select {source} → {target} on the Promote tab.")
+            return
         self._plan()
 
     def _plan(self) -> None:
@@ -156,11 +167,21 @@ class MainWindow(QMainWindow):
         self.promote_tab.on_promote()
 
     def refresh(self) -> None:
+        """F5, and after environments or their rules changed: every view reads again; a plan on
+        show is made again (its rules or environments may have changed)."""
         profiles = self.ctx.profiles.load()
         self.environments.refresh()
         self.promote_tab.set_profiles(profiles)
+        self.promote_tab.replan_if_shown()
         self.archive_tab.refresh()
         self.history_tab.refresh()
+        self.overview_tab.stale = True
+        if self.tabs.currentWidget() is self.overview_tab:
+            self.overview_tab.refresh()
+
+    def _rules_changed(self) -> None:
+        self.environments.refresh()
+        self.overview_tab.stale = True
 
     def _after_write(self) -> None:
         self.archive_tab.refresh()

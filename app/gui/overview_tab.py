@@ -30,6 +30,7 @@ from app.engine.overview import Overview, Station, Step, read_overview
 from app.gui import colours
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
+from app.words import count
 
 KEY = "overview:all"
 
@@ -77,10 +78,12 @@ class OverviewTab(QWidget):
         self.overview = overview
         self.refresh_button.setEnabled(True)
         reachable = sum(s.reachable for s in overview.stations)
-        self.status.setText(
-            f"Read at {time.strftime('%H:%M:%S')}: {reachable} of {len(overview.stations)} environments "
-            "reachable. Nothing was written."
-        )
+        when = time.strftime("%H:%M:%S")
+        if not overview.stations:
+            self.status.setText(f"Read at {when}: no environments yet.")
+        else:
+            total = count(len(overview.stations), "environment")
+            self.status.setText(f"Read at {when}: {reachable} of {total} reachable. Nothing was written.")
         self._fill(overview)
 
     def _failed(self, message: str) -> None:

@@ -88,7 +88,7 @@ class PlanShaping:
         lines = plan.get("shaping_lines") or []
         if not lines:
             return
-        root = QTreeWidgetItem([f"Rules and exclusions: {len(lines)}"])
+        root = QTreeWidgetItem([f"Rules and exclusions: {len(lines) + len(shaping.get('excludes', []))}"])
         root.setForeground(0, colours.qcolor("rule"))
         self.tree.insertTopLevelItem(1, root)
         for line in lines:
@@ -129,12 +129,26 @@ class PlanShaping:
 
     def _menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
-        selector = item.data(0, SELECTOR) if item is not None else None
+        if item is None:
+            return
+        selector = item.data(0, SELECTOR)
         if not isinstance(selector, str):
             return
         menu = QMenu(self.tree)
+        change = item.data(0, 256)
+        kind = (
+            change.get("change", "changed")
+            if isinstance(change, dict) and not item.data(0, CELL)
+            else ({"+": "added", "-": "removed"}.get(item.text(0)[:1], "changed"))
+        )
         fill_menu(
-            menu, selector, self._pair()[1], selector in self.current(), self.set_left_out, self.keep_rule
+            menu,
+            selector,
+            self._pair()[1],
+            selector in self.current(),
+            self.set_left_out,
+            self.keep_rule,
+            kind,
         )
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
@@ -146,12 +160,19 @@ def fill_menu(
     left_out: bool,
     set_left_out: Callable[[str, bool], None],
     keep_rule: Callable[[str, str], None],
+    kind: str = "changed",
 ) -> None:
+    """Leave the change out (or in again); or make a keep rule, worded for what it means here:
+    an added item is then never added, a removed one never removed, a changed one never changed."""
     if left_out:
         menu.addAction(f"Include {selector} again", lambda: set_left_out(selector, False))
     else:
         menu.addAction(f"Leave {selector} out of this promotion", lambda: set_left_out(selector, True))
-    keep = menu.addAction(f"Always keep {target}'s value (a rule: keep {selector})")
+    words = {
+        "added": f"Never add this to {target} (a rule: keep {selector}; {target} has none)",
+        "removed": f"Never remove this from {target} (a rule: keep {selector})",
+    }.get(kind, f"Always keep {target}'s value (a rule: keep {selector})")
+    keep = menu.addAction(words)
     keep.triggered.connect(lambda: keep_rule(target, selector))
 
 

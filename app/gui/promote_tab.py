@@ -164,6 +164,10 @@ class PromoteTab(QWidget):
             self._banner(f"Plan {now[0]} → {now[1]} to see what would change.", NEUTRAL)
         if self._key is None:
             self._show_recent(now)
+        if shown != now and self.ignore_rules.isChecked():  # "Ignore rules" is said per pair
+            self.ignore_rules.blockSignals(True)
+            self.ignore_rules.setChecked(False)
+            self.ignore_rules.blockSignals(False)
         if not getattr(self, "_profiles", None):
             self._banner(
                 "No environments yet: add your first one (Environments → Add…), or try `promoter demo`.",
@@ -206,6 +210,12 @@ class PromoteTab(QWidget):
 
     def _names(self) -> tuple[str, str]:
         return self.source.currentText(), self.target.currentText()
+
+    def replan_if_shown(self) -> None:
+        """The environments or their rules changed: a plan on show is made again."""
+        if self._shown_pair is not None and self._shown_pair == self._names() and self._key is None:
+            self.plans.pop(self._shown_pair, None)
+            self.on_plan()
 
     def _replan(self) -> None:
         """Exclusions, rules or "Ignore rules" changed: the plan on show is out of date; plan again."""

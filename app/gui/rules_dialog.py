@@ -53,7 +53,7 @@ class RuleForm(QDialog):
         self.selector = QLineEdit()
         self.selector.setPlaceholderText("Database.DisplayName")
         self.find_edit, self.with_edit = QLineEdit(), QLineEdit()
-        self.regex = QCheckBox("--find is a regular expression")
+        self.regex = QCheckBox("Find is a regular expression")
         form.addRow("Kind", self.kind)
         form.addRow("Selector", self.selector)
         form.addRow("Find", self.find_edit)
@@ -75,6 +75,15 @@ class RuleForm(QDialog):
     def _kind_changed(self, kind: str) -> None:
         for widget in (self.find_edit, self.with_edit, self.regex):
             widget.setEnabled(kind == "replace")
+
+    def accept(self) -> None:
+        """Checked here, so a mistake is named and what was typed stays in the form."""
+        try:
+            self.rule().validate()
+        except UsageError as exc:
+            messages.show_error(self, exc.message.replace("Rule 0: ", "This rule: "))
+            return
+        super().accept()
 
     def rule(self) -> Rule:
         kind = self.kind.currentText()

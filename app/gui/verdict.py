@@ -12,7 +12,8 @@ def banner(result: Result) -> tuple[str, str]:
     """The text and background colour for *result*."""
     valid = result.plan.get("valid") if result.plan else None
     if result.status != "dry_run" or valid is None:
-        text = f"{result.status.replace('_', ' ').capitalize()}: {result.message}"
+        word = result.status.replace("_", " ").capitalize()
+        text = result.message if result.message.startswith(word) else f"{word}: {result.message}"
         return text, BANNERS.get(result.status, RED)
     warnings = "; ".join(result.plan.get("warnings", []))
     colour = {"always": GREEN, "data": AMBER}.get(valid, RED)
@@ -22,10 +23,9 @@ def banner(result: Result) -> tuple[str, str]:
         "never": "Invalid: the target refuses this model: " + warnings,
     }.get(valid, valid)
     if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
-        colour, message = AMBER, "May lose data: tables or columns are dropped. " + message
-    shaped = [line for line in result.plan.get("shaping_lines") or [] if not line.startswith("--no-rules")]
-    if shaped:
-        message += f" Rules and exclusions: {len(shaped)} effects."
+        colour, message = AMBER, "May lose data: tables or columns are dropped (their data with them)."
+    if [line for line in result.plan.get("shaping_lines") or [] if not line.startswith("--no-rules")]:
+        message += " Rules and exclusions shape what is sent (listed in the plan)."
     if (result.plan.get("shaping") or {}).get("no_rules"):
         message += " The target's rules are NOT applied."
     return f"Plan of {result.source} → {result.target} ready. {message}", colour
