@@ -128,7 +128,7 @@ EXTERNAL_XML = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///
             lambda t: _zip(t, "rev.zip", [("duradosappsys1xml", MAP_DOC), ("duradosappsys1", APP_DOC)]),
             "reversed",
         ),
-        (lambda t: _zip(t, "one.zip", [("duradosappsys1", APP_DOC)]), "has 1 entries"),
+        (lambda t: _zip(t, "one.zip", [("duradosappsys1", APP_DOC)]), "has 1 entry"),
         (
             lambda t: _zip(
                 t, "extra.zip", [("duradosappsys1", APP_DOC), ("duradosappsys1xml", MAP_DOC), ("x", b"")]

@@ -49,7 +49,7 @@ ZIPS: dict[str, tuple[bytes, str]] = {
         "absolute path",
     ),
     "entries-reversed.zip": (_zip(list(reversed(GOOD))), "reversed"),
-    "entry-missing.zip": (_zip(GOOD[:1]), "has 1 entries"),
+    "entry-missing.zip": (_zip(GOOD[:1]), "has 1 entry"),
     "entry-extra.zip": (_zip([*GOOD, ("readme.txt", b"hi")]), "has 3 entries"),
     "billion-laughs.zip": (
         _zip([("duradosappsys7", LAUGHS), ("duradosappsys7xml", MAP_DOC)]),
