@@ -24,6 +24,8 @@ def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     assert dev_qa.known and dev_qa.model_changes == 4 and dev_qa.config_changes > 0
     assert qa_prod.equal and qa_prod.rules == 2  # they differ only where prod's rules keep its values
     assert len(ctx.archive.entries()) == entries_before and not ctx.history.runs()
+    assert all(s.docs is None and s.zip_path is None and s.model is None for s in first.stations)
+    assert not any(ctx.home.tmp_dir.iterdir())  # nothing left behind
     assert (
         promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
     )

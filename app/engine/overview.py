@@ -9,7 +9,6 @@ temporary folder that is deleted afterwards.
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,18 +108,29 @@ def read_overview(
 ) -> Overview:
     reporter = Reporter(listener, cancel)
     profiles = sorted(ctx.profiles.load(), key=lambda p: (p.stage, p.name))
+    stations: list[Station] = []
+    steps: list[Step] = []
     with tempfile.TemporaryDirectory(dir=ctx.home.tmp_dir) as folder:
-        stations = []
+        # one environment after another, compared with the one before it; then the earlier one's
+        # documents and zip are let go: at most two configurations are held, however many stages
         for profile in profiles:
             reporter.cancel.check()
-            stations.append(_station(ctx, profile, Path(folder), reporter))
-        steps = []
-        for source, target in itertools.pairwise(stations):
-            reporter.cancel.check()
-            steps.append(_step(ctx, source, target, Path(folder), reporter))
-    for station in stations:  # the documents and files were for the comparison only
-        station.model, station.docs, station.zip_path = None, None, None
+            station = _station(ctx, profile, Path(folder), reporter)
+            if stations:
+                before = stations[-1]
+                steps.append(_step(ctx, before, station, Path(folder), reporter))
+                _forget(before)
+            stations.append(station)
+        if stations:
+            _forget(stations[-1])
     return Overview(stations, steps)
+
+
+def _forget(station: Station) -> None:
+    """Drop what was read only to compare (the parsed documents, the model, the temporary zip)."""
+    if station.zip_path is not None:
+        station.zip_path.unlink(missing_ok=True)
+    station.model, station.docs, station.zip_path = None, None, None
 
 
 def _station(ctx: Context, profile: Profile, folder: Path, reporter: Reporter) -> Station:
@@ -179,6 +189,7 @@ def _step(ctx: Context, source: Station, target: Station, folder: Path, reporter
                 shaped, (source.zip_path, source.docs), (target.zip_path, target.docs), model_diff, dest
             ):
                 sent_docs = read_config_zip(dest)
+                dest.unlink()
         step.model_changes = model_diff.count()
         step.config_changes = diff_configs(target.docs, sent_docs).count()
         step.known = True
