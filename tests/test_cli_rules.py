@@ -72,6 +72,11 @@ def test_rules_add_list_remove_and_travel_with_profile_export(tmp_path):
     assert [r["id"] for r in json.loads(run(home, "rules", "list", "qa", "--json").stdout)["qa"]] == [2]
 
 
+def test_overview_of_an_empty_home_says_what_to_do(tmp_path):
+    result = run(tmp_path, "overview")
+    assert result.returncode == 0 and "No environments yet" in result.stdout
+
+
 def test_a_hand_edited_rule_of_the_wrong_type_is_named(tmp_path):
     add_profile(tmp_path, "qa", "https://qa.example", "shop-qa")
     doc = json.loads((tmp_path / "profiles.json").read_text())

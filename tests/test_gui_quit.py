@@ -13,36 +13,9 @@ from PySide6.QtCore import QTimer
 
 from app.engine.history import History
 from app.gui import confirm, messages
-from app.gui.main_window import MainWindow
-from app.profiles import ProfileStore
-from tests.engine_helpers import wire
 from tests.test_gui import accept_with_dialog, idle, steps
 
 PROMOTING = "promoting dev → qa"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
-    errors: list[str] = []
-    monkeypatch.setattr(
-        messages, "show_error", lambda parent, message, details="": errors.append(message + details)
-    )
-    ctx = wire(tmp_path / "home", sandbox, secret_store)
-    ctx.close()
-    win = MainWindow(ctx.home, secret_store, demo=True)
-    win.errors = errors
-    win.show()  # not qtbot.addWidget: see the window fixture in conftest.py
-    idle(qtbot, win, timeout=30000)  # connection checks
-    yield win
-    if win.jobs.active:  # a failed test: never destroy a window whose threads still run
-        win.jobs.cancel_all()
-        qtbot.waitUntil(lambda: not win.jobs.active, timeout=60000)
-    profiles = ProfileStore(win.home.profiles_file).load()
-    win.close()
-    qtbot.waitUntil(lambda: not win.isVisible(), timeout=60000)  # a quit under way ends first
-    for profile in profiles:
-        secret_store.delete(profile)
-    win.deleteLater()
 
 
 @pytest.fixture

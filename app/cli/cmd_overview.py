@@ -21,6 +21,9 @@ def run(args: argparse.Namespace, home: Home) -> int:
     if args.json:
         print_json(overview.as_json())
         return 0 if all(s.reachable for s in overview.stations) else 1
+    if not overview.stations:
+        print("No environments yet: promoter profile add NAME --url URL --app APP")
+        return 0
     steps = {(s.source, s.target): s for s in overview.steps}
     for index, station in enumerate(overview.stations):
         if not station.reachable:

@@ -149,11 +149,11 @@ class OverviewTab(QWidget):
         else:
             text = _span(
                 "amber",
-                f"↓ {step.source} → {step.target}: {_count(step.model_changes, 'model change')}, "
-                f"{_count(step.config_changes, 'configuration change')}",
+                f"↓ {step.source} → {step.target}: {count(step.model_changes, 'model change')}, "
+                f"{count(step.config_changes, 'configuration change')}",
             )
         if step.rules:
-            text += _span("grey", f" ({_count(step.rules, 'rule')} of {step.target} applied)")
+            text += _span("grey", f" ({count(step.rules, 'rule')} of {step.target} applied)")
         label = QLabel(text)
         label.setWordWrap(True)
         line.addWidget(label, 1)
@@ -168,10 +168,6 @@ class OverviewTab(QWidget):
 
 def _span(colour: str, text: str) -> str:
     return f"<span style='color:{colours.text(colour)}'>{text}</span>"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _last_write(write: dict[str, Any] | None) -> str:

@@ -107,7 +107,7 @@ class PromoteTab(QWidget):
         self.plan_tree = QTreeWidget()
         self.plan_tree.setHeaderLabels(["Plan (double-click an action to read or compare its code)"])
         self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
-        self.shaping = PlanShaping(self.ctx, self.plan_tree, self._names, self._replan, self._keep_rule)
+        self.shaping = PlanShaping(self.ctx, self.plan_tree, self._names, self._replan, self._rule_added)
         self.steps = QListWidget()
         middle.addWidget(self.plan_tree)
         middle.addWidget(self.steps)
@@ -222,7 +222,7 @@ class PromoteTab(QWidget):
         if self._key is None and self._shown_pair == self._names():
             self.on_plan()
 
-    def _keep_rule(self, target: str, selector: str) -> None:
+    def _rule_added(self, target: str, selector: str) -> None:
         """A keep rule was made from the plan: the environments list shows it; plan again."""
         self._profiles = self.ctx.profiles.load()
         self._append(f"{target} now always keeps {selector} (a rule)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from app.engine.result import Result
+from app.gui.colours import LIGHT
 
-BANNERS = {"succeeded": "#2e7d32", "dry_run": "#1565c0", "refused": "#ef6c00"}
-RED, AMBER, GREEN = "#c62828", "#ef6c00", "#2e7d32"
+# backgrounds under white text: the strong colours read on a light and a dark palette alike
+RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "blue"))
+BANNERS = {"succeeded": GREEN, "dry_run": BLUE, "refused": AMBER}
 
 
 def banner(result: Result) -> tuple[str, str]:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from app.configdoc.diff import UPLOADS, VIEW_REFS, row_key
 from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Value
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
-from app.errors import UsageError
-from app.shaping.effects import Effect, Source, short, unmatched
+from app.shaping.effects import Effect, Source, cannot, short, unmatched
 from app.shaping.model import ModelShape
 from app.shaping.rules import Rule
 from app.shaping.selectors import ID_COLUMNS, Selector
@@ -135,17 +134,12 @@ class _Shaper:
             view = dst.view_of(table, t[1])
             new_ref = self.new_ids.get((doc, view)) or src.view_ids.get(view)
             if new_ref is None:
-                if who.exclusion:
-                    raise UsageError(
-                        f"Cannot leave out the removal of {label}: this promotion removes its object {view}. "
-                        f"Leave out model:{view} to keep both."
-                    )
                 self.shape.effects.append(
-                    Effect(
-                        "not-applied",
-                        who.label,
+                    cannot(
+                        who,
                         label,
-                        f"{who.label} not applied to {label}: this promotion removes its object {view}",
+                        f"this promotion removes its object {view}",
+                        f"Leave out model:{view} to keep both.",
                     )
                 )
                 return False
@@ -191,11 +185,7 @@ class _Shaper:
             return
         whole = Selector("", table=table).cell_text(key)
         reason = "the row is new" if s else "this promotion removes the row"
-        if who.exclusion:
-            raise UsageError(f"Cannot leave out {where}: {reason}. Leave out {whole} instead.")
-        self.shape.effects.append(
-            Effect("not-applied", who.label, where, f"{who.label} not applied to {where}: {reason}")
-        )
+        self.shape.effects.append(cannot(who, where, reason, f"Leave out {whole} instead."))
 
     # -- from selectors, the model and replace rules ----------------------------------------------
 
@@ -227,16 +217,8 @@ class _Shaper:
             return True
         model_sel = f"model:{thing if thing in self.changed else owner}"
         where = Selector("", table=selector.table).cell_text(key)
-        if who.exclusion:
-            raise UsageError(
-                f"Cannot leave out {where} alone: it is {model_sel}, which this promotion adds or "
-                f"removes. Leave out {model_sel} instead."
-            )
-        self.shape.effects.append(
-            Effect(
-                "not-applied", who.label, where, f"{who.label} not applied to {where}: it follows {model_sel}"
-            )
-        )
+        reason = f"it follows {model_sel}, which this promotion adds or removes"
+        self.shape.effects.append(cannot(who, where, reason, f"Leave out {model_sel} instead."))
         return False
 
     def follow_model(self) -> None:

@@ -35,6 +35,14 @@ def short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+def cannot(who: Source, selector: str, reason: str, advice: str) -> Effect:
+    """A pin that cannot be honoured as asked: an exclusion is refused, saying why and what to leave
+    out instead; a rule is reported as not applied there."""
+    if who.exclusion:
+        raise UsageError(f"Cannot leave out {selector}: {reason}. {advice}")
+    return Effect("not-applied", who.label, selector, f"{who.label} not applied to {selector}: {reason}")
+
+
 def unmatched(who: Source, selector: str, where: str = "") -> Effect:
     """A selector that names nothing: reported for a rule; an exclusion is refused (a typo must not
     let the change it meant to leave out go through)."""

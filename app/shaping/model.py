@@ -11,8 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import UsageError
-from app.shaping.effects import Effect, Source, unmatched
+from app.shaping.effects import Effect, Source, cannot, unmatched
 from app.shaping.selectors import Selector
 
 Model = list[dict[str, Any]]
@@ -173,19 +172,8 @@ def _build(
             continue
         selector = f"model:{name}.{fname}"
         if name not in sent:
-            if who.exclusion:
-                raise UsageError(
-                    f"Cannot leave out {selector}: this promotion removes the object {name}. "
-                    f"Leave out model:{name} to keep both."
-                )
-            shape.effects.append(
-                Effect(
-                    "not-applied",
-                    who.label,
-                    selector,
-                    f"{who.label} not applied to {selector}: this promotion removes the object {name}",
-                )
-            )
+            reason = f"this promotion removes the object {name}"
+            shape.effects.append(cannot(who, selector, reason, f"Leave out model:{name} to keep both."))
             continue
         fields = sent[name].setdefault("fields", {})
         if name not in dst and (name, fname) in shape.induced:  # a new object: the target has no such
@@ -195,19 +183,8 @@ def _build(
             )
             continue
         if name not in dst:
-            if who.exclusion:
-                raise UsageError(
-                    f"Cannot leave out {selector}: the object {name} is new, the target has no such "
-                    f"field to keep. Leave out model:{name} instead."
-                )
-            shape.effects.append(
-                Effect(
-                    "not-applied",
-                    who.label,
-                    selector,
-                    f"{who.label} not applied to {selector}: the object {name} is new",
-                )
-            )
+            advice = f"The target has no such field to keep; leave out model:{name} instead."
+            shape.effects.append(cannot(who, selector, f"the object {name} is new", advice))
             continue
         if old is None:
             fields.pop(fname, None)

@@ -32,6 +32,7 @@ from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
 from app.settings import Settings, save
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 READ_TIMEOUT = 1.5
@@ -182,15 +183,6 @@ def run_row(rig: Rig, step: str, fault: str) -> Row:
     )
 
 
-def _wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _big_source(rig: Rig) -> None:
     """A 12 MiB configuration in dev, so that its upload to qa lasts long enough to interrupt."""
     from tests.helpers import big_config_zip
@@ -217,9 +209,9 @@ def run_kill(rig: Rig, during: str) -> Row:
     problems: list[str] = []
     archive = rig.home.archive_dir
     if during == "download":
-        started = _wait_for(lambda: any(archive.glob("shop-dev/.*.part")), 60)
+        started = wait_until(lambda: any(archive.glob("shop-dev/.*.part")), 60)
     else:
-        started = _wait_for(lambda: _stderr_has(proc, "Upload configuration:"), 120)
+        started = wait_until(lambda: _stderr_has(proc, "Upload configuration:"), 120)
     if not started:
         problems.append(f"the {during} never started")
     _kill_9(proc)
@@ -277,7 +269,7 @@ def run_signal(rig: Rig, sig: signal.Signals) -> Row:
     rig.fault({**STEPS["upload"], "slow_body": 0.05})
     proc = rig.popen("promote", "dev", "qa", "--yes")  # steps are printed to stderr without --json
     problems: list[str] = []
-    if not _wait_for(lambda: _stderr_has(proc, "Upload configuration:"), 120):
+    if not wait_until(lambda: _stderr_has(proc, "Upload configuration:"), 120):
         problems.append("the upload never started")
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=300)
@@ -330,7 +322,7 @@ def run_unsettled(rig: Rig) -> Row:
     if command[:4] != ["promoter", "restore", "qa", str(doc.get("backup_id"))]:
         problems.append("no recovery command")
         command = ["promoter", "restore", "qa", str(doc.get("backup_id"))]
-    if not _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30):
+    if not wait_until(lambda: rig.snapshot("shop-qa")[0] != before[0], 30):
         problems.append("the late write never landed")
     recovery = rig.cli(*command[1:], "--yes")  # exactly what was printed
     after = rig.snapshot("shop-qa")
@@ -359,14 +351,14 @@ def run_kill_then_recover(rig: Rig, phase: str) -> Row:
     rig.fault({**STEPS[phase], **fault})
     proc = rig.popen("promote", "dev", "qa", "--yes")
     problems: list[str] = []
-    if not _wait_for(
+    if not wait_until(
         lambda: _stderr_has(proc, "Apply model" if phase == "model apply" else "Upload configuration"), 120
     ):
         problems.append(f"the {phase} never started")
     _kill_9(proc)
     rig.clear()
     if phase == "model apply":  # the server still carries out the request it received
-        _wait_for(lambda: rig.snapshot("shop-qa")[0] != before[0], 30)
+        wait_until(lambda: rig.snapshot("shop-qa")[0] != before[0], 30)
     listing = rig.cli("history", "--limit", "1")
     history = json.loads(rig.cli("history", "--json", "--limit", "1").stdout)
     message = history[0]["message"] if history else ""
