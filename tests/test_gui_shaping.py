@@ -362,3 +362,11 @@ def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
     window.archive_tab.refresh()
     listed = [window.archive_tab.model.entry(r).id for r in range(window.archive_tab.model.rowCount())]
     assert first.id in listed
+
+
+def test_the_window_opens_within_the_screen(window):
+    """1280×720 by default, but never wider or taller than the screen's free area beyond what its
+    layout needs (the offscreen screen is 800×600; the layout needs ~940 px)."""
+    free, least = window.screen().availableGeometry(), window.minimumSizeHint()
+    assert window.width() <= max(free.width(), least.width())
+    assert window.height() <= max(free.height(), least.height())

@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.quitting = False  # the user chose to quit; waiting for the jobs to end
         self.setWindowTitle(f"Backand Promoter {__version__}" + (" — demo" if demo else ""))
-        self.resize(1280, 720)
+        self._fit_default_size()
 
         self.environments = EnvironmentsPanel(self.ctx, self.jobs)
         self.overview_tab = OverviewTab(self.ctx, self.jobs)
@@ -141,6 +141,15 @@ class MainWindow(QMainWindow):
         backup_actions.start_back_up_all(
             self, self.ctx, self.jobs, self.statusBar().showMessage, self._after_write
         )
+
+    def _fit_default_size(self) -> None:
+        """1280×720, or the screen's free area when it is smaller (a 1024×768 screen showed a window
+        whose right edge, with Refresh and "Plan this step", was off the screen)."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        width, height = 1280, 720
+        if screen is not None and screen.width() > 0:
+            width, height = min(width, screen.width()), min(height, screen.height())
+        self.resize(width, height)
 
     def _plan_step(self, source: str, target: str) -> None:
         """The overview's "Plan this step": the Promote tab, that pair, a read-only plan. A pair
