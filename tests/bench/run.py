@@ -27,6 +27,7 @@ from app.paths import Home
 from app.profiles import Profile, ProfileStore
 from app.sandbox import seed
 from app.secrets import SecretStore
+from tests.bench.realistic import write_realistic_zip
 from tests.helpers import REPO, SHARED_FIXTURES, SandboxProcess, big_config_zip
 
 PY = sys.executable
@@ -75,7 +76,7 @@ class Rig:
         self.url = self.sandbox.url
         self.home = Home(root / "home")
         self.secrets = SecretStore()
-        self.zips: dict[int, Path] = {}
+        self.zips: dict[tuple[int, str], Path] = {}
 
     def fresh_home(self) -> None:
         """A new home for every measured run: no archive, no history, no drift to compute."""
@@ -87,20 +88,23 @@ class Rig:
             if name in self.keys:  # a new profile id each time: its secret is stored again
                 self.secrets.set(saved, self.keys[name])
 
-    def zip_of(self, mib: int) -> Path:
-        if mib not in self.zips:
-            self.zips[mib] = big_config_zip(self.root / f"config-{mib}.zip", mib)
-        return self.zips[mib]
+    def zip_of(self, mib: int, shape: str) -> Path:
+        if (mib, shape) not in self.zips:
+            dest = self.root / f"config-{shape}-{mib}.zip"
+            make = write_realistic_zip if shape == "realistic" else big_config_zip
+            self.zips[(mib, shape)] = make(dest, mib)
+        return self.zips[(mib, shape)]
 
-    def prepare(self, mib: int) -> dict[str, str]:
-        """Reset the sandbox, load a *mib* MiB configuration into dev; return the apps' keys."""
+    def prepare(self, mib: int, shape: str = "synthetic") -> dict[str, str]:
+        """Reset the sandbox, load a *mib* MiB configuration of *shape* (``synthetic``: one random
+        action body; ``realistic``: tests/bench/realistic.py) into dev; return the apps' keys."""
         requests.post(f"{self.url}/_sandbox/reset", timeout=60).raise_for_status()
         keys = {}
         from app.backand import BackandClient, PasswordLogin
 
         client = BackandClient(self.url, "shop-dev", PasswordLogin(seed.ADMIN[0]))
         client.sign_in(seed.ADMIN[1])
-        client.upload_config(self.zip_of(mib))
+        client.upload_config(self.zip_of(mib, shape))
         client.reload_cache()
         client.close()
         for app, name in (("shop-dev", "dev"), ("shop-qa", "qa")):
