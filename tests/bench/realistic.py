@@ -32,12 +32,57 @@ from xml.sax.saxutils import escape
 from tests.helpers import MAP_DOC, SHARED_FIXTURES
 
 Row = list[tuple[str, str]]
-WORDS = (
-    "function backandCallback userInput dbRow parameters userProfile var return if else for while "
-    "$http method url headers data params response error console log length push map filter "
-    "object items orders customers invoice total amount status created updated JSON parse "
-    "stringify true false null undefined new Date toISOString catch throw try"
-).split()
+WORDS = [
+    "function",
+    "backandCallback",
+    "userInput",
+    "dbRow",
+    "parameters",
+    "userProfile",
+    "var",
+    "return",
+    "if",
+    "else",
+    "for",
+    "while",
+    "$http",
+    "method",
+    "url",
+    "headers",
+    "data",
+    "params",
+    "response",
+    "error",
+    "console",
+    "log",
+    "length",
+    "push",
+    "map",
+    "filter",
+    "object",
+    "items",
+    "orders",
+    "customers",
+    "invoice",
+    "total",
+    "amount",
+    "status",
+    "created",
+    "updated",
+    "JSON",
+    "parse",
+    "stringify",
+    "true",
+    "false",
+    "null",
+    "undefined",
+    "new",
+    "Date",
+    "toISOString",
+    "catch",
+    "throw",
+    "try",
+]
 
 
 def _templates() -> dict[str, list[Row]]:
@@ -61,12 +106,22 @@ def _templates() -> dict[str, list[Row]]:
             for i in range(count)
         ]
 
-    rule = [[("ID", "1"), ("Name", "a"), ("DataAction", "OnDemand"), ("WorkflowAction", "JavaScript"),
-             ("WhereCondition", "true"), ("UseSqlParser", "false"), ("Code", ""), ("Rules", "0")]]
+    rule = [
+        [
+            ("ID", "1"),
+            ("Name", "a"),
+            ("DataAction", "OnDemand"),
+            ("WorkflowAction", "JavaScript"),
+            ("WhereCondition", "true"),
+            ("UseSqlParser", "false"),
+            ("Code", ""),
+            ("Rules", "0"),
+        ]
+    ]
     return {
         "Database": made("Db", 83, 1),
         "View": made("View", 113, 28),
-        "Field": [r + [("Fields", "0")] for r in made("Field", 78, 286)],
+        "Field": [[*r, ("Fields", "0")] for r in made("Field", 78, 286)],
         "Rule": rule,
         "Tooltip": made("Tip", 3, 33),
         "SpecialMenu": made("Menu", 8, 33),
@@ -87,7 +142,9 @@ def _code(rng: random.Random, length: int) -> str:
 
 
 def _write_row(out: IO[bytes], table: str, cells: Row) -> None:
-    body = "".join(f"    <{name}>{escape(value)}</{name}>\n" if value else f"    <{name} />\n" for name, value in cells)
+    body = "".join(
+        f"    <{name}>{escape(value)}</{name}>\n" if value else f"    <{name} />\n" for name, value in cells
+    )
     out.write(f"  <{table}>\n{body}  </{table}>\n".encode())
 
 
@@ -111,15 +168,26 @@ def write_realistic_zip(dest: Path, megabytes: float, seed: int = 7) -> Path:
             for view_id in range(1, objects + 1):
                 view = rng.choice(tables["View"])
                 name = f"object{view_id:04d}"
-                _write_row(out, "View", _set(view, ID=str(view_id), Name=name, DisplayName=name.title(), JsonName=name))
+                _write_row(
+                    out,
+                    "View",
+                    _set(view, ID=str(view_id), Name=name, DisplayName=name.title(), JsonName=name),
+                )
                 for n in range(int(fields_per_object + rng.random())):
                     field = rng.choice(tables["Field"])
                     fname = f"field{n:02d}"
                     _write_row(
                         out,
                         "Field",
-                        _set(field, ID=str(field_id), Name=fname, DisplayName=fname.title(), JsonName=fname,
-                             OriginalFieldName=fname, Fields=str(view_id)),
+                        _set(
+                            field,
+                            ID=str(field_id),
+                            Name=fname,
+                            DisplayName=fname.title(),
+                            JsonName=fname,
+                            OriginalFieldName=fname,
+                            Fields=str(view_id),
+                        ),
                     )
                     field_id += 1
             for table in ("Tooltip", "SpecialMenu", "Upload", "Parameter", "Category", "Workspace"):
@@ -136,8 +204,13 @@ def write_realistic_zip(dest: Path, megabytes: float, seed: int = 7) -> Path:
                 _write_row(
                     out,
                     "Rule",
-                    _set(rule, ID=str(action_id), Name=f"action {action_id:04d}", Code=code,
-                         Rules=str(rng.randint(0, objects))),
+                    _set(
+                        rule,
+                        ID=str(action_id),
+                        Name=f"action {action_id:04d}",
+                        Code=code,
+                        Rules=str(rng.randint(0, objects)),
+                    ),
                 )
             out.write(b"</NewDataSet>\n")
         archive.writestr("duradosappsys7xml", MAP_DOC)
