@@ -80,13 +80,21 @@ _configured_file: Path | None = None
 
 
 def redact_data(data: Any) -> Any:
-    """*data* (JSON-shaped) with every string redacted: safe to store or print as JSON afterwards."""
+    """*data* (JSON-shaped) with every string redacted: safe to store or print as JSON afterwards.
+
+    What needs no change is returned as it is, not copied: a plan of thousands of changes costs no
+    second copy to store."""
     if isinstance(data, str):
-        return redact(data)
+        clean = redact(data)
+        return data if clean == data else clean
     if isinstance(data, list | tuple):
-        return [redact_data(item) for item in data]
+        items = [redact_data(item) for item in data]
+        return data if all(a is b for a, b in zip(items, data, strict=True)) else items
     if isinstance(data, dict):
-        return {key: redact_data(value) for key, value in data.items()}
+        values = [redact_data(value) for value in data.values()]
+        if all(a is b for a, b in zip(values, data.values(), strict=True)):
+            return data
+        return dict(zip(data.keys(), values, strict=True))
     return data
 
 

@@ -193,3 +193,19 @@ def test_a_promotion_with_nothing_to_change_writes_nothing(ctx, control):
     assert {s["name"]: s["status"] for s in again.steps}["Upload configuration"] == "skipped"
     with ctx.client(ctx.profiles.get("qa")) as qa:
         assert qa.list_versions().newest_first == versions_before
+
+
+def test_a_baseline_recorded_by_an_older_promoter_is_not_called_drift(ctx, control):
+    """Fingerprints changed form (``2:``): a baseline in the old form cannot be compared, so the plan
+    says drift is unknown instead of reporting a change nobody made; the next write records anew."""
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
+    base = ctx.history.baseline(qa.target_key)
+    assert base is not None and base.fingerprint.startswith("2:")
+    ctx.history.set_baseline(qa.target_key, "0" * 64, base.run_id, base.entry_id)  # the old form
+    lines = []
+    plan = promote(ctx, dev, qa, PromoteOptions(dry_run=True), lambda e: lines.append(e.message))
+    assert plan.status == "dry_run" and not plan.plan["drifted"] and not plan.refusals
+    assert any("drift unknown" in line and "older promoter" in line for line in lines)
+    assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
+    assert ctx.history.baseline(qa.target_key).fingerprint.startswith("2:")

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.xmlstream import BIG, ConfigDocs, DataSet, Row, digest, parse_rows
+from app.configdoc.xmlstream import BIG, SHARED, ConfigDocs, DataSet, Row, digest, parse_rows
 from app.configdoc.zipcheck import local_name
 from app.errors import InvalidConfigZip
 
@@ -40,6 +40,8 @@ def read_dataset(stream: IO[bytes], size: int | None = None) -> DataSet:
         raise InvalidConfigZip(f"A configuration document is not well-formed XML ({exc}).") from None
     del raw
     data = DataSet(root=local_name(root.tag))
+    shared: dict[str, str] = {}
+    layouts: dict[tuple[str, ...], dict[str, int]] = {}
     namespaced = root.tag.startswith("{")
     for elem in root:
         tag = local_name(elem.tag)
@@ -52,7 +54,9 @@ def read_dataset(stream: IO[bytes], size: int | None = None) -> DataSet:
         for column, text in row.items():  # as the streaming reader keeps them: one form per text
             if len(text) > BIG:
                 row[column] = digest(text)
-        data.tables.setdefault(tag, []).append(row)
+            elif len(text) <= SHARED:
+                row[column] = shared.setdefault(text, text)
+        data.tables.setdefault(tag, []).append(Row.of(row, layouts))
     return data
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ NATURAL_KEYS = {"Upload": "UploadFileType"}  # rows with no Name: named by this 
 CATEGORIES = {"Rule": "actions", "View": "objects", "Field": "fields", "Database": "settings"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowChange:
     table: str
     key: str
@@ -74,30 +75,43 @@ class ConfigDiff:
         ]
 
 
-def _normalise(docs: ConfigDocs) -> dict[str, dict[str, Row]]:
-    tables = docs.app.tables
-    view_names = {row.get("ID", ""): row.get("Name", "") for row in tables.get("View", [])}
-    out: dict[str, dict[str, Row]] = {}
-    for table, rows in tables.items():
-        keyed: dict[str, Row] = {}
-        for index, row in enumerate(rows):
-            clean = {
-                k: (UPLOADS.sub("/Uploads/", v) if "/Uploads/" in v else v)
-                for k, v in row.items()
-                if k not in IGNORED_COLUMNS
-            }
+class _Keyed:
+    """One document's rows by table and key, as they are (no copies): each row is cleaned of what an
+    import rewrites only while it is compared, so a diff holds no second copy of either document."""
+
+    def __init__(self, docs: ConfigDocs) -> None:
+        tables = docs.app.tables
+        self.view_names = {row.get("ID", ""): row.get("Name", "") for row in tables.get("View", [])}
+        self.tables: dict[str, dict[str, Row]] = {}
+        for table, rows in tables.items():
             ref = VIEW_REFS.get(table)
-            if ref and ref in clean:
-                clean[ref] = view_names.get(row.get(ref, ""), row.get(ref, ""))
-            key = row_key(table, clean, index, ref)
-            while key in keyed:
-                key += "'"
-            keyed[key] = clean
-        out[table] = keyed
-    return out
+            keyed: dict[str, Row] = {}
+            for index, row in enumerate(rows):
+                key = row_key(table, self._named(row, ref) if ref else row, index, ref)
+                while key in keyed:
+                    key += "'"
+                keyed[key] = row
+            self.tables[table] = keyed
+
+    def _named(self, row: Row, ref: str) -> Mapping[str, str]:
+        if ref not in row:
+            return row
+        return {**row, ref: self.view_names.get(row[ref], row[ref])}
+
+    def clean(self, table: str, row: Row) -> dict[str, str]:
+        """The row as compared: no ignored column, view ids as names, upload paths without app id."""
+        clean = {
+            k: (UPLOADS.sub("/Uploads/", v) if "/Uploads/" in v else v)
+            for k, v in row.items()
+            if k not in IGNORED_COLUMNS
+        }
+        ref = VIEW_REFS.get(table)
+        if ref and ref in clean:
+            clean[ref] = self.view_names.get(row.get(ref, ""), row.get(ref, ""))
+        return clean
 
 
-def row_key(table: str, row: Row, index: int, ref: str | None) -> str:
+def row_key(table: str, row: Mapping[str, str], index: int, ref: str | None) -> str:
     """How a row is named in diffs and selectors: ``Database``'s one row, ``<view>.<Name>`` for a
     row of a view (``ref`` holds the view's name), else its ``Name`` (or the column that names rows
     of its table, such as an upload's type), else its position."""
@@ -113,27 +127,34 @@ def row_key(table: str, row: Row, index: int, ref: str | None) -> str:
 
 def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
     """What loading *new* over *old* changes."""
-    before, after = _normalise(old), _normalise(new)
+    before, after = _Keyed(old), _Keyed(new)
     result = ConfigDiff()
-    for table in sorted(set(before) | set(after), key=lambda t: (t not in CATEGORIES, t)):
-        rows_old, rows_new = before.get(table, {}), after.get(table, {})
-        for key, row in rows_new.items():
+    tables = set(before.tables) | set(after.tables)
+    for table in sorted(tables, key=lambda t: (t not in CATEGORIES, t)):
+        rows_old, rows_new = before.tables.get(table, {}), after.tables.get(table, {})
+        for key, raw in rows_new.items():
             if key not in rows_old:
+                row = after.clean(table, raw)
                 result.changes.append(RowChange(table, key, "added", _whole(table, row, new=True)))
-            elif rows_old[key] != row:
+                continue
+            if raw is rows_old[key]:
+                continue
+            was, row = before.clean(table, rows_old[key]), after.clean(table, raw)
+            if was != row:
                 cols = {
-                    c: (rows_old[key].get(c), row.get(c))
-                    for c in sorted(set(row) | set(rows_old[key]))
-                    if rows_old[key].get(c) != row.get(c)
+                    c: (was.get(c), row.get(c))
+                    for c in sorted(set(row) | set(was))
+                    if was.get(c) != row.get(c)
                 }
                 result.changes.append(RowChange(table, key, "changed", cols))
-        for key, row in rows_old.items():
+        for key, raw in rows_old.items():
             if key not in rows_new:
+                row = before.clean(table, raw)
                 result.changes.append(RowChange(table, key, "removed", _whole(table, row, new=False)))
     return result
 
 
-def _whole(table: str, row: Row, *, new: bool) -> dict[str, tuple[str | None, str | None]]:
+def _whole(table: str, row: Mapping[str, str], *, new: bool) -> dict[str, tuple[str | None, str | None]]:
     """An added or removed action's cells (its code can be read in the plan); other tables' rows
     are named only, which keeps a plan of a large model small."""
     if table != "Rule":
@@ -142,6 +163,26 @@ def _whole(table: str, row: Row, *, new: bool) -> dict[str, tuple[str | None, st
 
 
 def fingerprint(docs: ConfigDocs) -> str:
-    """A hash of the normalised configuration: equal when only import rewrites differ."""
-    text = json.dumps(_normalise(docs), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A hash of the normalised configuration: equal when only import rewrites differ.
+
+    Hashed row by row (tables and keys in order), never as one text: the fingerprint of a 78 MiB
+    document costs no more memory than its rows. ``2:`` names this form (drift baselines recorded
+    in another form are not compared with it: :func:`comparable`)."""
+    keyed = _Keyed(docs)
+    total = hashlib.sha256()
+    for table in sorted(keyed.tables):
+        rows = keyed.tables[table]
+        total.update(json.dumps(table).encode() + b"\x00")
+        for key in sorted(rows):
+            row = keyed.clean(table, rows[key])
+            total.update(json.dumps([key, row], sort_keys=True).encode() + b"\x00")
+    return FORM + total.hexdigest()
+
+
+FORM = "2:"
+
+
+def comparable(recorded: str) -> bool:
+    """Whether a fingerprint recorded earlier (a drift baseline) is of the form made now: one of an
+    older promoter, which kept texts of other lengths whole, cannot be compared."""
+    return recorded.startswith(FORM)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.xmlstream import ConfigDocs, DataSet, parse_rows
+from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.errors import InvalidConfigZip
 from app.words import count
 
@@ -84,7 +84,7 @@ def scan_dataset(
     With *collect*, its rows are kept there too (one parse serves the check and the diff)."""
     found: list[str] = []
 
-    def on_row(table: str, row: dict[str, str]) -> None:
+    def on_row(table: str, row: Row) -> None:
         if table == "Database" and not found and row.get("ConfigVersion"):
             found.append(row["ConfigVersion"].strip())
         if collect is not None:

@@ -159,6 +159,10 @@ class Context:
             self._remember(entry.id, cached)
         return cached
 
+    def forget_docs(self) -> None:
+        """Let the documents read so far go (they are read again from the archive if asked for)."""
+        self._local.docs = {}
+
     def _remember(self, entry_id: int, docs: ConfigDocs) -> None:
         """Keep the documents of the last few entries (an operation uses at most three)."""
         self._local.docs = {**dict(list(self._docs.items())[-3:]), entry_id: docs}

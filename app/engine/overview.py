@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.configdoc.dataset import ConfigDocs, read_config_zip
-from app.configdoc.diff import diff_configs, fingerprint
+from app.configdoc.diff import comparable, diff_configs, fingerprint
 from app.configdoc.zipcheck import check_config_zip
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
@@ -147,7 +147,7 @@ def _station(ctx: Context, profile: Profile, folder: Path, reporter: Reporter) -
         station.zip_path, station.docs = path, docs
         station.reachable = True
         base = ctx.history.baseline(profile.target_key)
-        if base is not None:
+        if base is not None and comparable(base.fingerprint):
             station.drifted = base.fingerprint != fingerprint(docs)
     except (PromoterError, OSError) as exc:
         station.error = describe(exc)

@@ -8,7 +8,7 @@ from typing import Any
 from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.configdoc.dataset import ConfigDocs
-from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
+from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
 from app.engine import gates
 from app.engine.backup import model_digest
 from app.engine.context import Context
@@ -56,6 +56,7 @@ class Plan:
     drift_since: int | None = None
     target_fingerprint: str | None = None
     source_fingerprint: str | None = None
+    sent_fingerprint: str | None = None
     drifted: bool = False  # the target changed since the promoter last wrote it
     notes: list[str] = field(default_factory=list)
     shaped: Shaped = field(default_factory=lambda: Shaped(ShapeSpec()))
@@ -201,8 +202,12 @@ def make_plan(
         plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
         plan.target_fingerprint = fingerprint(target_docs)
         plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
+        plan.sent_fingerprint = (
+            plan.source_fingerprint if plan.sent.id == plan.export.id else fingerprint(ctx.docs(plan.sent))
+        )
         reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
         _check_drift(ctx, plan, reporter, target_docs)
+    ctx.forget_docs()  # the plan keeps what it found, not the documents (a promotion reads no more)
     return plan
 
 
@@ -211,6 +216,13 @@ def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: Conf
     history, which prune never touches); show the changes when that export is still archived."""
     base = ctx.history.baseline(plan.target.target_key)
     if base is None or base.fingerprint == plan.target_fingerprint:
+        return
+    if not comparable(base.fingerprint):
+        reporter.log(
+            f"drift unknown: {plan.target.name} was last written by an older promoter (run #{base.run_id}); "
+            "the next write records a new baseline",
+            "warning",
+        )
         return
     plan.drifted, plan.drift_since = True, base.run_id
     try:

@@ -299,7 +299,7 @@ def _norm(value: str | None) -> str | None:
 
 
 def _value(table: str, side: tuple[int, Row], column: str) -> Value:
-    text = side[1].get(column)
+    text: str | None = side[1].get(column)
     if text is not None and is_digest(text):
         return FromOther(table, side[0], column)
     return text
