@@ -28,6 +28,7 @@ class RowChange:
     key: str
     change: str  # added, removed, changed
     columns: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    at: tuple[int | None, int | None] = (None, None)  # the row's position in its table: old, new
 
     @property
     def category(self) -> str:
@@ -83,15 +84,19 @@ class _Keyed:
         tables = docs.app.tables
         self.view_names = {row.get("ID", ""): row.get("Name", "") for row in tables.get("View", [])}
         self.tables: dict[str, dict[str, Row]] = {}
+        self.ordinals: dict[str, dict[str, int]] = {}
         for table, rows in tables.items():
             ref = VIEW_REFS.get(table)
             keyed: dict[str, Row] = {}
+            ordinals: dict[str, int] = {}
             for index, row in enumerate(rows):
                 key = row_key(table, self._named(row, ref) if ref else row, index, ref)
                 while key in keyed:
                     key += "'"
                 keyed[key] = row
+                ordinals[key] = index
             self.tables[table] = keyed
+            self.ordinals[table] = ordinals
 
     def _named(self, row: Row, ref: str) -> Mapping[str, str]:
         if ref not in row:
@@ -135,7 +140,8 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
         for key, raw in rows_new.items():
             if key not in rows_old:
                 row = after.clean(table, raw)
-                result.changes.append(RowChange(table, key, "added", _whole(table, row, new=True)))
+                at: tuple[int | None, int | None] = (None, after.ordinals[table][key])
+                result.changes.append(RowChange(table, key, "added", _whole(table, row, new=True), at))
                 continue
             if raw is rows_old[key]:
                 continue
@@ -146,11 +152,13 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
                     for c in sorted(set(row) | set(was))
                     if was.get(c) != row.get(c)
                 }
-                result.changes.append(RowChange(table, key, "changed", cols))
+                at = (before.ordinals[table][key], after.ordinals[table][key])
+                result.changes.append(RowChange(table, key, "changed", cols, at))
         for key, raw in rows_old.items():
             if key not in rows_new:
                 row = before.clean(table, raw)
-                result.changes.append(RowChange(table, key, "removed", _whole(table, row, new=False)))
+                at = (before.ordinals[table][key], None)
+                result.changes.append(RowChange(table, key, "removed", _whole(table, row, new=False), at))
     return result
 
 

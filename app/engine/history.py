@@ -249,4 +249,3 @@ def lean_json(data: Any) -> str:
     if isinstance(data, list) and len(data) > 64:
         return "[" + ", ".join(json.dumps(item) for item in data) + "]"
     return json.dumps(data)
-

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.archive import Entry
+from app.configdoc.diff import ConfigDiff, diff_configs
+from app.configdoc.fulltext import fill_texts
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
 from app.profiles import Profile
@@ -83,3 +85,10 @@ def validate_model(ctx: Context, profile: Profile, model: list[dict[str, Any]]) 
         ],
         "changes": diff.lines(),
     }
+
+
+def compare(ctx: Context, old: Entry, new: Entry) -> ConfigDiff:
+    """What loading archive entry *new* over *old* changes, long texts read back for reading."""
+    diff = diff_configs(ctx.docs(old), ctx.docs(new))
+    fill_texts(diff, ctx.archive.path_of(old), ctx.archive.path_of(new))
+    return diff

@@ -9,6 +9,7 @@ from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.configdoc.dataset import ConfigDocs
 from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
+from app.configdoc.fulltext import fill_texts
 from app.engine import gates
 from app.engine.backup import model_digest
 from app.engine.context import Context
@@ -145,9 +146,12 @@ def make_plan(
     src: BackandClient,
     dst: BackandClient,
     options: PromoteOptions | None = None,
+    *,
+    full_texts: bool = False,
 ) -> Plan:
     """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
-    as prunable ``plan`` entries (identical bytes are stored once). The target's rules and the
+    as prunable ``plan`` entries (identical bytes are stored once). With *full_texts* (a plan a
+    person reads), the long texts of the changes are read back in full. The target's rules and the
     options' exclusions shape what would be sent; the diffs are between the target and that."""
     options = options or PromoteOptions()
     spec = spec_for(target, options.exclude, options.no_rules)
@@ -200,6 +204,12 @@ def make_plan(
             reporter.log(line)
         target_docs = ctx.docs(plan.backup)
         plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
+        if full_texts:
+            paths = ctx.archive.path_of(plan.backup), ctx.archive.path_of(plan.sent)
+            if left := fill_texts(plan.config_diff, *paths):
+                reporter.log(
+                    f"{count(left, 'long text')} shown by length and hash only (over the plan's budget)"
+                )
         plan.target_fingerprint = fingerprint(target_docs)
         plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
         plan.sent_fingerprint = (

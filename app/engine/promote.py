@@ -54,7 +54,7 @@ def plan_promotion(
         with reporter.step("Connect"):
             src, dst = ctx.client(source), ctx.client(target)
         with src, dst:
-            plan = make_plan(ctx, source, target, reporter, src, dst, options)
+            plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True)
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -85,7 +85,14 @@ class Promotion:
         self.src = s.ctx.client(self.source)
         with self.src:  # the source is only read, for the plan
             plan = self.plan = make_plan(
-                s.ctx, self.source, self.target, s.reporter, self.src, s.dst, self.options
+                s.ctx,
+                self.source,
+                self.target,
+                s.reporter,
+                self.src,
+                s.dst,
+                self.options,
+                full_texts=self.options.dry_run,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.archive import Entry
-from app.configdoc.diff import diff_configs
+from app.engine import operations
 from app.engine.context import Context
 from app.engine.gates import Consent
 from app.engine.restore import restore
@@ -313,7 +313,7 @@ class ArchiveTab(QWidget):
 
         self._job(
             f"compare #{old.id} and #{new.id}",
-            lambda: diff_configs(ctx.docs(old), ctx.docs(new)).as_json(),
+            lambda: operations.compare(ctx, old, new).as_json(),
             done,
         )
 
