@@ -132,24 +132,30 @@ class Archive:
         note: str = "",
         collect: dict[str, Any] | None = None,
         created_at: float | None = None,
+        known: Entry | None = None,
     ) -> Entry:
         """Let *write(path)* produce the zip atomically at *path*, check it, then index it. When
         *write* returns what it wrote with its ``sha256`` and ``size`` (a download hashes as it
         writes), that digest is used instead of reading the file again.
 
-        With *collect*, the documents read by the check are left in ``collect["docs"]``.
+        With *collect*, the documents read by the check are left in ``collect["docs"]``, and
+        ``collect["same_as_known"]`` says whether they are those of *known* (an archived entry whose
+        documents the new zip holds as the very same bytes: not parsed again, see
+        :func:`app.configdoc.zipcheck.check_config_zip`).
         """
         if kind not in KINDS:
             raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
         path = self._file_for(app, kind, version)
         written = write(path)  # a download says the sha256 it computed on the way: not read twice
         try:
-            info = check_config_zip(path, collect=collect is not None)
+            like = (self.path_of(known), known.version) if known is not None else None
+            info = check_config_zip(path, collect=collect is not None, known=like)
         except InvalidConfigZip:
             path.unlink(missing_ok=True)
             raise
         if collect is not None:
             collect["docs"] = info.docs
+            collect["same_as_known"] = info.same_as_known
         size = path.stat().st_size
         known = getattr(written, "sha256", None)
         digest = (

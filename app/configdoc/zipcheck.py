@@ -10,6 +10,7 @@ a DTD, or is not a DataSet.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class ConfigZipInfo:
     config_version: str | None
     uncompressed_size: int
     docs: ConfigDocs | None = field(default=None, compare=False, repr=False)  # with collect=True
+    same_as_known: bool = field(default=False, compare=False)  # its documents are the known zip's
 
 
 class _Limited:
@@ -99,9 +101,19 @@ def scan_dataset(
 
 
 def check_config_zip(
-    path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, collect: bool = False
+    path: Path,
+    *,
+    max_uncompressed: int = MAX_UNCOMPRESSED,
+    collect: bool = False,
+    known: tuple[Path, str | None] | None = None,
 ) -> ConfigZipInfo:
-    """Check *path*; return what was learnt, or raise :class:`InvalidConfigZip` naming the problem."""
+    """Check *path*; return what was learnt, or raise :class:`InvalidConfigZip` naming the problem.
+
+    *known* is a zip that passed this check (its path and ``ConfigVersion``), such as the zip just
+    uploaded when the download is the verify's. When both documents of *path* are stored as the
+    very same compressed bytes (same method, CRC-32 and sizes, and equal bytes compared one by one),
+    their text is the known zip's, so the parse is not repeated: the result says
+    ``same_as_known`` and carries no documents."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -113,14 +125,20 @@ def check_config_zip(
         raise InvalidConfigZip(f"{name} is not a zip file (or it is truncated).")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _check_open(archive, name, max_uncompressed, collect)
+            return _check_open(archive, name, max_uncompressed, collect, known)
     except zipfile.BadZipFile as exc:
         raise InvalidConfigZip(f"{name} is a damaged zip ({exc}).") from None
     except (EOFError, OSError, zlib.error) as exc:
         raise InvalidConfigZip(f"{name} is truncated or unreadable ({exc}).") from None
 
 
-def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int, collect: bool) -> ConfigZipInfo:
+def _check_open(
+    archive: zipfile.ZipFile,
+    name: str,
+    max_uncompressed: int,
+    collect: bool,
+    known: tuple[Path, str | None] | None = None,
+) -> ConfigZipInfo:
     infos = archive.infolist()
     for info in infos:
         entry = info.filename
@@ -160,6 +178,8 @@ def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int, coll
                     f"{name}: entry {info.filename} expands {ratio:,.0f} times "
                     f"(limit {MAX_RATIO}); refusing a possible zip bomb."
                 )
+    if known is not None and same_members(archive, known[0]):
+        return ConfigZipInfo(first, second, match.group(1), known[1], total, same_as_known=True)
     docs = ConfigDocs(DataSet(""), DataSet("")) if collect else None
     with archive.open(first) as raw:
         limited = _Limited(raw, infos[0].file_size, first)
@@ -169,3 +189,63 @@ def _check_open(archive: zipfile.ZipFile, name: str, max_uncompressed: int, coll
             _Limited(raw, infos[1].file_size, second), second, "MapDataSet", docs.map if docs else None
         )
     return ConfigZipInfo(first, second, match.group(1), version, total, docs)
+
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a zip's local file header (as zipfile reads it)
+
+
+def same_members(archive: zipfile.ZipFile, other: Path) -> bool:
+    """Whether both entries of *archive* hold the same compressed bytes as *other*'s (names aside:
+    a server names them after its own app). Deflate is a pure function of its input, so equal
+    compressed bytes are equal documents; the bytes are compared, not only CRCs."""
+    try:
+        with zipfile.ZipFile(other) as theirs:
+            mine_infos, their_infos = archive.infolist(), theirs.infolist()
+            if len(mine_infos) != len(their_infos):
+                return False
+            for mine, their in zip(mine_infos, their_infos, strict=True):
+                if (mine.compress_type, mine.CRC, mine.compress_size, mine.file_size) != (
+                    their.compress_type,
+                    their.CRC,
+                    their.compress_size,
+                    their.file_size,
+                ) or mine.flag_bits & 1:
+                    return False
+            assert archive.fp is not None and theirs.fp is not None
+            for mine, their in zip(mine_infos, their_infos, strict=True):
+                if not _equal_spans(archive.fp, mine, theirs.fp, their):
+                    return False
+    except (OSError, zipfile.BadZipFile, struct.error):
+        return False
+    return True
+
+
+def _data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
+    """Where *info*'s compressed bytes begin, after a local header that agrees with the directory."""
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL.size)
+    if len(header) != _LOCAL.size:
+        return None
+    fields = _LOCAL.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        return None
+    name = fp.read(fields[10])
+    if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace") != info.filename:
+        return None
+    return int(info.header_offset + _LOCAL.size + fields[10] + fields[11])
+
+
+def _equal_spans(fp_a: IO[bytes], a: zipfile.ZipInfo, fp_b: IO[bytes], b: zipfile.ZipInfo) -> bool:
+    start_a, start_b = _data_start(fp_a, a), _data_start(fp_b, b)
+    if start_a is None or start_b is None:
+        return False
+    left = a.compress_size
+    while left > 0:
+        step = min(left, 1 << 20)
+        fp_a.seek(start_a)
+        block_a = fp_a.read(step)
+        fp_b.seek(start_b)
+        if len(block_a) != step or block_a != fp_b.read(step):
+            return False
+        start_a, start_b, left = start_a + step, start_b + step, left - step
+    return True

@@ -1,0 +1,50 @@
+"""A promoter process kept running between promotions, as the open window is: it answers
+``promote`` (a promotion dev -> qa through the engine, as the window's job runs it), ``floor DEV QA``
+(the floor's HTTP calls, in this same warm process) and ``reload`` with ``ok SECONDS``.
+
+Usage: python -m tests.bench.warm_worker HOME URL   (commands on standard input, a line each)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.engine.context import Context
+from app.engine.plan import PromoteOptions
+from app.engine.promote import promote
+from app.paths import Home
+from app.secrets import SecretStore
+from tests.bench.floor import main as floor
+
+
+def main(home: str, url: str) -> None:
+    ctx = Context(Home(Path(home)), SecretStore())
+    for line in sys.stdin:
+        words = line.split()
+        started = time.perf_counter()
+        if words == ["promote"]:
+            result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(yes=True))
+            if result.status.value != "succeeded":
+                print(f"failed {result.message}", flush=True)
+                continue
+        elif words[:1] == ["floor"]:
+            work = Path(tempfile.mkdtemp())
+            try:
+                floor(url, words[1], words[2], work)
+            finally:
+                shutil.rmtree(work)
+        elif words == ["reload"]:
+            pass  # profiles and secrets are read at each promotion, as in the window
+        else:
+            print(f"unknown {line.strip()}", flush=True)
+            continue
+        print(f"ok {time.perf_counter() - started:.4f}", flush=True)
+    ctx.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,75 @@
+"""The verify's shortcut: a download holding the very compressed bytes of the zip that was sent is
+not parsed again; anything else (one byte, other compression, a lying header) gets the full check."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from app.configdoc.zipcheck import check_config_zip, same_members
+from app.errors import InvalidConfigZip
+from tests.helpers import MAP_DOC
+
+DOC = (
+    b'<?xml version="1.0" standalone="yes"?>\n<NewDataSet>\n  <Database>\n    <ID>0</ID>\n'
+    b"    <ConfigVersion>1.2.3</ConfigVersion>\n  </Database>\n"
+    + b"".join(
+        b"  <Rule>\n    <Name>r%d</Name>\n    <Code>return %d;</Code>\n  </Rule>\n" % (i, i)
+        for i in range(500)
+    )
+    + b"</NewDataSet>\n"
+)
+
+
+def _zip(path, app_id=7, doc=DOC, level=6):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        z.writestr(f"duradosappsys{app_id}", doc)
+        z.writestr(f"duradosappsys{app_id}xml", MAP_DOC)
+    return path
+
+
+def test_the_same_bytes_under_another_app_s_names_are_known(tmp_path):
+    sent, served = _zip(tmp_path / "sent.zip"), _zip(tmp_path / "served.zip", app_id=9)
+    info = check_config_zip(served, collect=True, known=(sent, "1.2.3"))
+    assert info.same_as_known and info.docs is None
+    assert (info.app_entry, info.app_id, info.config_version) == ("duradosappsys9", "9", "1.2.3")
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        lambda p: _zip(p, doc=DOC.replace(b"return 7;", b"return 8;")),  # other text
+        lambda p: _zip(p, level=9),  # the same text compressed otherwise: parsed, still valid
+    ],
+)
+def test_anything_else_is_checked_in_full(tmp_path, served):
+    sent = _zip(tmp_path / "sent.zip")
+    info = check_config_zip(served(tmp_path / "served.zip"), collect=True, known=(sent, "1.2.3"))
+    assert not info.same_as_known and info.docs is not None and len(info.docs.app.tables["Rule"]) == 500
+
+
+def test_bytes_are_compared_not_only_the_crc(tmp_path):
+    """A copy with one compressed byte changed still claims the sent CRC in its directory: it is
+    not taken as known, and the full check then refuses it."""
+    sent = _zip(tmp_path / "sent.zip")
+    raw = bytearray(sent.read_bytes())
+    with zipfile.ZipFile(sent) as z:
+        info = z.infolist()[0]
+    middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    raw[middle] ^= 0xFF
+    served = tmp_path / "served.zip"
+    served.write_bytes(bytes(raw))
+    with zipfile.ZipFile(served) as z:
+        assert z.infolist()[0].CRC == info.CRC and not same_members(z, sent)
+    with pytest.raises(InvalidConfigZip):
+        check_config_zip(served, collect=True, known=(sent, "1.2.3"))
+
+
+def test_a_local_header_that_disagrees_with_the_directory_is_not_known(tmp_path):
+    sent = _zip(tmp_path / "sent.zip")
+    raw = sent.read_bytes().replace(b"duradosappsys7", b"duradosappsys8", 1)  # the first local header
+    served = tmp_path / "served.zip"
+    served.write_bytes(raw)
+    with zipfile.ZipFile(served) as z:
+        assert not same_members(z, sent)
