@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from app.configdoc.inflate import DamagedMember, MemberReader, open_member
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.errors import InvalidConfigZip
 from app.words import count
@@ -43,7 +44,7 @@ class ConfigZipInfo:
 class _Limited:
     """A read-only stream that refuses to yield more than *limit* bytes (a lying zip header)."""
 
-    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
+    def __init__(self, raw: IO[bytes] | MemberReader, limit: int, name: str) -> None:
         self.raw = raw
         self.left = limit
         self.name = name
@@ -130,6 +131,8 @@ def check_config_zip(
         raise InvalidConfigZip(f"{name} is a damaged zip ({exc}).") from None
     except (EOFError, OSError, zlib.error) as exc:
         raise InvalidConfigZip(f"{name} is truncated or unreadable ({exc}).") from None
+    except DamagedMember as exc:
+        raise InvalidConfigZip(f"{name} is a damaged zip: {exc}") from None
 
 
 def _check_open(
@@ -181,10 +184,10 @@ def _check_open(
     if known is not None and same_members(archive, known[0]):
         return ConfigZipInfo(first, second, match.group(1), known[1], total, same_as_known=True)
     docs = ConfigDocs(DataSet(""), DataSet("")) if collect else None
-    with archive.open(first) as raw:
+    with open_member(archive, infos[0]) as raw:
         limited = _Limited(raw, infos[0].file_size, first)
         version = scan_dataset(limited, first, "NewDataSet", docs.app if docs else None)
-    with archive.open(second) as raw:
+    with open_member(archive, infos[1]) as raw:
         scan_dataset(
             _Limited(raw, infos[1].file_size, second), second, "MapDataSet", docs.map if docs else None
         )
@@ -220,7 +223,7 @@ def same_members(archive: zipfile.ZipFile, other: Path) -> bool:
     return True
 
 
-def _data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
+def data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
     """Where *info*'s compressed bytes begin, after a local header that agrees with the directory."""
     fp.seek(info.header_offset)
     header = fp.read(_LOCAL.size)
@@ -236,7 +239,7 @@ def _data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
 
 
 def _equal_spans(fp_a: IO[bytes], a: zipfile.ZipInfo, fp_b: IO[bytes], b: zipfile.ZipInfo) -> bool:
-    start_a, start_b = _data_start(fp_a, a), _data_start(fp_b, b)
+    start_a, start_b = data_start(fp_a, a), data_start(fp_b, b)
     if start_a is None or start_b is None:
         return False
     left = a.compress_size
