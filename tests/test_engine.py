@@ -230,3 +230,37 @@ def test_the_verify_reads_a_download_equal_to_what_was_sent_without_parsing_it(c
         assert any("serves the bytes that were sent" in line for line in lines) is plain
         verify = ctx.archive.get(ctx.history.runs()[0].archive_ids["verify"])
         assert ctx.history.baseline(qa.target_key).fingerprint == fingerprint(ctx.docs(verify))
+
+
+def _threads_named(name):
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == name and t.is_alive()]
+
+
+def test_the_source_downloads_while_the_target_is_read(ctx, control):
+    """The server builds both zips at once: a slow source export does not hold the target's up."""
+    from app.engine.promote import plan_promotion
+
+    control.fault(path="/1/app/download", app="shop-dev", delay=1.0)
+    events = []
+    result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), listener=events.append)
+    assert result.status.value == "dry_run", result.message
+    done = [e.step for e in events if e.kind == "step" and e.status == "done"]
+    assert done.index("Read target configuration") < done.index("Download source configuration")
+    assert not _threads_named("download source configuration")
+
+
+@pytest.mark.parametrize("failing", ["shop-qa", "shop-dev"])
+def test_a_failure_on_either_side_stops_the_other_and_names_itself(ctx, control, failing):
+    """The target's read failing stops the source's download (nothing left running); the source's
+    failing is the plan's error, as if it ran alone."""
+    from app.engine.promote import plan_promotion
+
+    control.fault(path="/1/app/download", app=failing, status=500, body="broken export")
+    if failing == "shop-qa":
+        control.fault(path="/1/app/download", app="shop-dev", slow_body=0.05)
+    result = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+    assert result.status.value == "failed" and "broken export" in result.message, result.message
+    assert not _threads_named("download source configuration")
+    assert not list(ctx.home.root.rglob("*.part"))  # no half-written download left behind

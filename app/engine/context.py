@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -113,14 +114,18 @@ class Context:
         note: str = "",
         promotion_id: int | None = None,
         known: Entry | None = None,
+        stopped: Callable[[], bool] | None = None,
     ) -> Entry:
         """Download a configuration straight into the archive (streamed, atomic). With *known* (an
         archived entry the download is expected to equal, as the verify expects what was sent),
         documents stored as the same bytes are not parsed again: :meth:`same_as_known` says so."""
 
+        def cancelled() -> bool:
+            return reporter.cancel.is_set() or (stopped is not None and stopped())
+
         def write(path: Path) -> object:
             return client.download_config(
-                path, version=version, progress=reporter.progress(step), cancel=reporter.cancel.is_set
+                path, version=version, progress=reporter.progress(step), cancel=cancelled
             )
 
         checked: dict[str, Any] = {}
@@ -166,6 +171,28 @@ class Context:
             cached = read_config_zip(path)
             self._remember(entry.id, cached)
         return cached
+
+    def release_thread(self) -> None:
+        """Close the stores this thread opened (a helper thread that ends before the context does)."""
+        mine = [
+            store
+            for store in (getattr(self._local, "archive", None), getattr(self._local, "history", None))
+            if store
+        ]
+        with self._opened_lock:
+            self._opened = [store for store in self._opened if all(store is not m for m in mine)]
+        for store in mine:
+            store.close()
+        self._local.archive = self._local.history = None
+
+    def take_docs(self, entry: Entry) -> ConfigDocs | None:
+        """The documents this thread read for *entry*, handed over (to the thread that will use them)."""
+        return self._docs.pop(entry.id, None)
+
+    def adopt_docs(self, entry: Entry, docs: ConfigDocs | None) -> None:
+        """Keep documents another thread read (see :meth:`take_docs`) for this thread's use."""
+        if docs is not None:
+            self._remember(entry.id, docs)
 
     def same_as_known(self, entry: Entry) -> bool:
         """Whether *entry* was downloaded holding the very bytes of the entry it was expected to equal."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.configdoc.dataset import ConfigDocs
 from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
 from app.configdoc.fulltext import fill_texts
 from app.engine import gates
+from app.engine.alongside import Alongside
 from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
@@ -161,35 +163,34 @@ def make_plan(
         reporter.log(
             f"{source.name}: {len(source_model)} objects; {target.name}: {len(target_model)} objects"
         )
-    shaped = shape_model(spec, source_model, target_model)
-    sent_model = shaped.model.model if shaped.model is not None else source_model
-    with reporter.step("Validate on target"):
-        validation = validate(dst, sent_model, target_model)
-        model_diff = diff_models(target_model, sent_model)
-        reporter.log(f"validation: {validation.valid}; {count(model_diff.count(), 'model change')}")
-        for line in validation.warning_lines():
-            reporter.log(f"warning: {line}", "warning")
-    plan = Plan(source, target, source_model, target_model, validation, model_diff, shaped=shaped)
-    with reporter.step("Download source configuration"):
-        plan.export = ctx.download(
-            src,
-            source,
-            "plan",
-            reporter,
-            "Download source configuration",
-            model=source_model,
-            note=f"plan {source.name} -> {target.name}: source",
-        )
-    with reporter.step("Read target configuration"):
-        plan.backup = ctx.download(
-            dst,
-            target,
-            "plan",
-            reporter,
-            "Read target configuration",
-            model=target_model,
-            note=f"plan {source.name} -> {target.name}: target",
-        )
+    # The source's export downloads on its own thread while the target is validated and read: the
+    # server builds both zips at once, the longest waits of a plan on a large configuration.
+    export = _export_alongside(ctx, source, target, reporter, src, source_model)
+    try:
+        shaped = shape_model(spec, source_model, target_model)
+        sent_model = shaped.model.model if shaped.model is not None else source_model
+        with reporter.step("Validate on target"):
+            validation = validate(dst, sent_model, target_model)
+            model_diff = diff_models(target_model, sent_model)
+            reporter.log(f"validation: {validation.valid}; {count(model_diff.count(), 'model change')}")
+            for line in validation.warning_lines():
+                reporter.log(f"warning: {line}", "warning")
+        plan = Plan(source, target, source_model, target_model, validation, model_diff, shaped=shaped)
+        with reporter.step("Read target configuration"):
+            plan.backup = ctx.download(
+                dst,
+                target,
+                "plan",
+                reporter,
+                "Read target configuration",
+                model=target_model,
+                note=f"plan {source.name} -> {target.name}: target",
+            )
+        plan.export, docs = export.result()
+        ctx.adopt_docs(plan.export, docs)
+    except BaseException:
+        export.abandon()
+        raise
     with reporter.step("Compare configurations"):
         plan.sent = build_sent(
             ctx,
@@ -219,6 +220,34 @@ def make_plan(
         _check_drift(ctx, plan, reporter, target_docs)
     ctx.forget_docs()  # the plan keeps what it found, not the documents (a promotion reads no more)
     return plan
+
+
+def _export_alongside(
+    ctx: Context,
+    source: Profile,
+    target: Profile,
+    reporter: Reporter,
+    src: BackandClient,
+    source_model: Model,
+) -> Alongside[tuple[Entry, ConfigDocs | None]]:
+    def work(stopped: Callable[[], bool]) -> tuple[Entry, ConfigDocs | None]:
+        try:
+            with reporter.step("Download source configuration"):
+                entry = ctx.download(
+                    src,
+                    source,
+                    "plan",
+                    reporter,
+                    "Download source configuration",
+                    model=source_model,
+                    note=f"plan {source.name} -> {target.name}: source",
+                    stopped=stopped,
+                )
+            return entry, ctx.take_docs(entry)
+        finally:
+            ctx.release_thread()
+
+    return Alongside(work, "download source configuration")
 
 
 def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: ConfigDocs) -> None:
