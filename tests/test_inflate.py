@@ -55,3 +55,24 @@ def test_a_wrong_crc_or_size_is_damage(tmp_path, codec):
 def _drain(reader):
     while reader.read(100_000):
         pass
+
+
+def test_inflating_ahead_gives_the_same_bytes_and_stops_when_asked(tmp_path, codec):
+    import threading
+
+    from app.configdoc.inflate import Prefetching
+
+    path = tmp_path / "a.zip"
+    big = TEXT * 40
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("duradosappsys7", big)
+    with zipfile.ZipFile(path) as z:
+        info = z.infolist()[0]
+        with Prefetching(MemberReader(z, info)) as reader:
+            assert b"".join(iter(lambda: reader.read(100_000), b"")) == big
+        with Prefetching(MemberReader(z, info)) as reader:  # the reader gives up after one block
+            assert reader.read(10) == big[:10]
+        info.CRC ^= 1
+        with Prefetching(MemberReader(z, info)) as reader, pytest.raises(DamagedMember, match="CRC"):
+            _drain(reader)
+    assert not [t for t in threading.enumerate() if t.name == "inflate ahead"]

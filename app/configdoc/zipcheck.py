@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.inflate import DamagedMember, MemberReader, open_member
+from app.configdoc.inflate import DamagedMember, MemberReader, Prefetching, open_member
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.errors import InvalidConfigZip
 from app.words import count
@@ -44,7 +44,7 @@ class ConfigZipInfo:
 class _Limited:
     """A read-only stream that refuses to yield more than *limit* bytes (a lying zip header)."""
 
-    def __init__(self, raw: IO[bytes] | MemberReader, limit: int, name: str) -> None:
+    def __init__(self, raw: IO[bytes] | MemberReader | Prefetching, limit: int, name: str) -> None:
         self.raw = raw
         self.left = limit
         self.name = name

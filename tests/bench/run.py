@@ -201,6 +201,7 @@ def bench_warm_promotion(
 
                 def prepare(mib: int = mib, shape: str = shape) -> None:
                     keys.update(rig.prepare(mib, shape, fresh=False))
+                    ask("reset")
 
                 keys.update(rig.prepare(mib, shape))  # a new home for this size, kept for its pairs
                 ask("promote")  # a first promotion in this process, not counted (the window's first)

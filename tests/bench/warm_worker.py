@@ -1,6 +1,7 @@
 """A promoter process kept running between promotions, as the open window is: it answers
 ``promote`` (a promotion dev -> qa through the engine, as the window's job runs it), ``floor DEV QA``
-(the floor's HTTP calls, in this same warm process) and ``reload`` with ``ok SECONDS``.
+(the floor's HTTP calls, in this same warm process) and ``reset`` (after the sandbox was reset)
+with ``ok SECONDS``.
 
 Usage: python -m tests.bench.warm_worker HOME URL   (commands on standard input, a line each)
 """
@@ -37,8 +38,11 @@ def main(home: str, url: str) -> None:
                 floor(url, words[1], words[2], work)
             finally:
                 shutil.rmtree(work)
-        elif words == ["reload"]:
-            pass  # profiles and secrets are read at each promotion, as in the window
+        elif words == ["reset"]:
+            # The bench resets the sandbox between runs, which is a change outside the promoter:
+            # forget the baseline so the next run is not a drift report (reading the old export
+            # to show what changed) that a real promotion from the window would not meet.
+            ctx.history._db.execute("DELETE FROM baselines")
         else:
             print(f"unknown {line.strip()}", flush=True)
             continue
