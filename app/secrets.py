@@ -16,8 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from typing import Any
+
+if sys.platform != "darwin":
+    # keyring's discovery imports every backend; its macOS one loads the Security framework through
+    # ctypes.util.find_library, which runs ldconfig (~40 ms of every start on Linux) for a backend
+    # that declares itself unusable anywhere but on macOS before it looks at that import. Marking
+    # the import as absent changes nothing keyring chooses (the backend catches it, as it would
+    # catch the failed load).
+    sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
 
 import keyring
 import keyring.errors

@@ -151,3 +151,21 @@ def test_an_unsaved_profile_has_no_secret_slot():
         SecretStore(MemoryKeyring()).get(
             Profile(name="qa", base_url="http://127.0.0.1:1", app="a", auth="token")
         )
+
+
+def test_skipping_the_macos_backend_s_library_load_changes_no_choice():
+    """Off macOS the Keychain backend's ctypes load (~40 ms of every start) is marked absent; keyring
+    still resolves to the very backend it picks in a process that never imported the promoter."""
+    import subprocess
+    import sys
+
+    if sys.platform == "darwin":
+        pytest.skip("on macOS the Keychain backend is loaded as keyring does")
+    plain = "import keyring; print(type(keyring.get_keyring()).__module__)"
+    ours = (
+        "import sys, app.secrets, keyring; print(type(keyring.get_keyring()).__module__);"
+        "print(sys.modules['keyring.backends.macOS.api'])"
+    )
+    chosen = subprocess.run([sys.executable, "-c", plain], capture_output=True, text=True, check=True)
+    mine = subprocess.run([sys.executable, "-c", ours], capture_output=True, text=True, check=True)
+    assert mine.stdout.splitlines() == [chosen.stdout.strip(), "None"]
