@@ -6,7 +6,6 @@ from typing import Any
 
 from app.archive import Entry
 from app.configdoc.diff import ConfigDiff, diff_configs
-from app.configdoc.fulltext import fill_texts
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
 from app.profiles import Profile
@@ -89,6 +88,8 @@ def validate_model(ctx: Context, profile: Profile, model: list[dict[str, Any]]) 
 
 def compare(ctx: Context, old: Entry, new: Entry) -> ConfigDiff:
     """What loading archive entry *new* over *old* changes, long texts read back for reading."""
+    from app.configdoc.fulltext import fill_texts
+
     diff = diff_configs(ctx.docs(old), ctx.docs(new))
     fill_texts(diff, ctx.archive.path_of(old), ctx.archive.path_of(new))
     return diff

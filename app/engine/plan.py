@@ -10,7 +10,6 @@ from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.configdoc.dataset import ConfigDocs
 from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
-from app.configdoc.fulltext import fill_texts
 from app.engine import gates
 from app.engine.alongside import Alongside
 from app.engine.backup import model_digest
@@ -206,6 +205,8 @@ def make_plan(
         target_docs = ctx.docs(plan.backup)
         plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
         if full_texts:
+            from app.configdoc.fulltext import fill_texts  # only a plan a person reads needs it
+
             paths = ctx.archive.path_of(plan.backup), ctx.archive.path_of(plan.sent)
             if left := fill_texts(plan.config_diff, *paths):
                 reporter.log(

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import Entry
-from app.configdoc.rewrite import rewrite_zip
 from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.modeldiff import ModelDiff
 from app.fsutil import atomic_writer
 from app.profiles import Profile
-from app.shaping import config as config_shape
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
@@ -130,6 +128,10 @@ def write_sent(
 ) -> bool:
     """Write the zip to send to *dest* from the source's and the target's zips (and their parsed
     documents); False, writing nothing, when no rule or exclusion changes anything."""
+    # Imported here: a promotion with no rule and no exclusion never rewrites (faster start-up).
+    from app.configdoc.rewrite import rewrite_zip
+    from app.shaping import config as config_shape
+
     assert shaped.model is not None
     shape = config_shape.shape_config(
         source[1], target[1], shaped.model, changed_by(model_diff), shaped.spec.pins(), shaped.spec.replaces()
