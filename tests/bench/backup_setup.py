@@ -1,6 +1,6 @@
 """Set up the backup benchmark: a sandbox in its own process with an 8 MiB configuration in each of
 dev, qa and prod, and a home with their profiles (keys in the keyring). Prints "ready URL", then
-keeps the sandbox up until standard input closes. Used by tests/bench/backup_bench.sh."""
+keeps the sandbox up until standard input closes. Used by ``make bench`` (tests/bench/run.py)."""
 
 from __future__ import annotations
 
