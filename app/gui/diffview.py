@@ -4,6 +4,7 @@ by side."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtGui import QColor, QFont, QTextCursor, QTextFormat
@@ -63,18 +64,43 @@ def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
     root.setExpanded(True)
 
 
+RowHook = Callable[[QTreeWidgetItem, dict[str, Any]], None]
+
+
 def fill_config_tree(
     tree: QTreeWidget, details: list[dict[str, Any]], title: str = "Configuration changes"
 ) -> None:
     """Grouped by category (actions, objects, fields, settings, other); each change keeps its columns."""
-    root = QTreeWidgetItem(tree, [f"{title}: {len(details)}"])
+    for _ in config_rows(tree, details, title):
+        pass
+
+
+def config_rows(
+    tree: QTreeWidgetItem | QTreeWidget,
+    details: list[dict[str, Any]],
+    title: str = "Configuration changes",
+    on_row: RowHook | None = None,
+    at: int | None = None,
+) -> Iterator[None]:
+    """:func:`fill_config_tree` one change at a time (a generator: a large plan is added to the tree
+    in slices between events, see :mod:`app.gui.slices`); *on_row(node, change)* for each change;
+    *at*: its place among the tree's top-level items (default: last)."""
+    if at is not None and isinstance(tree, QTreeWidget):
+        root = QTreeWidgetItem([f"{title}: {len(details)}"])
+        tree.insertTopLevelItem(at, root)
+    else:
+        root = QTreeWidgetItem(tree, [f"{title}: {len(details)}"])
+    root.setExpanded(True)
+    brushes = {name: colours.qcolor(name) for name in set(SIGN_COLOURS.values())}  # once, not per row
     groups: dict[str, QTreeWidgetItem] = {}
     for change in details:
         group = groups.get(change["category"])
         if group is None:
             group = groups[change["category"]] = QTreeWidgetItem(root, [change["category"]])
+            group.setExpanded(True)
         sign = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
-        node = _item(group, f"{sign} {change['key']}", SIGN_COLOURS[change["change"]])
+        node = QTreeWidgetItem(group, [f"{sign} {change['key']}"])
+        node.setForeground(0, brushes[SIGN_COLOURS[change["change"]]])
         node.setData(0, 256, change)
         row = "Database" if change["table"] == "Database" else f"{change['table']}[{change['key']}]"
         node.setData(0, SELECTOR, row)
@@ -89,9 +115,9 @@ def fill_config_tree(
             cell.setData(0, CELL, True)
             if change["change"] == "changed":  # a cell of a new or removed row is not left out alone
                 cell.setData(0, SELECTOR, f"{row}.{column}")
-    root.setExpanded(True)
-    for group in groups.values():
-        group.setExpanded(True)
+        if on_row is not None:
+            on_row(node, change)
+        yield
 
 
 def _item(parent: QTreeWidgetItem, text: str, colour: str) -> QTreeWidgetItem:
@@ -203,6 +229,13 @@ def _highlight(edit: QPlainTextEdit, spans: list[tuple[int, int]], colour: QColo
 
 def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
     """A plan as a tree: the verdict and its warnings, the model and configuration changes, drift."""
+    for _ in plan_rows(tree, plan):
+        pass
+
+
+def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = None) -> Iterator[None]:
+    """:func:`fill_plan_tree` as a generator: the verdict, the model and the drift at once, then the
+    configuration's changes one at a time (the drift node stays last)."""
     tree.clear()
     verdict = plan.get("valid")
     head = _item(
@@ -213,7 +246,12 @@ def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
     for warning in plan.get("warnings", []):
         _item(head, warning, "amber")
     fill_model_tree(tree, plan.get("model_details", {}))
-    fill_config_tree(tree, plan.get("config_details", []))
+    if on_row is not None:
+        model = tree.topLevelItem(1)
+        for index in range(model.childCount() if model is not None else 0):
+            child = model.child(index) if model is not None else None
+            if child is not None:
+                on_row(child, {})
     if plan.get("drift") or plan.get("drifted"):
         drift = plan.get("drift") or []
         count = len(drift) if drift else "details unavailable"
@@ -225,3 +263,4 @@ def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
         for line in drift:
             _item(node, line, "amber")
     head.setExpanded(True)
+    yield from config_rows(tree, plan.get("config_details", []), on_row=on_row, at=2)  # before the drift

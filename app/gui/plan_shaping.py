@@ -49,6 +49,7 @@ class PlanShaping:
         self.ctx, self.tree, self._pair, self._replan, self._rule_added = ctx, tree, pair, replan, rule_added
         self.excludes: dict[Pair, list[str]] = {}
         self.no_rules: dict[Pair, bool] = {}
+        self._owned: set[str] = set()
         tree.itemChanged.connect(self._on_changed)
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         tree.customContextMenuRequested.connect(self._menu)
@@ -58,30 +59,41 @@ class PlanShaping:
 
     def decorate(self, plan: dict[str, Any]) -> None:
         """After the tree is filled: checkboxes on the changes, the effects on top."""
+        self.begin(plan)
         self.tree.blockSignals(True)
         try:
-            owned = model_owned(plan)
             for item in _walk(self.tree.invisibleRootItem()):
-                selector = item.data(0, SELECTOR)
-                if not isinstance(selector, str):
-                    continue
-                change = item.data(0, 256)
-                if item.data(0, CELL):
-                    continue  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
-                key = change.get("key", "") if isinstance(change, dict) else ""
-                if (
-                    isinstance(change, dict)
-                    and change.get("table") in ("View", "Field")
-                    and (key in owned or key.split(".", 1)[0] in owned)
-                ):
-                    owner = key if key in owned else key.split(".", 1)[0]
-                    item.setToolTip(0, f"Follows the model: untick model:{owner} to leave it out.")
-                    continue
-                item.setCheckState(0, Qt.CheckState.Checked)
-                item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")
-            self._effects(plan)
+                self.decorate_row(item)
+            self.end(plan)
         finally:
             self.tree.blockSignals(False)
+
+    def begin(self, plan: dict[str, Any]) -> None:
+        """Before the rows of *plan* are decorated one by one (as a large plan's tree grows)."""
+        self._owned = model_owned(plan)
+
+    def decorate_row(self, item: QTreeWidgetItem, _change: Any = None) -> None:
+        """A change's checkbox (untick: leave it out), or the tooltip of a row that follows the model."""
+        selector = item.data(0, SELECTOR)
+        if not isinstance(selector, str) or item.data(0, CELL):
+            return  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
+        change = item.data(0, 256)
+        key = change.get("key", "") if isinstance(change, dict) else ""
+        owned = self._owned
+        if (
+            isinstance(change, dict)
+            and change.get("table") in ("View", "Field")
+            and (key in owned or key.split(".", 1)[0] in owned)
+        ):
+            owner = key if key in owned else key.split(".", 1)[0]
+            item.setToolTip(0, f"Follows the model: untick model:{owner} to leave it out.")
+            return
+        item.setCheckState(0, Qt.CheckState.Checked)
+        item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")
+
+    def end(self, plan: dict[str, Any]) -> None:
+        """After the last row: the rules' and exclusions' effects on top."""
+        self._effects(plan)
 
     def _effects(self, plan: dict[str, Any]) -> None:
         shaping = plan.get("shaping") or {}

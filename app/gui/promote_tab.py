@@ -8,6 +8,7 @@ Signals:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +37,7 @@ from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
 from app.gui.signals import emit
+from app.gui.slices import Slices
 from app.profiles import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -108,6 +110,7 @@ class PromoteTab(QWidget):
         self.plan_tree.setHeaderLabels(["Plan (double-click an action to read or compare its code)"])
         self.plan_tree.itemDoubleClicked.connect(self._on_plan_item)
         self.shaping = PlanShaping(self.ctx, self.plan_tree, self._names, self._replan, self._rule_added)
+        self.filler = Slices(self)
         self.steps = QListWidget()
         middle.addWidget(self.plan_tree)
         middle.addWidget(self.steps)
@@ -156,6 +159,7 @@ class PromoteTab(QWidget):
         shown = self._shown_pair
         now = (self.source.currentText(), self.target.currentText())
         if shown is not None and shown != now and self._key is None:
+            self.filler.stop()
             self.plan_tree.clear()
             self.steps.clear()
             self.progress.setValue(0)
@@ -357,10 +361,21 @@ class PromoteTab(QWidget):
         messages.show_error(self, message, self.jobs.last_details)
 
     def show_plan(self, plan: dict[str, Any]) -> None:
+        """Fill the plan tree: a plan of a few hundred changes at once, a larger one in slices
+        between events (its rows appear as they are added; the window keeps answering)."""
+        self.shaping.begin(plan)
+        rows = diffview.plan_rows(self.plan_tree, plan, on_row=self.shaping.decorate_row)
+        self.filler.start(
+            rows, done=lambda: self._quietly(lambda: self.shaping.end(plan)), around=self._quietly, first=400
+        )
+
+    def _quietly(self, work: Callable[[], Any]) -> Any:
+        """*work()* with the plan tree's signals blocked (its checkboxes are being set, not clicked)."""
         self.plan_tree.blockSignals(True)
-        diffview.fill_plan_tree(self.plan_tree, plan)
-        self.plan_tree.blockSignals(False)
-        self.shaping.decorate(plan)
+        try:
+            return work()
+        finally:
+            self.plan_tree.blockSignals(False)
 
     def _on_plan_item(self, item: Any) -> None:
         change = item.data(0, 256)

@@ -1,16 +1,41 @@
 """GUI responsiveness: a 5 ms QTimer on the GUI thread while the window promotes dev -> qa.
 
 Usage: QT_QPA_PLATFORM=offscreen python -m tests.bench.gui_probe HOME
-Prints JSON: ticks, max_gap_ms, p99_gap_ms, status.
+Prints JSON: ticks, max_gap_ms, p99_gap_ms, status. With PROBE_WHERE=1 it also prints, on standard
+error, where the GUI thread was during each stall over 40 ms (sampled every 10 ms).
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
+import os
 import sys
+import threading
 import time
+import traceback
 from pathlib import Path
+
+
+def _watch(ticks: list[float]) -> None:
+    """Sample the GUI thread's stack whenever it has not ticked for 40 ms; print them at exit."""
+    import atexit
+
+    seen: collections.Counter[str] = collections.Counter()
+    main = threading.main_thread().ident
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.01)
+            if ticks and time.perf_counter() - ticks[-1] > 0.04:
+                frame = sys._current_frames().get(main or 0)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-8:]
+                    seen[" > ".join(f"{Path(f.filename).stem}:{f.name}:{f.lineno}" for f in stack)] += 1
+
+    threading.Thread(target=watch, daemon=True).start()
+    atexit.register(lambda: [print(n, where, file=sys.stderr) for where, n in seen.most_common(15)])
 
 
 def main(home: str) -> None:
@@ -32,6 +57,8 @@ def main(home: str) -> None:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    if os.environ.get("PROBE_WHERE"):
+        _watch(ticks)
     deadline = time.monotonic() + 600
 
     def started() -> None:
