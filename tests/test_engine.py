@@ -264,3 +264,11 @@ def test_a_failure_on_either_side_stops_the_other_and_names_itself(ctx, control,
     assert result.status.value == "failed" and "broken export" in result.message, result.message
     assert not _threads_named("download source configuration")
     assert not list(ctx.home.root.rglob("*.part"))  # no half-written download left behind
+
+
+def test_the_window_s_history_list_reads_no_plan_until_one_is_chosen(ctx, control):
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
+    listed = ctx.history.runs(plans=False)[0]
+    assert listed.plan_json is None  # megabytes for a large promotion: not read to list it
+    assert listed.plan == ctx.history.get(listed.id).plan and listed.plan["model_changes"] == 4

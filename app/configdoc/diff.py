@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,9 +182,11 @@ def fingerprint(docs: ConfigDocs) -> str:
     for table in sorted(keyed.tables):
         rows = keyed.tables[table]
         total.update(json.dumps(table).encode() + b"\x00")
-        for key in sorted(rows):
+        for n, key in enumerate(sorted(rows)):
             row = keyed.clean(table, rows[key])
             total.update(json.dumps([key, row], sort_keys=True).encode() + b"\x00")
+            if n % 100 == 99:
+                time.sleep(0)  # let the GIL go now and then: a window's thread may be waiting for it
     return FORM + total.hexdigest()
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +46,22 @@ class Run:
     target: str
     status: str
     message: str
-    plan: dict[str, Any]
-    steps: list[dict[str, Any]]
-    archive_ids: dict[str, Any]
-    fingerprint: str | None
+    plan_json: str | None = field(repr=False)  # None in a listing: read from the store when asked
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    archive_ids: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str | None = None
     undone_by: int | None = None
+    load_plan: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def plan(self) -> dict[str, Any]:
+        """The run's plan (a large promotion's is megabytes of JSON: read and parsed only when asked
+        for, so listing 500 runs on the window's thread reads none)."""
+        text = (
+            self.plan_json if self.plan_json is not None else (self.load_plan() if self.load_plan else None)
+        )
+        value = json.loads(text or "{}")
+        return value if isinstance(value, dict) else {}
 
     @property
     def seconds(self) -> float | None:
@@ -155,7 +168,8 @@ class History:
             found.append(self.get(run.id) or run)
         return found
 
-    def _row(self, row: tuple[Any, ...]) -> Run:
+    def _row(self, row: tuple[Any, ...], lazy: bool = False) -> Run:
+        run_id = row[0]
         return Run(
             row[0],
             row[1],
@@ -166,16 +180,33 @@ class History:
             row[6],
             row[7],
             row[8] or "",
-            json.loads(row[9] or "{}"),
+            None if lazy else (row[9] or "{}"),
             json.loads(row[10] or "[]"),
             json.loads(row[11] or "{}"),
             row[12],
             row[14] if len(row) > 14 else None,
+            (lambda: self._plan_text(run_id)) if lazy else None,
         )
 
-    def runs(self, limit: int = 50) -> list[Run]:
-        rows = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [self._row(r) for r in rows]
+    def _plan_text(self, run_id: int) -> str | None:
+        found = self._db.execute("SELECT plan FROM runs WHERE id=?", (run_id,)).fetchone()
+        return found[0] if found else None
+
+    def _listing(self) -> str:
+        """Every column of ``runs`` in order, the plan left out (NULL)."""
+        names = [r[1] for r in self._db.execute("PRAGMA table_info(runs)").fetchall()]
+        return ", ".join("NULL AS plan" if n == "plan" else n for n in names)
+
+    def runs(self, limit: int = 50, *, plans: bool = True) -> list[Run]:
+        """The newest runs. With ``plans=False`` (the window's list) their plans are read from the
+        store only when asked for, which needs this store still open."""
+        if plans:
+            rows = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            return [self._row(r) for r in rows]
+        rows = self._db.execute(
+            f"SELECT {self._listing()} FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [self._row(r, lazy=True) for r in rows]
 
     def get(self, run_id: int) -> Run | None:
         row = self._db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()

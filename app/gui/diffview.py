@@ -235,8 +235,10 @@ def fill_plan_tree(tree: QTreeWidget, plan: dict[str, Any]) -> None:
 
 def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = None) -> Iterator[None]:
     """:func:`fill_plan_tree` as a generator: the verdict, the model and the drift at once, then the
-    configuration's changes one at a time (the drift node stays last)."""
-    tree.clear()
+    configuration's changes one at a time (the drift node stays last). The previous plan's items are
+    taken out at once and deleted in slices at the end (clearing 20,000 items in one go stalls)."""
+    tree.setUniformRowHeights(True)  # one line a row: the view need not measure each (large plans)
+    old = tree.invisibleRootItem().takeChildren()
     verdict = plan.get("valid")
     head = _item(
         tree.invisibleRootItem(),
@@ -264,3 +266,17 @@ def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = 
             _item(node, line, "amber")
     head.setExpanded(True)
     yield from config_rows(tree, plan.get("config_details", []), on_row=on_row, at=2)  # before the drift
+    yield from _dispose(old)
+
+
+def _dispose(items: list[QTreeWidgetItem]) -> Iterator[None]:
+    """Delete detached items a few hundred at a time (their children go with them)."""
+    while items:
+        item = items.pop()
+        children = item.takeChildren()
+        if len(children) > 200:
+            items.extend(children)  # delete the big ones' children in their own slices
+        else:
+            del children
+        del item
+        yield

@@ -81,7 +81,7 @@ class HistoryTab(QWidget):
     def refresh(self) -> None:
         self.table.clear()
         self.runs = {}
-        for run in self.ctx.history.runs(500):
+        for run in self.ctx.history.runs(500, plans=False):  # a plan is read when its run is chosen
             self.runs[run.id] = run
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started_at))
             item = QTreeWidgetItem(

@@ -29,10 +29,13 @@ def _watch(ticks: list[float]) -> None:
         while True:
             time.sleep(0.01)
             if ticks and time.perf_counter() - ticks[-1] > 0.04:
-                frame = sys._current_frames().get(main or 0)
-                if frame is not None:
-                    stack = traceback.extract_stack(frame)[-8:]
-                    seen[" > ".join(f"{Path(f.filename).stem}:{f.name}:{f.lineno}" for f in stack)] += 1
+                mine = threading.get_ident()
+                for ident, frame in sys._current_frames().items():  # the GUI thread, and any holding the GIL
+                    if ident == mine:
+                        continue
+                    stack = traceback.extract_stack(frame)[-6:]
+                    who = "gui" if ident == main else "worker"
+                    seen[who + ": " + " > ".join(f"{Path(f.filename).stem}:{f.name}:{f.lineno}" for f in stack)] += 1
 
     threading.Thread(target=watch, daemon=True).start()
     atexit.register(lambda: [print(n, where, file=sys.stderr) for where, n in seen.most_common(15)])
@@ -65,10 +68,13 @@ def main(home: str) -> None:
         window.promote_tab.plans.clear()
         window.promote_tab.promote_button.click()
 
+    ended: list[str] = []
+
     def poll() -> None:
         text = window.promote_tab.banner.text()
         done = text.startswith(("Succeeded", "Rolled back", "Failed", "Refused")) and not window.jobs.running
         if done or time.monotonic() > deadline:
+            ended.append(text)  # as it was when the promotion ended (quitting may cancel a later job)
             timer.stop()
             app.quit()
 
@@ -90,7 +96,7 @@ def main(home: str) -> None:
                 "ticks": len(ticks),
                 "max_gap_ms": round(gaps[-1], 1) if gaps else None,
                 "p99_gap_ms": round(p99, 1),
-                "status": window.promote_tab.banner.text()[:80],
+                "status": (ended[0] if ended else window.promote_tab.banner.text())[:80],
             }
         )
     )
