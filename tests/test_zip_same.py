@@ -36,17 +36,18 @@ def test_the_same_bytes_under_another_app_s_names_are_known(tmp_path):
     assert (info.app_entry, info.app_id, info.config_version) == ("duradosappsys9", "9", "1.2.3")
 
 
-@pytest.mark.parametrize(
-    "served",
-    [
-        lambda p: _zip(p, doc=DOC.replace(b"return 7;", b"return 8;")),  # other text
-        lambda p: _zip(p, level=9),  # the same text compressed otherwise: parsed, still valid
-    ],
-)
-def test_anything_else_is_checked_in_full(tmp_path, served):
+def test_other_text_is_checked_in_full(tmp_path):
     sent = _zip(tmp_path / "sent.zip")
-    info = check_config_zip(served(tmp_path / "served.zip"), collect=True, known=(sent, "1.2.3"))
+    served = _zip(tmp_path / "served.zip", doc=DOC.replace(b"return 7;", b"return 8;"))
+    info = check_config_zip(served, collect=True, known=(sent, "1.2.3"))
     assert not info.same_as_known and info.docs is not None and len(info.docs.app.tables["Rule"]) == 500
+
+
+def test_the_same_text_compressed_otherwise_is_known_by_its_text(tmp_path):
+    sent, served = _zip(tmp_path / "sent.zip"), _zip(tmp_path / "served.zip", level=9)
+    with zipfile.ZipFile(served) as z:
+        assert not same_members(z, sent)
+    assert check_config_zip(served, collect=True, known=(sent, "1.2.3")).same_as_known
 
 
 def test_bytes_are_compared_not_only_the_crc(tmp_path):
@@ -73,3 +74,38 @@ def test_a_local_header_that_disagrees_with_the_directory_is_not_known(tmp_path)
     served.write_bytes(raw)
     with zipfile.ZipFile(served) as z:
         assert not same_members(z, sent)
+
+
+UPLOADS = DOC.replace(
+    b"  </Database>\n",
+    b"  </Database>\n  <Upload>\n    <UploadFileType>Image</UploadFileType>\n"
+    b"    <UploadVirtualPath>/Uploads/7/images/</UploadVirtualPath>\n  </Upload>\n",
+)
+
+
+def test_a_text_equal_but_for_upload_ids_and_version_is_known(tmp_path):
+    """What an import rewrites (Backand, and the sandbox, put the app's id in upload paths and may
+    set a new version) is not a difference: the text is hashed with those values blanked."""
+    sent = _zip(tmp_path / "sent.zip", doc=UPLOADS)
+    served_doc = UPLOADS.replace(b"/Uploads/7/", b"/Uploads/102/").replace(b"1.2.3", b"1.2.4")
+    served = _zip(tmp_path / "served.zip", app_id=102, doc=served_doc, level=1)
+    info = check_config_zip(served, collect=True, known=(sent, "1.2.3"))
+    assert info.same_as_known and info.config_version == "1.2.4"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b"/Uploads/7/", b"/Uploads/7<x/"),  # markup in the rewritten value: not a plain rewrite
+        (b"/Uploads/7/images/", b"/Uploads/7/photos/"),  # the path itself changed
+        (b"return 499;", b"return 500;"),
+    ],
+)
+def test_any_other_difference_is_parsed(tmp_path, change):
+    sent = _zip(tmp_path / "sent.zip", doc=UPLOADS)
+    served = _zip(tmp_path / "served.zip", doc=UPLOADS.replace(*change), level=1)
+    try:
+        info = check_config_zip(served, collect=True, known=(sent, "1.2.3"))
+    except InvalidConfigZip:
+        return  # the markup case is not even well-formed: refused by the full check
+    assert not info.same_as_known and info.docs is not None

@@ -183,6 +183,11 @@ def _check_open(
                 )
     if known is not None and same_members(archive, known[0]):
         return ConfigZipInfo(first, second, match.group(1), known[1], total, same_as_known=True)
+    if known is not None:
+        same, version = same_text(archive, known[0])
+        if same:
+            app_id, found = match.group(1), version or known[1]
+            return ConfigZipInfo(first, second, app_id, found, total, same_as_known=True)
     docs = ConfigDocs(DataSet(""), DataSet("")) if collect else None
     with open_member(archive, infos[0]) as raw:
         limited = _Limited(raw, infos[0].file_size, first)
@@ -195,6 +200,64 @@ def _check_open(
 
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # a zip's local file header (as zipfile reads it)
+
+# What an import rewrites in the text (the diff ignores both): the app id in upload paths, and the
+# configuration's version. Only values without markup are matched, so two texts equal but for these
+# are equally well-formed.
+UPLOAD_PATH = re.compile(rb"/Uploads/[A-Za-z0-9_.\-]*/")
+VERSION_ELEMENT = re.compile(rb"<ConfigVersion>([^<&\n]*)</ConfigVersion>")
+
+
+def same_text(archive: zipfile.ZipFile, other: Path) -> tuple[bool, str | None]:
+    """Whether both documents of *archive* read as *other*'s but for what an import rewrites
+    (upload paths' app id, ``ConfigVersion``), and the ``ConfigVersion`` *archive* holds. Each member
+    is inflated once (its CRC-32 and size checked) and hashed after those values are blanked out."""
+    try:
+        with zipfile.ZipFile(other) as theirs:
+            mine_infos, their_infos = archive.infolist(), theirs.infolist()
+            if len(mine_infos) != len(their_infos):
+                return False, None
+            version: str | None = None
+            for mine, their in zip(mine_infos, their_infos, strict=True):
+                mine_digest, found = _blanked_digest(archive, mine)
+                their_digest, _ = _blanked_digest(theirs, their)
+                if mine_digest != their_digest:
+                    return False, None
+                version = version or found
+            return True, version
+    except (OSError, zipfile.BadZipFile, struct.error, DamagedMember):
+        return False, None
+
+
+def _blanked_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:
+    """The sha256 of the member's text with the rewritten values blanked, and its ConfigVersion.
+    The text is cut at line ends (neither pattern spans one); a line over 1 MiB is cut where it
+    ends up, which can only make two equal texts look different (then they are parsed)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    version: str | None = None
+    carry = b""
+    with open_member(archive, info) as reader:
+        while True:
+            chunk = reader.read(256 * 1024)
+            data = carry + chunk
+            if not chunk:
+                cut = len(data)
+            else:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    if len(data) < (1 << 20):
+                        carry = data
+                        continue
+                    cut = len(data)
+            part, carry = data[:cut], data[cut:]
+            if version is None and (found := VERSION_ELEMENT.search(part)):
+                version = found.group(1).decode("utf-8", "replace").strip()
+            part = UPLOAD_PATH.sub(b"/Uploads//", part)
+            digest.update(VERSION_ELEMENT.sub(b"<ConfigVersion></ConfigVersion>", part))
+            if not chunk:
+                return digest.hexdigest(), version
 
 
 def same_members(archive: zipfile.ZipFile, other: Path) -> bool:

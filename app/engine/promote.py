@@ -171,9 +171,9 @@ class Promotion:
                 known=plan.sent,
             )
             s.record(verify=after.id)
-            if s.ctx.same_as_known(after):  # the very bytes that were sent: nothing to parse again
+            if s.ctx.same_as_known(after):  # what was sent, but for import rewrites: no second parse
                 now = sent_fp
-                s.reporter.log("verify: the target serves the bytes that were sent")
+                s.reporter.log("verify: the target serves what was sent (compared as text, not parsed again)")
             else:
                 now = fingerprint(s.ctx.docs(after))
             if not self.options.skip_config:

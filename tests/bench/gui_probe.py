@@ -35,7 +35,9 @@ def _watch(ticks: list[float]) -> None:
                         continue
                     stack = traceback.extract_stack(frame)[-6:]
                     who = "gui" if ident == main else "worker"
-                    seen[who + ": " + " > ".join(f"{Path(f.filename).stem}:{f.name}:{f.lineno}" for f in stack)] += 1
+                    seen[
+                        who + ": " + " > ".join(f"{Path(f.filename).stem}:{f.name}:{f.lineno}" for f in stack)
+                    ] += 1
 
     threading.Thread(target=watch, daemon=True).start()
     atexit.register(lambda: [print(n, where, file=sys.stderr) for where, n in seen.most_common(15)])
