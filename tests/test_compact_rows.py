@@ -50,3 +50,37 @@ def test_the_fingerprint_is_the_diff_s_equality(tmp_path):
     c = read_config_zip(write_realistic_zip(tmp_path / "c.zip", 1, seed=2))
     assert fingerprint(a) == fingerprint(b) and diff_configs(a, b).empty
     assert fingerprint(a) != fingerprint(c) and not diff_configs(a, c).empty
+
+
+def test_the_fingerprint_of_compact_rows_is_that_of_plain_dicts():
+    """The fingerprint reads a compact row's values in C; rows made as dicts take the slow path:
+    the same content gives the same fingerprint either way."""
+    from app.configdoc.xmlstream import ConfigDocs, DataSet
+
+    tables = {
+        "View": [{"ID": "4", "Name": "orders", "Title": "Orders"}],
+        "Field": [{"ID": "1", "Name": "total", "Fields": "4", "Path": "/Uploads/7/a/"}],
+        "Rule": [{"ID": "9", "Name": "check", "Rules": "4", "Code": "return 1;"}],
+        "Database": [{"ID": "0", "ConfigVersion": "1.0.1", "Title": "shop"}],
+    }
+    plain = ConfigDocs(
+        DataSet("NewDataSet", {t: list(rows) for t, rows in tables.items()}), DataSet("MapDataSet")
+    )
+    compact = ConfigDocs(
+        DataSet("NewDataSet", {t: [Row.of(r) for r in rows] for t, rows in tables.items()}),
+        DataSet("MapDataSet"),
+    )
+    assert fingerprint(plain) == fingerprint(compact)
+    tables["Field"][0]["Path"] = "/Uploads/99/a/"  # an import's app id: not a difference
+    tables["Database"][0]["ConfigVersion"] = "1.0.2"
+    again = ConfigDocs(
+        DataSet("NewDataSet", {t: [Row.of(r) for r in rows] for t, rows in tables.items()}),
+        DataSet("MapDataSet"),
+    )
+    assert fingerprint(again) == fingerprint(compact)
+    tables["Field"][0]["Name"] = "sum"
+    changed = ConfigDocs(
+        DataSet("NewDataSet", {t: [Row.of(r) for r in rows] for t, rows in tables.items()}),
+        DataSet("MapDataSet"),
+    )
+    assert fingerprint(changed) != fingerprint(compact)

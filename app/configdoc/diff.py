@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import time
 from collections.abc import Mapping
@@ -86,12 +87,14 @@ class _Keyed:
         self.view_names = {row.get("ID", ""): row.get("Name", "") for row in tables.get("View", [])}
         self.tables: dict[str, dict[str, Row]] = {}
         self.ordinals: dict[str, dict[str, int]] = {}
+        self._layouts: dict[tuple[str, int], tuple[str, Any, int, int, dict[str, int]]] = {}
         for table, rows in tables.items():
             ref = VIEW_REFS.get(table)
             keyed: dict[str, Row] = {}
             ordinals: dict[str, int] = {}
             for index, row in enumerate(rows):
-                key = row_key(table, self._named(row, ref) if ref else row, index, ref)
+                named = self.view_names.get(row[ref], row[ref]) if ref and ref in row else None
+                key = row_key(table, row, index, ref, named)
                 while key in keyed:
                     key += "'"
                 keyed[key] = row
@@ -99,10 +102,29 @@ class _Keyed:
             self.tables[table] = keyed
             self.ordinals[table] = ordinals
 
-    def _named(self, row: Row, ref: str) -> Mapping[str, str]:
-        if ref not in row:
-            return row
-        return {**row, ref: self.view_names.get(row[ref], row[ref])}
+    def canonical(self, table: str, row: Row) -> str:
+        """:meth:`clean`'s row as one text, columns in name order (what the fingerprint hashes):
+        taken from the row's value tuple in C, not built cell by cell. Control characters cannot
+        occur in XML text, so they separate the parts."""
+        index = row._index
+        layout = self._layouts.get((table, id(index)))
+        if layout is None:
+            kept = sorted(c for c in index if c not in IGNORED_COLUMNS)
+            ref = VIEW_REFS.get(table)
+            at = kept.index(ref) if ref in kept else -1
+            getter = operator.itemgetter(*(index[c] for c in kept)) if kept else None
+            layout = self._layouts[(table, id(index))] = ("\x1f".join(kept), getter, len(kept), at, index)
+        columns, getter, width, at, _keep_alive = layout
+        if getter is None:
+            return columns + "\x1e"
+        picked = getter(row._values)
+        values = [picked] if width == 1 else list(picked)
+        if "/Uploads/" in "\x1f".join(values):  # one search in C; rewritten cell by cell only if found
+            values = [UPLOADS.sub("/Uploads/", v) if "/Uploads/" in v else v for v in values]
+        if at >= 0:
+            raw = row._values[row._index[VIEW_REFS[table]]]
+            values[at] = self.view_names.get(raw, raw)
+        return columns + "\x1e" + "\x1f".join(values)
 
     def clean(self, table: str, row: Row) -> dict[str, str]:
         """The row as compared: no ignored column, view ids as names, upload paths without app id."""
@@ -117,17 +139,17 @@ class _Keyed:
         return clean
 
 
-def row_key(table: str, row: Mapping[str, str], index: int, ref: str | None) -> str:
+def row_key(table: str, row: Mapping[str, str], index: int, ref: str | None, view: str | None = None) -> str:
     """How a row is named in diffs and selectors: ``Database``'s one row, ``<view>.<Name>`` for a
-    row of a view (``ref`` holds the view's name), else its ``Name`` (or the column that names rows
-    of its table, such as an upload's type), else its position."""
+    row of a view (*view*, its view's name, or else the row's ``ref`` column), else its ``Name``
+    (or the column that names rows of its table, such as an upload's type), else its position."""
     if table == "Database":
         return "app settings"
     name = row.get("Name")
     if name is None and table in NATURAL_KEYS:
         name = row.get(NATURAL_KEYS[table])
     if name is not None:
-        return f"{row.get(ref, '')}.{name}" if ref else name
+        return f"{view if view is not None else row.get(ref, '')}.{name}" if ref else name
     return f"#{index + 1}"
 
 
@@ -140,7 +162,7 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
         rows_old, rows_new = before.tables.get(table, {}), after.tables.get(table, {})
         for key, raw in rows_new.items():
             if key not in rows_old:
-                row = after.clean(table, raw)
+                row = after.clean(table, raw) if table == "Rule" else {}
                 at: tuple[int | None, int | None] = (None, after.ordinals[table][key])
                 result.changes.append(RowChange(table, key, "added", _whole(table, row, new=True), at))
                 continue
@@ -157,7 +179,7 @@ def diff_configs(old: ConfigDocs, new: ConfigDocs) -> ConfigDiff:
                 result.changes.append(RowChange(table, key, "changed", cols, at))
         for key, raw in rows_old.items():
             if key not in rows_new:
-                row = before.clean(table, raw)
+                row = before.clean(table, raw) if table == "Rule" else {}
                 at = (before.ordinals[table][key], None)
                 result.changes.append(RowChange(table, key, "removed", _whole(table, row, new=False), at))
     return result
@@ -183,8 +205,14 @@ def fingerprint(docs: ConfigDocs) -> str:
         rows = keyed.tables[table]
         total.update(json.dumps(table).encode() + b"\x00")
         for n, key in enumerate(sorted(rows)):
-            row = keyed.clean(table, rows[key])
-            total.update(json.dumps([key, row], sort_keys=True).encode() + b"\x00")
+            row = rows[key]
+            if isinstance(row, Row):
+                total.update((key + "\x1d" + keyed.canonical(table, row) + "\x00").encode())
+            else:  # rows made by hand (tests): the same text, built cell by cell
+                clean = keyed.clean(table, row)
+                columns = sorted(clean)
+                text = "\x1f".join(columns) + "\x1e" + "\x1f".join(clean[c] for c in columns)
+                total.update((key + "\x1d" + text + "\x00").encode())
             if n % 100 == 99:
                 time.sleep(0)  # let the GIL go now and then: a window's thread may be waiting for it
     return FORM + total.hexdigest()
