@@ -199,7 +199,7 @@ def bench_warm_promotion(
                     keys.update(rig.prepare(mib, shape, fresh=False))
                     ask("reset")
 
-                keys.update(rig.prepare(mib, shape))  # a new home for this size, kept for its pairs
+                prepare()  # the worker's home is kept (it holds its stores open), the sandbox reset
                 ask("promote")  # a first promotion in this process, not counted (the window's first)
                 result = paired(
                     pairs, lambda: ask("promote"), lambda: ask(f"floor {keys['dev']} {keys['qa']}"), prepare
@@ -765,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "benchmarks.md").write_text(report())
         return 0
     only = set(filter(None, args.only.split(",")))
+    if only and (args.out / "benchmarks.json").exists():  # a part run again: the rest kept as recorded
+        RESULTS.update(json.loads((args.out / "benchmarks.json").read_text()))
     sizes = tuple(int(x) for x in args.sizes.split(","))
 
     def wanted(name: str) -> bool:
