@@ -117,8 +117,9 @@ class Context:
         stopped: Callable[[], bool] | None = None,
     ) -> Entry:
         """Download a configuration straight into the archive (streamed, atomic). With *known* (an
-        archived entry the download is expected to equal, as the verify expects what was sent),
-        documents stored as the same bytes are not parsed again: :meth:`same_as_known` says so."""
+        archived entry the download is expected to equal, as the verify expects what was sent), a
+        download holding the same bytes, or the same text but for what an import rewrites, is not
+        parsed again: :meth:`same_as_known` says so."""
 
         def cancelled() -> bool:
             return reporter.cancel.is_set() or (stopped is not None and stopped())
@@ -195,7 +196,7 @@ class Context:
             self._remember(entry.id, docs)
 
     def same_as_known(self, entry: Entry) -> bool:
-        """Whether *entry* was downloaded holding the very bytes of the entry it was expected to equal."""
+        """Whether *entry* was found to hold what the entry it was expected to equal holds."""
         return entry.id in self._same_as_known
 
     def forget_docs(self) -> None:
