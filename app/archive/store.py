@@ -140,8 +140,8 @@ class Archive:
 
         With *collect*, the documents read by the check are left in ``collect["docs"]``, and
         ``collect["same_as_known"]`` says whether they are those of *known* (an archived entry whose
-        documents the new zip holds as the very same bytes: not parsed again, see
-        :func:`app.configdoc.zipcheck.check_config_zip`).
+        documents the new zip holds as the same bytes, or the same text but for what an import
+        rewrites: not parsed again, see :func:`app.configdoc.zipcheck.check_config_zip`).
         """
         if kind not in KINDS:
             raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")

@@ -206,13 +206,8 @@ def fingerprint(docs: ConfigDocs) -> str:
         total.update(json.dumps(table).encode() + b"\x00")
         for n, key in enumerate(sorted(rows)):
             row = rows[key]
-            if isinstance(row, Row):
-                total.update((key + "\x1d" + keyed.canonical(table, row) + "\x00").encode())
-            else:  # rows made by hand (tests): the same text, built cell by cell
-                clean = keyed.clean(table, row)
-                columns = sorted(clean)
-                text = "\x1f".join(columns) + "\x1e" + "\x1f".join(clean[c] for c in columns)
-                total.update((key + "\x1d" + text + "\x00").encode())
+            compact = row if isinstance(row, Row) else Row.of(row)  # rows made by hand (tests)
+            total.update((key + "\x1d" + keyed.canonical(table, compact) + "\x00").encode())
             if n % 100 == 99:
                 time.sleep(0)  # let the GIL go now and then: a window's thread may be waiting for it
     return FORM + total.hexdigest()

@@ -4,7 +4,7 @@ Rows are compact: a cell's text longer than ``BIG`` characters is kept as its le
 (a rewrite or a plan reads the full text back from the zip when it needs it:
 :func:`app.configdoc.rewrite.read_cells_from`), column names are interned and short texts are shared
 (the fields of a large app repeat the same few values thousands of times). A 78 MiB document of
-7,600 rows and 500,000 cells is held in about 10 MiB.
+7,600 rows and 500,000 cells is held in about 7 MiB.
 
 Guards, as defusedxml's ``forbid_dtd``: a document with a DOCTYPE (the only place entities can be
 declared) is refused before anything is expanded, so neither entity expansion nor external entities

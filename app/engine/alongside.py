@@ -15,7 +15,6 @@ class Alongside(Generic[T]):
     def __init__(self, work: Callable[[Callable[[], bool]], T], name: str) -> None:
         """*work(stopped)* runs on a new thread; it should return early when ``stopped()``."""
         self._stop = threading.Event()
-        self._done = threading.Event()
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
@@ -26,8 +25,6 @@ class Alongside(Generic[T]):
             self._value = work(self._stop.is_set)
         except BaseException as exc:  # handed to whoever waits for the result
             self._error = exc
-        finally:
-            self._done.set()
 
     def result(self) -> T:
         self._thread.join()

@@ -36,8 +36,8 @@ VERDICTS = {  # the server's validation verdicts, in words
 }
 
 
-def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
-    """Objects and fields added, removed, changed (old -> new); drops in red."""
+def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> QTreeWidgetItem:
+    """Objects and fields added, removed, changed (old -> new); drops in red. Returns its root."""
     total = sum(len(details.get(k, [])) for k in ("added_objects", "removed_objects", "fields"))
     root = QTreeWidgetItem(tree, [f"Model changes: {total}"])
     for name in details.get("added_objects", []):
@@ -62,6 +62,7 @@ def fill_model_tree(tree: QTreeWidget, details: dict[str, Any]) -> None:
         else:
             _item(root, f"+ field {where}", "green").setData(0, SELECTOR, f"model:{where}")
     root.setExpanded(True)
+    return root
 
 
 RowHook = Callable[[QTreeWidgetItem, dict[str, Any]], None]
@@ -247,12 +248,10 @@ def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = 
     )
     for warning in plan.get("warnings", []):
         _item(head, warning, "amber")
-    fill_model_tree(tree, plan.get("model_details", {}))
+    model = fill_model_tree(tree, plan.get("model_details", {}))
     if on_row is not None:
-        model = tree.topLevelItem(1)
-        for index in range(model.childCount() if model is not None else 0):
-            child = model.child(index) if model is not None else None
-            if child is not None:
+        for index in range(model.childCount()):
+            if (child := model.child(index)) is not None:
                 on_row(child, {})
     if plan.get("drift") or plan.get("drifted"):
         drift = plan.get("drift") or []

@@ -57,17 +57,6 @@ class PlanShaping:
     def current(self) -> list[str]:
         return list(self.excludes.get(self._pair(), []))
 
-    def decorate(self, plan: dict[str, Any]) -> None:
-        """After the tree is filled: checkboxes on the changes, the effects on top."""
-        self.begin(plan)
-        self.tree.blockSignals(True)
-        try:
-            for item in _walk(self.tree.invisibleRootItem()):
-                self.decorate_row(item)
-            self.end(plan)
-        finally:
-            self.tree.blockSignals(False)
-
     def begin(self, plan: dict[str, Any]) -> None:
         """Before the rows of *plan* are decorated one by one (as a large plan's tree grows)."""
         self._owned = model_owned(plan)
@@ -186,13 +175,3 @@ def fill_menu(
     }.get(kind, f"Always keep {target}'s value (a rule: keep {selector})")
     keep = menu.addAction(words)
     keep.triggered.connect(lambda: keep_rule(target, selector))
-
-
-def _walk(parent: QTreeWidgetItem) -> list[QTreeWidgetItem]:
-    out: list[QTreeWidgetItem] = []
-    for index in range(parent.childCount()):
-        child = parent.child(index)
-        if child is not None:
-            out.append(child)
-            out += _walk(child)
-    return out
