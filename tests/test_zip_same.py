@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from app.configdoc.zipcheck import check_config_zip, same_members
+from app.configdoc.known import recognise
+from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip
 from tests.helpers import MAP_DOC
 
@@ -34,6 +35,8 @@ def test_the_same_bytes_under_another_app_s_names_are_known(tmp_path):
     info = check_config_zip(served, collect=True, known=(sent, "1.2.3"))
     assert info.same_as_known and info.docs is None
     assert (info.app_entry, info.app_id, info.config_version) == ("duradosappsys9", "9", "1.2.3")
+    with zipfile.ZipFile(served) as z:
+        assert recognise(z, sent) == (True, None)  # told by the bytes: nothing inflated
 
 
 def test_other_text_is_checked_in_full(tmp_path):
@@ -46,7 +49,7 @@ def test_other_text_is_checked_in_full(tmp_path):
 def test_the_same_text_compressed_otherwise_is_known_by_its_text(tmp_path):
     sent, served = _zip(tmp_path / "sent.zip"), _zip(tmp_path / "served.zip", level=9)
     with zipfile.ZipFile(served) as z:
-        assert not same_members(z, sent)
+        assert recognise(z, sent) == (True, "1.2.3")  # told by the text (the bytes differ)
     assert check_config_zip(served, collect=True, known=(sent, "1.2.3")).same_as_known
 
 
@@ -62,7 +65,7 @@ def test_bytes_are_compared_not_only_the_crc(tmp_path):
     served = tmp_path / "served.zip"
     served.write_bytes(bytes(raw))
     with zipfile.ZipFile(served) as z:
-        assert z.infolist()[0].CRC == info.CRC and not same_members(z, sent)
+        assert z.infolist()[0].CRC == info.CRC and recognise(z, sent) == (False, None)
     with pytest.raises(InvalidConfigZip):
         check_config_zip(served, collect=True, known=(sent, "1.2.3"))
 
@@ -73,7 +76,7 @@ def test_a_local_header_that_disagrees_with_the_directory_is_not_known(tmp_path)
     served = tmp_path / "served.zip"
     served.write_bytes(raw)
     with zipfile.ZipFile(served) as z:
-        assert not same_members(z, sent)
+        assert recognise(z, sent) == (False, None)
 
 
 UPLOADS = DOC.replace(

@@ -11,6 +11,9 @@ directory, the member is not encrypted, and at its end the CRC-32 and the size a
 
 from __future__ import annotations
 
+import queue
+import struct
+import threading
 import zipfile
 import zlib
 from types import ModuleType, TracebackType
@@ -30,14 +33,28 @@ class DamagedMember(Exception):
 
 
 BLOCK = 256 * 1024
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a zip's local file header (as zipfile reads it)
+
+
+def data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
+    """Where *info*'s compressed bytes begin, after a local header that agrees with the directory."""
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL.size)
+    if len(header) != _LOCAL.size:
+        return None
+    fields = _LOCAL.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        return None
+    name = fp.read(fields[10])
+    if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace") != info.filename:
+        return None
+    return int(info.header_offset + _LOCAL.size + fields[10] + fields[11])
 
 
 class MemberReader:
     """``read(size)`` over the inflated text of one member of *archive*."""
 
     def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        from app.configdoc.zipcheck import data_start
-
         assert archive.fp is not None
         self._fp: IO[bytes] = archive.fp
         self._info = info
@@ -141,9 +158,6 @@ class Prefetching:
     DEPTH = 4
 
     def __init__(self, reader: MemberReader) -> None:
-        import queue
-        import threading
-
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(self.DEPTH)
         self._stop = threading.Event()
         self._buffer = b""
@@ -152,8 +166,6 @@ class Prefetching:
         self._thread.start()
 
     def _fill(self, reader: MemberReader) -> None:
-        import queue
-
         item: bytes | BaseException
         while not self._stop.is_set():
             try:

@@ -10,7 +10,6 @@ a DTD, or is not a DataSet.
 from __future__ import annotations
 
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from app.configdoc.inflate import DamagedMember, MemberReader, Prefetching, open_member
+from app.configdoc.known import recognise
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.errors import InvalidConfigZip
 from app.words import count
@@ -181,10 +181,8 @@ def _check_open(
                     f"{name}: entry {info.filename} expands {ratio:,.0f} times "
                     f"(limit {MAX_RATIO}); refusing a possible zip bomb."
                 )
-    if known is not None and same_members(archive, known[0]):
-        return ConfigZipInfo(first, second, match.group(1), known[1], total, same_as_known=True)
     if known is not None:
-        same, version = same_text(archive, known[0])
+        same, version = recognise(archive, known[0])
         if same:
             app_id, found = match.group(1), version or known[1]
             return ConfigZipInfo(first, second, app_id, found, total, same_as_known=True)
@@ -197,121 +195,3 @@ def _check_open(
             _Limited(raw, infos[1].file_size, second), second, "MapDataSet", docs.map if docs else None
         )
     return ConfigZipInfo(first, second, match.group(1), version, total, docs)
-
-
-_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a zip's local file header (as zipfile reads it)
-
-# What an import rewrites in the text (the diff ignores both): the app id in upload paths, and the
-# configuration's version. Only values without markup are matched, so two texts equal but for these
-# are equally well-formed.
-UPLOAD_PATH = re.compile(rb"/Uploads/[A-Za-z0-9_.\-]*/")
-VERSION_ELEMENT = re.compile(rb"<ConfigVersion>([^<&\n]*)</ConfigVersion>")
-
-
-def same_text(archive: zipfile.ZipFile, other: Path) -> tuple[bool, str | None]:
-    """Whether both documents of *archive* read as *other*'s but for what an import rewrites
-    (upload paths' app id, ``ConfigVersion``), and the ``ConfigVersion`` *archive* holds. Each member
-    is inflated once (its CRC-32 and size checked) and hashed after those values are blanked out."""
-    try:
-        with zipfile.ZipFile(other) as theirs:
-            mine_infos, their_infos = archive.infolist(), theirs.infolist()
-            if len(mine_infos) != len(their_infos):
-                return False, None
-            version: str | None = None
-            for mine, their in zip(mine_infos, their_infos, strict=True):
-                mine_digest, found = _blanked_digest(archive, mine)
-                their_digest, _ = _blanked_digest(theirs, their)
-                if mine_digest != their_digest:
-                    return False, None
-                version = version or found
-            return True, version
-    except (OSError, zipfile.BadZipFile, struct.error, DamagedMember):
-        return False, None
-
-
-def _blanked_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:
-    """The sha256 of the member's text with the rewritten values blanked, and its ConfigVersion.
-    The text is cut at line ends (neither pattern spans one); a line over 1 MiB is cut where it
-    ends up, which can only make two equal texts look different (then they are parsed)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    version: str | None = None
-    carry = b""
-    with open_member(archive, info) as reader:
-        while True:
-            chunk = reader.read(256 * 1024)
-            data = carry + chunk
-            if not chunk:
-                cut = len(data)
-            else:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    if len(data) < (1 << 20):
-                        carry = data
-                        continue
-                    cut = len(data)
-            part, carry = data[:cut], data[cut:]
-            if version is None and (found := VERSION_ELEMENT.search(part)):
-                version = found.group(1).decode("utf-8", "replace").strip()
-            part = UPLOAD_PATH.sub(b"/Uploads//", part)
-            digest.update(VERSION_ELEMENT.sub(b"<ConfigVersion></ConfigVersion>", part))
-            if not chunk:
-                return digest.hexdigest(), version
-
-
-def same_members(archive: zipfile.ZipFile, other: Path) -> bool:
-    """Whether both entries of *archive* hold the same compressed bytes as *other*'s (names aside:
-    a server names them after its own app). Deflate is a pure function of its input, so equal
-    compressed bytes are equal documents; the bytes are compared, not only CRCs."""
-    try:
-        with zipfile.ZipFile(other) as theirs:
-            mine_infos, their_infos = archive.infolist(), theirs.infolist()
-            if len(mine_infos) != len(their_infos):
-                return False
-            for mine, their in zip(mine_infos, their_infos, strict=True):
-                if (mine.compress_type, mine.CRC, mine.compress_size, mine.file_size) != (
-                    their.compress_type,
-                    their.CRC,
-                    their.compress_size,
-                    their.file_size,
-                ) or mine.flag_bits & 1:
-                    return False
-            assert archive.fp is not None and theirs.fp is not None
-            for mine, their in zip(mine_infos, their_infos, strict=True):
-                if not _equal_spans(archive.fp, mine, theirs.fp, their):
-                    return False
-    except (OSError, zipfile.BadZipFile, struct.error):
-        return False
-    return True
-
-
-def data_start(fp: IO[bytes], info: zipfile.ZipInfo) -> int | None:
-    """Where *info*'s compressed bytes begin, after a local header that agrees with the directory."""
-    fp.seek(info.header_offset)
-    header = fp.read(_LOCAL.size)
-    if len(header) != _LOCAL.size:
-        return None
-    fields = _LOCAL.unpack(header)
-    if fields[0] != b"PK\x03\x04":
-        return None
-    name = fp.read(fields[10])
-    if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace") != info.filename:
-        return None
-    return int(info.header_offset + _LOCAL.size + fields[10] + fields[11])
-
-
-def _equal_spans(fp_a: IO[bytes], a: zipfile.ZipInfo, fp_b: IO[bytes], b: zipfile.ZipInfo) -> bool:
-    start_a, start_b = data_start(fp_a, a), data_start(fp_b, b)
-    if start_a is None or start_b is None:
-        return False
-    left = a.compress_size
-    while left > 0:
-        step = min(left, 1 << 20)
-        fp_a.seek(start_a)
-        block_a = fp_a.read(step)
-        fp_b.seek(start_b)
-        if len(block_a) != step or block_a != fp_b.read(step):
-            return False
-        start_a, start_b, left = start_a + step, start_b + step, left - step
-    return True

@@ -1,0 +1,100 @@
+"""Recognise a downloaded zip as one that already passed the check (the zip just uploaded, when the
+verify downloads what the target now holds), so it need not be parsed again.
+
+Two ways, the cheap one first, with the known zip opened once:
+
+- the same compressed bytes in both members (names aside: a server names them after its own app).
+  Deflate is a pure function of its input, so equal compressed bytes are equal documents; the bytes
+  are compared, not only the CRCs;
+- the same text but for what an import rewrites (the diff ignores both): the app id in upload paths
+  and the ``ConfigVersion``. Each member is inflated once (CRC-32 and size checked) and hashed with
+  those values blanked. Only values without markup are matched, so two texts equal but for these
+  are equally well-formed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from app.configdoc.inflate import DamagedMember, data_start, open_member
+
+UPLOAD_PATH = re.compile(rb"/Uploads/[A-Za-z0-9_.\-]*/")
+VERSION_ELEMENT = re.compile(rb"<ConfigVersion>([^<&\n]*)</ConfigVersion>")
+
+
+def recognise(archive: zipfile.ZipFile, known: Path) -> tuple[bool, str | None]:
+    """Whether *archive*'s documents are *known*'s, in either way above; and, when it was told by the
+    text, the ``ConfigVersion`` *archive* holds (None when the bytes are the same)."""
+    try:
+        with zipfile.ZipFile(known) as theirs:
+            pairs = list(zip(archive.infolist(), theirs.infolist(), strict=False))
+            if len(pairs) != len(archive.infolist()) or len(pairs) != len(theirs.infolist()):
+                return False, None
+            if any(mine.flag_bits & 1 for mine, _ in pairs):
+                return False, None
+            assert archive.fp is not None and theirs.fp is not None
+            if all(_same_bytes(archive.fp, mine, theirs.fp, their) for mine, their in pairs):
+                return True, None
+            version: str | None = None
+            for mine, their in pairs:
+                mine_digest, found = _blanked_digest(archive, mine)
+                if mine_digest != _blanked_digest(theirs, their)[0]:
+                    return False, None
+                version = version or found
+            return True, version
+    except (OSError, zipfile.BadZipFile, DamagedMember):
+        return False, None
+
+
+def _same_bytes(fp_a: IO[bytes], a: zipfile.ZipInfo, fp_b: IO[bytes], b: zipfile.ZipInfo) -> bool:
+    if (a.compress_type, a.CRC, a.compress_size, a.file_size) != (
+        b.compress_type,
+        b.CRC,
+        b.compress_size,
+        b.file_size,
+    ):
+        return False
+    start_a, start_b = data_start(fp_a, a), data_start(fp_b, b)
+    if start_a is None or start_b is None:
+        return False
+    left = a.compress_size
+    while left > 0:
+        step = min(left, 1 << 20)
+        fp_a.seek(start_a)
+        block_a = fp_a.read(step)
+        fp_b.seek(start_b)
+        if len(block_a) != step or block_a != fp_b.read(step):
+            return False
+        start_a, start_b, left = start_a + step, start_b + step, left - step
+    return True
+
+
+def _blanked_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:
+    """The sha256 of the member's text with the rewritten values blanked, and its ConfigVersion.
+    The text is cut at line ends (neither pattern spans one); a line over 1 MiB is cut where it
+    ends up, which can only make two equal texts look different (then they are parsed)."""
+    digest = hashlib.sha256()
+    version: str | None = None
+    carry = b""
+    with open_member(archive, info) as reader:
+        while True:
+            chunk = reader.read(256 * 1024)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if chunk and cut == 0:  # no line end yet: keep reading, up to 1 MiB of one line
+                if len(data) < (1 << 20):
+                    carry = data
+                    continue
+                cut = len(data)
+            part, carry = data[:cut], data[cut:]
+            if version is None and (found := VERSION_ELEMENT.search(part)):
+                version = found.group(1).decode("utf-8", "replace").strip()
+            digest.update(
+                VERSION_ELEMENT.sub(b"<ConfigVersion></ConfigVersion>", UPLOAD_PATH.sub(b"/Uploads//", part))
+            )
+            if not chunk:
+                return digest.hexdigest(), version
