@@ -214,6 +214,19 @@ def bench_warm_promotion(
     return rows
 
 
+def probe(module: str, rig: Rig, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a measuring process on the rig's home; the JSON line it prints last."""
+    out = subprocess.run(
+        [PY, "-m", module, str(rig.home.root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def bench_memory(rig: Rig, runs: int = 3, shapes: tuple[str, ...] = SHAPES, big: int = 35) -> None:
     """Peak RSS growth of a promotion in one process, for each shape at *big* MiB (and 1 MiB)."""
     rows = []
@@ -222,14 +235,7 @@ def bench_memory(rig: Rig, runs: int = 3, shapes: tuple[str, ...] = SHAPES, big:
             growths, befores, status = [], [], ""
             for _ in range(runs if mib == big else 1):
                 rig.prepare(mib, shape)
-                out = subprocess.run(
-                    [PY, "-m", "tests.bench.memory_probe", str(rig.home.root)],
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                data = json.loads(out.stdout.strip().splitlines()[-1])
+                data = probe("tests.bench.memory_probe", rig)
                 growths.append(data["growth"] / 1048576)
                 befores.append(data["rss_before"] / 1048576)
                 status = data["status"]
@@ -258,15 +264,7 @@ def bench_gui(rig: Rig, runs: int = 5, shapes: tuple[str, ...] = SHAPES, mib: in
         results = []
         for _ in range(runs):
             rig.prepare(mib, shape)
-            out = subprocess.run(
-                [PY, "-m", "tests.bench.gui_probe", str(rig.home.root)],
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                check=True,
-                env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-            )
-            data = json.loads(out.stdout.strip().splitlines()[-1])
+            data = probe("tests.bench.gui_probe", rig, {"QT_QPA_PLATFORM": "offscreen"})
             if not str(data["status"]).startswith("Succeeded") or data["max_gap_ms"] is None:
                 raise RuntimeError(f"gui probe: {data}")
             results.append(data)
