@@ -81,3 +81,29 @@ def test_a_new_plan_replaces_one_still_growing(qtbot, window):
     tab.show_plan(small)  # a small plan is shown whole at once, the large one is dropped
     assert not tab.filler.running
     assert tab.plan_tree.topLevelItem(2).text(0) == "Configuration changes: 8"
+
+
+def test_the_window_s_process_is_tuned_to_keep_answering(tmp_path):
+    """run_gui sets the short switch interval and the collector settings (in its own process: they
+    are process-wide, and a test suite's windows must not freeze each other's garbage)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "from pathlib import Path\n"
+        "from app.gui.launch import run_gui\n"
+        "from app.paths import Home\n"
+        "from app.secrets import MemoryKeyring, SecretStore\n"
+        f"run_gui(Home(Path({str(tmp_path)!r})), SecretStore(MemoryKeyring()), quit_after=0.1)\n"
+        "print(sys.getswitchinterval(), gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["0.001", "20000", "True"]

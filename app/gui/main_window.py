@@ -10,8 +10,6 @@ the runner's ``all_done``; only then is the Context closed.
 
 from __future__ import annotations
 
-import gc
-import sys
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -38,16 +36,6 @@ from app.secrets import SecretStore, friendly_name
 class MainWindow(QMainWindow):
     def __init__(self, home: Home, secrets: SecretStore, demo: bool = False) -> None:
         super().__init__()
-        # Jobs parse and hash on worker threads in Python; with the default 5 ms switch interval the
-        # GUI thread can wait several turns for the GIL behind them and the helper threads. 1 ms keeps
-        # its waits short (the benchmark's longest stall) for a small cost in the workers' speed.
-        sys.setswitchinterval(0.001)
-        # A collection of the oldest generation walks every container object and holds the GIL
-        # while it does: with a large configuration's rows alive, one pass stalled the window
-        # ~50 ms. What exists at start-up (modules, Qt wrappers) is never garbage: frozen out of
-        # the walk; and young collections run less often (the rows are made by the thousand).
-        gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
         self.home = home
         self.secrets = secrets
         self.ctx = Context(home, secrets)

@@ -49,6 +49,7 @@ def main(home: str) -> None:
 
     from app.engine.gates import Consent
     from app.gui import confirm
+    from app.gui.launch import tune_for_the_window
     from app.gui.main_window import MainWindow
     from app.paths import Home
     from app.secrets import SecretStore
@@ -56,6 +57,7 @@ def main(home: str) -> None:
     app = QApplication(sys.argv[:1])
     confirm.confirm_promotion = lambda parent, source, target, summary: Consent(confirm=target.name)  # type: ignore[assignment]
     window = MainWindow(Home(Path(home)), SecretStore())
+    tune_for_the_window()  # as run_gui does
     window.environments.timer.stop()
     window.show()
     ticks: list[float] = []
