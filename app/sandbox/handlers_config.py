@@ -43,10 +43,16 @@ def download(store: Store, request: Request) -> Response:
                 raise SandboxError(500, GENERIC_500 + f"Could not find configuration version {version}")
             doc_id = found
         app_path, map_path = store.doc_paths(doc_id)
-        fd, name = tempfile.mkstemp(suffix=".zip", dir=_tmp(store))
-        os.close(fd)
-        zip_path = Path(name)
+    # Built outside the store's lock: a document is never changed once written (only a reset removes
+    # it), and a real server answers other calls while it builds an export.
+    fd, name = tempfile.mkstemp(suffix=".zip", dir=_tmp(store))
+    os.close(fd)
+    zip_path = Path(name)
+    try:
         configdocs.write_zip(zip_path, app.app_id, app_path, map_path)
+    except BaseException:
+        zip_path.unlink(missing_ok=True)
+        raise
     size = zip_path.stat().st_size
     filename = f"{app.name}_{version}.zip" if version else f"{app.name}.zip"
     return Response(
