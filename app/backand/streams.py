@@ -34,10 +34,12 @@ def base64_length(size: int) -> int:
 
 
 class Base64JsonBody:
-    """A file-like ``{"filename": ..., "filedata": "<base64>"}`` read in chunks from a zip on disk.
+    """The body ``{"filename": ..., "filedata": "<base64>"}``, made in chunks from a zip on disk.
 
     ``len()`` gives the exact body length so that requests sends ``Content-Length`` instead of a
-    chunked body. *progress* receives raw zip bytes sent; *cancel* is checked before each chunk.
+    chunked body. It is an iterable, not a file: urllib3 sends each 256 KiB chunk as it comes,
+    where a file would be read 16 KiB at a time. *progress* receives raw zip bytes sent; *cancel*
+    is checked before each chunk.
     """
 
     def __init__(
@@ -54,13 +56,11 @@ class Base64JsonBody:
         self._length = len(self._prefix) + base64_length(self.size) + len(self._suffix)
         self._progress = progress
         self._cancel = cancel
-        self._chunks = self._generate()
-        self._buffer = b""
 
     def __len__(self) -> int:
         return self._length
 
-    def _generate(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[bytes]:
         yield self._prefix
         sent = 0
         with open(self.path, "rb") as handle:
@@ -75,18 +75,6 @@ class Base64JsonBody:
                 if self._progress is not None:
                     self._progress(sent, self.size)
         yield self._suffix
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            try:
-                self._buffer += next(self._chunks)
-            except StopIteration:
-                break
-        if size < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
 
 
 def check_upload_size(path: Path, filename: str) -> int:
