@@ -73,8 +73,10 @@ def test_quit_during_a_promotion_cancels_rolls_back_then_closes(
     assert time.monotonic() - began < 5, "closing must not wait for the job on the GUI thread"
     assert len(questions) == 1 and PROMOTING in questions[0] and "quit?" in questions[0]
     assert window.isVisible() and window.jobs.running == [PROMOTING]
-    assert window.statusBar().currentMessage().startswith("Cancelling, rolling back")
-    assert window.promote_tab.banner.text().startswith("Cancelling, rolling back")
+    assert (
+        window.statusBar().currentMessage().startswith("Cancelling; anything already written is rolled back")
+    )
+    assert window.promote_tab.banner.text().startswith("Cancelling; anything already written is rolled back")
 
     ticked = len(ticks)
     qtbot.waitUntil(lambda: len(ticks) > ticked + 5, timeout=5000)  # the event loop keeps running

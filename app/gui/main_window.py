@@ -264,9 +264,7 @@ class MainWindow(QMainWindow):
     def _ready_to_close(self) -> bool:
         """Jobs are running: ask (once), cancel them all and close when the last one has ended."""
         if self.quitting:
-            self.statusBar().showMessage(
-                "Still cancelling and rolling back; the window closes when that is done."
-            )
+            self.statusBar().showMessage("Still cancelling; the window closes when that is done.")
             return False
         labels = self.jobs.started_by_user
         if labels:
@@ -283,6 +281,9 @@ class MainWindow(QMainWindow):
         self.environments.timer.stop()
         self.jobs.all_done.connect(self.close)
         self.jobs.cancel_all()
-        self.statusBar().showMessage("Cancelling, rolling back…; the window closes when that is done.")
-        self.promote_tab.notice("Cancelling, rolling back…")
+        # Nothing may have been written yet: the words promise a rollback only of what was.
+        self.statusBar().showMessage(
+            "Cancelling; anything already written is rolled back first. The window closes when that is done."
+        )
+        self.promote_tab.notice("Cancelling; anything already written is rolled back first…")
         return False

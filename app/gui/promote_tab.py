@@ -388,7 +388,7 @@ class PromoteTab(QWidget):
         self.cancel_button.setEnabled(busy)
 
     def notice(self, text: str) -> None:
-        """An amber banner and a log line, e.g. "Cancelling, rolling back…" while the window quits."""
+        """An amber banner and a log line, e.g. "Cancelling; …" while the window quits."""
         self._banner(text, "#ef6c00")
         self._append(text)
         self.cancel_button.setEnabled(False)
