@@ -1,5 +1,10 @@
-"""``promoter plan``, ``promote``, ``export``, ``versions``, ``rollback`` (Set), ``restore``, ``undo``,
-``history``."""
+"""``promoter plan`` and ``promote``.
+
+Both begin downloading the source's export before they import the engine (see
+app/engine/headstart.py): a server builds that zip for most of a second, and the imports, the
+keyring and the home's stores are ready by the time it arrives. So this module imports only what
+that takes; the engine is imported inside the commands.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,28 @@ import time
 from typing import Any
 
 from app.cli import exitcodes
-from app.cli.output import confirm, print_json, stderr_listener
-from app.cli.signals import cancel_on_signals
-from app.engine import operations
-from app.engine.context import Context
-from app.engine.events import CancelToken
-from app.engine.gates import Consent
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
-from app.engine.restore import restore
-from app.engine.result import BAD_STATE, Status
-from app.engine.setversion import set_version
-from app.engine.undo import undo
+from app.engine.connect import client_settings
+from app.engine.headstart import HeadStart
+from app.errors import PromoterError
 from app.paths import Home
+from app.profiles import ProfileStore
 from app.secrets import SecretStore
+from app.settings import load as load_settings
 from app.words import count
 
 
-def _ctx(home: Home) -> Context:
-    ctx = Context(home, SecretStore())
-    for run in ctx.interrupted:
-        print(f"promoter: WARNING: {run.message}", file=sys.stderr)
-    return ctx
+def _head_start(home: Home, source_name: str, target_name: str) -> HeadStart | None:
+    """The source's export, asked for now; None where the engine will say why it cannot be (an
+    unknown profile, a source that is the target, an unreadable settings file)."""
+    try:
+        profiles = ProfileStore(home.profiles_file)
+        source, target = profiles.get(source_name), profiles.get(target_name)
+        settings = client_settings(load_settings(home.settings_file))
+    except (PromoterError, OSError):
+        return None
+    if source.name == target.name:
+        return None
+    return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir)
 
 
 def _print_plan(summary: dict[str, Any]) -> None:
@@ -59,13 +64,24 @@ def _print_plan(summary: dict[str, Any]) -> None:
 
 
 def do_plan(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
+    head = _head_start(home, args.source, args.target)
     try:
-        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-        options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
-        result = plan_promotion(ctx, source, target, options, stderr_listener(quiet=args.json))
+        from app.cli.cmd_target import open_context
+        from app.cli.output import print_json, stderr_listener
+        from app.engine.plan import PromoteOptions
+        from app.engine.promote import plan_promotion
+        from app.engine.result import Status
+
+        ctx = open_context(home)
+        try:
+            source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+            options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
+            result = plan_promotion(ctx, source, target, options, stderr_listener(quiet=args.json), head=head)
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
+        if head is not None:
+            head.close()
     if args.json:
         print_json(result.plan | {"status": result.status.value, "message": result.message})
     elif result.plan:
@@ -81,28 +97,43 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_promote(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
+    # Asked to confirm, the download waits for the answer (the engine begins it then).
+    asks = not (args.yes or args.dry_run)
+    head = None if asks else _head_start(home, args.source, args.target)
     try:
-        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-        options = PromoteOptions(
-            yes=args.yes,
-            confirm=args.confirm,
-            dry_run=args.dry_run,
-            allow_data_loss=args.allow_data_loss,
-            allow_skip_stage=args.allow_skip_stage,
-            skip_model=args.skip_model,
-            skip_config=args.skip_config,
-            expect_stamp=args.expect_plan,
-            exclude=tuple(args.exclude),
-            no_rules=args.no_rules,
-        )
-        if not args.dry_run:
-            confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
-        started = time.monotonic()
-        with cancel_on_signals(CancelToken()) as token:
-            result = promote(ctx, source, target, options, stderr_listener(quiet=args.json), token)
+        from app.cli.cmd_target import open_context
+        from app.cli.output import confirm, print_json, stderr_listener
+        from app.cli.signals import cancel_on_signals
+        from app.engine.events import CancelToken
+        from app.engine.plan import PromoteOptions
+        from app.engine.promote import promote
+        from app.engine.result import BAD_STATE
+
+        ctx = open_context(home)
+        try:
+            source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+            options = PromoteOptions(
+                yes=args.yes,
+                confirm=args.confirm,
+                dry_run=args.dry_run,
+                allow_data_loss=args.allow_data_loss,
+                allow_skip_stage=args.allow_skip_stage,
+                skip_model=args.skip_model,
+                skip_config=args.skip_config,
+                expect_stamp=args.expect_plan,
+                exclude=tuple(args.exclude),
+                no_rules=args.no_rules,
+            )
+            if not args.dry_run:
+                confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
+            started = time.monotonic()
+            with cancel_on_signals(CancelToken()) as token:
+                result = promote(ctx, source, target, options, stderr_listener(quiet=args.json), token, head)
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
+        if head is not None:
+            head.close()
     if args.json:
         print_json(result.as_json())
     else:
@@ -112,110 +143,3 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
     if result.status in BAD_STATE:
         print(f"promoter: WARNING: {result.message}", file=sys.stderr)
     return exitcodes.for_result(result)
-
-
-def do_export(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
-    try:
-        entry = operations.export(ctx, ctx.profiles.get(args.name), args.version)
-        if args.json:
-            print_json(entry.as_json(ctx.archive.root))
-        else:
-            print(entry.id)
-    finally:
-        ctx.close()
-    return 0
-
-
-def do_versions(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
-    try:
-        info = operations.versions(ctx, ctx.profiles.get(args.name))
-    finally:
-        ctx.close()
-    if args.json:
-        print_json(info)
-        return 0
-    print(f"{info['profile']}: the server keeps only the {info['kept_by_server']} newest versions")
-    for row in info["versions"]:
-        marks = (" (current)" if row["current"] else "") + (" [archived]" if row["archived"] else "")
-        print(f"  {row['version']}{marks}")
-    if not any(r["current"] for r in info["versions"]):
-        print(f"  current: {info['current']} (not in the list)")
-    return 0
-
-
-def _consent(args: argparse.Namespace) -> Consent:
-    return Consent(
-        confirm=args.confirm,
-        allow_data_loss=getattr(args, "allow_data_loss", False),
-        accept_drift=args.yes,
-    )
-
-
-def _write(args: argparse.Namespace, home: Home, question: str, operation: Any) -> int:
-    """A single-target write: ask, then *operation(ctx, profile, consent, listener, cancel)*.
-    The engine applies the gates (protected, ...); SIGINT/SIGTERM cancel and roll back."""
-    ctx = _ctx(home)
-    try:
-        profile = ctx.profiles.get(args.name) if getattr(args, "name", None) else None
-        confirm(question, args.yes)
-        with cancel_on_signals(CancelToken()) as token:
-            result = operation(ctx, profile, _consent(args), stderr_listener(quiet=args.json), token)
-    finally:
-        ctx.close()
-    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    if result.status in BAD_STATE:
-        print(f"promoter: WARNING: {result.message}", file=sys.stderr)
-    return exitcodes.for_result(result)
-
-
-def do_rollback(args: argparse.Namespace, home: Home) -> int:
-    return _write(
-        args,
-        home,
-        f"Set {args.name} to version {args.version}?",
-        lambda ctx, profile, consent, listen, cancel: set_version(
-            ctx, profile, args.version, consent, listen, cancel
-        ),
-    )
-
-
-def do_restore(args: argparse.Namespace, home: Home) -> int:
-    return _write(
-        args,
-        home,
-        f"Load {args.source} into {args.name}?",
-        lambda ctx, profile, consent, listen, cancel: restore(
-            ctx, profile, args.source, consent, listen, cancel
-        ),
-    )
-
-
-def do_undo(args: argparse.Namespace, home: Home) -> int:
-    return _write(
-        args,
-        home,
-        f"Undo run #{args.run_id}: put its backup (model and configuration) back into its target?",
-        lambda ctx, _profile, consent, listen, cancel: undo(ctx, args.run_id, consent, listen, cancel),
-    )
-
-
-def do_history(args: argparse.Namespace, home: Home) -> int:
-    ctx = _ctx(home)
-    try:
-        runs = ctx.history.runs(args.limit)
-    finally:
-        ctx.close()
-    if args.json:
-        print_json([r.as_json() for r in runs])
-        return 0
-    for run in runs:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
-        src = f"{run.source} -> " if run.source else ""
-        undone = f" [undone by #{run.undone_by}]" if run.undone_by is not None else ""
-        print(
-            f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status}{undone} "
-            f"({run.seconds} s, {run.user})"
-        )
-    return 0

@@ -131,12 +131,12 @@ def _cmd_promote(sub: Any) -> None:
     exp.add_argument("name")
     exp.add_argument("--version")
     exp.add_argument("--json", action="store_true")
-    exp.set_defaults(handler="app.cli.cmd_promote:do_export")
+    exp.set_defaults(handler="app.cli.cmd_target:do_export")
 
     ver = sub.add_parser("versions", help="the server's saved versions, newest first")
     ver.add_argument("name")
     ver.add_argument("--json", action="store_true")
-    ver.set_defaults(handler="app.cli.cmd_promote:do_versions")
+    ver.set_defaults(handler="app.cli.cmd_target:do_versions")
 
     rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
     rb.add_argument("name")
@@ -144,7 +144,7 @@ def _cmd_promote(sub: Any) -> None:
     rb.add_argument("--yes", action="store_true")
     rb.add_argument("--confirm", metavar="NAME")
     rb.add_argument("--json", action="store_true")
-    rb.set_defaults(handler="app.cli.cmd_promote:do_rollback")
+    rb.set_defaults(handler="app.cli.cmd_target:do_rollback")
 
     rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
     rs.add_argument("name")
@@ -155,7 +155,7 @@ def _cmd_promote(sub: Any) -> None:
         "--allow-data-loss", action="store_true", help="let the restored model drop tables or columns"
     )
     rs.add_argument("--json", action="store_true")
-    rs.set_defaults(handler="app.cli.cmd_promote:do_restore")
+    rs.set_defaults(handler="app.cli.cmd_target:do_restore")
 
     und = sub.add_parser("undo", help="put a run's backup (model and configuration) back; mark it undone")
     und.add_argument("run_id", type=int)
@@ -165,12 +165,12 @@ def _cmd_promote(sub: Any) -> None:
         "--allow-data-loss", action="store_true", help="let the restored model drop what the run added"
     )
     und.add_argument("--json", action="store_true")
-    und.set_defaults(handler="app.cli.cmd_promote:do_undo")
+    und.set_defaults(handler="app.cli.cmd_target:do_undo")
 
     hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
     hist.add_argument("--json", action="store_true")
     hist.add_argument("--limit", type=int, default=20)
-    hist.set_defaults(handler="app.cli.cmd_promote:do_history")
+    hist.set_defaults(handler="app.cli.cmd_target:do_history")
 
 
 def _cmd_archive(sub: Any) -> None:

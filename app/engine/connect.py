@@ -9,6 +9,7 @@ from app.backand.auth import Credentials
 from app.backand.errors import AuthError
 from app.profiles import Profile
 from app.secrets import SecretStore
+from app.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,15 @@ class ClientSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retries: int = 2
     settle_seconds: float = 600.0  # how long a timed-out write may take to land before it is "unknown"
+
+
+def client_settings(user: Settings) -> ClientSettings:
+    """The client's timeouts and retries as the user set them."""
+    return ClientSettings(
+        Timeouts(user.connect_timeout, user.read_timeout, user.call_deadline),
+        user.retries,
+        user.settle_seconds,
+    )
 
 
 def credentials_for(profile: Profile, secrets: SecretStore) -> Credentials:

@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 from app import logs
 from app.archive import Archive, Entry
-from app.backand import BackandClient, Timeouts
+from app.backand import BackandClient
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import fingerprint
-from app.engine.connect import ClientSettings, client_for
+from app.engine.connect import ClientSettings, client_for, client_settings
 from app.engine.events import Reporter
+from app.engine.headstart import HeadStart
 from app.engine.history import History
 from app.errors import UsageError
 from app.paths import Home
@@ -37,10 +38,7 @@ class Context:
         self.home.ensure()
         self.user_settings = load_settings(self.home.settings_file)
         if self.settings is None:
-            us = self.user_settings
-            self.settings = ClientSettings(
-                Timeouts(us.connect_timeout, us.read_timeout, us.call_deadline), us.retries, us.settle_seconds
-            )
+            self.settings = client_settings(self.user_settings)
         self.profiles = ProfileStore(self.home.profiles_file)
         self._archive_dir = (
             Path(self.user_settings.archive_dir).expanduser()
@@ -115,16 +113,20 @@ class Context:
         promotion_id: int | None = None,
         known: Entry | None = None,
         stopped: Callable[[], bool] | None = None,
+        head: HeadStart | None = None,
     ) -> Entry:
         """Download a configuration straight into the archive (streamed, atomic). With *known* (an
         archived entry the download is expected to equal, as the verify expects what was sent), a
         download holding the same bytes, or the same text but for what an import rewrites, is not
-        parsed again: :meth:`same_as_known` says so."""
+        parsed again: :meth:`same_as_known` says so. With *head*, the file is the one that head
+        start has been downloading (the same request, begun earlier), checked and archived alike."""
 
         def cancelled() -> bool:
             return reporter.cancel.is_set() or (stopped is not None and stopped())
 
         def write(path: Path) -> object:
+            if head is not None:
+                return head.take(path, progress=reporter.progress(step), cancel=cancelled)
             return client.download_config(
                 path, version=version, progress=reporter.progress(step), cancel=cancelled
             )

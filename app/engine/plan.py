@@ -16,6 +16,7 @@ from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
+from app.engine.headstart import HeadStart
 from app.engine.modeldiff import ModelDiff, diff_models
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.errors import PromoterError
@@ -149,11 +150,13 @@ def make_plan(
     options: PromoteOptions | None = None,
     *,
     full_texts: bool = False,
+    head: HeadStart | None = None,
 ) -> Plan:
     """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
     as prunable ``plan`` entries (identical bytes are stored once). With *full_texts* (a plan a
     person reads), the long texts of the changes are read back in full. The target's rules and the
-    options' exclusions shape what would be sent; the diffs are between the target and that."""
+    options' exclusions shape what would be sent; the diffs are between the target and that. With
+    *head*, the source's export is the one that head start began downloading (see headstart.py)."""
     options = options or PromoteOptions()
     spec = spec_for(target, options.exclude, options.no_rules)
     with reporter.step("Read models"):
@@ -164,7 +167,7 @@ def make_plan(
         )
     # The source's export downloads on its own thread while the target is validated and read: the
     # server builds both zips at once, the longest waits of a plan on a large configuration.
-    export = _export_alongside(ctx, source, target, reporter, src, source_model)
+    export = _export_alongside(ctx, source, target, reporter, src, source_model, head)
     try:
         shaped = shape_model(spec, source_model, target_model)
         sent_model = shaped.model.model if shaped.model is not None else source_model
@@ -230,6 +233,7 @@ def _export_alongside(
     reporter: Reporter,
     src: BackandClient,
     source_model: Model,
+    head: HeadStart | None,
 ) -> Alongside[tuple[Entry, ConfigDocs | None]]:
     def work(stopped: Callable[[], bool]) -> tuple[Entry, ConfigDocs | None]:
         try:
@@ -243,6 +247,7 @@ def _export_alongside(
                     model=source_model,
                     note=f"plan {source.name} -> {target.name}: source",
                     stopped=stopped,
+                    head=head,
                 )
             return entry, ctx.take_docs(entry)
         finally:

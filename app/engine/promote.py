@@ -14,6 +14,7 @@ from app.engine import gates
 from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
+from app.engine.headstart import HeadStart
 from app.engine.plan import Plan, PromoteOptions, make_plan
 from app.engine.result import Result, Status, describe, error_kind
 from app.engine.run import Session, run_write
@@ -30,12 +31,22 @@ def promote(
     options: PromoteOptions,
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
+    head: HeadStart | None = None,
 ) -> Result:
+    """Promote *source* into *target*. The source's export starts downloading at once (*head*, when
+    the caller began it even earlier, is taken over and closed here)."""
     if source.name == target.name:
+        if head is not None:
+            head.close()
         raise UsageError("Source and target are the same profile.")
     if options.dry_run:
-        return plan_promotion(ctx, source, target, options, listener, cancel)
-    return run_write(ctx, Promotion(source, target, options), listener, cancel)
+        return plan_promotion(ctx, source, target, options, listener, cancel, head)
+    head = head or _begin(ctx, source)
+    try:
+        return run_write(ctx, Promotion(source, target, options, head=head), listener, cancel)
+    finally:
+        if head is not None:
+            head.close()
 
 
 def plan_promotion(
@@ -45,16 +56,20 @@ def plan_promotion(
     options: PromoteOptions | None = None,
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
+    head: HeadStart | None = None,
 ) -> Result:
-    """The read-only plan: no lock, no history run, downloads archived as prunable ``plan`` entries."""
+    """The read-only plan: no lock, no history run, downloads archived as prunable ``plan`` entries.
+    Like :func:`promote`, it begins (or takes over) the source export's head start and closes it."""
     options = options or PromoteOptions()
     reporter = Reporter(listener, cancel)
     result = Result("plan", Status.FAILED, target.name, source=source.name)
+    head = head or _begin(ctx, source)
     try:
         with reporter.step("Connect"):
-            src, dst = ctx.client(source), ctx.client(target)
+            src = head.client if head is not None else ctx.client(source)
+            dst = ctx.client(target)
         with src, dst:
-            plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True)
+            plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True, head=head)
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -63,8 +78,15 @@ def plan_promotion(
         result.message = f"{describe(exc)} Nothing was written."
         if isinstance(exc, Cancelled):
             result.message = "Plan cancelled. Nothing was written."
+    finally:
+        if head is not None:
+            head.close()
     result.steps = reporter.json_steps()
     return result
+
+
+def _begin(ctx: Context, source: Profile) -> HeadStart | None:
+    return HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
 
 
 @dataclass
@@ -76,13 +98,14 @@ class Promotion:
     versions_saved: int = 0
     plan: Plan | None = None
     src: BackandClient | None = None
+    head: HeadStart | None = None  # the source's export, already downloading (closed by the caller)
 
     @property
     def source_label(self) -> str:
         return self.source.name
 
     def prepare(self, s: Session) -> None:
-        self.src = s.ctx.client(self.source)
+        self.src = self.head.client if self.head is not None else s.ctx.client(self.source)
         with self.src:  # the source is only read, for the plan
             plan = self.plan = make_plan(
                 s.ctx,
@@ -93,6 +116,7 @@ class Promotion:
                 s.dst,
                 self.options,
                 full_texts=self.options.dry_run,
+                head=self.head,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()

@@ -207,9 +207,12 @@ def run_kill(rig: Rig, during: str) -> Row:
         rig.fault({**STEPS["upload"], "slow_body": 0.05})
     proc = rig.popen("promote", "dev", "qa", "--yes")
     problems: list[str] = []
-    archive = rig.home.archive_dir
     if during == "download":
-        started = wait_until(lambda: any(archive.glob("shop-dev/.*.part")), 60)
+        # the source's export is asked for first, into the home's scratch folder (engine/headstart.py);
+        # the kill comes once the run has begun and reports the download's progress, mid-file
+        started = wait_until(lambda: _stderr_has(proc, "Download source configuration:"), 60) and any(
+            rig.home.root.rglob(".*.part")
+        )
     else:
         started = wait_until(lambda: _stderr_has(proc, "Upload configuration:"), 120)
     if not started:

@@ -1,0 +1,150 @@
+"""The longest wait of a promotion, begun first: the source's configuration export.
+
+A Backand server builds a configuration zip before it sends a byte of it (most of a second for a
+large app), and the client has nothing to do meanwhile. :class:`HeadStart` asks for the source's
+export before anything else of a promotion or a plan: in a new ``promoter`` process before the
+engine is even imported, in the window before the target's lock is taken. It downloads into the
+home's scratch folder on its own thread; the plan takes the file at the step that used to download
+it (:meth:`HeadStart.take`), and from there on nothing changes: the archive's check, the lock, the
+backup and the gates stay where they were. Only a read of the source moved earlier.
+
+This module imports the client and the keyring, not the engine's heavy parts, so that a new process
+can start the download before it imports them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app import logs
+from app.backand import BackandClient
+from app.backand.streams import CancelCheck, Downloaded, Progress
+from app.engine.alongside import Alongside
+from app.engine.connect import ClientSettings, client_for
+from app.errors import PromoterError
+from app.fsutil import atomic_writer, fsync_dir
+from app.profiles import Profile
+from app.secrets import SecretStore
+
+
+class HeadStart:
+    """The source's export, downloading on its own thread from the moment this is made.
+
+    Whoever makes one closes it (:meth:`close`, idempotent): that stops a download nobody took and
+    removes its file, so a refusal, a busy lock or Ctrl+C leaves nothing running or behind.
+    """
+
+    def __init__(self, client: BackandClient, folder: Path) -> None:
+        self.client = client
+        self._progress: Progress | None = None
+        self._cancel: CancelCheck | None = None
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _sweep(folder)
+        self._folder = Path(tempfile.mkdtemp(prefix=f"headstart-{os.getpid()}-", dir=folder))
+        self._path = self._folder / "export.zip"
+        self._job = Alongside(self._download, "download source configuration")
+
+    @classmethod
+    def begin(
+        cls, profile: Profile, secrets: SecretStore, settings: ClientSettings | None, folder: Path
+    ) -> HeadStart | None:
+        """Start the download, or return None when it cannot start now (no secret, a bad address,
+        a home that cannot be written): the plan then downloads as it always did, and says why it
+        cannot at the step where it fails."""
+        try:
+            client = client_for(profile, secrets, settings)
+        except PromoterError as exc:
+            logs.engine.debug("no head start for %s: %s", profile.name, exc)
+            return None
+        try:
+            return cls(client, folder)
+        except OSError as exc:
+            logs.engine.debug("no head start for %s: %s", profile.name, exc)
+            client.close()
+            return None
+        except BaseException:
+            client.close()
+            raise
+
+    def _download(self, stopped: Callable[[], bool]) -> Downloaded:
+        def cancelled() -> bool:
+            return stopped() or (self._cancel is not None and self._cancel())
+
+        def progress(done: int, total: int | None) -> None:
+            if self._progress is not None:
+                self._progress(done, total)
+
+        return self.client.download_config(self._path, progress=progress, cancel=cancelled)
+
+    def take(
+        self, dest: Path, progress: Progress | None = None, cancel: CancelCheck | None = None
+    ) -> Downloaded:
+        """Wait for the download (reporting its progress to *progress* from now on, stopping when
+        *cancel* says so) and move the file to *dest* atomically; what the download raised (a
+        network error, a refusal by the server, a cancel) is raised here, at the plan's step."""
+        self._progress, self._cancel = progress, cancel
+        written = self._job.result()
+        if progress is not None:
+            progress(written.size, written.size)
+        _move(self._path, dest)
+        return dataclasses.replace(written, path=dest)
+
+    def close(self) -> None:
+        """Stop the download if it still runs; remove its file and folder; close the client."""
+        self._job.abandon()
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self.client.close()
+
+
+STALE_AFTER = 600.0  # seconds: a head start's folder this old, of a process gone, is a leftover
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what a promoter killed mid-download left (``kill -9`` runs no clean-up): the folders
+    of processes that no longer run, untouched for ten minutes (a home on a shared disk may be
+    another machine's, whose live process this one cannot see; it is left its time)."""
+    now = time.time()
+    for stale in folder.glob("headstart-*-*"):
+        pid = stale.name.split("-")[1]
+        try:
+            if not pid.isdigit() or now - stale.stat().st_mtime < STALE_AFTER or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(stale, ignore_errors=True)
+        logs.engine.info("removed %s, left by a promoter that was stopped mid-download", stale.name)
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill there would end the process: not asked, so kept
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no such call here: not ours to judge
+        return True
+    return True
+
+
+def _move(src: Path, dest: Path) -> None:
+    """Rename *src* to *dest* durably; across file systems (an archive kept elsewhere), copy it."""
+    try:
+        os.replace(src, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        logs.engine.debug("head start: %s is on another file system; copying", dest.parent)
+        with src.open("rb") as source, atomic_writer(dest) as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        src.unlink()
+        return
+    fsync_dir(dest.parent)
