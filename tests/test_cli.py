@@ -246,3 +246,22 @@ def test_pointing_a_profile_elsewhere_forgets_its_secret(tmp_path):
     check = run(tmp_path, "check", "qa")
     assert check.returncode == 4 and "No secret stored for profile qa" in check.stderr
     assert run(tmp_path, "profile", "remove", "qa").returncode == 0
+
+
+def test_the_program_leaves_the_heap_out_of_python_s_last_collection(tmp_path):
+    """``run()`` (the console script, ``python -m app``, the bundle) freezes the heap before Python's
+    shutdown walks it (~45 ms after a promotion); ``main()``, which tests call in-process, does not."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "from app.cli.main import main, run\n"
+        "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0))\n"
+        "main(['--home', sys.argv[1], 'profile', 'list'])\n"
+        "print('after main:', gc.get_freeze_count() > 0)\n"
+        "sys.argv = ['promoter', '--home', sys.argv[1], 'profile', 'list']\n"
+        "sys.exit(run())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "after main: False" in done.stdout and done.stdout.rstrip().endswith("frozen: True")
