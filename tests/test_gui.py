@@ -512,3 +512,21 @@ def test_help_about_names_version_qt_python_keyring_home_and_licence(window, mon
         assert part in text, (part, text)
     url = help_menu.guide_url()
     assert url is not None and url.toLocalFile().endswith("README.md")
+
+
+def test_a_long_home_path_does_not_widen_the_window_past_the_screen(qtbot, tmp_path, secret_store):
+    """The status bar names the home; a long path is cut at the window's edge (whole in the tooltip)
+    instead of setting the window's minimum width (it was ~800 px with a short path)."""
+    from app.paths import Home
+
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 8, "home")
+    win = MainWindow(Home(deep), secret_store)
+    win.show()
+    try:
+        assert win.statusBar().minimumSizeHint().width() < 400  # 2,355 px before
+        assert win.minimumSizeHint().width() <= 1024
+        assert win.home_label.toolTip() == str(deep)
+    finally:
+        win.close()
+        qtbot.waitUntil(lambda: not win.isVisible() and not win.jobs.active, timeout=60000)
+        win.deleteLater()

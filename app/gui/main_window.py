@@ -84,8 +84,12 @@ class MainWindow(QMainWindow):
         self.keyring_label = QLabel(f"Keyring: {keyring}")
         self.keyring_label.setToolTip(technical)
         self.home_label = QLabel(f"Home: {home.root}")
+        self.home_label.setToolTip(str(home.root))
         self.busy_label = QLabel("idle")
         for label in (self.keyring_label, self.home_label):
+            # cut at the window's edge rather than widening the window (a long home path made it
+            # wider than the screen); the whole text is in the tooltip
+            label.setMinimumWidth(1)
             self.statusBar().addWidget(label)
         self.schedule_label = backup_actions.schedule_label()
         self.statusBar().addPermanentWidget(self.schedule_label)
