@@ -46,7 +46,6 @@ class Context:
             else self.home.archive_dir
         )
         self._local = threading.local()
-        self._same_as_known: set[int] = set()
         self._opened: list[Archive | History] = []
         self._opened_lock = threading.Lock()
         self.interrupted = self.history.mark_interrupted()
@@ -145,9 +144,8 @@ class Context:
             promotion_id=promotion_id,
             known=known,
         )
-        if checked["same_as_known"]:
-            self._same_as_known.add(entry.id)
-        else:
+        self._local.same_as_known = entry.id if checked["same_as_known"] else None
+        if not checked["same_as_known"]:
             self._remember(entry.id, checked["docs"])  # the check's parse serves the diffs too
         reporter.log(f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]})")
         return entry
@@ -198,8 +196,9 @@ class Context:
             self._remember(entry.id, docs)
 
     def same_as_known(self, entry: Entry) -> bool:
-        """Whether *entry* was found to hold what the entry it was expected to equal holds."""
-        return entry.id in self._same_as_known
+        """Whether *entry*, this thread's last download, was found to hold what the entry it was
+        expected to equal holds (remembered for one download per thread, not for the process)."""
+        return getattr(self._local, "same_as_known", None) == entry.id
 
     def forget_docs(self) -> None:
         """Let the documents read so far go (they are read again from the archive if asked for)."""
