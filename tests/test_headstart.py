@@ -33,11 +33,19 @@ def _downloads_left(ctx) -> list[str]:
     return alive + [p.name for p in ctx.home.tmp_dir.iterdir()]
 
 
+def _armed(control) -> list[dict]:
+    return list(requests.get(f"{control.url}/_sandbox/faults", timeout=10).json())
+
+
 def test_the_source_export_is_asked_for_before_the_target_is_locked(ctx, control):
-    control.fault(path="/1/app/download", app="shop-dev", delay=0.2)  # fires once: shows it was asked
+    """…and a refusal does not wait for it: the download is cut short, not awaited (the server
+    takes 10 s to answer here)."""
+    control.fault(path="/1/app/download", app="shop-dev", delay=10.0)  # fires once: shows it was asked
+    began = time.monotonic()
     with TargetLock(ctx.profiles.get("qa")), pytest.raises(SafetyRefusal, match="Another operation"):
         promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
-    armed = requests.get(f"{control.url}/_sandbox/faults", timeout=10).json()
+    assert time.monotonic() - began < 5  # generous; it was the whole 10 s before close() cut it
+    armed = _armed(control)
     assert armed == []  # the source's export was asked for (the fault fired) before the lock said no
     assert _downloads_left(ctx) == []  # and the refused promotion stopped it and removed its file
 
@@ -51,16 +59,19 @@ def test_a_promotion_takes_the_head_start_s_file_into_the_archive(ctx, control):
 
 
 def test_a_cancel_while_the_export_is_built_stops_it_and_writes_nothing(ctx, control):
-    control.fault(path="/1/app/download", app="shop-dev", delay=1.0)
+    """Cancelled while the server still builds the export (no byte sent yet): it stops then."""
+    control.fault(path="/1/app/download", app="shop-dev", delay=10.0)
     cancel = CancelToken()
+    began = time.monotonic()
 
     def listen(event) -> None:
         if event.kind == "step" and event.step == "Download source configuration":
             cancel.cancel()
 
     result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(), listen, cancel)
+    assert time.monotonic() - began < 5  # generous: not the server's 10 s
     assert result.status == "failed" and "Nothing was written" in result.message, result.message
-    assert result.written == []
+    assert "cancelled" in result.message.lower() and result.written == []
     assert _downloads_left(ctx) == []
 
 
@@ -153,10 +164,95 @@ def test_a_head_start_left_by_a_killed_promoter_is_removed_by_the_next(ctx, cont
     recent.mkdir()
     mine = tmp / f"headstart-{os.getpid()}-ghi"  # a live process's
     mine.mkdir()
+    busy = tmp / f"headstart-{dead_pid}-jkl"  # a download under way (another machine's): its file moves
+    busy.mkdir()
+    (busy / ".export.zip.y.part").write_bytes(b"arriving")
     old = time.time() - 3600
-    for folder in (left, mine):
+    for folder in (left, mine, busy, left / ".export.zip.x.part"):
         os.utime(folder, (old, old))
     assert (
         promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).status == "succeeded"
     )
-    assert not left.exists() and recent.exists() and mine.exists()
+    assert not left.exists() and recent.exists() and mine.exists() and busy.exists()
+
+
+def test_a_head_start_that_cannot_keep_its_file_is_replaced_by_a_download(ctx, control, monkeypatch):
+    """A full or read-only scratch folder (the archive may be on another disk) is no reason to fail:
+    the plan downloads as it would have without a head start. (The write's failure is injected: a
+    full disk cannot be made on demand here.)"""
+    import errno
+
+    from app.engine import headstart
+
+    def full(self, stopped):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self._path))
+
+    monkeypatch.setattr(headstart.HeadStart, "_download", full)
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == "succeeded", result.message
+    assert ctx.archive.path_of(ctx.archive.get(result.export_id)).is_file()
+    assert _downloads_left(ctx) == []
+
+
+def test_a_head_start_for_another_profile_is_not_used(ctx, control):
+    """The CLI begins one from the profiles file before the engine reads it again: if the file
+    changed in between, what was begun is dropped, not archived under the wrong profile."""
+    from app.engine.headstart import HeadStart
+
+    qa = ctx.profiles.get("qa")
+    head = HeadStart.begin(qa, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
+    assert head is not None
+    result = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions(), head=head, begin_head=False)
+    assert result.status == "succeeded", result.message
+    export = ctx.archive.get(result.export_id)
+    assert export.app == "shop-dev" and export.profile == "dev"
+    assert _downloads_left(ctx) == []
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE, reason="a second process reads the secrets: needs a Secret Service"
+)
+@pytest.mark.parametrize("command", ["promote", "plan"])
+def test_ctrl_c_while_the_head_start_waits_for_the_server_ends_at_once(
+    tmp_path, sandbox, control, secret_store, command
+):
+    """SIGINT is a cancel from before the download begins: the command ends promptly (not when the
+    server answers), writes nothing, and leaves no file."""
+    import signal
+
+    from tests.engine_helpers import wire
+    from tests.helpers import wait_until
+
+    ctx: Context = wire(tmp_path / "home", sandbox, secret_store)
+    qa_before = control.state("shop-qa")
+    control.fault(path="/1/app/download", app="shop-dev", delay=15.0)
+    extra = ["--yes"] if command == "promote" else []
+    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(ctx.home.root), command, "dev", "qa", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        assert wait_until(lambda: _armed(control) == [], 30), "the export was never asked for"
+        began = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert time.monotonic() - began < 8, "it waited for the server"  # generous: the server takes 15 s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for profile in ctx.profiles.load():
+            secret_store.delete(profile)
+        ctx.close()
+    assert proc.returncode != 0 and "cancel" in (out + err).lower(), out + err
+    assert "Traceback" not in err
+    assert list(ctx.home.tmp_dir.iterdir()) == []
+    qa_after = control.state("shop-qa")
+    assert (qa_after["stored_version"], qa_after["model"]) == (
+        qa_before["stored_version"],
+        qa_before["model"],
+    )

@@ -129,6 +129,10 @@ class BackandClient:
     def close(self) -> None:
         self.transport.close()
 
+    def abort(self) -> None:
+        """End the call under way from another thread and refuse any later one (see Transport.abort)."""
+        self.transport.abort()
+
     def __enter__(self) -> BackandClient:
         return self
 

@@ -44,6 +44,15 @@ def track_connections(session: requests.Session) -> Connections:
     return opened
 
 
+def shut_down(connections: Connections) -> None:
+    """Shut down the sockets of *connections* (from any thread): a read blocked on one returns."""
+    for conn in list(connections):
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 class Deadline:
     def __init__(self, connections: Connections, seconds: float, what: str) -> None:
         self.connections, self.seconds, self.what = connections, seconds, what
@@ -53,11 +62,7 @@ class Deadline:
 
     def _expire(self) -> None:
         self.expired.set()
-        for conn in list(self.connections):
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+        shut_down(self.connections)
 
     def __enter__(self) -> Deadline:
         self._timer.start()

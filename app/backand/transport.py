@@ -19,9 +19,9 @@ from urllib3.util import parse_url
 
 from app import logs
 from app.backand import errors
-from app.backand.deadline import Deadline, track_connections
+from app.backand.deadline import Deadline, shut_down, track_connections
 from app.backand.urlpolicy import normalise_base_url
-from app.errors import UsageError
+from app.errors import Cancelled, UsageError
 
 ROLE_MESSAGE = "The action is unauthorized for this current user role."
 EXPIRED_MESSAGE = "invalid or expired token"
@@ -151,9 +151,16 @@ class Transport:
         self.connections = track_connections(self.session)
         self.session.trust_env = False  # no .netrc credentials, no proxy surprises on loopback
         self.session.verify = True
+        self.aborted = False
 
     def close(self) -> None:
         self.session.close()
+
+    def abort(self) -> None:
+        """From any thread: end the call under way at once (its sockets are shut down) and refuse
+        every later attempt, retries included. For a read nobody will take any more."""
+        self.aborted = True
+        shut_down(self.connections)
 
     def send(
         self,
@@ -178,6 +185,8 @@ class Transport:
         url = self.base_url + path
         attempts = self.retries + 1 if idempotent else 1
         for attempt in range(attempts):
+            if self.aborted:
+                raise Cancelled(f"{what}: stopped")
             try:
                 with Deadline(self.connections, self.timeouts.total + extra_seconds, what) as deadline:
                     response = deadline.guard(
@@ -186,6 +195,8 @@ class Transport:
                     if not stream or not 200 <= response.status_code < 300:  # an error body is capped too
                         deadline.guard(lambda r=response: _read_capped(r, what))  # type: ignore[misc]
             except errors.NetworkError as exc:
+                if self.aborted:
+                    raise Cancelled(f"{what}: stopped") from None
                 if attempt + 1 >= attempts or getattr(exc, "deadline", False):
                     raise
                 self._pause(attempt, what)

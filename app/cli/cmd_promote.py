@@ -3,18 +3,23 @@
 Both begin downloading the source's export before they import the engine (see
 app/engine/headstart.py): a server builds that zip for most of a second, and the imports, the
 keyring and the home's stores are ready by the time it arrives. So this module imports only what
-that takes; the engine is imported inside the commands.
+that takes; the engine is imported inside the commands. SIGINT and SIGTERM become a cancel before
+the download begins, so Ctrl+C at any moment stops it and leaves nothing behind. A promotion that
+asks for confirmation begins nothing before the answer.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from typing import Any
 
 from app.cli import exitcodes
+from app.cli.signals import cancel_on_signals
 from app.engine.connect import client_settings
+from app.engine.events import CancelToken
 from app.engine.headstart import HeadStart
 from app.errors import PromoterError
 from app.paths import Home
@@ -24,9 +29,10 @@ from app.settings import load as load_settings
 from app.words import count
 
 
-def _head_start(home: Home, source_name: str, target_name: str) -> HeadStart | None:
-    """The source's export, asked for now; None where the engine will say why it cannot be (an
-    unknown profile, a source that is the target, an unreadable settings file)."""
+def _head_start(home: Home, source_name: str, target_name: str, cancel: CancelToken) -> HeadStart | None:
+    """The source's export, asked for now; None where it cannot begin: an unknown profile or an
+    unreadable settings file (the engine then says what is wrong), no secret (the plan's Connect
+    step says so), a source that is the target (promote refuses; a plan reads the profile twice)."""
     try:
         profiles = ProfileStore(home.profiles_file)
         source, target = profiles.get(source_name), profiles.get(target_name)
@@ -35,7 +41,7 @@ def _head_start(home: Home, source_name: str, target_name: str) -> HeadStart | N
         return None
     if source.name == target.name:
         return None
-    return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir)
+    return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir, cancel.is_set)
 
 
 def _print_plan(summary: dict[str, Any]) -> None:
@@ -64,24 +70,28 @@ def _print_plan(summary: dict[str, Any]) -> None:
 
 
 def do_plan(args: argparse.Namespace, home: Home) -> int:
-    head = _head_start(home, args.source, args.target)
-    try:
-        from app.cli.cmd_target import open_context
-        from app.cli.output import print_json, stderr_listener
-        from app.engine.plan import PromoteOptions
-        from app.engine.promote import plan_promotion
-        from app.engine.result import Status
-
-        ctx = open_context(home)
+    with cancel_on_signals(CancelToken()) as token:
+        head = _head_start(home, args.source, args.target, token)
         try:
-            source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-            options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
-            result = plan_promotion(ctx, source, target, options, stderr_listener(quiet=args.json), head=head)
+            from app.cli.cmd_target import open_context
+            from app.cli.output import stderr_listener
+            from app.engine.plan import PromoteOptions
+            from app.engine.promote import plan_promotion
+
+            ctx = open_context(home)
+            try:
+                source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+                options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
+                listener = stderr_listener(quiet=args.json)
+                result = plan_promotion(ctx, source, target, options, listener, token, head, begin_head=False)
+            finally:
+                ctx.close()
         finally:
-            ctx.close()
-    finally:
-        if head is not None:
-            head.close()
+            if head is not None:
+                head.close()
+    from app.cli.output import print_json
+    from app.engine.result import Status
+
     if args.json:
         print_json(result.plan | {"status": result.status.value, "message": result.message})
     elif result.plan:
@@ -97,43 +107,49 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_promote(args: argparse.Namespace, home: Home) -> int:
-    # Asked to confirm, the download waits for the answer (the engine begins it then).
-    asks = not (args.yes or args.dry_run)
-    head = None if asks else _head_start(home, args.source, args.target)
-    try:
-        from app.cli.cmd_target import open_context
-        from app.cli.output import confirm, print_json, stderr_listener
-        from app.cli.signals import cancel_on_signals
-        from app.engine.events import CancelToken
-        from app.engine.plan import PromoteOptions
-        from app.engine.promote import promote
-        from app.engine.result import BAD_STATE
-
-        ctx = open_context(home)
+    if not (args.yes or args.dry_run):  # the question first: nothing is asked of a server before it
+        return _promote(args, home, None, None)
+    with cancel_on_signals(CancelToken()) as token:
+        head = _head_start(home, args.source, args.target, token)
         try:
-            source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
-            options = PromoteOptions(
-                yes=args.yes,
-                confirm=args.confirm,
-                dry_run=args.dry_run,
-                allow_data_loss=args.allow_data_loss,
-                allow_skip_stage=args.allow_skip_stage,
-                skip_model=args.skip_model,
-                skip_config=args.skip_config,
-                expect_stamp=args.expect_plan,
-                exclude=tuple(args.exclude),
-                no_rules=args.no_rules,
-            )
-            if not args.dry_run:
-                confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
-            started = time.monotonic()
-            with cancel_on_signals(CancelToken()) as token:
-                result = promote(ctx, source, target, options, stderr_listener(quiet=args.json), token, head)
+            return _promote(args, home, head, token)
         finally:
-            ctx.close()
+            if head is not None:
+                head.close()
+
+
+def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token: CancelToken | None) -> int:
+    from app.cli.cmd_target import open_context
+    from app.cli.output import confirm, print_json, stderr_listener
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+    from app.engine.result import BAD_STATE
+
+    ctx = open_context(home)
+    try:
+        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+        options = PromoteOptions(
+            yes=args.yes,
+            confirm=args.confirm,
+            dry_run=args.dry_run,
+            allow_data_loss=args.allow_data_loss,
+            allow_skip_stage=args.allow_skip_stage,
+            skip_model=args.skip_model,
+            skip_config=args.skip_config,
+            expect_stamp=args.expect_plan,
+            exclude=tuple(args.exclude),
+            no_rules=args.no_rules,
+        )
+        if not args.dry_run:
+            confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
+        started = time.monotonic()
+        # with a token, this command began the head start itself (no question was asked)
+        signals = cancel_on_signals(CancelToken()) if token is None else contextlib.nullcontext(token)
+        with signals as cancel:
+            listener = stderr_listener(quiet=args.json)
+            result = promote(ctx, source, target, options, listener, cancel, head, begin_head=token is None)
     finally:
-        if head is not None:
-            head.close()
+        ctx.close()
     if args.json:
         print_json(result.as_json())
     else:

@@ -32,6 +32,11 @@ class Alongside(Generic[T]):
             raise self._error
         return self._value  # type: ignore[return-value]
 
+    def wait(self, timeout: float) -> bool:
+        """Whether the work has ended, waiting for it at most *timeout* seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def abandon(self) -> None:
         """Stop the work and wait for it; whatever it raised is dropped (the caller is failing
         already, with its own error)."""

@@ -117,15 +117,18 @@ class Context:
         """Download a configuration straight into the archive (streamed, atomic). With *known* (an
         archived entry the download is expected to equal, as the verify expects what was sent), a
         download holding the same bytes, or the same text but for what an import rewrites, is not
-        parsed again: :meth:`same_as_known` says so. With *head*, the file is the one that head
-        start has been downloading (the same request, begun earlier), checked and archived alike."""
+        parsed again: :meth:`same_as_known` says so. With *head* (the current configuration, not a
+        *version*), the file is the one that head start has been downloading from *client*'s app
+        (the same request, begun earlier), checked and archived alike."""
 
         def cancelled() -> bool:
             return reporter.cancel.is_set() or (stopped is not None and stopped())
 
         def write(path: Path) -> object:
-            if head is not None:
-                return head.take(path, progress=reporter.progress(step), cancel=cancelled)
+            if head is not None and version is None:
+                taken = head.take(path, progress=reporter.progress(step), cancel=cancelled)
+                if taken is not None:  # (None: it could not keep its file; ask again)
+                    return taken
             return client.download_config(
                 path, version=version, progress=reporter.progress(step), cancel=cancelled
             )

@@ -29,43 +29,59 @@ from app.backand import BackandClient
 from app.backand.streams import CancelCheck, Downloaded, Progress
 from app.engine.alongside import Alongside
 from app.engine.connect import ClientSettings, client_for
-from app.errors import PromoterError
+from app.errors import Cancelled, PromoterError
 from app.fsutil import atomic_writer, fsync_dir
 from app.profiles import Profile
 from app.secrets import SecretStore
 
 
 class HeadStart:
-    """The source's export, downloading on its own thread from the moment this is made.
+    """The source's export, downloading on its own thread from the moment this is made, with a
+    client of its own (no other thread uses it, so a stop can cut its call short).
 
-    Whoever makes one closes it (:meth:`close`, idempotent): that stops a download nobody took and
-    removes its file, so a refusal, a busy lock or Ctrl+C leaves nothing running or behind.
+    Whoever begins one closes it (:meth:`close`, idempotent); :func:`app.engine.promote.promote`
+    and ``plan_promotion`` close one handed to them. Closing stops a download nobody took, even one
+    still waiting for the server's first byte, and removes its file: a refusal, a busy lock or
+    Ctrl+C leaves nothing running or behind.
     """
 
-    def __init__(self, client: BackandClient, folder: Path) -> None:
+    def __init__(
+        self, profile: Profile, client: BackandClient, folder: Path, cancel: CancelCheck | None = None
+    ) -> None:
+        self.profile = profile
         self.client = client
         self._progress: Progress | None = None
-        self._cancel: CancelCheck | None = None
+        self._cancels = [cancel] if cancel is not None else []
+        self._aborted = False
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _sweep(folder)
         self._folder = Path(tempfile.mkdtemp(prefix=f"headstart-{os.getpid()}-", dir=folder))
         self._path = self._folder / "export.zip"
-        self._job = Alongside(self._download, "download source configuration")
+        try:
+            self._job = Alongside(self._download, "download source configuration")
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
 
     @classmethod
     def begin(
-        cls, profile: Profile, secrets: SecretStore, settings: ClientSettings | None, folder: Path
+        cls,
+        profile: Profile,
+        secrets: SecretStore,
+        settings: ClientSettings | None,
+        folder: Path,
+        cancel: CancelCheck | None = None,
     ) -> HeadStart | None:
         """Start the download, or return None when it cannot start now (no secret, a bad address,
         a home that cannot be written): the plan then downloads as it always did, and says why it
-        cannot at the step where it fails."""
+        cannot at the step where it fails. *cancel* (a Ctrl+C before the plan began) stops it."""
         try:
             client = client_for(profile, secrets, settings)
         except PromoterError as exc:
             logs.engine.debug("no head start for %s: %s", profile.name, exc)
             return None
         try:
-            return cls(client, folder)
+            return cls(profile, client, folder, cancel)
         except OSError as exc:
             logs.engine.debug("no head start for %s: %s", profile.name, exc)
             client.close()
@@ -74,24 +90,45 @@ class HeadStart:
             client.close()
             raise
 
-    def _download(self, stopped: Callable[[], bool]) -> Downloaded:
-        def cancelled() -> bool:
-            return stopped() or (self._cancel is not None and self._cancel())
+    def _cancelled(self) -> bool:
+        return any(check() for check in self._cancels)
 
+    def _download(self, stopped: Callable[[], bool]) -> Downloaded:
         def progress(done: int, total: int | None) -> None:
             if self._progress is not None:
                 self._progress(done, total)
 
-        return self.client.download_config(self._path, progress=progress, cancel=cancelled)
+        return self.client.download_config(
+            self._path, progress=progress, cancel=lambda: stopped() or self._cancelled()
+        )
+
+    def _abort(self) -> None:
+        self._aborted = True
+        self.client.abort()
 
     def take(
         self, dest: Path, progress: Progress | None = None, cancel: CancelCheck | None = None
-    ) -> Downloaded:
-        """Wait for the download (reporting its progress to *progress* from now on, stopping when
-        *cancel* says so) and move the file to *dest* atomically; what the download raised (a
-        network error, a refusal by the server, a cancel) is raised here, at the plan's step."""
-        self._progress, self._cancel = progress, cancel
-        written = self._job.result()
+    ) -> Downloaded | None:
+        """Wait for the download (reporting its progress to *progress* from now on, stopping as
+        soon as *cancel* says so, even before the server's first byte) and move the file to *dest*
+        atomically. What the download met on the way (a network error, a refusal by the server, a
+        cancel) is raised here, at the plan's step. None when it failed on this machine (the
+        scratch folder full or not writable): the caller downloads as it would have without it."""
+        self._progress = progress
+        if cancel is not None:
+            self._cancels.append(cancel)
+        while not self._job.wait(0.05):
+            if self._cancelled():
+                self._abort()  # again at each turn: a connection it opened since is cut too
+        try:
+            written = self._job.result()
+        except PromoterError:
+            if self._aborted:
+                raise Cancelled("download cancelled by the user") from None
+            raise
+        except OSError as exc:
+            logs.engine.warning("the early download could not be kept (%s); downloading again", exc)
+            return None
         if progress is not None:
             progress(written.size, written.size)
         _move(self._path, dest)
@@ -99,6 +136,8 @@ class HeadStart:
 
     def close(self) -> None:
         """Stop the download if it still runs; remove its file and folder; close the client."""
+        while not self._job.wait(0.05):
+            self._abort()  # again at each turn: a connection it opened since is cut too
         self._job.abandon()
         shutil.rmtree(self._folder, ignore_errors=True)
         self.client.close()
@@ -114,8 +153,9 @@ def _sweep(folder: Path) -> None:
     now = time.time()
     for stale in folder.glob("headstart-*-*"):
         pid = stale.name.split("-")[1]
-        try:
-            if not pid.isdigit() or now - stale.stat().st_mtime < STALE_AFTER or _alive(int(pid)):
+        try:  # a download under way keeps touching its file: the newest time counts
+            touched = max(p.stat().st_mtime for p in (stale, *stale.iterdir()))
+            if not pid.isdigit() or now - touched < STALE_AFTER or _alive(int(pid)):
                 continue
         except OSError:
             continue

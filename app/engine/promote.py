@@ -32,17 +32,18 @@ def promote(
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
     head: HeadStart | None = None,
+    *,
+    begin_head: bool = True,
 ) -> Result:
-    """Promote *source* into *target*. The source's export starts downloading at once (*head*, when
-    the caller began it even earlier, is taken over and closed here)."""
-    if source.name == target.name:
-        if head is not None:
-            head.close()
-        raise UsageError("Source and target are the same profile.")
-    if options.dry_run:
-        return plan_promotion(ctx, source, target, options, listener, cancel, head)
-    head = head or _begin(ctx, source)
+    """Promote *source* into *target*. The source's export starts downloading at once
+    (``headstart.py``), unless the caller began it earlier: then it hands it over as *head* (closed
+    here) with *begin_head* False, so a source that could not begin is not asked twice."""
+    head = _head_for(ctx, source, head, begin_head and source.name != target.name)
     try:
+        if source.name == target.name:
+            raise UsageError("Source and target are the same profile.")
+        if options.dry_run:
+            return plan_promotion(ctx, source, target, options, listener, cancel, head, begin_head=False)
         return run_write(ctx, Promotion(source, target, options, head=head), listener, cancel)
     finally:
         if head is not None:
@@ -57,17 +58,18 @@ def plan_promotion(
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
     head: HeadStart | None = None,
+    *,
+    begin_head: bool = True,
 ) -> Result:
     """The read-only plan: no lock, no history run, downloads archived as prunable ``plan`` entries.
-    Like :func:`promote`, it begins (or takes over) the source export's head start and closes it."""
+    Like :func:`promote`, it begins (or takes over, and closes) the source export's head start."""
     options = options or PromoteOptions()
     reporter = Reporter(listener, cancel)
     result = Result("plan", Status.FAILED, target.name, source=source.name)
-    head = head or _begin(ctx, source)
+    head = _head_for(ctx, source, head, begin_head)
     try:
         with reporter.step("Connect"):
-            src = head.client if head is not None else ctx.client(source)
-            dst = ctx.client(target)
+            src, dst = ctx.client(source), ctx.client(target)
         with src, dst:
             plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True, head=head)
         result.plan = plan.summary()
@@ -85,8 +87,15 @@ def plan_promotion(
     return result
 
 
-def _begin(ctx: Context, source: Profile) -> HeadStart | None:
-    return HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
+def _head_for(ctx: Context, source: Profile, head: HeadStart | None, begin: bool) -> HeadStart | None:
+    """The head start to use for *source*: the one handed over when it is this profile's (the
+    profiles file may have changed since it began), else a new one when *begin*."""
+    if head is not None and head.profile != source:
+        head.close()
+        head = None
+    if head is None and begin:
+        head = HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
+    return head
 
 
 @dataclass
@@ -98,14 +107,14 @@ class Promotion:
     versions_saved: int = 0
     plan: Plan | None = None
     src: BackandClient | None = None
-    head: HeadStart | None = None  # the source's export, already downloading (closed by the caller)
+    head: HeadStart | None = None  # the source's export, already downloading (promote() closes it)
 
     @property
     def source_label(self) -> str:
         return self.source.name
 
     def prepare(self, s: Session) -> None:
-        self.src = self.head.client if self.head is not None else s.ctx.client(self.source)
+        self.src = s.ctx.client(self.source)
         with self.src:  # the source is only read, for the plan
             plan = self.plan = make_plan(
                 s.ctx,
