@@ -265,3 +265,22 @@ def test_the_program_leaves_the_heap_out_of_python_s_last_collection(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "after main: False" in done.stdout and done.stdout.rstrip().endswith("frozen: True")
+
+
+def test_each_command_group_declares_exactly_the_commands_it_is_listed_with():
+    """A run declares only its command's group of parsers (``parsers._GROUPS``); a command missing
+    from the table would be declared by no run that names it."""
+    import argparse
+
+    from app.cli import parsers
+    from app.cli.main import build_parser, command_in
+
+    for register, names in parsers._GROUPS:
+        sub = argparse.ArgumentParser().add_subparsers()
+        register(sub)
+        assert tuple(sub.choices) == names, register.__name__
+    everything = build_parser()._subparsers._group_actions[0].choices
+    assert sorted(everything) == sorted(n for _r, names in parsers._GROUPS for n in names)
+    assert command_in(["--home", "promote", "-v", "plan", "dev", "qa"]) == "plan"
+    assert list(build_parser("plan")._subparsers._group_actions[0].choices)[:2] == ["overview", "plan"]
+    assert build_parser("nonsense")._subparsers._group_actions[0].choices.keys() == everything.keys()

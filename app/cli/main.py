@@ -20,7 +20,8 @@ from app.errors import PromoterError
 from app.paths import Home, resolve_home
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with *command*, only that command's group is declared (see ``register_all``)."""
     parser = argparse.ArgumentParser(
         prog="promoter",
         description="Promote a Backand app's model and configuration from one environment to the next.",
@@ -32,16 +33,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-check", action="store_true", help="check Qt, the keyring, the home; exit 0 if all work"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    register_all(sub)
+    register_all(sub, command)
     return parser
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command *argv* names: its first word that is not an option (``--home`` takes one)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--home":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(sys.stdout, logs.RedactingStream):
         sys.stdout = logs.RedactingStream(sys.stdout)
         sys.stderr = logs.RedactingStream(sys.stderr)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_in(words))
+    args = parser.parse_args(words)
     if args.self_check:
         from app.cli import selfcheck
 
