@@ -53,12 +53,13 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read in 1 MiB blocks."""
+def sha256_file(path: Path | str) -> str:
+    """The sha256 of a file, read unbuffered in 1 MiB blocks (no copy through a buffer; measured
+    faster than hashlib.file_digest, which zeroes a new 256 KiB buffer for every file)."""
     import hashlib
 
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
+    with open(path, "rb", buffering=0) as handle:
+        while block := handle.read(1024 * 1024):
             digest.update(block)
     return digest.hexdigest()
