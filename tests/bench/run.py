@@ -629,6 +629,16 @@ def report() -> str:
         "actions, 78 MiB of XML), which costs ~30 ms/MiB to parse.",
         "",
     ]
+    dates = RESULTS.get("part_dates", {})
+    if len(set(dates.values())) > 1:  # some parts were run again alone (--only)
+        by_date: dict[str, list[str]] = {}
+        for name, date in dates.items():
+            by_date.setdefault(date, []).append(name)
+        when = "; ".join(f"{', '.join(names)} at {date}" for date, names in sorted(by_date.items()))
+        lines[1:1] = [
+            "",
+            f"Measured in more than one run on this machine (a part is run again alone, `--only`, after a change that concerns it): {when}.",
+        ]
     if "promotion" in RESULTS:
         lines += [
             "## 1. Promotion against the floor",
@@ -756,6 +766,9 @@ def report() -> str:
     return "\n".join(lines)
 
 
+PARTS = ("promotion", "memory", "gui", "startup", "archive", "diffs", "backups")
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -784,6 +797,11 @@ def main(argv: list[str] | None = None) -> int:
         return not only or name in only
 
     RESULTS["machine"] = machine() | {"bytecode": compile_app()}
+    dates = dict(RESULTS.get("part_dates", {}))  # a part run alone (--only) keeps the others' dates
+    for name in PARTS:
+        if wanted(name):
+            dates[name] = RESULTS["machine"]["date"]
+    RESULTS["part_dates"] = dates
     with tempfile.TemporaryDirectory(prefix="promoter-bench-") as scratch:
         root = Path(scratch)
         if wanted("diffs"):
