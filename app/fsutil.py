@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,26 @@ def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def copy_atomically(source: Path, dest: Path) -> None:
+    """Copy *source* to *dest* in 1 MiB blocks; *dest* appears only complete, and durable."""
+    with open(source, "rb") as src, atomic_writer(dest) as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+
+
+def move_into(source: Path, dest: Path) -> None:
+    """Move *source* to *dest* durably: a rename on the same disk, an atomic copy across disks (an
+    archive kept elsewhere than the home's scratch folder)."""
+    try:
+        os.replace(source, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        copy_atomically(source, dest)
+        source.unlink()
+        return
+    fsync_dir(dest.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -17,6 +17,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "backand-config"
 
 
+def cli_env() -> dict[str, str]:
+    """This process's environment for a ``promoter`` subprocess, without ``PROMOTER_HOME`` (each
+    command names its home with ``--home``)."""
+    return {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+
+
 class SandboxControl:
     """The ``/_sandbox/`` endpoints (tests only; the product's client never calls them)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,11 +12,11 @@ import pytest
 
 from app.sandbox import seed
 from tests.conftest import HAVE_SECRET_SERVICE
-from tests.helpers import REPO
+from tests.helpers import REPO, cli_env
 
 
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+    env = cli_env()
     return subprocess.run(
         [sys.executable, "-m", "app", "--home", str(home), *args],
         input=stdin,

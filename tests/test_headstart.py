@@ -23,7 +23,7 @@ from app.engine.promote import plan_promotion, promote
 from app.errors import SafetyRefusal
 from app.paths import Home
 from tests.conftest import HAVE_SECRET_SERVICE
-from tests.helpers import REPO
+from tests.helpers import REPO, cli_env
 
 
 def _downloads_left(ctx) -> list[str]:
@@ -51,10 +51,13 @@ def test_the_source_export_is_asked_for_before_the_target_is_locked(ctx, control
 
 
 def test_a_promotion_takes_the_head_start_s_file_into_the_archive(ctx, control):
+    """The export the head start downloaded is the one archived: the source is asked once."""
+    control.fault(path="/1/app/download", app="shop-dev", times=10)  # changes nothing; counts calls
     result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
     assert result.status == "succeeded", result.message
     export = ctx.archive.get(result.export_id)
     assert export.kind == "export" and ctx.archive.path_of(export).is_file()
+    assert [f["times"] for f in _armed(control)] == [9]  # one download of dev's export, not two
     assert _downloads_left(ctx) == []
 
 
@@ -132,7 +135,7 @@ def test_the_command_line_starts_the_download_before_it_imports_the_engine(tmp_p
         "print('ENGINE-LOADED-FIRST' if seen.get('engine') else 'HEAD-START-FIRST' if seen else 'NO-HEAD-START')\n"
         "sys.exit(code)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+    env = cli_env()
     try:
         done = subprocess.run(
             [sys.executable, "-c", probe, "--home", str(ctx.home.root), "promote", "dev", "qa", "--yes"],
@@ -227,7 +230,7 @@ def test_ctrl_c_while_the_head_start_waits_for_the_server_ends_at_once(
     qa_before = control.state("shop-qa")
     control.fault(path="/1/app/download", app="shop-dev", delay=15.0)
     extra = ["--yes"] if command == "promote" else []
-    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+    env = cli_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--home", str(ctx.home.root), command, "dev", "qa", *extra],
         stdout=subprocess.PIPE,

@@ -10,7 +10,6 @@ import functools
 import json
 import math
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from app.archive.store import KINDS, Archive, Entry
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
-from app.fsutil import atomic_write_bytes, atomic_writer, sha256_file
+from app.fsutil import atomic_write_bytes, copy_atomically, sha256_file
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -47,8 +46,7 @@ def export_bundle(
     for entry in entries:
         name = f"{entry.id:06d}-{entry.app}-{entry.kind}-{(entry.version or 'current').replace('/', '_')}.zip"
         source = archive.path_of(archive.get(entry.id))
-        with open(source, "rb") as src, atomic_writer(dest / name) as out:
-            shutil.copyfileobj(src, out, 1024 * 1024)
+        copy_atomically(source, dest / name)
         digest = sha256_file(dest / name)
         if digest != entry.sha256:
             raise UsageError(f"Archive entry #{entry.id} no longer matches its sha256; run `archive verify`.")
@@ -81,7 +79,7 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
         try:
             _check_item(source, item)  # again, as it is copied: the file may have been swapped
             entry = archive.add_file(
-                functools.partial(_copy, path),
+                functools.partial(copy_atomically, path),
                 profile=str(item.get("profile", "")),
                 base_url=str(item.get("base_url", "")),
                 app=str(item.get("app", "")),
@@ -160,8 +158,3 @@ def _manifest(source: Path) -> dict[str, Any]:
     ):
         raise UsageError(f"{source / MANIFEST} has an entry without a sha256.")
     return manifest
-
-
-def _copy(source: Path, dest: Path) -> None:  # (source first: bound by functools.partial)
-    with open(source, "rb") as src, atomic_writer(dest) as out:
-        shutil.copyfileobj(src, out, 1024 * 1024)

@@ -7,10 +7,10 @@ interrupted download leaves no entry. ``verify`` re-hashes files and re-checks t
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from typing import Any
 from app import logs
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
-from app.fsutil import atomic_writer, fsync_dir, sha256_file
+from app.fsutil import copy_atomically, fsync_dir, sha256_file
 from app.sqlstore import open_db
 
 KINDS = ("export", "backup", "version", "import", "plan", "sent")
@@ -229,12 +229,8 @@ class Archive:
         """Copy an outside zip into the archive after checking it."""
         check_config_zip(source)
 
-        def copy(dest: Path) -> None:
-            with open(source, "rb") as src, atomic_writer(dest) as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-
         return self.add_file(
-            copy,
+            functools.partial(copy_atomically, source),
             profile=profile,
             base_url=base_url,
             app=app,

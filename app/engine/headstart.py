@@ -15,7 +15,6 @@ can start the download before it imports them.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import shutil
 import sys
@@ -30,7 +29,7 @@ from app.backand.streams import CancelCheck, Downloaded, Progress
 from app.engine.alongside import Alongside
 from app.engine.connect import ClientSettings, client_for
 from app.errors import Cancelled, PromoterError
-from app.fsutil import atomic_writer, fsync_dir
+from app.fsutil import move_into
 from app.profiles import Profile
 from app.secrets import SecretStore
 
@@ -131,7 +130,7 @@ class HeadStart:
             return None
         if progress is not None:
             progress(written.size, written.size)
-        _move(self._path, dest)
+        move_into(self._path, dest)
         return dataclasses.replace(written, path=dest)
 
     def close(self) -> None:
@@ -173,18 +172,3 @@ def _alive(pid: int) -> bool:
     except OSError:  # another user's process, or no such call here: not ours to judge
         return True
     return True
-
-
-def _move(src: Path, dest: Path) -> None:
-    """Rename *src* to *dest* durably; across file systems (an archive kept elsewhere), copy it."""
-    try:
-        os.replace(src, dest)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        logs.engine.debug("head start: %s is on another file system; copying", dest.parent)
-        with src.open("rb") as source, atomic_writer(dest) as out:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-        src.unlink()
-        return
-    fsync_dir(dest.parent)

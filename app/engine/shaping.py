@@ -7,10 +7,9 @@ byte for byte only where a rule or an exclusion says so, archived as its own ent
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.modeldiff import ModelDiff
-from app.fsutil import atomic_writer
+from app.fsutil import move_into
 from app.profiles import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
@@ -164,15 +163,8 @@ def build_sent(
         if not write_sent(shaped, source, target, model_diff, staged):
             return export
 
-        def copy(path: Path) -> None:
-            try:
-                os.replace(staged, path)  # the same disk: a rename
-            except OSError:  # the archive lives on another disk: an atomic copy
-                with open(staged, "rb") as src, atomic_writer(path) as out:
-                    shutil.copyfileobj(src, out, 1024 * 1024)
-
         sent = ctx.archive.add_file(
-            copy,
+            functools.partial(move_into, staged),
             profile=export.profile,
             base_url=export.base_url,
             app=export.app,

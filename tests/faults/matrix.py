@@ -32,7 +32,7 @@ from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
 from app.settings import Settings, save
-from tests.helpers import wait_until
+from tests.helpers import cli_env, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 READ_TIMEOUT = 1.5
@@ -117,7 +117,7 @@ class Rig:
         return model, print_, not state["cache_stale"]
 
     def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+        env = cli_env()
         return subprocess.run(
             [sys.executable, "-m", "app", "--home", str(self.home.root), *args],
             capture_output=True,
@@ -129,7 +129,7 @@ class Rig:
         )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        env = {k: v for k, v in os.environ.items() if k != "PROMOTER_HOME"}
+        env = cli_env()
         return subprocess.Popen(
             [sys.executable, "-m", "app", "--home", str(self.home.root), *args],
             stdout=subprocess.PIPE,
