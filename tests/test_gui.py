@@ -423,6 +423,23 @@ def test_a_plan_never_goes_stale_on_show(qtbot, window, monkeypatch, control):
     assert tab.banner.text().startswith("Succeeded")
 
 
+def test_the_banner_names_the_step_still_under_way(qtbot, window, control):
+    """The source's export and the target are read at once: when the target's read ends first, the
+    banner names the export still downloading, not the step that has just ended."""
+    tab = window.promote_tab
+    control.fault(path="/1/app/download", app="shop-dev", delay=2.0)
+    tab.plan_button.click()
+    qtbot.waitUntil(
+        lambda: any(
+            "Read target configuration — done" in tab.steps.item(i).text() for i in range(tab.steps.count())
+        ),
+        timeout=30000,
+    )
+    assert tab.banner.text() == "Planning dev → qa: Download source configuration…", tab.banner.text()
+    idle(qtbot, window)
+    assert "ready" in tab.banner.text()
+
+
 def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):
     from app.paths import Home
 

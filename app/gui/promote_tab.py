@@ -57,6 +57,7 @@ class PromoteTab(QWidget):
         self._key: str | None = None
         self._shown_pair: tuple[str, str] | None = None  # the pair whose plan is on show
         self._running = ""  # what runs now, for the banner
+        self._steps_running: list[str] = []  # the steps under way (two at once while both sides are read)
         self._started = 0.0
         self._build()
 
@@ -277,6 +278,7 @@ class PromoteTab(QWidget):
         self.progress.setFormat(verb.lower() + "…")
         self._append(f"{verb} {source.name} → {target.name}")
         self._running = f"{verb} {source.name} → {target.name}"
+        self._steps_running = []
         self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
         ctx = self.ctx
 
@@ -310,8 +312,12 @@ class PromoteTab(QWidget):
             self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
         elif event.kind == "step":
             self._set_step(event.step, event.status, event.message)
-            if event.status == "running" and self._key is not None:
-                self._banner(f"{self._running}: {event.step}…", NEUTRAL)
+            if event.status == "running":
+                self._steps_running.append(event.step)
+            elif event.step in self._steps_running:
+                self._steps_running.remove(event.step)
+            if self._steps_running and self._key is not None:  # not a step that ended while one goes on
+                self._banner(f"{self._running}: {' and '.join(self._steps_running)}…", NEUTRAL)
 
     def _set_step(self, name: str, status: str, message: str = "") -> None:
         text = f"{STEP_ICONS.get(status, '?')} {name} — {status.replace('_', ' ')}"
