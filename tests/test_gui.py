@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 import itertools
+import time
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -438,6 +439,21 @@ def test_the_banner_names_the_step_still_under_way(qtbot, window, control):
     assert tab.banner.text() == "Planning dev → qa: Download source configuration…", tab.banner.text()
     idle(qtbot, window)
     assert "ready" in tab.banner.text()
+
+
+def test_a_plan_cancelled_while_the_export_is_built_ends_at_once_without_a_box(qtbot, window, control):
+    """Cancel stops the plan while the server still builds the source's export (10 s here), and a
+    cancel the user asked for, with nothing written, is said in the banner, not in an error box."""
+    tab = window.promote_tab
+    control.fault(path="/1/app/download", app="shop-dev", delay=10.0)
+    tab.plan_button.click()
+    qtbot.waitUntil(lambda: "Download source configuration" in tab.banner.text(), timeout=30000)
+    began = time.monotonic()
+    tab.cancel_button.click()
+    idle(qtbot, window)
+    assert time.monotonic() - began < 5  # generous: not the server's 10 s
+    assert "cancelled" in tab.banner.text() and "Nothing was written" in tab.banner.text()
+    assert window.errors == []
 
 
 def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):
