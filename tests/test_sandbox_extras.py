@@ -99,3 +99,35 @@ def test_profiles_round_trip_export_and_import(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     with pytest.raises(UsageError, match="not a Backand app name"):
         other.import_from(tmp_path / "bad.json")
+
+
+def test_stopping_drops_a_call_held_by_a_delay_instead_of_failing_it_later(tmp_path, caplog):
+    """A call held by a delay fault used to wake after the server stopped and fail against its
+    closed store, logging an error into whatever test ran next; it is dropped at the stop now."""
+    import logging
+    import threading
+    import time
+
+    from tests.helpers import SandboxControl, wait_until
+
+    caplog.set_level(logging.ERROR, logger="promoter")
+    server = SandboxServer(tmp_path / "sandbox").start()
+    SandboxControl(server.url).fault(path="/1/model", delay=30.0)
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(requests.get(f"{server.url}/1/model", timeout=60).status_code)
+        except requests.RequestException as exc:
+            outcome.append(type(exc).__name__)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    fired = lambda: requests.get(f"{server.url}/_sandbox/faults", timeout=10).json() == []  # noqa: E731
+    assert wait_until(fired, 10)  # the fault fired: the call is being held
+    began = time.monotonic()
+    server.stop()
+    caller.join(timeout=20)
+    assert not caller.is_alive() and time.monotonic() - began < 10  # generous: not the fault's 30 s
+    assert outcome and outcome[0] != 200
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -70,6 +70,7 @@ class FaultTable:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self.closing = threading.Event()  # set when the server stops: a delay under way ends then
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -124,8 +125,8 @@ class FaultMiddleware:
         if fault is None:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         log.info("fault fires on %s %s: %s", environ.get("REQUEST_METHOD"), path, fault)
-        if fault.delay:
-            time.sleep(fault.delay)
+        if fault.delay and self.table.closing.wait(fault.delay):
+            _kill(environ)  # the server stopped meanwhile: its store is closed, the call is dropped
         if fault.expire_tokens:
             self.expire_tokens()
         if fault.redirect:

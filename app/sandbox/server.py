@@ -71,6 +71,7 @@ class SandboxServer:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        self.app.faults.closing.set()  # a call held by a delay fault ends now, not against a closed store
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
