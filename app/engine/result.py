@@ -38,7 +38,7 @@ class Result:
     backup_id: int | None = None
     export_id: int | None = None
     refusals: list[Refusal] = field(default_factory=list)
-    error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done
+    error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done; "cancelled"
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
 
@@ -84,11 +84,14 @@ def recovery_command(target: Profile, backup_id: int) -> str:
 
 
 def error_kind(exc: BaseException) -> str:
-    """How a failure is classed for exit codes: a refused credential, or a request that cannot be
-    honoured as asked (an exclusion that leaves a dependent change behind, a missing archive file)."""
+    """How a failure is classed (for exit codes and the window): a refused credential, a request
+    that cannot be honoured as asked (an exclusion that leaves a dependent change behind, a missing
+    archive file), or a cancel the user asked for."""
     from app.backand.errors import AuthError
-    from app.errors import UsageError
+    from app.errors import Cancelled, UsageError
 
     if isinstance(exc, AuthError):
         return "auth"
+    if isinstance(exc, Cancelled):
+        return "cancelled"
     return "usage" if isinstance(exc, UsageError) else ""

@@ -13,6 +13,8 @@ BANNERS = {"succeeded": GREEN, "dry_run": BLUE, "refused": AMBER}
 def banner(result: Result) -> tuple[str, str]:
     """The text and background colour for *result*."""
     valid = result.plan.get("valid") if result.plan else None
+    if result.status == "failed" and result.error_kind == "cancelled" and not result.written:
+        return result.message, AMBER  # the user's own cancel, before any write: not a failure
     if result.status != "dry_run" or valid is None:
         word = result.status.replace("_", " ").capitalize()
         text = result.message if result.message.startswith(word) else f"{word}: {result.message}"
