@@ -453,7 +453,7 @@ def test_a_plan_cancelled_while_the_export_is_built_ends_at_once_without_a_box(q
     idle(qtbot, window)
     assert time.monotonic() - began < 5  # generous: not the server's 10 s
     assert tab.banner.text() == "Plan cancelled. Nothing was written."  # not "Failed: …" in red
-    assert window.errors == []
+    assert tab.progress.format() == "cancelled" and window.errors == []
 
 
 def test_the_first_run_says_what_to_do(qtbot, tmp_path, secret_store):

@@ -58,7 +58,6 @@ class PromoteTab(QWidget):
         self._shown_pair: tuple[str, str] | None = None  # the pair whose plan is on show
         self._running = ""  # what runs now, for the banner
         self._steps_running: list[str] = []  # the steps under way (two at once while both sides are read)
-        self._cancel_asked = False  # the user pressed Cancel on the run under way
         self._started = 0.0
         self._build()
 
@@ -267,7 +266,6 @@ class PromoteTab(QWidget):
     def on_cancel(self) -> None:
         if self._key is not None:
             self.jobs.cancel(self._key)
-            self._cancel_asked = True
             self._append("cancel requested: anything already written is rolled back")
 
     def _start(
@@ -281,7 +279,6 @@ class PromoteTab(QWidget):
         self._append(f"{verb} {source.name} → {target.name}")
         self._running = f"{verb} {source.name} → {target.name}"
         self._steps_running = []
-        self._cancel_asked = False
         self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
         ctx = self.ctx
 
@@ -350,17 +347,13 @@ class PromoteTab(QWidget):
             self.show_plan(result.plan)
             self._shown_pair = (result.source or "", result.target)
         self._banner(*verdict.banner(result))
-        asked_and_nothing_written = self._cancel_asked and result.status == "failed" and not result.written
-        if (
-            result.status in ("failed", "rolled_back", "rollback_failed", "unknown")
-            and not asked_and_nothing_written
-        ):
-            from app.gui import messages  # (a cancel the user asked for, before any write, needs no box)
+        cancelled = verdict.cancelled_before_writing(result)
+        if result.status in ("failed", "rolled_back", "rollback_failed", "unknown") and not cancelled:
+            from app.gui import messages  # (a cancel before any write is said in the banner, no box)
 
             messages.show_error(self, result.message, messages.steps_text(result))
-        self.progress.setFormat(
-            "plan ready" if result.status == "dry_run" else result.status.replace("_", " ")
-        )
+        status = "cancelled" if cancelled else result.status.replace("_", " ")
+        self.progress.setFormat("plan ready" if result.status == "dry_run" else status)
         self.progress.setValue(100 if result.status in ("succeeded", "dry_run") else self.progress.value())
         emit(self.finished, result)
 

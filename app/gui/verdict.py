@@ -10,11 +10,16 @@ RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "bl
 BANNERS = {"succeeded": GREEN, "dry_run": BLUE, "refused": AMBER}
 
 
+def cancelled_before_writing(result: Result) -> bool:
+    """The run ended on a cancel (the user's, or the window's as it quits) with nothing written."""
+    return result.status == "failed" and result.error_kind == "cancelled" and not result.written
+
+
 def banner(result: Result) -> tuple[str, str]:
     """The text and background colour for *result*."""
     valid = result.plan.get("valid") if result.plan else None
-    if result.status == "failed" and result.error_kind == "cancelled" and not result.written:
-        return result.message, AMBER  # the user's own cancel, before any write: not a failure
+    if cancelled_before_writing(result):
+        return result.message, AMBER  # not a failure
     if result.status != "dry_run" or valid is None:
         word = result.status.replace("_", " ").capitalize()
         text = result.message if result.message.startswith(word) else f"{word}: {result.message}"
