@@ -165,7 +165,8 @@ def test_undo_puts_back_tables_fields_and_configuration(ctx, control):
 def test_undo_warns_when_later_runs_wrote_the_same_target(ctx, control):
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
     first = promote(ctx, dev, qa, PromoteOptions())
-    later = set_version(ctx, qa, "1.0.9")
+    # version 1.0.9 predates the promoted model: a Set of it is written config-only, on consent
+    later = set_version(ctx, qa, "1.0.9", Consent(config_only=True))
     assert later.status == Status.SUCCEEDED, later.message
     refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
     assert refused.status == Status.REFUSED
@@ -199,7 +200,9 @@ def test_set_of_the_oldest_version_archives_what_the_server_drops(ctx, control):
         assert len(listed) == 5 and client.list_versions().current not in listed
     oldest = listed[-1]
     lines = []
-    result = set_version(ctx, qa, oldest, listener=lambda e: lines.append(e.message))
+    # the oldest version predates the model's new field: written config-only, on consent
+    consent = Consent(config_only=True)
+    result = set_version(ctx, qa, oldest, consent, listener=lambda e: lines.append(e.message))
     assert result.status == Status.SUCCEEDED, result.message
     with ctx.client(qa) as client:
         now = client.list_versions().newest_first
@@ -273,7 +276,9 @@ def test_drift_after_a_prune_and_none_after_our_own_set(ctx, control):
         client.restore_version(versions[0])  # changed in the console
     plan = plan_promotion(ctx, dev, qa)
     assert plan.plan["drifted"] and [r.gate for r in plan.refusals] == [Gate.DRIFT]
-    own = set_version(ctx, qa, versions[1])
+    # a Set over the console's change is a write over drift: it asks, as a promotion does
+    assert set_version(ctx, qa, versions[1]).status == Status.REFUSED
+    own = set_version(ctx, qa, versions[1], Consent(accept_drift=True, config_only=True))
     assert own.status == Status.SUCCEEDED, own.message
     again = plan_promotion(ctx, dev, qa)
     assert not again.plan["drifted"] and again.refusals == []

@@ -91,7 +91,7 @@ def test_one_target_under_other_names_shares_the_lock_and_the_undo_gate(ctx, con
     with TargetLock(alias), pytest.raises(SafetyRefusal, match="Another operation"):
         set_version(ctx, qa, "1.0.9")
     first = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())
-    later = set_version(ctx, alias, "1.0.9")
+    later = set_version(ctx, alias, "1.0.9", Consent(config_only=True))
     assert later.status == Status.SUCCEEDED, later.message
     refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
     assert [r.gate for r in refused.refusals] == [Gate.LATER_WRITES], refused.message

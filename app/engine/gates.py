@@ -28,6 +28,7 @@ class Gate(enum.StrEnum):
     DRIFT = "drift"
     STALE_PLAN = "stale_plan"  # the confirmed plan no longer describes source or target: plan again
     LATER_WRITES = "later_writes"  # an undo would also discard later runs into the same target
+    MODEL_MISMATCH = "model_mismatch"  # the configuration written describes objects the model lacks
 
 
 FLAGS = {
@@ -38,6 +39,7 @@ FLAGS = {
     Gate.DRIFT: "--yes",
     Gate.STALE_PLAN: "",
     Gate.LATER_WRITES: "--yes",
+    Gate.MODEL_MISMATCH: "--config-only",
 }
 
 
@@ -65,6 +67,7 @@ class Consent:
     allow_data_loss: bool = False
     allow_skip_stage: bool = False
     accept_drift: bool = False
+    config_only: bool = False  # write a configuration that does not match the target's model
 
 
 class Refused(SafetyRefusal):
@@ -141,6 +144,20 @@ def promotion(plan: Plan, consent: Consent, *, skip_model: bool = False) -> list
     count = plan.drift.count() if plan.drift is not None else None
     out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
     return out
+
+
+def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[Refusal]:
+    """A configuration written without a model that matches it: the target would serve screens and
+    actions for tables it does not have (or lack them for tables it has)."""
+    if lines and not consent.config_only:
+        return [
+            Refusal(
+                Gate.MODEL_MISMATCH,
+                f"after this write {target.name} would be inconsistent: " + "; ".join(lines)
+                + " (pass --config-only to write the configuration anyway, or --model FILE)",
+            )
+        ]
+    return []
 
 
 def stale(expected: str | None, actual: str) -> list[Refusal]:

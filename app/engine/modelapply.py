@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
+from app.engine import writeplan
 from app.engine.backup import VerifyFailed, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
-from app.engine.gates import Consent, Refusal, model_change, protected, raise_if
-from app.engine.modeldiff import diff_models
-from app.engine.plan import validate
+from app.engine.gates import Consent
 from app.engine.result import Result
 from app.engine.run import Session, run_write
-from app.modelcheck import schema_errors
+from app.engine.writeplan import Model, WritePlan, WriteSource
 from app.profiles import Profile
-from app.words import count
 
-Model = list[dict[str, Any]]
+
+def model_source(model: Model, label: str = "the model file") -> WriteSource:
+    return WriteSource(label, model=model)
 
 
 def apply_model(
@@ -27,8 +26,12 @@ def apply_model(
     consent: Consent | None = None,
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
+    *,
+    label: str = "the model file",
+    expect_stamp: str | None = None,
 ) -> Result:
-    return run_write(ctx, ModelApply(profile, model, consent or Consent()), listener, cancel)
+    op = ModelApply(profile, model, consent or Consent(), expect_stamp, label=label)
+    return run_write(ctx, op, listener, cancel)
 
 
 @dataclass
@@ -36,17 +39,25 @@ class ModelApply:
     target: Profile
     model: Model
     consent: Consent
+    expect_stamp: str | None = None
+    label: str = "the model file"
     kind: str = "model"
     versions_saved: int = 2
+    plan: WritePlan | None = field(default=None, repr=False)
 
     @property
     def source_label(self) -> str | None:
         return None
 
     def prepare(self, s: Session) -> None:
-        raise_if(check_model(s, self.model, self.consent) + protected(self.target, self.consent))
+        source = model_source(self.model, self.label)
+        self.plan = writeplan.prepare(s, self.kind, source, self.consent, self.expect_stamp)
 
     def apply(self, s: Session) -> None:
+        assert self.plan is not None
+        if self.plan.nothing_to_write:
+            s.reporter.log(f"{self.target.name} already has this model: nothing written")
+            return
         dst, severity = s.dst, 1 if self.consent.allow_data_loss else 0
         with s.reporter.step("Apply model"):
             s.write(
@@ -57,6 +68,9 @@ class ModelApply:
             )
 
     def verify(self, s: Session) -> str:
+        assert self.plan is not None
+        if self.plan.nothing_to_write:
+            return self.plan.target_fingerprint
         with s.reporter.step("Verify"):
             if s.dst.get_model() != self.model:
                 raise VerifyFailed("Verify: the app's model differs from the one sent.")
@@ -64,25 +78,7 @@ class ModelApply:
             return s.ctx.live_fingerprint(s.dst)
 
     def success(self, s: Session) -> str:
+        assert self.plan is not None
+        if self.plan.nothing_to_write:
+            return f"{self.target.name} already has this model; nothing was written."
         return f"Updated the model of {self.target.name} (verified)."
-
-
-def check_model(s: Session, model: Model, consent: Consent) -> list[Refusal]:
-    """Validate *model* on the target (read-only) and return the model gates' refusals: invalid, or
-    losing tables, columns or data without consent. Restore and undo ask it too: putting an older
-    model back drops what was added since, with its rows."""
-    with s.reporter.step("Validate model on target"):
-        current = s.dst.get_model()
-        if current == model:
-            return []
-        verdict = validate(s.dst, model, current)
-        diff = diff_models(current, model)
-        drops = [f"table {t}" for t in sorted(set(verdict.dropped_tables) | set(diff.dropped_tables))]
-        drops += [
-            f"column {t}.{c}" for t, c in sorted(set(verdict.dropped_columns) | set(diff.dropped_columns))
-        ]
-        local = schema_errors(model)
-        valid = "never" if local else verdict.valid
-        s.result.plan |= {"model_objects": len(model), "model_diff": diff.lines(), "valid": valid}
-        s.reporter.log(f"model: {valid}; {count(diff.count(), 'change')}")
-    return model_change(s.target, valid, verdict.warning_lines() + local, drops, consent)

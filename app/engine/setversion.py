@@ -1,22 +1,30 @@
 """Set: make a saved server version current again, top to bottom, on the runner.
 
-The version is archived first (the Set itself saves the current configuration as a version, which
-can push the restored one off the server), so the verify has something to compare with.
+The plan reads the version into the archive first (the Set itself saves the current configuration
+as a version, which can push the restored one off the server), so the verify has something to
+compare with; a version carries no model, so the plan checks it against the target's model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.archive import Entry
 from app.configdoc.diff import fingerprint
+from app.engine import writeplan
 from app.engine.backup import VerifyFailed
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
-from app.engine.gates import Consent, protected, raise_if
+from app.engine.gates import Consent
 from app.engine.result import Result
 from app.engine.run import Session, run_write
+from app.engine.writeplan import WritePlan, WriteSource
 from app.profiles import Profile
+
+
+def version_source(version: str) -> WriteSource:
+    return WriteSource(
+        f"version {version}", version=version, no_model_reason="a server version carries no model"
+    )
 
 
 def set_version(
@@ -26,8 +34,11 @@ def set_version(
     consent: Consent | None = None,
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
+    *,
+    expect_stamp: str | None = None,
 ) -> Result:
-    return run_write(ctx, SetVersion(profile, version, consent or Consent()), listener, cancel)
+    op = SetVersion(profile, version, consent or Consent(), expect_stamp)
+    return run_write(ctx, op, listener, cancel)
 
 
 @dataclass
@@ -35,49 +46,44 @@ class SetVersion:
     target: Profile
     version: str
     consent: Consent
-    kind: str = "rollback"
+    expect_stamp: str | None = None
+    kind: str = "rollback"  # (history's name for a Set, kept for the runs already recorded)
     versions_saved: int = 2  # the Set and, if it fails, the undo's model apply
-    wanted: Entry | None = None
+    plan: WritePlan | None = field(default=None, repr=False)
 
     @property
     def source_label(self) -> str:
         return f"version {self.version}"
 
     def prepare(self, s: Session) -> None:
-        raise_if(protected(self.target, self.consent))
-        with s.reporter.step(f"Read version {self.version}"):
-            self.wanted = s.ctx.download(
-                s.dst,
-                self.target,
-                "version",
-                s.reporter,
-                f"Read version {self.version}",
-                version=self.version,
-                note=f"the version Set by run #{s.run_id}",
-            )
-            s.record(version=self.version, wanted=self.wanted.id)
+        self.plan = writeplan.prepare(
+            s, self.kind, version_source(self.version), self.consent, self.expect_stamp
+        )
+        if self.plan.version_entry is not None:
+            s.record(version=self.version, wanted=self.plan.version_entry.id)
 
     def apply(self, s: Session) -> None:
-        dst = s.dst
+        assert self.plan is not None and self.plan.version_entry is not None
+        dst, wanted = s.dst, self.plan.version_entry
         with s.reporter.step(f"Restore version {self.version}"):
             s.write(
                 f"Restore version {self.version}",
                 lambda: dst.restore_version(self.version),
                 probe=lambda: s.ctx.live_fingerprint(dst),
-                sent=fingerprint(s.ctx.docs(self.wanted)) if self.wanted else "",
+                sent=fingerprint(s.ctx.docs(wanted)),
             )
         with s.reporter.step("Clear cache"):
             s.write("Clear cache", dst.reload_cache)
 
     def verify(self, s: Session) -> str:
-        assert self.wanted is not None
+        assert self.plan is not None and self.plan.version_entry is not None
         with s.reporter.step("Verify"):
             after = s.ctx.download(
                 s.dst, self.target, "export", s.reporter, "Verify", note=f"after run #{s.run_id}"
             )
             s.record(verify=after.id)
             now = fingerprint(s.ctx.docs(after))
-            if now != fingerprint(s.ctx.docs(self.wanted)):
+            if now != fingerprint(s.ctx.docs(self.plan.version_entry)):
                 raise VerifyFailed(f"Verify: {self.target.name} does not hold version {self.version}.")
         return now
 

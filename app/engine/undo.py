@@ -1,30 +1,33 @@
-"""Undo a run: put back the backup it took (model and configuration), verify, mark it undone."""
+"""Undo a run: put back the backup it took (model and configuration), verify, mark it undone.
+
+Every write kind can be undone (promotion, restore, Set, model apply, and an undo, whose undo puts
+the undone state back). The plan says what the undo changes; later runs into the same target and
+changes made outside the promoter since (by a person, or another home) are gates.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.engine import writeplan
 from app.engine.backup import restore_entry
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
-from app.engine.gates import Consent, Gate, Refusal, protected, raise_if
+from app.engine.gates import Consent
 from app.engine.history import Run
-from app.engine.modelapply import check_model
 from app.engine.result import Result
 from app.engine.run import Session, run_write
+from app.engine.writeplan import WritePlan, WriteSource
 from app.errors import UsageError
 from app.profiles import Profile
 
 UNDOABLE = ("promote", "rollback", "restore", "model", "undo")
+NOTHING_WRITTEN = ("refused", "failed", "dry_run", "running")
 
 
-def undo(
-    ctx: Context,
-    run_id: int,
-    consent: Consent | None = None,
-    listener: Listener | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+def undo_source(ctx: Context, run_id: int) -> tuple[Profile, Run, WriteSource]:
+    """The run to undo, its target's profile and what the undo writes; a clear error when the run
+    cannot be undone."""
     run = ctx.history.get(run_id)
     if run is None:
         raise UsageError(f"There is no run #{run_id} in the history.")
@@ -32,8 +35,12 @@ def undo(
         raise UsageError(f"Run #{run_id} is a {run.kind}; only writes can be undone.")
     if run.undone_by is not None:
         raise UsageError(f"Run #{run_id} was already undone by run #{run.undone_by}.")
+    if run.status == "rolled_back":
+        raise UsageError(
+            f"Run #{run_id} was rolled back when it failed: nothing of it remains, nothing to undo."
+        )
     backup = run.archive_ids.get("backup")
-    if backup is None or run.status in ("refused", "failed", "dry_run", "running"):
+    if backup is None or run.status in NOTHING_WRITTEN:
         raise UsageError(f"Run #{run_id} ({run.status}) wrote nothing that can be undone.")
     profile = ctx.profiles.get(run.target)
     entry = ctx.archive.get(int(backup))
@@ -43,54 +50,81 @@ def undo(
             f"points at {profile.app} at {profile.base_url}; restore its backup with `promoter restore` "
             "into the right profile instead."
         )
-    return run_write(ctx, Undo(profile, run, int(backup), consent or Consent()), listener, cancel)
+    if not ctx.archive.path_of(entry).exists():
+        raise UsageError(f"The backup of run #{run_id} (archive entry #{entry.id}) has lost its file.")
+    later = tuple(
+        f"#{r.id} ({r.kind})" for r in ctx.history.writes_after(run.id, profile.target_key, profile.name)
+    )
+    model = entry.model if isinstance(entry.model, list) else None
+    source = WriteSource(
+        f"run #{run.id}",
+        model=model,
+        entry=entry,
+        later=later,
+        no_model_reason=f"the backup of run #{run.id} recorded no model",
+    )
+    return profile, run, source
+
+
+def undo(
+    ctx: Context,
+    run_id: int,
+    consent: Consent | None = None,
+    listener: Listener | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    expect_stamp: str | None = None,
+) -> Result:
+    profile, run, source = undo_source(ctx, run_id)
+    return run_write(ctx, Undo(profile, run, source, consent or Consent(), expect_stamp), listener, cancel)
 
 
 @dataclass
 class Undo:
     target: Profile
     run: Run
-    backup_id: int
+    source: WriteSource
     consent: Consent
+    expect_stamp: str | None = None
     kind: str = "undo"
     versions_saved: int = 2
+    plan: WritePlan | None = field(default=None, repr=False)
     _fp: str = ""
 
     @property
     def source_label(self) -> str:
         return f"run #{self.run.id}"
 
-    def later_writes(self, s: Session) -> list[Refusal]:
-        later = [
-            r
-            for r in s.ctx.history.writes_after(self.run.id, self.target.target_key, self.target.name)
-            if r.id != s.run_id
-        ]
-        if later and not self.consent.accept_drift:
-            ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
-            return [
-                Refusal(
-                    Gate.LATER_WRITES,
-                    f"{self.target.name} was written by later runs ({ids}); undoing run #{self.run.id} "
-                    "discards them too; pass --yes",
-                )
-            ]
-        return []
+    @property
+    def backup_id(self) -> int:
+        assert self.source.entry is not None
+        return self.source.entry.id
 
     def prepare(self, s: Session) -> None:
-        entry = s.ctx.archive.get(self.backup_id)
-        refusals = protected(self.target, self.consent) + self.later_writes(s)
-        if entry.model is not None:
-            refusals += check_model(s, entry.model, self.consent)
-        raise_if(refusals)
-        if not s.ctx.archive.path_of(entry).exists():
-            raise UsageError(
-                f"The backup of run #{self.run.id} (archive entry #{entry.id}) has lost its file."
-            )
+        # later runs are read again under the lock (another window may have written since)
+        later = tuple(
+            f"#{r.id} ({r.kind})"
+            for r in s.ctx.history.writes_after(self.run.id, self.target.target_key, self.target.name)
+            if r.id != s.run_id
+        )
+        self.source = WriteSource(
+            self.source.label,
+            model=self.source.model,
+            entry=self.source.entry,
+            later=later,
+            no_model_reason=self.source.no_model_reason,
+        )
+        self.plan = writeplan.prepare(s, self.kind, self.source, self.consent, self.expect_stamp)
 
     def apply(self, s: Session) -> None:
-        entry = s.ctx.archive.get(self.backup_id)
-        self._fp = restore_entry(s, entry, s.ctx.archive.path_of(entry), entry.model)
+        assert self.plan is not None and self.source.entry is not None
+        entry = self.source.entry
+        model = self.source.model if self.plan.writes_model else None
+        if self.plan.nothing_to_write:
+            s.reporter.log(f"{self.target.name} already holds the backup of run #{self.run.id}")
+            self._fp = self.plan.target_fingerprint
+            return
+        self._fp = restore_entry(s, entry, s.ctx.archive.path_of(entry), model)
 
     def verify(self, s: Session) -> str:
         s.ctx.history.mark_undone(self.run.id, s.run_id)

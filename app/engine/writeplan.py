@@ -1,0 +1,343 @@
+"""The plan of a write other than a promotion: restore, Set, undo, model apply.
+
+Each reads the target (its model and configuration) and what would be written, and says before
+anything is written: the model's changes and verdict, the configuration's changes, what the write
+does **not** carry, whether the target would be left inconsistent (a configuration describing
+objects its model lacks), drift since the promoter's last write, later runs an undo would discard,
+and the gates that need consent. The same plan is made read-only for ``--dry-run`` and the
+window's preview, and again under the target's lock by the write itself, which refuses when the
+target changed since the plan the user confirmed (its stamp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.archive import Entry
+from app.backand import BackandClient, Validation
+from app.configdoc.dataset import ConfigDocs, read_config_zip
+from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
+from app.engine import gates
+from app.engine.backup import model_digest
+from app.engine.consistency import Mismatch, compare
+from app.engine.context import Context
+from app.engine.events import CancelToken, Listener, Reporter
+from app.engine.gates import Consent, Refusal
+from app.engine.modeldiff import ModelDiff, diff_models
+from app.errors import PromoterError
+from app.modelcheck import schema_errors
+from app.profiles import Profile
+from app.words import count
+
+if TYPE_CHECKING:
+    from app.engine.run import Session
+
+Model = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class WriteSource:
+    """What a write puts into its target: a model, a configuration, or both."""
+
+    label: str  # "archive entry #12", "/tmp/x.zip", "version 3", "run #4", "model file m.json"
+    model: Model | None = None  # None: the target's model stays as it is
+    entry: Entry | None = None  # an archived configuration zip
+    path: Path | None = None  # a configuration zip outside the archive
+    version: str | None = None  # a server version (read into the archive by the plan)
+    later: tuple[str, ...] = ()  # later runs into the target that an undo would discard
+    no_model_reason: str = ""  # why the write carries no model, in words
+
+    @property
+    def writes_config(self) -> bool:
+        return self.entry is not None or self.path is not None or self.version is not None
+
+
+@dataclass
+class WritePlan:
+    kind: str  # restore, rollback (Set), undo, model
+    target: Profile
+    source: WriteSource
+    current_model: Model
+    read: Entry | None = None  # the target's configuration as read (the run's backup under the lock)
+    version_entry: Entry | None = None  # a Set: the version, archived
+    validation: Validation | None = None
+    local_errors: list[str] = field(default_factory=list)
+    model_diff: ModelDiff = field(default_factory=ModelDiff)
+    config_diff: ConfigDiff | None = None
+    mismatch: Mismatch = field(default_factory=Mismatch)
+    not_carried: list[str] = field(default_factory=list)
+    drifted: bool = False
+    drift_since: int | None = None
+    drift: ConfigDiff | None = None
+    target_fingerprint: str = ""
+    written_fingerprint: str = ""
+
+    @property
+    def writes_model(self) -> bool:
+        return self.source.model is not None and not self.model_diff.empty
+
+    @property
+    def valid(self) -> str:
+        if self.local_errors:
+            return "never"
+        return self.validation.valid if self.validation is not None else "always"
+
+    @property
+    def warnings(self) -> list[str]:
+        return (self.validation.warning_lines() if self.validation else []) + self.local_errors
+
+    @property
+    def drops(self) -> list[str]:
+        verdict = self.validation or Validation("always")
+        tables = sorted(set(verdict.dropped_tables) | set(self.model_diff.dropped_tables))
+        columns = sorted(set(verdict.dropped_columns) | set(self.model_diff.dropped_columns))
+        return [f"table {t}" for t in tables] + [f"column {t}.{c}" for t, c in columns]
+
+    @property
+    def nothing_to_write(self) -> bool:
+        if self.source.version is not None:  # a Set makes the version current, whatever it holds
+            return False
+        config_same = self.config_diff is None or self.config_diff.empty
+        return not self.writes_model and config_same
+
+    @property
+    def stamp(self) -> str:
+        """The target's model and configuration and what would be written, in short hashes: a write
+        made from a confirmed plan refuses when any of them changed since."""
+        written = model_digest(self.source.model)[:12] if self.source.model is not None else "-"
+        return "-".join(
+            [
+                model_digest(self.current_model)[:12],
+                self.target_fingerprint[:12],
+                written,
+                self.written_fingerprint[:12] or "-",
+            ]
+        )
+
+    def refusals(self, consent: Consent, expect_stamp: str | None = None) -> list[Refusal]:
+        """Every gate of this write with *consent*, in the order a user should read them."""
+        out: list[Refusal] = []
+        if expect_stamp is not None and expect_stamp != self.stamp:
+            out.append(
+                Refusal(
+                    gates.Gate.STALE_PLAN,
+                    f"the plan you confirmed is stale: {self.target.name} or what would be written "
+                    "changed since; plan again",
+                )
+            )
+        if self.source.model is not None and not self.model_diff.empty:
+            out += gates.model_change(self.target, self.valid, self.warnings, self.drops, consent)
+        if self.nothing_to_write:
+            return out
+        out += gates.protected(self.target, consent)
+        count_ = self.drift.count() if self.drift is not None else None
+        out += gates.drift(self.target, self.drifted, self.drift_since, count_, consent)
+        if self.source.later and not consent.accept_drift:
+            out.append(
+                Refusal(
+                    gates.Gate.LATER_WRITES,
+                    f"{self.target.name} was written by later runs ({', '.join(self.source.later)}); "
+                    f"undoing {self.source.label} discards them too; pass --yes",
+                )
+            )
+        out += gates.model_mismatch(self.target, self.mismatch.lines(f"{self.target.name}'s"), consent)
+        return out
+
+    def lines(self) -> list[str]:
+        """The plan for a person, one line each (the command line prints these)."""
+        out = [f"Plan: {self.kind} {self.source.label} -> {self.target.name}"]
+        if self.source.model is not None:
+            out.append(f"  validation: {self.valid}")
+            out += [f"    warning: {w}" for w in self.warnings]
+            out.append(f"  model: {count(self.model_diff.count(), 'change')}")
+            out += [f"    {line}" for line in self.model_diff.lines()]
+        if self.config_diff is not None:
+            out.append(f"  configuration: {count(self.config_diff.count(), 'change')}")
+            out += [f"    {line}" for line in self.config_diff.lines()]
+        for line in self.not_carried:
+            out.append(f"  not carried: {line}")
+        for line in self.mismatch.lines(f"{self.target.name}'s"):
+            out.append(f"  INCONSISTENT after this write: {line}")
+        if self.drifted:
+            what = count(self.drift.count(), "change") if self.drift is not None else "details unavailable"
+            since = f"since run #{self.drift_since} ({what})"
+            out.append(f"  DRIFT: {self.target.name} changed outside the promoter {since}")
+            out += [f"    {line}" for line in (self.drift.lines() if self.drift else [])]
+        if self.source.later:
+            out.append(f"  later runs this undo discards: {', '.join(self.source.later)}")
+        if self.nothing_to_write:
+            out.append(f"  nothing to change: {self.target.name} already holds this")
+        if self.read is not None:
+            out.append(f"  archive: target #{self.read.id}")
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of ``plan --json`` (the keys a promotion's plan has, where they apply)."""
+        diff = self.config_diff
+        return {
+            "kind": self.kind,
+            "source": self.source.label,
+            "target": self.target.name,
+            "valid": self.valid,
+            "warnings": self.warnings,
+            "dropped_tables": sorted(set(d[6:] for d in self.drops if d.startswith("table "))),
+            "dropped_columns": [
+                {"table": d[7:].split(".", 1)[0], "column": d[7:].split(".", 1)[1]}
+                for d in self.drops
+                if d.startswith("column ")
+            ],
+            "writes_model": self.source.model is not None,
+            "writes_config": self.source.writes_config,
+            "model_changes": self.model_diff.count(),
+            "model_diff": self.model_diff.lines(),
+            "model_details": self.model_diff.as_json(),
+            "config_changes": diff.count() if diff else 0,
+            "config_summary": diff.summary() if diff else {},
+            "config_diff": diff.lines() if diff else [],
+            "config_details": diff.as_json() if diff else [],
+            "not_carried": self.not_carried,
+            "mismatch": self.mismatch.lines(f"{self.target.name}'s"),
+            "mismatch_details": self.mismatch.as_json(),
+            "drift": self.drift.lines() if self.drift else [],
+            "drifted": self.drifted,
+            "drift_since": self.drift_since,
+            "later_writes": list(self.source.later),
+            "nothing_to_write": self.nothing_to_write,
+            "stamp": self.stamp,
+            "gates": [r.as_json() for r in self.refusals(Consent())],  # met without consent
+            "backup_id": self.read.id if self.read else None,
+            "version_entry_id": self.version_entry.id if self.version_entry else None,
+        }
+
+
+def make_write_plan(
+    ctx: Context,
+    client: BackandClient,
+    target: Profile,
+    kind: str,
+    source: WriteSource,
+    reporter: Reporter,
+    *,
+    read_kind: str = "plan",
+) -> WritePlan:
+    """Read the target and *source* and compare them; writes nothing to the target. The target's
+    configuration is archived as *read_kind* (``plan`` for a preview; a write adopts it as its
+    backup)."""
+    with reporter.step("Read target"):
+        current = client.get_model()
+        read = ctx.download(
+            client,
+            target,
+            read_kind,
+            reporter,
+            "Read target",
+            model=current,
+            note=f"{kind} {source.label} -> {target.name}: target",
+        )
+    plan = WritePlan(kind, target, source, current, read=read)
+    target_docs = ctx.docs(read)
+    plan.target_fingerprint = fingerprint(target_docs)
+    if source.model is not None:
+        _plan_model(plan, client, source.model, reporter)
+    written: ConfigDocs | None = None
+    if source.writes_config:
+        with reporter.step("Read what is written"):
+            written = _written_docs(ctx, client, plan, reporter)
+            plan.written_fingerprint = fingerprint(written)
+            plan.config_diff = diff_configs(target_docs, written)
+            reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
+        after_model = source.model if source.model is not None else current
+        plan.mismatch = compare(written, after_model)
+        for line in plan.mismatch.lines(f"{target.name}'s"):
+            reporter.log(f"inconsistent after this write: {line}", "warning")
+        if source.model is None:
+            plan.not_carried.append(
+                (source.no_model_reason or f"{source.label} carries no model")
+                + f": {target.name}'s model stays as it is"
+            )
+    else:
+        plan.not_carried.append(
+            f"the model only: {target.name}'s configuration (settings, actions, security) stays as it "
+            "is; the server adds or removes the rows of the objects that change"
+        )
+    _check_drift(ctx, plan, reporter, target_docs)
+    return plan
+
+
+def _plan_model(plan: WritePlan, client: BackandClient, model: Model, reporter: Reporter) -> None:
+    from app.engine.plan import validate  # (plan imports the engine's promotion pieces)
+
+    with reporter.step("Validate model on target"):
+        plan.model_diff = diff_models(plan.current_model, model)
+        if plan.model_diff.empty:
+            reporter.log("model: unchanged")
+            return
+        plan.local_errors = schema_errors(model)
+        plan.validation = validate(client, model, plan.current_model)
+        reporter.log(f"model: {plan.valid}; {count(plan.model_diff.count(), 'change')}")
+
+
+def _written_docs(ctx: Context, client: BackandClient, plan: WritePlan, reporter: Reporter) -> ConfigDocs:
+    source = plan.source
+    if source.version is not None:
+        plan.version_entry = ctx.download(
+            client,
+            plan.target,
+            "version",
+            reporter,
+            "Read what is written",
+            version=source.version,
+            note=f"version {source.version} of {plan.target.name}, read for a plan",
+        )
+        return ctx.docs(plan.version_entry)
+    if source.entry is not None:
+        return ctx.docs(source.entry)
+    assert source.path is not None
+    return read_config_zip(source.path)
+
+
+def _check_drift(ctx: Context, plan: WritePlan, reporter: Reporter, target_docs: ConfigDocs) -> None:
+    """The target against what the promoter last left it holding: a write over changes made
+    outside the promoter (by a person, or another home) discards them."""
+    base = ctx.history.baseline(plan.target.target_key)
+    if base is None or base.fingerprint == plan.target_fingerprint or not comparable(base.fingerprint):
+        return
+    plan.drifted, plan.drift_since = True, base.run_id
+    try:
+        if base.entry_id is not None:
+            plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)
+    except PromoterError as exc:
+        reporter.log(f"drift details unavailable: {exc.message}", "warning")
+    what = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
+    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {what}", "warning")
+
+
+def preview(
+    ctx: Context,
+    target: Profile,
+    kind: str,
+    source: WriteSource,
+    listener: Listener | None = None,
+    cancel: CancelToken | None = None,
+) -> WritePlan:
+    """The plan, read-only: no lock, no history run; the target's read is a prunable ``plan`` entry."""
+    reporter = Reporter(listener, cancel)
+    with reporter.step("Connect"):
+        client = ctx.client(target)
+    with client:
+        return make_write_plan(ctx, client, target, kind, source, reporter)
+
+
+def prepare(s: Session, kind: str, source: WriteSource, consent: Consent, expect: str | None) -> WritePlan:
+    """A write's plan under the target's lock: its gates decide (a refusal ends the run, nothing
+    written); the target's read becomes the run's backup."""
+    from app.engine.backup import adopt_backup
+
+    plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter)
+    s.result.plan = plan.as_json()
+    gates.raise_if(plan.refusals(consent, expect))
+    if plan.read is not None:
+        adopt_backup(s, plan.read)
+    return plan
