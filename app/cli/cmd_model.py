@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import exitcodes
-from app.cli.output import confirm, print_json, stderr_listener
-from app.cli.signals import cancel_on_signals
+from app.cli.output import print_json
 from app.engine import operations
 from app.engine.context import Context
-from app.engine.events import CancelToken
-from app.engine.gates import Consent
-from app.engine.modelapply import apply_model
+from app.engine.modelapply import apply_model, model_source
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.secrets import SecretStore
@@ -44,15 +40,15 @@ def do_validate(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_apply(args: argparse.Namespace, home: Home) -> int:
+    from app.cli.cmd_target import planned_write
+
     model = load_model_file(args.file)
-    ctx = Context(home, SecretStore())
-    try:
-        profile = ctx.profiles.get(args.name)
-        confirm(f"Update the model of {profile.name} ({profile.app})?", args.yes)
-        consent = Consent(confirm=args.confirm, allow_data_loss=args.allow_data_loss, accept_drift=args.yes)
-        with cancel_on_signals(CancelToken()) as token:
-            result = apply_model(ctx, profile, model, consent, stderr_listener(quiet=args.json), token)
-    finally:
-        ctx.close()
-    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
-    return exitcodes.for_result(result)
+    label = f"model file {args.file.name}"
+    return planned_write(
+        args,
+        home,
+        "model",
+        f"Update the model of {args.name}?",
+        lambda ctx: (ctx.profiles.get(args.name), model_source(model, label)),
+        lambda ctx, profile, _source, *rest, **kw: apply_model(ctx, profile, model, *rest, label=label, **kw),
+    )

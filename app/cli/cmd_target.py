@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from app.cli import exitcodes
@@ -15,11 +16,14 @@ from app.engine import operations
 from app.engine.context import Context
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
-from app.engine.restore import restore
-from app.engine.result import BAD_STATE
-from app.engine.setversion import set_version
-from app.engine.undo import undo
+from app.engine.restore import restore, restore_source
+from app.engine.result import BAD_STATE, Result
+from app.engine.setversion import set_version, version_source
+from app.engine.undo import undo, undo_source
+from app.engine.writeplan import WriteSource, preview
+from app.modelcheck import load_model_file
 from app.paths import Home
+from app.profiles import Profile
 from app.secrets import SecretStore
 
 
@@ -67,54 +71,104 @@ def _consent(args: argparse.Namespace) -> Consent:
         confirm=args.confirm,
         allow_data_loss=getattr(args, "allow_data_loss", False),
         accept_drift=args.yes,
+        config_only=getattr(args, "config_only", False),
     )
 
 
-def _write(args: argparse.Namespace, home: Home, question: str, operation: Any) -> int:
-    """A single-target write: ask, then *operation(ctx, profile, consent, listener, cancel)*.
-    The engine applies the gates (protected, ...); SIGINT/SIGTERM cancel and roll back."""
+def planned_write(
+    args: argparse.Namespace,
+    home: Home,
+    kind: str,
+    question: str,
+    resolve: Callable[[Context], tuple[Profile, WriteSource]],
+    write: Callable[..., Result],
+) -> int:
+    """A write with its plan first: ``--dry-run`` prints the plan and writes nothing (exit 0);
+    without ``--yes`` the plan is printed and then asked about, and the write refuses if the target
+    changed since (the plan's stamp); with ``--yes`` the plan is made under the lock and printed
+    with the result. *write(ctx, profile, source, consent, listener, cancel, expect_stamp=...)*."""
     ctx = open_context(home)
     try:
-        profile = ctx.profiles.get(args.name) if getattr(args, "name", None) else None
-        confirm(question, args.yes)
+        profile, source = resolve(ctx)
+        consent, expect = _consent(args), None
+        if args.dry_run or not args.yes:
+            with cancel_on_signals(CancelToken()) as token:
+                plan = preview(ctx, profile, kind, source, stderr_listener(quiet=args.json), token)
+            if args.dry_run:
+                show_plan(plan.as_json(), plan.lines(), as_json=args.json)
+                return 0
+            if not args.json:
+                print("\n".join(plan.lines()))
+            print_gates(plan.as_json()["gates"], sys.stdout if not args.json else sys.stderr)
+            confirm(question, False)
+            expect = plan.stamp
         with cancel_on_signals(CancelToken()) as token:
-            result = operation(ctx, profile, _consent(args), stderr_listener(quiet=args.json), token)
+            listener = stderr_listener(quiet=args.json)
+            result = write(ctx, profile, source, consent, listener, token, expect_stamp=expect)
     finally:
         ctx.close()
-    print_json(result.as_json()) if args.json else print(f"{result.status}: {result.message}")
+    if args.json:
+        print_json(result.as_json())
+    else:
+        if args.yes and result.plan:
+            print("\n".join(result.plan.get("lines", [])))
+        print(f"{result.status}: {result.message}")
+        print_gates([r.as_json() for r in result.refusals], sys.stdout, refused=True)
     if result.status in BAD_STATE:
         print(f"promoter: WARNING: {result.message}", file=sys.stderr)
     return exitcodes.for_result(result)
 
 
+def show_plan(plan: dict[str, Any], lines: list[str], *, as_json: bool) -> None:
+    """A dry run's plan: the ``plan --json`` document, or the lines and the gates it would meet."""
+    if as_json:
+        print_json(plan | {"status": "dry_run", "message": "A plan only: nothing was written."})
+        return
+    print("\n".join(lines))
+    print_gates(plan["gates"], sys.stdout)
+    print("  nothing was written (--dry-run)")
+
+
+def print_gates(gates: list[dict[str, str]], out: Any, *, refused: bool = False) -> None:
+    for gate in gates:
+        how = gate["flag"] or "a new plan"
+        lead = "refused" if refused else "would be refused"
+        print(f"  {lead} without {how}: {gate['message']}", file=out)
+
+
 def do_rollback(args: argparse.Namespace, home: Home) -> int:
-    return _write(
+    return planned_write(
         args,
         home,
+        "rollback",
         f"Set {args.name} to version {args.version}?",
-        lambda ctx, profile, consent, listen, cancel: set_version(
-            ctx, profile, args.version, consent, listen, cancel
-        ),
+        lambda ctx: (ctx.profiles.get(args.name), version_source(args.version)),
+        lambda ctx, profile, source, *rest, **kw: set_version(ctx, profile, args.version, *rest, **kw),
     )
 
 
 def do_restore(args: argparse.Namespace, home: Home) -> int:
-    return _write(
-        args,
-        home,
-        f"Load {args.source} into {args.name}?",
-        lambda ctx, profile, consent, listen, cancel: restore(
-            ctx, profile, args.source, consent, listen, cancel
-        ),
-    )
+    model = load_model_file(args.model) if args.model is not None else None
+
+    def resolve(ctx: Context) -> tuple[Profile, WriteSource]:
+        profile = ctx.profiles.get(args.name)
+        return profile, restore_source(ctx, profile, args.source, model)
+
+    return planned_write(args, home, "restore", f"Load {args.source} into {args.name}?", resolve, restore)
 
 
 def do_undo(args: argparse.Namespace, home: Home) -> int:
-    return _write(
+    def resolve(ctx: Context) -> tuple[Profile, WriteSource]:
+        profile, _run, source = undo_source(ctx, args.run_id)
+        return profile, source
+
+    return planned_write(
         args,
         home,
+        "undo",
         f"Undo run #{args.run_id}: put its backup (model and configuration) back into its target?",
-        lambda ctx, _profile, consent, listen, cancel: undo(ctx, args.run_id, consent, listen, cancel),
+        resolve,
+        lambda ctx, _profile, _source, *rest, **kw: undo(ctx, args.run_id, *rest, **kw),
     )
 
 

@@ -140,30 +140,24 @@ def _cmd_promote(sub: Any) -> None:
     rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
     rb.add_argument("name")
     rb.add_argument("version")
-    rb.add_argument("--yes", action="store_true")
-    rb.add_argument("--confirm", metavar="NAME")
-    rb.add_argument("--json", action="store_true")
+    _planned_write_flags(rb, model=False)
     rb.set_defaults(handler="app.cli.cmd_target:do_rollback")
 
     rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
     rs.add_argument("name")
     rs.add_argument("source", help="an archive entry id, or a path to a .zip")
-    rs.add_argument("--yes", action="store_true")
-    rs.add_argument("--confirm", metavar="NAME")
+    _planned_write_flags(rs, model=True)
     rs.add_argument(
-        "--allow-data-loss", action="store_true", help="let the restored model drop tables or columns"
+        "--model",
+        type=Path,
+        metavar="FILE",
+        help="a model to restore with the zip (validated, as model apply)",
     )
-    rs.add_argument("--json", action="store_true")
     rs.set_defaults(handler="app.cli.cmd_target:do_restore")
 
     und = sub.add_parser("undo", help="put a run's backup (model and configuration) back; mark it undone")
     und.add_argument("run_id", type=int)
-    und.add_argument("--yes", action="store_true", help="do not ask; also discard later runs' writes")
-    und.add_argument("--confirm", metavar="NAME")
-    und.add_argument(
-        "--allow-data-loss", action="store_true", help="let the restored model drop what the run added"
-    )
-    und.add_argument("--json", action="store_true")
+    _planned_write_flags(und, model=True)
     und.set_defaults(handler="app.cli.cmd_target:do_undo")
 
     hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
@@ -209,6 +203,26 @@ def _cmd_archive(sub: Any) -> None:
     ib.set_defaults(handler="app.cli.cmd_archive:do_import_bundle")
 
 
+def _planned_write_flags(parser: Any, *, model: bool, config: bool = True) -> None:
+    """The flags every planned write shares: its plan alone, JSON, and one consent per gate."""
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument(
+        "--yes", action="store_true", help="do not ask; also accept drift and later runs' writes"
+    )
+    parser.add_argument("--confirm", metavar="NAME", help="the name of a protected target")
+    if model:
+        parser.add_argument(
+            "--allow-data-loss", action="store_true", help="let the model written drop tables or columns"
+        )
+    if config:
+        parser.add_argument(
+            "--config-only",
+            action="store_true",
+            help="write a configuration that does not match the target's model",
+        )
+    parser.add_argument("--json", action="store_true")
+
+
 def _cmd_model(sub: Any) -> None:
     model = sub.add_parser("model", help="read, validate or update an app's data model")
     msub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
@@ -223,10 +237,7 @@ def _cmd_model(sub: Any) -> None:
     app = msub.add_parser("apply", help='"Validate & Update": back up, apply, verify, roll back on failure')
     app.add_argument("name")
     app.add_argument("file", type=Path)
-    app.add_argument("--yes", action="store_true")
-    app.add_argument("--confirm", metavar="NAME")
-    app.add_argument("--allow-data-loss", action="store_true")
-    app.add_argument("--json", action="store_true")
+    _planned_write_flags(app, model=True, config=False)
     app.set_defaults(handler="app.cli.cmd_model:do_apply")
 
 

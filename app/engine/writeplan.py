@@ -26,7 +26,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import ModelDiff, diff_models
-from app.errors import PromoterError
+from app.errors import PromoterError, UsageError
 from app.modelcheck import schema_errors
 from app.profiles import Profile
 from app.words import count
@@ -205,6 +205,7 @@ class WritePlan:
             "drift_since": self.drift_since,
             "later_writes": list(self.source.later),
             "nothing_to_write": self.nothing_to_write,
+            "lines": self.lines(),
             "stamp": self.stamp,
             "gates": [r.as_json() for r in self.refusals(Consent())],  # met without consent
             "backup_id": self.read.id if self.read else None,
@@ -282,6 +283,13 @@ def _plan_model(plan: WritePlan, client: BackandClient, model: Model, reporter: 
 def _written_docs(ctx: Context, client: BackandClient, plan: WritePlan, reporter: Reporter) -> ConfigDocs:
     source = plan.source
     if source.version is not None:
+        listed = client.list_versions()
+        if source.version not in listed.newest_first and source.version != listed.current:
+            kept = ", ".join(listed.newest_first) or "none"
+            raise UsageError(
+                f"{plan.target.name} has no version {source.version} (the server keeps: {kept}); "
+                "an older one may be in the archive: `promoter archive list`, then `promoter restore`."
+            )
         plan.version_entry = ctx.download(
             client,
             plan.target,
