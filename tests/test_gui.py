@@ -177,7 +177,10 @@ def test_cancel_during_the_config_transfer(qtbot, window, monkeypatch, control, 
 
 
 def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, control):
-    monkeypatch.setattr(messages, "ask_yes_no", lambda *a: True)
+    from app.engine.gates import Consent
+    from app.gui import write_door
+
+    monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent())
     env = window.environments
     env.list.setCurrentRow(1)  # qa
     window.tabs.setCurrentWidget(window.versions_tab)
@@ -224,8 +227,11 @@ def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatc
     idle(qtbot, window)
     assert "2 good, 0 with problems" in tab.status.text()
     tab.select_ids([first.id])
+    from app.engine.gates import Consent
+    from app.gui import write_door
+
     monkeypatch.setattr(messages, "ask_choice", lambda *a: "qa")
-    monkeypatch.setattr(messages, "ask_yes_no", lambda *a: True)
+    monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent())
     tab.buttons["Restore to…"].click()
     idle(qtbot, window)
     assert tab.status.text().startswith("succeeded"), tab.status.text()

@@ -27,15 +27,13 @@ from PySide6.QtWidgets import (
 from app.archive import Entry
 from app.engine import operations
 from app.engine.context import Context
-from app.engine.gates import Consent
-from app.engine.restore import restore
-from app.engine.result import Result
+from app.engine.restore import restore, restore_source
 from app.errors import PromoterError
-from app.gui import bundle_actions, dataloss, diffview, messages, notify, zip_import
+from app.gui import bundle_actions, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
-from app.profiles import Profile
+from app.gui.write_door import WriteDoor
 from app.words import count
 
 
@@ -47,6 +45,7 @@ class ArchiveTab(QWidget):
     def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
+        self.door = WriteDoor(self, ctx, jobs, self._on_written, self._error)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.filter = QLineEdit()
@@ -152,36 +151,15 @@ class ArchiveTab(QWidget):
         )
         if not name:
             return
-        profile = self.ctx.profiles.get(name)
-        typed: str | None = None
-        if profile.protected:
-            typed = messages.ask_typed_name(
-                self,
-                "Protected environment",
-                f"Load archive entry #{entry.id} into {name} (protected)?",
-                name,
-            )
-            if typed != name:
-                return
-        elif not messages.ask_yes_no(
-            self, "Restore", f"Load archive entry #{entry.id} into {name}? A backup is taken first."
-        ):
-            return
-        self._restore(entry, profile, Consent(confirm=typed))
-
-    def _restore(self, entry: Entry, profile: Profile, consent: Consent) -> None:
-        ctx = self.ctx
-
-        def done(result: Result) -> None:
-            if not dataloss.ask_again(self, result, consent, lambda c: self._restore(entry, profile, c)):
-                self._on_written(result)
-
-        self.jobs.run(
-            profile.name,
-            f"restore #{entry.id} into {profile.name}",
-            lambda listen, cancel: restore(ctx, profile, str(entry.id), consent, listen, cancel),
-            done,
-            self._error,
+        profile, ctx = self.ctx.profiles.get(name), self.ctx
+        self.door.open(
+            profile,
+            "restore",
+            "Restore",
+            lambda: restore_source(ctx, profile, str(entry.id)),
+            lambda consent, stamp, listen, cancel: restore(
+                ctx, profile, str(entry.id), consent, listen, cancel, expect_stamp=stamp
+            ),
         )
 
     def _job(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:

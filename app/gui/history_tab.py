@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.context import Context
-from app.engine.gates import Consent
 from app.engine.history import Run
-from app.engine.result import Result
-from app.engine.undo import undo
-from app.gui import dataloss, diffview, messages, notify
+from app.engine.undo import UNDOABLE, undo, undo_source
+from app.errors import PromoterError
+from app.gui import diffview, messages, notify
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
+from app.gui.write_door import WriteDoor
 
 
 class HistoryTab(QWidget):
@@ -38,6 +38,7 @@ class HistoryTab(QWidget):
     def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
+        self.door = WriteDoor(self, ctx, jobs, self._on_done, self._on_error)
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = QTreeWidget()
@@ -58,7 +59,7 @@ class HistoryTab(QWidget):
         splitter.addWidget(lower)
         layout.addWidget(splitter, 1)
         row = QHBoxLayout()
-        self.undo_button = QPushButton("Undo this promotion…")
+        self.undo_button = QPushButton("Undo this run…")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self.on_undo)
         row.addWidget(self.undo_button)
@@ -108,7 +109,7 @@ class HistoryTab(QWidget):
         self.undo_button.setEnabled(
             bool(
                 run
-                and run.kind == "promote"
+                and run.kind in UNDOABLE
                 and run.archive_ids.get("backup")
                 and run.status == "succeeded"
                 and run.undone_by is None
@@ -118,8 +119,7 @@ class HistoryTab(QWidget):
         if run is None:
             self.details.clear()
             return
-        if run.plan.get("model_details") is not None or run.plan.get("config_details"):
-            diffview.fill_plan_tree(self.plan_tree, run.plan)
+        fill_changed(self.plan_tree, run)
         undone = f" — undone by run #{run.undone_by}" if run.undone_by is not None else ""
         lines = [f"#{run.id} {run.kind}: {run.status.replace('_', ' ')}{undone}", run.message, "", "Steps:"]
         icons = {"done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -140,39 +140,21 @@ class HistoryTab(QWidget):
         run = self.selected_run()
         if run is None:
             return
-        backup = run.archive_ids.get("backup")
-        profile = self.ctx.profiles.get(run.target)
-        question = (
-            f"Undo promotion #{run.id}: put its backup #{backup} (model and configuration) back into "
-            f"{profile.name}?"
-        )
-        later = self.ctx.history.writes_after(run.id, profile.target_key, profile.name)
-        if later:
-            ids = ", ".join(f"#{r.id} ({r.kind})" for r in later)
-            question += f"\n\nLater runs also wrote to {profile.name} ({ids}); undoing discards them too."
-        typed: str | None = None
-        if profile.protected:
-            typed = messages.ask_typed_name(self, "Protected environment", question, profile.name)
-            if typed != profile.name:
-                return
-        elif not messages.ask_yes_no(self, "Undo promotion", question):
-            return
-        self._undo(run.id, profile.name, Consent(confirm=typed, accept_drift=bool(later)))
-
-    def _undo(self, run_id: int, target: str, consent: Consent) -> None:
         ctx = self.ctx
-
-        def done(result: Result) -> None:
-            # putting the older model back drops what the run added: say what, ask, go on
-            if not dataloss.ask_again(self, result, consent, lambda c: self._undo(run_id, target, c)):
-                self._on_done(result)
-
-        self.jobs.run(
-            target,
-            f"undo promotion #{run_id}",
-            lambda listen, cancel: undo(ctx, run_id, consent, listen, cancel),
-            done,
-            self._on_error,
+        try:
+            profile, _run, _source = undo_source(ctx, run.id)
+        except PromoterError as exc:
+            self.status.setText(exc.message)
+            messages.show_error(self, exc.message)
+            return
+        self.door.open(
+            profile,
+            "undo",
+            "Undo",
+            lambda: undo_source(ctx, run.id)[2],
+            lambda consent, stamp, listen, cancel: undo(
+                ctx, run.id, consent, listen, cancel, expect_stamp=stamp
+            ),
         )
 
     def _on_done(self, result: Any) -> None:
@@ -185,3 +167,26 @@ class HistoryTab(QWidget):
     def _on_error(self, message: str) -> None:
         self.status.setText(message)
         messages.show_error(self, message, self.jobs.last_details)
+
+
+def fill_changed(tree: QTreeWidget, run: Run) -> None:
+    """What a run changed: what it wrote and, apart, what was undone; a run rolled back (or undone
+    since) says that nothing of it remains, and its changes are listed as undone, not as applied."""
+    plan = run.plan
+    if plan.get("model_details") is not None or plan.get("config_details"):
+        diffview.fill_plan_tree(tree, plan)
+    root = tree.invisibleRootItem()
+    if run.status == "rolled_back":
+        head = f"Rolled back: nothing of this run remains in {run.target} (the changes below were undone)"
+    elif run.undone_by is not None:
+        head = f"Undone by run #{run.undone_by}: the changes below no longer hold in {run.target}"
+    elif plan.get("written"):
+        head = f"Written to {run.target}: " + ", ".join(plan["written"])
+    else:
+        head = f"Nothing was written to {run.target}"
+    top = QTreeWidgetItem([head])
+    root.insertChild(0, top)
+    if plan.get("undone"):
+        root.insertChild(1, QTreeWidgetItem(["Undone: " + ", ".join(plan["undone"])]))
+    for line in plan.get("not_carried", []):
+        QTreeWidgetItem(root, [f"Not carried: {line}"])

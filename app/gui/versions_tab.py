@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 
 from app.engine import operations
 from app.engine.context import Context
-from app.engine.gates import Consent
-from app.engine.setversion import set_version
+from app.engine.setversion import set_version, version_source
 from app.gui import messages, notify
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
+from app.gui.write_door import WriteDoor
 from app.profiles import Profile
 
 
@@ -33,6 +33,7 @@ class VersionsTab(QWidget):
     def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
+        self.door = WriteDoor(self, ctx, jobs, self._on_written, self._on_error)
         self.profile: Profile | None = None
         self.versions: list[str] = []  # the saved versions listed (the live row is not one)
         self._keep: set[str] = set()  # the selection to restore after a refresh
@@ -118,26 +119,14 @@ class VersionsTab(QWidget):
             self._hint("Select one version to set.")
             return
         profile, version, ctx = self.profile, versions[0], self.ctx
-        typed: str | None = None
-        if profile.protected:
-            typed = messages.ask_typed_name(
-                self,
-                "Protected environment",
-                f"Set {profile.name} (protected) to version {version}? A backup is taken first.",
-                profile.name,
-            )
-            if typed != profile.name:
-                return
-        elif not messages.ask_yes_no(
-            self, "Set version", f"Set {profile.name} to version {version}? A backup is taken first."
-        ):
-            return
-        self.jobs.run(
-            profile.name,
-            f"set {profile.name} to {version}",
-            lambda listen, cancel: set_version(ctx, profile, version, Consent(confirm=typed), listen, cancel),
-            self._on_written,
-            self._on_error,
+        self.door.open(
+            profile,
+            "rollback",
+            "Set",
+            lambda: version_source(version),
+            lambda consent, stamp, listen, cancel: set_version(
+                ctx, profile, version, consent, listen, cancel, expect_stamp=stamp
+            ),
         )
 
     def on_export(self, versions: list[str] | None = None) -> None:

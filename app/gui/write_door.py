@@ -1,0 +1,171 @@
+"""The window's one door for a write other than a promotion (restore, Set, undo, model apply):
+its plan is read in the background; the plan view shows what will change and what will not be
+carried, with a banner that tells the truth and one consent per gate; the write then runs with the
+plan's stamp (it refuses if the target changed since), and its result is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.context import Context
+from app.engine.gates import Consent, Gate
+from app.engine.result import Result
+from app.engine.writeplan import WritePlan, WriteSource, preview
+from app.gui import colours, diffview
+from app.gui.consent import BLOCKING, ConsentPanel, reason
+from app.gui.jobs import JobRunner
+from app.profiles import Profile
+
+CHANGE_ROLE = 256  # (Qt.UserRole) where the diff tree keeps a configuration change for side by side
+Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
+
+
+def banner(plan: WritePlan) -> tuple[str, str]:
+    """The plan in one line and its colour: green only when no gate applies."""
+    refusals = plan.refusals(Consent())
+    if any(r.gate in BLOCKING for r in refusals):
+        return "Refused: " + "; ".join(reason(r) for r in refusals if r.gate in BLOCKING), "red"
+    if plan.nothing_to_write:
+        return f"Nothing to change: {plan.target.name} already holds {plan.source.label}.", "green"
+    if refusals:
+        return "Needs your consent: " + "; ".join(reason(r) for r in refusals), "amber"
+    return f"Safe: {plan.source.label} → {plan.target.name}; no gate applies.", "green"
+
+
+def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
+    """The plan's model and configuration changes (as a promotion's), then what it does not carry,
+    what would be inconsistent, and the later runs an undo discards."""
+    doc = plan.as_json()
+    if plan.source.model is None:
+        doc = doc | {"valid": "always", "model_details": {}}
+    diffview.fill_plan_tree(tree, doc)
+    for title, lines, colour in (
+        ("Not carried", plan.not_carried, "amber"),
+        ("Inconsistent after this write", doc["mismatch"], "red"),
+        ("Later runs this undo discards", list(plan.source.later), "amber"),
+    ):
+        if lines:
+            node = QTreeWidgetItem(tree.invisibleRootItem(), [f"{title}: {len(lines)}"])
+            node.setForeground(0, colours.qcolor(colour))
+            for line in lines:
+                QTreeWidgetItem(node, [line]).setForeground(0, colours.qcolor(colour))
+            node.setExpanded(True)
+
+
+class PlanDialog(QDialog):
+    """The plan of one write and its single confirmation."""
+
+    def __init__(self, plan: WritePlan, verb: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan = plan
+        self.setWindowTitle(f"{verb} {plan.source.label} → {plan.target.name}")
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        text, colour = banner(plan)
+        self.banner = QLabel(text)
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(f"color: {colours.text(colour)}; font-weight: bold")
+        self.banner_colour = colour
+        layout.addWidget(self.banner)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        fill_tree(self.tree, plan)
+        self.tree.itemDoubleClicked.connect(self._open)
+        layout.addWidget(self.tree, 1)
+        backup = QLabel(
+            f"A backup of {plan.target.name} (model and configuration) is taken first; a failure rolls "
+            "back automatically; History can undo it afterwards."
+        )
+        backup.setWordWrap(True)
+        layout.addWidget(backup)
+        self.consent_panel = ConsentPanel(plan.target.name, plan.refusals(Consent()), verb)
+        self.consent_panel.changed.connect(self._update)
+        layout.addWidget(self.consent_panel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(verb)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def _update(self) -> None:
+        self.ok_button.setEnabled(not self.plan.nothing_to_write and self.consent_panel.ready())
+
+    def _open(self, item: QTreeWidgetItem) -> None:
+        change = item.data(0, CHANGE_ROLE)
+        if isinstance(change, dict) and change.get("columns"):
+            diffview.SideBySide(change, self).open()
+
+    @property
+    def consent(self) -> Consent:
+        return self.consent_panel.consent
+
+
+def confirm_write(parent: QWidget, plan: WritePlan, verb: str) -> Consent | None:
+    """Show the plan; return what the user consented to, or None when cancelled. Tests replace this."""
+    dialog = PlanDialog(plan, verb, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.consent
+
+
+class WriteDoor:
+    """Plan → confirmation → write → result, for one tab."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        ctx: Context,
+        jobs: JobRunner,
+        on_done: Callable[[Result], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        self.parent, self.ctx, self.jobs = parent, ctx, jobs
+        self.on_done, self.on_error = on_done, on_error
+        self.last_plan: WritePlan | None = None
+
+    def open(
+        self,
+        target: Profile,
+        kind: str,
+        verb: str,
+        resolve: Callable[[], WriteSource],
+        write: Write,
+    ) -> None:
+        ctx = self.ctx
+
+        def plan_job(listen: Any, cancel: Any) -> WritePlan:
+            return preview(ctx, target, kind, resolve(), listen, cancel)
+
+        def planned(plan: WritePlan) -> None:
+            self.last_plan = plan
+            consent = confirm_write(self.parent, plan, verb)
+            if consent is None:
+                return
+            self.jobs.run(
+                target.name,
+                f"{verb.lower()} {plan.source.label} → {target.name}",
+                lambda listen, cancel: write(consent, plan.stamp, listen, cancel),
+                self.on_done,
+                self.on_error,
+            )
+
+        self.jobs.run(target.name, f"plan: {verb.lower()} → {target.name}", plan_job, planned, self.on_error)
+
+
+def gate_names(plan: WritePlan) -> set[Gate]:
+    return {r.gate for r in plan.refusals(Consent())}
