@@ -162,3 +162,34 @@ def _changed_display_name(source, dest):
         for name, doc in zip(names, docs, strict=True):
             archive.writestr(name, doc)
     return dest
+
+
+def test_the_window_says_how_fresh_each_part_is_and_f5_compares_again(qtbot, window, control):
+    from PySide6.QtWidgets import QLabel
+
+    tab = window.overview_tab
+
+    def texts():
+        return " ".join(label.text() for label in tab.area.widget().findChildren(QLabel))
+
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(
+        lambda: tab.overview is not None and not window.jobs.is_busy("overview:all"), timeout=60000
+    )
+    control.clear_requests()
+    tab.overview = None
+    tab.refresh()  # as after a write elsewhere: only what changed is read
+    qtbot.waitUntil(lambda: tab.overview is not None, timeout=60000)
+    assert downloads(control) == 0
+    assert "Unchanged by label and model since" in texts() and "not re-read since" in texts()
+    assert "not re-read (Compare again: F5)" in tab.status.text()
+    tab.overview = None
+    window.refresh_action.trigger()  # F5
+    qtbot.waitUntil(lambda: tab.overview is not None, timeout=60000)
+    assert downloads(control) == 3 and "not re-read" not in texts() and "Read at " in texts()
+    assert tab.refresh_button.text() == "Compare again"
+    control.clear_requests()
+    tab.overview = None
+    tab.refresh_button.click()
+    qtbot.waitUntil(lambda: tab.overview is not None, timeout=60000)
+    assert downloads(control) == 3
