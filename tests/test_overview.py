@@ -6,10 +6,14 @@ import json
 import zipfile
 from dataclasses import replace
 
+import pytest
+
 from app.engine.overview import clock, read_overview, step_freshness
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.shaping.rules import Rule
+from tests.conftest import HAVE_SECRET_SERVICE
+from tests.test_cli import run
 
 
 def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
@@ -193,3 +197,31 @@ def test_the_window_says_how_fresh_each_part_is_and_f5_compares_again(qtbot, win
     tab.refresh_button.click()
     qtbot.waitUntil(lambda: tab.overview is not None, timeout=60000)
     assert downloads(control) == 3
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; run under tests/tools/with-keyring.sh (make test does)",
+)
+def test_the_command_reads_what_changed_full_reads_all_and_a_damaged_cache_is_no_traceback(ctx, control):
+    home = ctx.home.root
+    first = run(home, "overview", "--json")
+    assert first.returncode == 0, first.stderr
+    assert [s["freshness"]["state"] for s in json.loads(first.stdout)["environments"]] == ["read"] * 3
+    control.clear_requests()
+    cheap = run(home, "overview")
+    assert cheap.returncode == 0, cheap.stderr
+    assert downloads(control) == 0
+    assert "unchanged by label and model since" in cheap.stdout and "not re-read since" in cheap.stdout
+    for path in (home / "cache" / "overview").iterdir():
+        path.write_bytes(b"\x00garbage")
+    control.clear_requests()
+    damaged = run(home, "overview", "--json")
+    assert damaged.returncode == 0 and "Traceback" not in damaged.stderr
+    assert downloads(control) == 3
+    control.clear_requests()
+    full = run(home, "overview", "--full", "--json")
+    assert full.returncode == 0, full.stderr
+    doc = json.loads(full.stdout)
+    assert downloads(control) == 3 and doc["full"] is True
+    assert all(step["fresh"] and step["freshness"].startswith("compared at ") for step in doc["steps"])
