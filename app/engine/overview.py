@@ -366,8 +366,8 @@ def _step(
         )
         step.not_reread = [(s.name, s.known.at) for s in (source, target) if s.fresh != "read" and s.known]
         step.known = True
-    except PromoterError as exc:
-        step.error = exc.message
+    except (PromoterError, OSError) as exc:  # a kept zip found damaged is downloaded again: that can fail
+        step.error = describe(exc)
     reporter.log(
         f"{source.name} → {target.name}: "
         + (
