@@ -47,6 +47,16 @@ class SandboxControl:
     def token_lifetime(self, seconds: float) -> None:
         requests.post(f"{self.url}/_sandbox/token-lifetime", json={"seconds": seconds}, timeout=10)
 
+    def requests(self, path: str | None = None, app: str | None = None) -> list[dict[str, Any]]:
+        """The Backand calls the sandbox received since the last :meth:`clear_requests`."""
+        response = requests.get(f"{self.url}/_sandbox/requests", timeout=10)
+        response.raise_for_status()
+        calls = list(response.json())
+        return [c for c in calls if (path is None or c["path"] == path) and (app is None or c["app"] == app)]
+
+    def clear_requests(self) -> None:
+        requests.delete(f"{self.url}/_sandbox/requests", timeout=10).raise_for_status()
+
     def insert_rows(self, app: str, table: str, rows: list[dict[str, Any]]) -> None:
         response = requests.post(
             f"{self.url}/_sandbox/apps/{app}/rows", json={"table": table, "rows": rows}, timeout=10

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.bench import run
+from tests.bench.overview import bench_overview
 from tests.bench.paired import paired
 
 
@@ -36,6 +37,7 @@ def test_the_bench_runs_end_to_end_at_tiny_sizes(tmp_path, monkeypatch):
         run.bench_promotion(rig, pairs=1, sizes=(1,))
         run.bench_memory(rig, runs=1, big=1)
         run.bench_gui(rig, runs=1, shapes=("synthetic",), mib=1)
+        run.RESULTS["overview"] = [bench_overview(rig, mib=1, runs=1)]
     finally:
         rig.close()
     rows = run.RESULTS["promotion"]
@@ -47,3 +49,6 @@ def test_the_bench_runs_end_to_end_at_tiny_sizes(tmp_path, monkeypatch):
     assert run.RESULTS["gui"][0]["ticks"]["median"] > 0
     text = run.report()
     assert "## 1. Promotion against the floor" in text and "## 3. GUI responsiveness" in text
+    view = run.RESULTS["overview"][0]
+    assert view["first"]["downloads"] == 3 and view["unchanged"]["downloads"] == 0
+    assert view["one_changed"]["downloads"] == 1 and "## 8. The Overview reads only what changed" in text

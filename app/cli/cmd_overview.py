@@ -7,7 +7,7 @@ import time
 
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
-from app.engine.overview import read_overview
+from app.engine.overview import read_overview, station_freshness, step_freshness
 from app.paths import Home
 from app.secrets import SecretStore
 
@@ -15,7 +15,7 @@ from app.secrets import SecretStore
 def run(args: argparse.Namespace, home: Home) -> int:
     ctx = Context(home, SecretStore())
     try:
-        overview = read_overview(ctx, stderr_listener(quiet=True))
+        overview = read_overview(ctx, stderr_listener(quiet=True), full=args.full)
     finally:
         ctx.close()
     if args.json:
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, home: Home) -> int:
                 source = f" from {station.last_write['source']}" if station.last_write["source"] else ""
                 state += f"; last {station.last_write['kind']}{source} {when}"
             state += "; DRIFTED" if station.drifted else ""
+            state += f" ({station_freshness(station)})"
         print(f"{station.stage}. {station.name:<12} {station.app:<16} {state}")
         if index + 1 < len(overview.stations):
             step = steps[(station.name, overview.stations[index + 1].name)]
@@ -44,5 +45,8 @@ def run(args: argparse.Namespace, home: Home) -> int:
                 what = "equal"
             else:
                 what = f"{step.model_changes} model, {step.config_changes} configuration changes"
-            print(f"   ↓ {what}" + (f" ({step.rules} rules applied)" if step.rules else ""))
+            notes = ([f"{step.rules} rules applied"] if step.rules else []) + (
+                [step_freshness(step)] if step.known else []
+            )
+            print(f"   ↓ {what}" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0 if all(s.reachable for s in overview.stations) else 1

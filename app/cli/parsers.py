@@ -100,6 +100,12 @@ def _cmd_profiles(sub: Any) -> None:
 def _cmd_promote(sub: Any) -> None:
     over = sub.add_parser("overview", help="every environment in stage order and what lies between them")
     over.add_argument("--json", action="store_true")
+    over.add_argument(
+        "--full",
+        action="store_true",
+        help="download every environment and compare every step again (by default an environment "
+        "whose label, versions and model are unchanged is not re-read, and says so)",
+    )
     over.set_defaults(handler="app.cli.cmd_overview:run")
 
     plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")

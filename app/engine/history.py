@@ -238,6 +238,18 @@ class History:
         runs = [self._row(r) for r in rows]
         return [r for r in runs if r.status != "failed" or r.plan.get("written")]
 
+    def write_mark(self, target_key: str, target: str) -> int:
+        """The run id up to which every write into the target has ended: a later write, or one
+        running now, has a greater id (for a reader to ask :meth:`writes_after` it later)."""
+        running = self._db.execute(
+            "SELECT MIN(id) FROM runs WHERE status='running' AND (target_key=? OR "
+            "(target_key IS NULL AND target=?))",
+            (target_key, target),
+        ).fetchone()[0]
+        if running is not None:
+            return int(running) - 1
+        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0])
+
     # -- the drift baseline: kept apart from the archive, so pruning cannot make drift disappear ----
 
     def set_baseline(self, target_key: str, fingerprint: str, run_id: int, entry_id: int | None) -> None:

@@ -125,7 +125,9 @@ class MainWindow(QMainWindow):
         self.plan_action = action(run_menu, "&Plan", "Ctrl+P", self._plan)
         self.promote_action = action(run_menu, "P&romote…", "Ctrl+Return", self._promote)
         self.cancel_action = action(run_menu, "&Cancel", "Esc", self.promote_tab.on_cancel)
-        self.refresh_action = action(run_menu, "Re&fresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        self.refresh_action = action(
+            run_menu, "Re&fresh", QKeySequence.StandardKey.Refresh, lambda: self.refresh(full=True)
+        )
         self.backup_action = action(run_menu, "&Back up all environments", "Ctrl+B", self._back_up_all)
         help_menu = self.menuBar().addMenu("&Help")
         self.guide_action = action(
@@ -179,9 +181,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.promote_tab)
         self.promote_tab.on_promote()
 
-    def refresh(self) -> None:
-        """F5, and after environments or their rules changed: every view reads again; a plan on
-        show is made again (its rules or environments may have changed)."""
+    def refresh(self, full: bool = False) -> None:
+        """F5 (*full*: the overview downloads and compares everything again), and after
+        environments or their rules changed: every view reads again; a plan on show is made again
+        (its rules or environments may have changed)."""
         profiles = self.ctx.profiles.load()
         self.environments.refresh()
         self.promote_tab.set_profiles(profiles)
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         self.archive_tab.refresh()
         self.history_tab.refresh()
         self.overview_tab.stale = True
+        self.overview_tab.want_full = self.overview_tab.want_full or full
         if self.tabs.currentWidget() is self.overview_tab:
             self.overview_tab.refresh()
 

@@ -3,7 +3,9 @@
 Each environment: its app, reachability, the configuration version it serves, the promoter's last
 write into it (and from where), drift. Between two neighbours: equal, or how many model and
 configuration changes a promotion would make (their rules applied), and "Plan this step". Read in
-the background (``engine.overview``); nothing is written.
+the background (``engine.overview``); nothing is written. A read downloads only the environments
+whose label, versions or model changed (the others say "not re-read since 10:42"); "Compare again"
+and F5 download and compare everything.
 
 Signals:
     plan_requested(str, str): the user asked to plan source → target.
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.context import Context
-from app.engine.overview import Overview, Station, Step, read_overview
+from app.engine.overview import Overview, Station, Step, read_overview, station_freshness, step_freshness
 from app.gui import colours
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
@@ -43,13 +45,16 @@ class OverviewTab(QWidget):
         self.ctx, self.jobs = ctx, jobs
         self.overview: Overview | None = None
         self.stale = True  # read it when it is next shown (after a write, or at start)
+        self.want_full = False  # F5 while another tab was shown: the next read is a full one
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.status = QLabel("Not read yet.")
         self.status.setWordWrap(True)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setToolTip("Read every environment again (read-only; nothing is written)")
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button = QPushButton("Compare again")
+        self.refresh_button.setToolTip(
+            "Download every environment and compare every step again (F5; read-only, nothing is written)"
+        )
+        self.refresh_button.clicked.connect(lambda: self.refresh(full=True))
         top.addWidget(self.status, 1)
         top.addWidget(self.refresh_button)
         layout.addLayout(top)
@@ -59,17 +64,20 @@ class OverviewTab(QWidget):
         layout.addWidget(self.area, 1)
         self._fill(None)
 
-    def refresh(self) -> None:
+    def refresh(self, full: bool = False) -> None:
+        """Read the pipeline: only what may have changed, or (*full*) everything again."""
+        full = full or self.want_full
         if self.jobs.is_busy(KEY):
+            self.want_full = full  # asked for during a read: the next one is full
             return
-        self.stale = False
-        self.status.setText("Reading every environment…")
+        self.stale, self.want_full = False, False
+        self.status.setText("Reading every environment…" if full else "Checking every environment…")
         self.refresh_button.setEnabled(False)
         ctx = self.ctx
         self.jobs.run(
             KEY,
             "overview",
-            lambda listen, cancel: read_overview(ctx, listen, cancel),
+            lambda listen, cancel: read_overview(ctx, listen, cancel, full=full),
             self._done,
             self._failed,
         )
@@ -83,7 +91,16 @@ class OverviewTab(QWidget):
             self.status.setText(f"Read at {when}: no environments yet.")
         else:
             total = count(len(overview.stations), "environment")
-            self.status.setText(f"Read at {when}: {reachable} of {total} reachable. Nothing was written.")
+            read = sum(s.fresh == "read" for s in overview.stations)
+            kept = reachable - read
+            how = (
+                f" {read} downloaded; {kept} unchanged by label and model, not re-read (Compare again: F5)."
+                if kept
+                else ""
+            )
+            self.status.setText(
+                f"Read at {when}: {reachable} of {total} reachable.{how} Nothing was written."
+            )
         self._fill(overview)
 
     def _failed(self, message: str) -> None:
@@ -130,6 +147,7 @@ class OverviewTab(QWidget):
                 lines.append(_span("amber", "Drifted: changed outside the promoter since its last write."))
             elif station.drifted is False:
                 lines.append(_span("green", "No drift since the promoter's last write."))
+            lines.append(_span("grey", station_freshness(station).capitalize() + "."))
         detail = QLabel("<br>".join(lines))
         detail.setWordWrap(True)
         box.addWidget(detail)
@@ -145,7 +163,8 @@ class OverviewTab(QWidget):
         if step.error:
             text = _span("grey", f"↓ {step.source} → {step.target}: cannot compare ({step.error})")
         elif step.equal:
-            text = _span("green", f"↓ {step.source} → {step.target}: equal, nothing to promote")
+            said = "equal, nothing to promote" if step.fresh else "equal when last compared"
+            text = _span("green", f"↓ {step.source} → {step.target}: {said}")
         else:
             text = _span(
                 "amber",
@@ -154,6 +173,8 @@ class OverviewTab(QWidget):
             )
         if step.rules:
             text += _span("grey", f" ({count(step.rules, 'rule')} of {step.target} applied)")
+        if step.known:
+            text += "<br>" + _span("grey", step_freshness(step).capitalize() + ".")
         label = QLabel(text)
         label.setWordWrap(True)
         line.addWidget(label, 1)

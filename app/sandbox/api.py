@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,7 +16,7 @@ from app import logs
 from app.sandbox import handlers_apps, handlers_config, handlers_model, schema
 from app.sandbox.auth import sign_in
 from app.sandbox.faults import Fault, FaultMiddleware, FaultTable
-from app.sandbox.http import GENERIC_500, error_response, json_response
+from app.sandbox.http import GENERIC_500, app_name_header, error_response, json_response
 from app.sandbox.store import SandboxError, Store
 
 log = logs.sandbox
@@ -29,6 +31,7 @@ class SandboxApp:
         self.store = store
         self.reseed = reseed
         self.faults = FaultTable()
+        self.requests = RequestLog()
         routes: list[tuple[str, str, Handler]] = [
             ("/token", "POST", lambda r: sign_in(store, r)),
             ("/1/model", "GET", lambda r: handlers_model.get_model(store, r)),
@@ -58,6 +61,8 @@ class SandboxApp:
             ("/_sandbox/token-lifetime", "POST", self._token_lifetime),
             ("/_sandbox/expire-tokens", "POST", lambda r: json_response({"expired": store.expire_tokens()})),
             ("/_sandbox/reset", "POST", self._reset),
+            ("/_sandbox/requests", "GET", lambda r: json_response(self.requests.listing())),
+            ("/_sandbox/requests", "DELETE", lambda r: json_response(self.requests.clear())),
         ]
         self.handlers: dict[str, Handler] = {}
         rules = []
@@ -69,6 +74,7 @@ class SandboxApp:
         self.wsgi = FaultMiddleware(self._dispatch, self.faults, store.expire_tokens)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        self.requests.note(environ)
         return self.wsgi(environ, start_response)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -172,6 +178,37 @@ class SandboxApp:
         self.faults.clear()
         self.reseed()
         return json_response({"reset": True})
+
+
+class RequestLog:
+    """The Backand calls the sandbox received (method, path, app), newest last, for tests and the
+    bench to count what a read cost (``GET``/``DELETE /_sandbox/requests``); ``/_sandbox/`` calls are
+    not logged. Bounded: the oldest are dropped past 10,000."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: deque[dict[str, str | None]] = deque(maxlen=10_000)
+
+    def note(self, environ: dict[str, Any]) -> None:
+        path = str(environ.get("PATH_INFO", ""))
+        if path.startswith("/_sandbox/"):
+            return
+        call = {
+            "method": str(environ.get("REQUEST_METHOD", "GET")),
+            "path": path,
+            "app": app_name_header(Request(environ)),
+        }
+        with self._lock:
+            self._calls.append(call)
+
+    def listing(self) -> list[dict[str, str | None]]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear(self) -> list[dict[str, str | None]]:
+        with self._lock:
+            self._calls.clear()
+        return []
 
 
 def _json_body(request: Request) -> dict[str, Any]:

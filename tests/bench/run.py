@@ -761,12 +761,16 @@ def report() -> str:
             "overlap only partly.",
             "",
         ]
+    if RESULTS.get("overview"):
+        from tests.bench.overview import report_lines
+
+        lines += report_lines(RESULTS["overview"])
     if RESULTS.get("notes"):
         lines += ["## Findings", "", *RESULTS["notes"], ""]
     return "\n".join(lines)
 
 
-PARTS = ("promotion", "memory", "gui", "startup", "archive", "diffs", "backups")
+PARTS = ("promotion", "memory", "gui", "startup", "archive", "diffs", "backups", "overview")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -778,7 +782,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10,35", help="promotion sizes in MiB (default 10,35)")
     parser.add_argument("--gui-runs", type=int, default=5)
     parser.add_argument(
-        "--only", default="", help="comma-separated: promotion,memory,gui,startup,archive,diffs,backups"
+        "--only",
+        default="",
+        help="comma-separated: promotion,memory,gui,startup,archive,diffs,backups,overview",
     )
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where to write (default docs/)")
     args = parser.parse_args(argv)
@@ -812,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_archive(root)
         if wanted("backups"):
             bench_backups(root)
-        if wanted("promotion") or wanted("memory") or wanted("gui"):
+        if wanted("promotion") or wanted("memory") or wanted("gui") or wanted("overview"):
             rig = Rig(root)
             try:
                 if wanted("promotion"):
@@ -821,6 +827,11 @@ def main(argv: list[str] | None = None) -> int:
                     bench_memory(rig)
                 if wanted("gui"):
                     bench_gui(rig, args.gui_runs)
+                if wanted("overview"):
+                    from tests.bench.overview import bench_overview
+
+                    RESULTS["overview"] = [bench_overview(rig, mib) for mib in sizes]
+                    print(f"overview: {RESULTS['overview']}", flush=True)
             finally:
                 rig.close()
     RESULTS["notes"] = notes_file.read_text().splitlines() if notes_file.exists() else []
