@@ -207,3 +207,58 @@ def test_a_reason_in_words():
     ):
         with pytest.raises(UsageError, match=words):
             check_reason(bad)
+
+
+# -- the gate, through the engine against the sandbox (runs without a Secret Service) -------------
+
+
+def _edit(sandbox, tmp_path, app, roles, **extra):
+    from tests.helpers import edit_config, set_view_cell
+
+    def edit(doc: str) -> str:
+        doc = set_view_cell(doc, "orders", "AllowSelectRoles", roles)
+        for column, value in extra.items():
+            doc = doc.replace("<DisplayName>", f"<{column}>{value}</{column}>\n    <DisplayName>", 1)
+        return doc
+
+    edit_config(sandbox.url, app, edit, tmp_path)
+
+
+def test_the_gate_in_the_engine(ctx, sandbox, tmp_path):
+    from dataclasses import replace
+
+    from app.engine.gates import Gate
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+    from app.shaping.rules import Rule
+
+    qa, prod = ctx.profiles.get("qa"), ctx.profiles.get("prod")
+    _edit(sandbox, tmp_path, "shop-prod", "Developer,Admin", SecureLevel="RegisteredUsers")
+    _edit(sandbox, tmp_path, "shop-qa", "everyone", SecureLevel="AllUsers")
+    confirmed = PromoteOptions(confirm="prod")
+    refused = promote(ctx, qa, prod, confirmed)
+    assert refused.status == "refused" and [r.gate for r in refused.refusals] == [Gate.SECURITY]
+    assert "View[orders].AllowSelectRoles" in refused.message and "2 changes" in refused.message
+    assert refused.plan["security"]["weakening"] == 2
+    blank = promote(ctx, qa, prod, replace(confirmed, accept_security="  "))
+    assert blank.status == "refused"  # words, not spaces, are consent
+    # an unprotected target: shown and counted, not gated
+    open_prod = ctx.profiles.upsert(replace(prod, protected=False))
+    planned = promote(ctx, qa, open_prod, PromoteOptions(dry_run=True))
+    assert planned.refusals == [] and planned.plan["security"]["weakening"] == 2
+    ctx.profiles.upsert(replace(open_prod, protected=True))
+    # keeping prod's values of both settings removes the gate
+    ctx.profiles.upsert(
+        replace(
+            prod,
+            rules=(Rule(1, "keep", "View[orders].AllowSelectRoles"), Rule(2, "keep", "Database.SecureLevel")),
+        )
+    )
+    kept = promote(ctx, qa, ctx.profiles.get("prod"), confirmed)
+    assert kept.status == "succeeded", kept.message
+    assert kept.plan["security"]["changes"] == []
+    ctx.profiles.upsert(replace(ctx.profiles.get("prod"), rules=()))
+    accepted = promote(ctx, qa, ctx.profiles.get("prod"), replace(confirmed, accept_security="launch, SEC-1"))
+    assert accepted.status == "succeeded", accepted.message
+    run = ctx.history.get(accepted.run_id)
+    assert run is not None and run.plan["security"]["reason"] == "launch, SEC-1"
