@@ -8,7 +8,7 @@ import pytest
 
 from app.configdoc.dataset import ConfigDocs, DataSet, Row, read_dataset
 from app.configdoc.diff import diff_configs
-from app.engine.security import SETTINGS, Effect, SecurityReport, check_reason, classify
+from app.engine.security import SETTINGS, Effect, Kind, SecurityReport, check_reason, classify
 from app.errors import UsageError
 
 
@@ -262,3 +262,29 @@ def test_the_gate_in_the_engine(ctx, sandbox, tmp_path):
     assert accepted.status == "succeeded", accepted.message
     run = ctx.history.get(accepted.run_id)
     assert run is not None and run.plan["security"]["reason"] == "launch, SEC-1"
+
+
+WIDER = {  # per kind: a before and an after that widen access
+    Kind.ALLOW: ("Developer,Admin", "everyone"),
+    Kind.DENY: ("User,Public", "User"),
+    Kind.SOURCE: ("false", "true"),  # unknown: gated as widening
+    Kind.LEVEL: ("RegisteredUsers", "AllUsers"),
+    Kind.ON_WEAKENS: ("false", "true"),
+    Kind.OFF_WEAKENS: ("true", "false"),
+    Kind.LONGER_WEAKENS: ("3600", "86400"),
+}
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.column)
+def test_every_row_of_the_table_on_a_real_row(real, setting):
+    """Each setting of the one table, on a real row of a table it belongs to: widened, then narrowed."""
+    table = "Database" if "Database" in setting.tables else "Field"
+    name = None if table == "Database" else "GrobootMessages"
+    before, after = WIDER[setting.kind]
+    old = _changed(real, table, name, **{setting.column: before})
+    new = _changed(real, table, name, **{setting.column: after})
+    where, effect, _ = _one(_classify(old, new))
+    assert where.endswith(f".{setting.column}")
+    assert effect is (Effect.UNKNOWN if setting.kind is Kind.SOURCE else Effect.WIDENS)
+    back = _one(_classify(new, old))[1]
+    assert back is (Effect.UNKNOWN if setting.kind is Kind.SOURCE else Effect.NARROWS)
