@@ -20,6 +20,16 @@ def _orders_readers(roles: str, code: str | None = None):
     return edit
 
 
+def _find(tree, prefix):
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        if item.text(0).startswith(prefix):
+            return item
+        stack += [item.child(j) for j in range(item.childCount())]
+    raise AssertionError(prefix)
+
+
 def test_security_section_and_its_consent(qtbot, window, sandbox, monkeypatch, tmp_path):
     edit_config(sandbox.url, "shop-prod", _orders_readers("Developer,Admin"), tmp_path)
     edit_config(sandbox.url, "shop-qa", _orders_readers("everyone", "return {sent: true};"), tmp_path)
@@ -33,6 +43,8 @@ def test_security_section_and_its_consent(qtbot, window, sandbox, monkeypatch, t
     widened = next(t for t in texts if t.startswith("widens: View[orders].AllowSelectRoles"))
     assert "'Developer,Admin' -> 'everyone'" in widened
     assert any(t.startswith("code: Rule[orders.Send confirmation]") for t in texts)
+    code = _find(tab.plan_tree, "code: Rule[orders.Send confirmation]")
+    assert "return {sent: true};" in code.data(0, 256)["columns"]["Code"][1]  # double-click: its code
 
     shown = []
 
