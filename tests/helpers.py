@@ -155,3 +155,37 @@ def wait_until(predicate: Any, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def edit_config(url: str, app: str, edit: Any, workdir: Path) -> None:
+    """Change *app*'s configuration behind the promoter's back, as someone in the console would:
+    download it, pass the app document's text through *edit*, upload it and clear the cache."""
+    from app.backand import BackandClient, PasswordLogin
+    from app.sandbox import seed
+
+    with BackandClient(url, app, PasswordLogin(seed.ADMIN[0])) as client:
+        client.sign_in(seed.ADMIN[1])
+        before, after = workdir / f"{app}-before.zip", workdir / f"{app}-after.zip"
+        client.download_config(before)
+        with zipfile.ZipFile(before) as src, zipfile.ZipFile(after, "w", zipfile.ZIP_DEFLATED) as out:
+            first, second = src.namelist()[:2]
+            out.writestr(first, edit(src.read(first).decode()).encode())
+            out.writestr(second, src.read(second))
+        client.upload_config(after)
+        client.reload_cache()
+
+
+def set_view_cell(doc: str, view: str, column: str, value: str) -> str:
+    """*doc* with ``<column>value</column>`` in the View row named *view* (replaced if present)."""
+    import re
+
+    head = re.search(rf"<View>(?:(?!</View>).)*?<Name>{re.escape(view)}</Name>", doc, re.S)
+    assert head is not None, f"no View {view}"
+    end = doc.index("</View>", head.end())
+    row = doc[head.start() : end]
+    cell = f"<{column}>{value}</{column}>"
+    if f"<{column}>" in row:
+        row = re.sub(rf"<{column}>[^<]*</{column}>", cell, row)
+    else:
+        row += f"  {cell}\n  "
+    return doc[: head.start()] + row + doc[end:]

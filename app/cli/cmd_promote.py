@@ -60,6 +60,16 @@ def _print_plan(summary: dict[str, Any]) -> None:
         print(f"  rules and exclusions: {len(shaping)}")
         for line in shaping:
             print(f"    {line}")
+    security = summary.get("security") or {}
+    if security.get("changes"):
+        print(
+            f"  security: {count(security['weakening'], 'change')} widening access, "
+            f"{security['narrowing']} narrowing, {count(security['code'], 'server-side code change')}"
+        )
+        for line in summary.get("security_lines", []):
+            print(f"    {line}")
+        if security.get("reason"):
+            print(f"    accepted: {security['reason']}")
     if summary["drift"]:
         print("  DRIFT: the target was changed outside the promoter since its last promotion:")
         for line in summary["drift"]:
@@ -107,6 +117,10 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_promote(args: argparse.Namespace, home: Home) -> int:
+    if args.accept_security is not None:  # bad words are refused before anything is asked or read
+        from app.engine.security import check_reason
+
+        args.accept_security = check_reason(args.accept_security)
     if not (args.yes or args.dry_run):  # the question first: nothing is asked of a server before it
         return _promote(args, home, None, None)
     with cancel_on_signals(CancelToken()) as token:
@@ -139,6 +153,7 @@ def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token
             expect_stamp=args.expect_plan,
             exclude=tuple(args.exclude),
             no_rules=args.no_rules,
+            accept_security=args.accept_security,
         )
         if not args.dry_run:
             confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)

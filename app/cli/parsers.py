@@ -128,6 +128,12 @@ def _cmd_promote(sub: Any) -> None:
     prom.add_argument(
         "--expect-plan", metavar="STAMP", help="refuse unless source and target are as `plan` showed"
     )
+    prom.add_argument(
+        "--accept-security",
+        metavar="REASON",
+        help="widen access in a protected target (see the plan's Security section); REASON in words, "
+        "recorded in history",
+    )
     _shaping_args(prom)
     prom.add_argument("--json", action="store_true")
     prom.set_defaults(handler="app.cli.cmd_promote:do_promote")

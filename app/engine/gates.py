@@ -18,6 +18,7 @@ from app.words import count as count_of
 
 if TYPE_CHECKING:
     from app.engine.plan import Plan
+    from app.engine.security import SecurityChange
 
 
 class Gate(enum.StrEnum):
@@ -29,6 +30,7 @@ class Gate(enum.StrEnum):
     STALE_PLAN = "stale_plan"  # the confirmed plan no longer describes source or target: plan again
     LATER_WRITES = "later_writes"  # an undo would also discard later runs into the same target
     MODEL_MISMATCH = "model_mismatch"  # the configuration written describes objects the model lacks
+    SECURITY = "security"  # the change widens access in a protected target: a reason in words
 
 
 FLAGS = {
@@ -40,6 +42,7 @@ FLAGS = {
     Gate.STALE_PLAN: "",
     Gate.LATER_WRITES: "--yes",
     Gate.MODEL_MISMATCH: "--config-only",
+    Gate.SECURITY: '--accept-security "REASON"',
 }
 
 
@@ -68,6 +71,11 @@ class Consent:
     allow_skip_stage: bool = False
     accept_drift: bool = False
     config_only: bool = False  # write a configuration that does not match the target's model
+    security_reason: str | None = None  # why access may be widened (words; blank is no consent)
+
+    @property
+    def accepts_security(self) -> bool:
+        return bool(self.security_reason and self.security_reason.strip())
 
 
 class Refused(SafetyRefusal):
@@ -130,7 +138,26 @@ def drift(
     return []
 
 
-def promotion(plan: Plan, consent: Consent, *, skip_model: bool = False) -> list[Refusal]:
+def security(target: Profile, weakening: list[SecurityChange], consent: Consent) -> list[Refusal]:
+    """Changes that widen access (see ``security.py``): into a protected target only with a reason;
+    into another one they are shown and counted, not gated. Narrowing is never gated."""
+    if not target.protected or not weakening or consent.accepts_security:
+        return []
+    shown = "; ".join(f"{c.where}: {c.detail}" for c in weakening[:3])
+    more = f"; and {len(weakening) - 3} more" if len(weakening) > 3 else ""
+    return [
+        Refusal(
+            Gate.SECURITY,
+            f"{target.name} is protected and this promotion widens access "
+            f"({count_of(len(weakening), 'change')}: {shown}{more}); review the Security section and "
+            'pass --accept-security "REASON"',
+        )
+    ]
+
+
+def promotion(
+    plan: Plan, consent: Consent, *, skip_model: bool = False, skip_config: bool = False
+) -> list[Refusal]:
     """Every gate of a promotion, in the order a user should read them."""
     out: list[Refusal] = []
     if not skip_model and not plan.model_diff.empty:
@@ -143,6 +170,8 @@ def promotion(plan: Plan, consent: Consent, *, skip_model: bool = False) -> list
     out += stage_order(plan.source, plan.target, consent)
     count = plan.drift.count() if plan.drift is not None else None
     out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
+    if not skip_config:
+        out += security(plan.target, plan.security.weakening, consent)
     return out
 
 

@@ -18,6 +18,7 @@ from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.headstart import HeadStart
 from app.engine.modeldiff import ModelDiff, diff_models
+from app.engine.security import SecurityReport, classify
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.errors import PromoterError
 from app.profiles import Profile
@@ -38,10 +39,17 @@ class PromoteOptions:
     expect_stamp: str | None = None  # the stamp of the plan the user confirmed (stale-plan gate)
     exclude: tuple[str, ...] = ()  # selectors of changes this promotion leaves out
     no_rules: bool = False  # ignore the target's rules (said in the plan and the confirmation)
+    accept_security: str | None = None  # the reason in words for widening access (security gate)
 
     @property
     def consent(self) -> Consent:
-        return Consent(self.confirm, self.allow_data_loss, self.allow_skip_stage, accept_drift=self.yes)
+        return Consent(
+            self.confirm,
+            self.allow_data_loss,
+            self.allow_skip_stage,
+            accept_drift=self.yes,
+            security_reason=self.accept_security,
+        )
 
 
 @dataclass
@@ -79,6 +87,11 @@ class Plan:
         return sorted(set(self.validation.dropped_columns) | set(self.model_diff.dropped_columns))
 
     @property
+    def security(self) -> SecurityReport:
+        """The configuration changes that affect access (``security.py``): the Security section."""
+        return classify(self.config_diff)
+
+    @property
     def loses_data(self) -> bool:
         return self.validation.valid == "data" or bool(self.dropped_tables or self.dropped_columns)
 
@@ -99,7 +112,9 @@ class Plan:
 
     def refusals(self, options: PromoteOptions) -> list[Refusal]:
         """Every gate that refuses this promotion with these options (see ``gates``)."""
-        return gates.promotion(self, options.consent, skip_model=options.skip_model)
+        return gates.promotion(
+            self, options.consent, skip_model=options.skip_model, skip_config=options.skip_config
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -116,6 +131,8 @@ class Plan:
             "config_diff": self.config_diff.lines() if self.config_diff else [],
             "config_details": self.config_diff.as_json() if self.config_diff else [],
             "model_details": self.model_diff.as_json(),
+            "security": self.security.as_json(),
+            "security_lines": self.security.lines(),
             "drift": self.drift.lines() if self.drift else [],
             "drifted": self.drifted,
             "drift_since": self.drift_since,

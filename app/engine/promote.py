@@ -132,6 +132,8 @@ class Promotion:
         with s.reporter.step("Safety checks"):
             refusals = gates.stale(self.options.expect_stamp, plan.stamp) + plan.refusals(self.options)
             gates.raise_if(refusals)  # refused: the reads stay prunable ``plan`` entries
+            if self.options.consent.accepts_security:  # the consent's words go into history with the run
+                s.result.plan["security"]["reason"] = (self.options.accept_security or "").strip()
         adopt_backup(s, plan.backup)  # the target as read under the lock is the backup
         s.ctx.archive.set_kind(plan.export.id, "export")
         s.result.export_id = plan.export.id

@@ -1,7 +1,8 @@
 """The confirmation before a promotion: a summary of the plan, and one explicit consent per gate the
 engine reported (a typed name for a protected target, a tick for data loss, for skipping a stage and
-for overwriting drift). OK stays disabled until each is given; an invalid model cannot be promoted.
-The window only presents the gates: the engine applies them again under the lock."""
+for overwriting drift, a tick and a reason in words for widening access). OK stays disabled until
+each is given; an invalid model cannot be promoted. The window only presents the gates: the engine
+applies them again under the lock."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.gates import Consent, Gate
+from app.engine.security import REASON_LIMIT
 from app.gui import colours
 from app.gui.diffview import VERDICTS
 from app.profiles import Profile
@@ -30,7 +32,8 @@ TICKS = {
     Gate.DRIFT: "Overwrite the changes made outside the promoter",
 }
 FLAG_HINT = re.compile(
-    r"(;\s*(review them and )?pass --[\w-]+|\s*\(pass --[\w-]+\)|;\s*confirm with --confirm \S+)"
+    r"(;\s*(review (them|the Security section) and )?pass --[\w-]+( \"REASON\")?"
+    r"|\s*\(pass --[\w-]+\)|;\s*confirm with --confirm \S+)"
 )
 
 
@@ -106,6 +109,10 @@ class ConfirmPromotion(QDialog):
                 layout.addWidget(box)
                 layout.addWidget(why)
                 self.ticks[gate] = box
+        self.security_box: QCheckBox | None = None
+        self.reason_edit: QLineEdit | None = None
+        if Gate.SECURITY in self.gates:
+            self._ask_security(layout, self.gates[Gate.SECURITY])
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -116,6 +123,31 @@ class ConfirmPromotion(QDialog):
         layout.addWidget(self.buttons)
         self._update()
 
+    def _ask_security(self, layout: QVBoxLayout, message: str) -> None:
+        """Widening access: a tick, and the reason in words (recorded in history with the run)."""
+        self.security_box = QCheckBox("I accept widening access")
+        self.security_box.setStyleSheet(f"color: {colours.text('red')}; font-weight: bold")
+        self.security_box.toggled.connect(self._update)
+        why = QLabel(plain(message) + ". See the plan's Security section.")
+        why.setWordWrap(True)
+        why.setIndent(24)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText(
+            "Why (recorded in history), for example: orders are public from 2.0"
+        )
+        self.reason_edit.setMaxLength(REASON_LIMIT)
+        self.reason_edit.textChanged.connect(self._update)
+        layout.addWidget(self.security_box)
+        layout.addWidget(why)
+        layout.addWidget(self.reason_edit)
+
+    @property
+    def security_reason(self) -> str | None:
+        """The reason given, when the tick is set and the words are more than spaces."""
+        if self.security_box is None or self.reason_edit is None or not self.security_box.isChecked():
+            return None
+        return self.reason_edit.text().strip() or None
+
     def _update(self) -> None:
         self.ok_button.setEnabled(self.ready())
 
@@ -123,6 +155,8 @@ class ConfirmPromotion(QDialog):
         if self.blocked:
             return False
         if self.name_edit is not None and self.name_edit.text() != self.target.name:
+            return False
+        if self.security_box is not None and self.security_reason is None:
             return False
         return all(box.isChecked() for box in self.ticks.values())
 
@@ -137,6 +171,7 @@ class ConfirmPromotion(QDialog):
             allow_data_loss=self._ticked(Gate.DATA_LOSS),
             allow_skip_stage=self._ticked(Gate.STAGE_SKIPPED),
             accept_drift=self._ticked(Gate.DRIFT),
+            security_reason=self.security_reason,
         )
 
 

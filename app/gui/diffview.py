@@ -253,6 +253,7 @@ def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = 
         for index in range(model.childCount()):
             if (child := model.child(index)) is not None:
                 on_row(child, {})
+    security_node(tree, plan.get("security") or {}, plan.get("config_details") or [])
     if plan.get("drift") or plan.get("drifted"):
         drift = plan.get("drift") or []
         count = len(drift) if drift else "details unavailable"
@@ -266,6 +267,39 @@ def plan_rows(tree: QTreeWidget, plan: dict[str, Any], on_row: RowHook | None = 
     head.setExpanded(True)
     yield from config_rows(tree, plan.get("config_details", []), on_row=on_row, at=2)  # before the drift
     yield from _dispose(old)
+
+
+EFFECT_COLOURS = {"widens": "red", "unknown": "amber", "narrows": "green", "code": "blue"}
+
+
+def security_node(
+    tree: QTreeWidget, security: dict[str, Any], details: list[dict[str, Any]]
+) -> QTreeWidgetItem | None:
+    """The Security section: each change that affects access (``app/engine/security.py``), what
+    widens it in red; right-click on a setting keeps the target's value (as on the configuration's
+    cells); a double-click on an action opens its code side by side."""
+    changes = security.get("changes") or []
+    if not changes:
+        return None
+    actions = {c["key"]: c for c in details if c.get("table") == "Rule"}
+    weakening = int(security.get("weakening", 0))
+    title = (
+        f"Security: {weakening} widening access, {security.get('narrowing', 0)} narrowing, "
+        f"{security.get('code', 0)} server-side code"
+    )
+    node = _item(tree.invisibleRootItem(), title, "red" if weakening else "blue")
+    for change in changes:
+        colour = EFFECT_COLOURS.get(str(change["effect"]), "grey")
+        item = _item(node, f"{change['effect']}: {change['where']}: {change['detail']}", colour)
+        if change["effect"] == "code":
+            item.setData(0, 256, actions.get(change["key"]))  # the configuration's row: its code
+        else:
+            item.setData(0, SELECTOR, change["where"])
+            item.setData(0, CELL, True)
+    if security.get("reason"):
+        _item(node, f"accepted: {security['reason']}", "grey")
+    node.setExpanded(True)
+    return node
 
 
 def _dispose(items: list[QTreeWidgetItem]) -> Iterator[None]:

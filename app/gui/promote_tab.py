@@ -260,6 +260,7 @@ class PromoteTab(QWidget):
             expect_stamp=summary.get("stamp"),  # refused as stale if either side changed since
             exclude=tuple(summary.get("shaping", {}).get("excludes", [])),  # as planned and confirmed
             no_rules=bool(summary.get("shaping", {}).get("no_rules")),
+            accept_security=answer.security_reason,
         )
         self._start((source, target), options, "Promoting")
 
