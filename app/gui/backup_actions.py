@@ -4,7 +4,6 @@ and the schedule shown in the status bar."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -13,6 +12,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.gui import messages
 from app.gui.jobs import JobRunner
+from app.paths import Home
 from app.words import count
 
 
@@ -47,13 +47,10 @@ def start_back_up_all(
     jobs.run("backup:all", "back up all environments", job, done, failed)
 
 
-def schedule_label() -> QLabel:
+def schedule_label(home: Home) -> QLabel:
     from app import schedule
 
-    state: dict[str, Any] = schedule.status()
-    text = f"backups: {state['when']}" if state["installed"] else "backups: not scheduled"
-    label = QLabel(text)
-    label.setToolTip(
-        str(state["command"]) if state["installed"] else "promoter schedule install --every daily"
-    )
+    state = schedule.read(home)
+    label = QLabel(state.label())
+    label.setToolTip(f"This home's backup schedule: {home.root}")
     return label

@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
             # wider than the screen); the whole text is in the tooltip
             label.setMinimumWidth(1)
             self.statusBar().addWidget(label)
-        self.schedule_label = backup_actions.schedule_label()
+        self.schedule_label = backup_actions.schedule_label(home)
         self.statusBar().addPermanentWidget(self.schedule_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.jobs.busy_changed.connect(
