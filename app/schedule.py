@@ -288,7 +288,7 @@ def _same_home(path: str | None, home: Home) -> bool:
 def _compare(state: State, home: Home, installed_as: dict[str, str]) -> None:
     """Add to *state*'s problems whatever differs from what the promoter installed."""
     if state.every is None:
-        state.when = f"custom time ({state.raw})"
+        state.when = "a custom time"  # its syntax is in problems and the tooltip, not the status bar
         state.problems.append(f"edited by hand: runs at {state.raw!r}, not a time the promoter writes")
     elif installed_as and (installed_as.get("every"), installed_as.get("at")) != (state.every, state.at):
         was = describe(installed_as.get("every", "?"), installed_as.get("at", "?"))
@@ -596,8 +596,11 @@ def _systemctl(*args: str) -> bool:
 
 
 def _systemctl_out(*args: str) -> str | None:
-    """``systemctl --user ARGS``'s output, or None when it failed (or there is no user instance)."""
-    if shutil.which("systemctl") is None:
+    """``systemctl --user ARGS``'s output, or None when it failed (or there is no user instance: a
+    running user manager always has its socket in $XDG_RUNTIME_DIR/systemd; asking without one makes
+    a session bus try to start systemd, which logs an error)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if shutil.which("systemctl") is None or not runtime or not (Path(runtime) / "systemd").is_dir():
         return None
     try:
         done = subprocess.run(

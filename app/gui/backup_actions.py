@@ -1,18 +1,17 @@
-"""The window's backup actions: "Back up all environments" as a job (read-only on every server),
-and the schedule shown in the status bar."""
+"""The window's backup actions: "Back up all environments" as a job (read-only on every server).
+(The schedule in the status bar and the Backups dialog are in :mod:`app.gui.backups_dialog`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.engine.backups import BackupReport, back_up_all
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.paths import Home
 from app.words import count
 
 
@@ -45,12 +44,3 @@ def start_back_up_all(
 
     show(f"Backing up {len(profiles)} environments…")
     jobs.run("backup:all", "back up all environments", job, done, failed)
-
-
-def schedule_label(home: Home) -> QLabel:
-    from app import schedule
-
-    state = schedule.read(home)
-    label = QLabel(state.label())
-    label.setToolTip(f"This home's backup schedule: {home.root}")
-    return label
