@@ -348,3 +348,27 @@ def test_schedule_words_are_checked():
         assert schedule.parse_cron(schedule.cron_when(plan).split()) == schedule.parse_calendar(
             schedule.on_calendar(plan)
         )
+
+
+def test_the_demo_says_what_it_removes_or_where_it_keeps_its_home(tmp_path):
+    """`promoter demo --no-gui` as a subprocess: the temporary home goes (and it says so with what it
+    held), or stays with --keep-home (and it says where)."""
+    env = {**cli_env(), "TMPDIR": str(tmp_path)}
+
+    def demo(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "demo", "--no-gui", *args],
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    said = demo()
+    assert "removed on quitting; keep it with --keep-home" in said.splitlines()[0]
+    assert "Removed the demo's temporary home" in said and "archive (0 entries) and history (0 runs)" in said
+    assert list(tmp_path.glob("promoter-demo-*")) == []
+
+    said = demo("--keep-home")
+    [kept] = tmp_path.glob("promoter-demo-*")
+    assert f"The demo's home is kept at {kept / 'home'}" in said
+    assert (kept / "home" / "profiles.json").exists() and (kept / "home" / "archive").is_dir()

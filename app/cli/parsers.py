@@ -41,6 +41,9 @@ def _cmd_sandbox(sub: Any) -> None:
 def _cmd_demo(sub: Any) -> None:
     demo = sub.add_parser("demo", help="the sandbox, three demo profiles and the window")
     demo.add_argument("--no-gui", action="store_true", help="set everything up, print it, and exit")
+    demo.add_argument(
+        "--keep-home", action="store_true", help="keep the demo's home (archive, history) when it quits"
+    )
     demo.set_defaults(handler="app.cli.cmd_demo:run", needs_home=False)
 
 
