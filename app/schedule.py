@@ -107,6 +107,9 @@ def command(home: Home, schedule: Schedule) -> list[str]:
     frozen = getattr(sys, "frozen", False)
     base = [sys.executable] if frozen else [sys.executable, "-m", "app"]
     targets = list(schedule.profiles) or ["--all"]
+    for name in targets:
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}|--all", name):
+            raise UsageError(f"Environment name {name!r}: use letters, digits, '.', '_' or '-'.")
     return [*base, "--home", str(home.root), "backup", *targets, "--scheduled"]
 
 

@@ -137,6 +137,10 @@ def test_status_reads_hand_edits_back(tmp_path, system):
     """Fake crontab: the line is edited by hand (another time, another home, removed) and status
     says what the table holds, not what was installed."""
     home = tmp_path / "home"
+    unknown = system.run(home, "schedule", "install", "qa", "--every", "daily")
+    assert unknown.returncode == 2 and "no profile named 'qa'" in unknown.stderr and system.lines() == []
+    store = ProfileStore(Home(home).ensure().profiles_file)
+    store.upsert(Profile(name="qa", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys"))
     assert system.run(home, "schedule", "install", "qa", "--every", "daily", "--at", "02:30").returncode == 0
     state = system.status(home)
     assert state["mechanism"] == "cron" and state["where"] == "crontab -l"

@@ -42,8 +42,12 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
 
 def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
     from app import schedule
+    from app.profiles import ProfileStore
 
-    plan = schedule.Schedule(args.every, args.at, tuple([] if args.all else args.profiles))
+    plan = schedule.Schedule(args.every, args.at, tuple([] if args.all else dict.fromkeys(args.profiles)))
+    profiles = ProfileStore(home.profiles_file)
+    for name in plan.profiles:  # a schedule for an environment this home lacks would fail every run
+        profiles.get(name)
     running, said = schedule.install(home, plan)
     for line in said:
         print(line)
