@@ -483,9 +483,12 @@ def install(home: Home, schedule: Schedule) -> tuple[bool, list[str]]:
         service, timer = unit_texts(home, schedule)
         atomic_write_bytes(folder / f"{name}.service", service.encode(), 0o644)
         atomic_write_bytes(folder / f"{name}.timer", timer.encode(), 0o644)
-        if _systemctl("daemon-reload") and _systemctl("enable", "--now", f"{name}.timer"):
+        steps = (("daemon-reload",), ("enable", f"{name}.timer"), ("restart", f"{name}.timer"))
+        started = all(_systemctl(*step) for step in steps)  # restarted: a changed time applies at once
+        if started:
             if shutil.which("crontab"):
                 _remove_cron_line(home)
+            said += _remove_units(home, legacy_only=True)
             said.append(f"Enabled {name}.timer (systemctl --user): {schedule.describe()}.")
             return True, said
         _remove_units(home)
@@ -509,22 +512,23 @@ def install(home: Home, schedule: Schedule) -> tuple[bool, list[str]]:
 
 def remove(home: Home) -> list[str]:
     """Remove this home's schedule (its unit, its crontab line), nobody else's."""
-    name = unit_name(home)
-    said = []
-    if (unit_dir() / f"{name}.timer").exists() and _systemctl("disable", "--now", f"{name}.timer"):
-        said.append(f"Disabled {name}.timer.")
-    said += _remove_units(home)
+    said = _remove_units(home)
     if shutil.which("crontab"):
         said += _remove_cron_line(home)
     return said or ["This home had no schedule."]
 
 
-def _remove_units(home: Home) -> list[str]:
+def _remove_units(home: Home, *, legacy_only: bool = False) -> list[str]:
+    """Disable and delete this home's units (and an older version's shared unit that backs up this
+    home); an older version's unit for another home is left alone."""
     said = []
-    names = [unit_name(home)]
+    names = [] if legacy_only else [unit_name(home)]
     if _same_home(_legacy_home(), home):
-        names.append(UNIT)  # an older version's shared unit that backs up this home
+        names.append(UNIT)
     for name in names:
+        timer = unit_dir() / f"{name}.timer"
+        if timer.exists() and _systemctl("disable", "--now", timer.name):
+            said.append(f"Disabled {timer.name}.")
         for suffix in (".service", ".timer"):
             path = unit_dir() / (name + suffix)
             if path.exists():

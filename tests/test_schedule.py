@@ -245,7 +245,7 @@ class FakeUserManager:
 
     def __call__(self, *args: str) -> str | None:
         self.calls.append(args)
-        if args[0] == "enable":
+        if args[0] in ("enable", "restart"):
             self.enabled.add(args[-1])
         elif args[0] == "disable":
             self.enabled.discard(args[-1])
@@ -376,3 +376,27 @@ def test_the_demo_says_what_it_removes_or_where_it_keeps_its_home(tmp_path):
     [kept] = tmp_path.glob("promoter-demo-*")
     assert f"The demo's home is kept at {kept / 'home'}" in said
     assert (kept / "home" / "profiles.json").exists() and (kept / "home" / "archive").is_dir()
+
+
+def test_an_older_versions_shared_timer_is_replaced_only_for_its_own_home(tmp_path, user_manager):
+    """A faked user manager: the one shared unit of an older version is removed by the home it backs
+    up (install or remove there) and left alone, but named, by any other home."""
+    from app import schedule
+
+    home_a, home_b = Home(tmp_path / "a"), Home(tmp_path / "b")
+    folder = tmp_path / "config" / "systemd" / "user"
+    folder.mkdir(parents=True)
+    service, timer = schedule.unit_texts(home_a, schedule.Schedule("daily", "02:30", ()))
+    (folder / "backand-promoter-backup.service").write_text(service)
+    (folder / "backand-promoter-backup.timer").write_text(timer)
+    user_manager.enabled.add("backand-promoter-backup.timer")
+    assert any(str(home_a.root) in other for other in schedule.status(home_b).others)
+    schedule.install(home_b, schedule.Schedule("daily", "03:00", ()))
+    assert (folder / "backand-promoter-backup.timer").exists()
+    assert "an older version's shared timer backand-promoter-backup.timer backs up this home" in (
+        schedule.status(home_a).others
+    )
+    running, said = schedule.install(home_a, schedule.Schedule("daily", "04:00", ()))
+    assert running and "Disabled backand-promoter-backup.timer." in said
+    assert not (folder / "backand-promoter-backup.timer").exists()
+    assert user_manager.enabled == {f"{schedule.unit_name(h)}.timer" for h in (home_a, home_b)}

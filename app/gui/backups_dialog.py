@@ -84,7 +84,8 @@ class BackupsDialog(QDialog):
         self.all_environments = QCheckBox("All environments (also those added later)")
         self.all_environments.setChecked(True)
         self.environments = QListWidget()
-        self.environments.setMaximumHeight(110)
+        self.environments.setMinimumHeight(80)
+        self.environments.setMaximumHeight(140)
         for profile in ctx.profiles.load():
             item = QListWidgetItem(profile.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
