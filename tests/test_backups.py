@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -16,7 +14,6 @@ from app.archive.bundle import export_bundle, import_bundle
 from app.archive.retention import Retention, doomed
 from app.engine.backups import back_up_all
 from app.errors import UsageError
-from app.paths import Home
 from app.profiles import Profile
 from tests.conftest import HAVE_SECRET_SERVICE
 from tests.test_cli import run
@@ -121,39 +118,6 @@ def test_a_bundle_carries_the_archive_and_checks_itself(ctx, tmp_path):
     empty.close()
 
 
-def test_schedule_install_status_remove(tmp_path, monkeypatch):
-    from app import schedule
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    # never drive the real user's service manager from a test (it reads its own config folder):
-    # systemctl is the one part mocked; the files are checked with systemd-analyze instead
-    monkeypatch.setattr(schedule, "_systemctl", lambda *args: False)
-    home = Home(tmp_path / "home")
-    said = schedule.install(home, schedule.Schedule("daily", "02:30", ("qa", "prod")))
-    folder = tmp_path / "config" / "systemd" / "user"
-    service = (folder / "backand-promoter-backup.service").read_text()
-    timer = (folder / "backand-promoter-backup.timer").read_text()
-    assert f'"--home" "{home.root}"' in service and sys.executable in service
-    assert '"backup" "qa" "prod" "--scheduled"' in service
-    assert "OnCalendar=*-*-* 02:30:00" in timer and "Persistent=true" in timer
-    assert any("crontab" in line for line in said) and said[-1].startswith("30 2 * * * ")
-    if shutil.which("systemd-analyze"):
-        verify = subprocess.run(
-            ["systemd-analyze", "verify", str(folder / "backand-promoter-backup.timer")],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "SYSTEMD_LOG_LEVEL": "err"},
-        )
-        assert "Failed to" not in verify.stderr, verify.stderr
-    state = schedule.status()
-    assert state["installed"] and state["when"] == "*-*-* 02:30:00"
-    schedule.remove()
-    assert not any(folder.iterdir())
-    assert schedule.status()["installed"] is None
-    with pytest.raises(UsageError, match="HH:MM"):
-        schedule.Schedule("daily", "25:00", ())
-
-
 @pytest.mark.skipif(not HAVE_SECRET_SERVICE, reason="the CLI keeps secrets only in a real keyring")
 def test_backup_from_the_command_line(tmp_path, sandbox):
     from app.sandbox import seed
@@ -196,26 +160,3 @@ def test_a_locked_keyring_is_a_skipped_backup_in_history(ctx):
     assert reports[0].status == "skipped" and "keyring locked" in reports[0].message
     run = ctx.history.runs()[0]
     assert run.kind == "backup" and run.status == "skipped" and "keyring locked" in run.message
-
-
-def test_the_schedule_quotes_a_hostile_home_path(tmp_path, monkeypatch):
-    """%, $, a backslash, quotes and spaces in the home path reach the job unchanged."""
-    from app import schedule
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setattr(schedule, "_systemctl", lambda *args: False)
-    home = Home(tmp_path / 'R&D 100%done $HOME \\x "q" <it>')
-    plan = schedule.Schedule("weekly", "04:05", ())
-    schedule.install(home, plan)
-    service = tmp_path / "config" / "systemd" / "user" / "backand-promoter-backup.service"
-    if shutil.which("systemd-analyze"):
-        shown = subprocess.run(
-            ["systemd-analyze", "verify", str(service)], capture_output=True, text=True, check=False
-        )
-        assert "Failed to" not in shown.stderr and "Invalid" not in shown.stderr, shown.stderr
-    import xml.dom.minidom
-
-    xml.dom.minidom.parseString(schedule.plist(home, plan))  # well-formed XML
-    assert "\\%done" in schedule.cron_line(home, plan)  # cron reads a bare % as a newline
-    assert "%%done" in service.read_text() and "$$HOME" in service.read_text()
-    schedule.remove()

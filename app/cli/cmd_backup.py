@@ -42,29 +42,33 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
 
 def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
     from app import schedule
+    from app.profiles import ProfileStore
 
-    plan = schedule.Schedule(args.every, args.at, tuple([] if args.all else args.profiles))
-    for line in schedule.install(home, plan):
+    plan = schedule.Schedule(args.every, args.at, tuple([] if args.all else dict.fromkeys(args.profiles)))
+    profiles = ProfileStore(home.profiles_file)
+    for name in plan.profiles:  # a schedule for an environment this home lacks would fail every run
+        profiles.get(name)
+    running, said = schedule.install(home, plan)
+    for line in said:
         print(line)
-    return 0
+    return 0 if running else 1
 
 
 def do_schedule_status(args: argparse.Namespace, home: Home) -> int:
     from app import schedule
 
-    state = schedule.status()
+    state = schedule.read(home)
     if args.json:
-        print_json(state)
-    elif state["installed"] is None:
-        print("No backup schedule is installed (promoter schedule install --every daily).")
+        print_json(state.as_json())
     else:
-        print(f"installed: {state['installed']}\nwhen: {state['when']}\ncommand: {state['command']}")
+        for line in state.lines():
+            print(line)
     return 0
 
 
 def do_schedule_remove(args: argparse.Namespace, home: Home) -> int:
     from app import schedule
 
-    for line in schedule.remove():
+    for line in schedule.remove(home):
         print(line, file=sys.stdout)
     return 0

@@ -41,6 +41,9 @@ def _cmd_sandbox(sub: Any) -> None:
 def _cmd_demo(sub: Any) -> None:
     demo = sub.add_parser("demo", help="the sandbox, three demo profiles and the window")
     demo.add_argument("--no-gui", action="store_true", help="set everything up, print it, and exit")
+    demo.add_argument(
+        "--keep-home", action="store_true", help="keep the demo's home (archive, history) when it quits"
+    )
     demo.set_defaults(handler="app.cli.cmd_demo:run", needs_home=False)
 
 
@@ -264,13 +267,15 @@ def _cmd_backup(sub: Any) -> None:
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(handler="app.cli.cmd_backup:do_backup")
 
-    sched = sub.add_parser("schedule", help="back up on a schedule (systemd timer, LaunchAgent, schtasks)")
+    sched = sub.add_parser(
+        "schedule", help="this home's backups on a schedule (systemd timer, crontab, LaunchAgent, schtasks)"
+    )
     ssub = sched.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
     inst = ssub.add_parser("install")
     inst.add_argument("profiles", nargs="*", metavar="PROFILE")
     inst.add_argument("--all", action="store_true")
-    inst.add_argument("--every", choices=["6h", "daily", "weekly"], required=True)
-    inst.add_argument("--at", default="03:00", help="HH:MM (default 03:00)")
+    inst.add_argument("--every", required=True, help="daily, weekly or Nh (N: 1, 2, 3, 4, 6, 8, 12)")
+    inst.add_argument("--at", default="03:00", help="HH:MM (default 03:00; with Nh: the first run)")
     inst.set_defaults(handler="app.cli.cmd_backup:do_schedule_install")
     stat = ssub.add_parser("status")
     stat.add_argument("--json", action="store_true")

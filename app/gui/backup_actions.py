@@ -1,12 +1,11 @@
-"""The window's backup actions: "Back up all environments" as a job (read-only on every server),
-and the schedule shown in the status bar."""
+"""The window's backup actions: "Back up all environments" as a job (read-only on every server).
+(The schedule in the status bar and the Backups dialog are in :mod:`app.gui.backups_dialog`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.engine.backups import BackupReport, back_up_all
 from app.engine.context import Context
@@ -45,15 +44,3 @@ def start_back_up_all(
 
     show(f"Backing up {len(profiles)} environments…")
     jobs.run("backup:all", "back up all environments", job, done, failed)
-
-
-def schedule_label() -> QLabel:
-    from app import schedule
-
-    state: dict[str, Any] = schedule.status()
-    text = f"backups: {state['when']}" if state["installed"] else "backups: not scheduled"
-    label = QLabel(text)
-    label.setToolTip(
-        str(state["command"]) if state["installed"] else "promoter schedule install --every daily"
-    )
-    return label

@@ -22,6 +22,7 @@ from app.errors import PromoterError
 from app.gui import backup_actions, messages, zip_import
 from app.gui import help_menu as help_menu_module
 from app.gui.archive_tab import ArchiveTab
+from app.gui.backups_dialog import BackupsDialog, ScheduleLabel
 from app.gui.environments import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
 from app.gui.jobs import JobRunner
@@ -91,8 +92,10 @@ class MainWindow(QMainWindow):
             # wider than the screen); the whole text is in the tooltip
             label.setMinimumWidth(1)
             self.statusBar().addWidget(label)
-        self.schedule_label = backup_actions.schedule_label()
+        self.schedule_label = ScheduleLabel(self.ctx, self.jobs)
         self.statusBar().addPermanentWidget(self.schedule_label)
+        self.schedule_label.timer.start()
+        self.backups_dialog: BackupsDialog | None = None
         self.statusBar().addPermanentWidget(self.busy_label)
         self.jobs.busy_changed.connect(
             lambda text: self.busy_label.setText(f"running: {text}" if text else "idle")
@@ -120,6 +123,7 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&Settings…", "Ctrl+,", self.on_settings)
+        self.backups_action = action(file_menu, "&Backups and schedule…", "Ctrl+Shift+B", self.on_backups)
         action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         run_menu = self.menuBar().addMenu("&Run")
         self.plan_action = action(run_menu, "&Plan", "Ctrl+P", self._plan)
@@ -191,6 +195,7 @@ class MainWindow(QMainWindow):
         self.promote_tab.replan_if_shown()
         self.archive_tab.refresh()
         self.history_tab.refresh()
+        self.schedule_label.refresh()
         self.overview_tab.stale = True
         self.overview_tab.want_full = self.overview_tab.want_full or full
         if self.tabs.currentWidget() is self.overview_tab:
@@ -203,6 +208,7 @@ class MainWindow(QMainWindow):
     def _after_write(self) -> None:
         self.archive_tab.refresh()
         self.history_tab.refresh()
+        self.schedule_label.refresh()  # a backup run is the schedule's "last run"
         self.overview_tab.stale = True  # read again when next shown
         if self.tabs.currentWidget() is self.versions_tab:
             self.versions_tab.refresh()
@@ -231,6 +237,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Settings saved; they apply to the next operations.", 5000)
             self.ctx.reload()
             self.refresh()
+
+    def on_backups(self) -> BackupsDialog:
+        """The Backups dialog (one at a time, not modal): the schedule read from the system."""
+        if self.backups_dialog is None:
+            self.backups_dialog = BackupsDialog(self.ctx, self.jobs, self)
+            self.backups_dialog.changed.connect(self.schedule_label.refresh)
+            self.backups_dialog.finished.connect(self._backups_closed)
+        elif self.backups_dialog.isVisible():
+            self.backups_dialog.raise_()  # already open: bring it to the front
+        self.backups_dialog.show()
+        return self.backups_dialog
+
+    def _backups_closed(self) -> None:
+        if self.backups_dialog is not None:
+            self.backups_dialog.deleteLater()
+            self.backups_dialog = None
 
     def _restore_state(self) -> None:
         geometry = self.settings.value("geometry")
