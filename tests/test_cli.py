@@ -137,7 +137,11 @@ def test_readme_flow_from_the_terminal(tmp_path_factory):
         )
         versions = run(home, "versions", "qa", "--json")
         assert json.loads(versions.stdout)["current"] == "1.1.4"
-        assert run(home, "rollback", "qa", "1.1.1", "--yes").returncode == 0
+        # 1.1.1 predates the promoted model (coupons): a Set of it alone leaves qa inconsistent
+        inconsistent = run(home, "rollback", "qa", "1.1.1", "--yes")
+        assert inconsistent.returncode == 3 and "--config-only" in inconsistent.stdout
+        assert "coupons" in inconsistent.stdout
+        assert run(home, "rollback", "qa", "1.1.1", "--yes", "--config-only").returncode == 0
         backup = doc["backup_id"]
         lossy = run(home, "restore", "qa", str(backup), "--yes")  # the old model lacks table coupons
         assert lossy.returncode == 3 and "table coupons" in lossy.stdout + lossy.stderr
