@@ -113,6 +113,11 @@ def test_a_config_only_zip_whose_objects_differ_is_refused_and_planned(cli, tmp_
     # what was planned is what was written
     assert done["plan"]["config_diff"] == plan["config_diff"]
     assert cli.state("shop-qa")["model"] == before["model"]
+    # the Overview says what qa now is: inconsistent, never "no drift" alone
+    for extra in ((), ("--full",)):
+        overview = cli.json("overview", *extra)
+        qa = next(s for s in overview["environments"] if s["name"] == "qa")
+        assert qa["mismatch"][0] == "qa's configuration describes 1 object its model lacks: coupons", qa
 
 
 def test_a_restore_with_its_model_is_consistent_and_undone_whole(cli, tmp_path):

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, home: Home) -> int:
                 source = f" from {station.last_write['source']}" if station.last_write["source"] else ""
                 state += f"; last {station.last_write['kind']}{source} {when}"
             state += "; DRIFTED" if station.drifted else ""
+            state += "".join(f"; INCONSISTENT: {line}" for line in station.mismatch)
             state += f" ({station_freshness(station)})"
         print(f"{station.stage}. {station.name:<12} {station.app:<16} {state}")
         if index + 1 < len(overview.stations):

@@ -28,6 +28,7 @@ from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import comparable, diff_configs, fingerprint
 from app.configdoc.zipcheck import check_config_zip
 from app.engine.backup import model_digest
+from app.engine.consistency import compare
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.modeldiff import diff_models
@@ -39,7 +40,7 @@ from app.fsutil import sha256_file
 from app.profiles import Profile
 
 Model = list[dict[str, Any]]
-WRITES = ("promote", "set", "restore", "model", "undo")
+WRITES = ("promote", "rollback", "restore", "model", "undo")  # (a Set is recorded as "rollback")
 
 
 @dataclass
@@ -63,6 +64,11 @@ class Station:
     zip_path: Path | None = field(default=None, repr=False)
     docs: ConfigDocs | None = field(default=None, repr=False)
 
+    @property
+    def mismatch(self) -> list[str]:
+        """What its configuration and its model disagree on, as of its known content."""
+        return list(self.known.mismatch) if self.known is not None else []
+
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -74,6 +80,7 @@ class Station:
             "error": self.error,
             "version": self.version,
             "drifted": self.drifted,
+            "mismatch": self.mismatch,
             "last_write": self.last_write,
             "freshness": self.freshness_json(),
         }
@@ -231,7 +238,9 @@ def _read(
     got = client.download_config(path, cancel=reporter.cancel.is_set)
     docs = check_config_zip(path, collect=True).docs  # every guard of an archived zip
     assert docs is not None
-    known = Known(profile.target_key, "read", at, 0, seen, got.sha256, got.size, fingerprint(docs))
+    assert station.model is not None
+    mismatch = tuple(compare(docs, station.model).lines(f"{profile.name}'s"))
+    known = Known(profile.target_key, "read", at, 0, seen, got.sha256, got.size, fingerprint(docs), mismatch)
     station.docs, station.zip_path = docs, path
     try:
         station.zip_path = cache.keep(known, path)
@@ -280,8 +289,21 @@ def _written(
             return None
         run = ctx.history.get(base.run_id)
         at = (run.finished_at or run.started_at) if run is not None else entry.created_at
+        # the write's plan said what its target would hold: a configuration-only write may have
+        # left it inconsistent (a promotion writes both from one source: consistent)
+        plan = run.plan if run is not None else {}
+        lines = plan.get("mismatch") or []
+        mismatch = tuple(str(line) for line in lines) if isinstance(lines, list) else ()
         known = Known(
-            profile.target_key, "written", at, base.run_id, seen, entry.sha256, entry.size, base.fingerprint
+            profile.target_key,
+            "written",
+            at,
+            base.run_id,
+            seen,
+            entry.sha256,
+            entry.size,
+            base.fingerprint,
+            mismatch,
         )
         cache.keep(known, path, copy=True)
     except (PromoterError, OSError):

@@ -59,10 +59,12 @@ class Known:
     sha256: str
     size: int
     fingerprint: str
+    mismatch: tuple[str, ...] = ()  # what its configuration and model disagree on (consistency.py)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["seen"]["versions"] = list(self.seen.versions)
+        data["mismatch"] = list(self.mismatch)
         return {"format": FORMAT, **data}
 
 
@@ -245,11 +247,18 @@ def _known_from(data: dict[str, Any]) -> Known:
         sha,
         _count(data, "size"),
         _typed(data, "fingerprint", str),
+        _lines(data.get("mismatch", [])),
     )
     extra = set(data) - {f.name for f in fields(Known)} - {"format"}
     if extra:
         raise ValueError(f"unknown fields {sorted(extra)}")
     return known
+
+
+def _lines(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("mismatch is not a list of lines")
+    return tuple(value)
 
 
 def _typed(data: dict[str, Any], name: str, kind: type[str], *, empty: bool = False) -> str:

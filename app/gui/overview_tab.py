@@ -143,9 +143,11 @@ class OverviewTab(QWidget):
         else:
             lines = [f"Serves configuration <b>{station.version or '?'}</b>"]
             lines.append(_last_write(station.last_write))
+            for line in station.mismatch:
+                lines.append(_span("red", f"Inconsistent: {line}."))
             if station.drifted:
                 lines.append(_span("amber", "Drifted: changed outside the promoter since its last write."))
-            elif station.drifted is False:
+            elif station.drifted is False and not station.mismatch:
                 lines.append(_span("green", "No drift since the promoter's last write."))
             lines.append(_span("grey", station_freshness(station).capitalize() + "."))
         detail = QLabel("<br>".join(lines))
