@@ -386,6 +386,7 @@ def test_back_up_all_and_bundles_from_the_window(qtbot, window, monkeypatch, tmp
     assert "never" not in window.environments.list.item(0).toolTip()
     assert window.schedule_label.text().startswith("backups:")
     bundle = tmp_path / "bundle"
+    monkeypatch.setattr(messages, "ask_new_folder", lambda *a: str(bundle))
     monkeypatch.setattr(messages, "ask_folder", lambda *a: str(bundle))
     tab = window.archive_tab
     tab.buttons["Export bundle…"].click()

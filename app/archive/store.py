@@ -109,7 +109,7 @@ class Archive:
         if not re.fullmatch(r"[A-Za-z0-9-]{1,32}", app):  # it names a folder under the archive
             raise UsageError(f"{app!r} is not a Backand app name; nothing archived.")
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{int(time.time() * 1000) % 1000:03d}"
-        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", version or "current")
+        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", version or "current")[:80]  # a name has 255 bytes
         folder = self.root / app
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / f"{stamp}-{kind}-{safe_version}.zip"

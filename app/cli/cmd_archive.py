@@ -48,7 +48,12 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
         for key, value in data.items():
             if key != "model":
                 print(f"{key}: {value}")
-        print(f"model: {len(entry.model)} objects" if entry.model else "model: not recorded")
+        if entry.model is None:
+            print("model: not recorded")
+        elif isinstance(entry.model, list):
+            print(f"model: {count(len(entry.model), 'object')}")
+        else:  # written by an older promoter that took a bundle's manifest on trust
+            print(f"model: not a model (a JSON {type(entry.model).__name__}); do not restore it")
     return 0
 
 
@@ -110,9 +115,11 @@ def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
         if e.created_at >= since and (not args.profile or e.profile in args.profile)
     ]
     profiles = [p.as_json() for p in ProfileStore(home.profiles_file).load()]
-    files = export_bundle(archive, args.dir, chosen[::-1], profiles)
-    print(f"Wrote {count(len(files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
-    return 0
+    report = export_bundle(archive, args.dir, chosen[::-1], profiles)
+    print(f"Wrote {count(len(report.files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
+    for line in report.skipped:
+        print(f"  left out: {line}")
+    return 0 if not report.skipped else 1
 
 
 def do_import_bundle(args: argparse.Namespace, home: Home) -> int:
