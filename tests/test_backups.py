@@ -219,3 +219,23 @@ def test_the_schedule_quotes_a_hostile_home_path(tmp_path, monkeypatch):
     assert "\\%done" in schedule.cron_line(home, plan)  # cron reads a bare % as a newline
     assert "%%done" in service.read_text() and "$$HOME" in service.read_text()
     schedule.remove()
+
+
+def test_a_backup_equal_to_a_plan_read_is_its_own_entry_and_survives_prune(ctx):
+    """plan dev qa; backup qa: the backup's bytes equal the plan's read of qa, yet it is an entry of
+    its own (kind backup, with the model), and a prune that takes everything else leaves it."""
+    from app.engine.promote import plan_promotion
+
+    qa = ctx.profiles.get("qa")
+    assert plan_promotion(ctx, ctx.profiles.get("dev"), qa).ok
+    read = next(e for e in ctx.archive.entries("qa") if e.kind == "plan")
+    report = back_up_all(ctx, [qa])[0]
+    assert report.ok, report.message
+    backups = [ctx.archive.get(e.id) for e in ctx.archive.entries("qa", "backup")]
+    assert len(backups) == 1 and backups[0].id in report.added and backups[0].model
+    assert backups[0].sha256 == read.sha256, "the same bytes as the plan's read (one file for both)"
+    ctx.archive.prune(0, days=0)
+    left = ctx.archive.entries("qa", "backup")
+    assert [e.id for e in left] == [backups[0].id] and ctx.archive.path_of(left[0]).is_file()
+    again = back_up_all(ctx, [qa])[0]  # (the versions the prune took are archived again)
+    assert again.ok and len(ctx.archive.entries("qa", "backup")) == 1, "unchanged: no second backup"

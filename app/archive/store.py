@@ -200,13 +200,19 @@ class Archive:
         existing = self.root / row[0]
         return existing if existing.is_file() and existing.stat().st_size == size else None
 
-    def has_copy(self, entry: Entry) -> bool:
-        """Whether another entry of the same target (URL and app) holds the same bytes."""
+    def repeats_newest_backup(self, entry: Entry) -> bool:
+        """Whether the newest *other* backup of *entry*'s target (URL and app) holds the same bytes
+        and the same model: then *entry* adds nothing. Any other entry with those bytes (a plan's
+        read, a version, an export) does not count: prune keeps backups by their own rules."""
         row = self._db.execute(
-            "SELECT 1 FROM entries WHERE app=? AND sha256=? AND base_url=? AND id!=? LIMIT 1",
-            (entry.app, entry.sha256, entry.base_url, entry.id),
+            "SELECT sha256, model FROM entries WHERE app=? AND base_url=? AND kind='backup' AND id!=? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (entry.app, entry.base_url, entry.id),
         ).fetchone()
-        return row is not None
+        if row is None or row[0] != entry.sha256:
+            return False
+        mine = self._db.execute("SELECT model FROM entries WHERE id=?", (entry.id,)).fetchone()
+        return mine is not None and _same_json(row[1], mine[0])
 
     def set_kind(self, entry_id: int, kind: str, note: str | None = None) -> None:
         """Re-file an entry (a plan's download of the target becomes a promotion's backup)."""
@@ -377,6 +383,12 @@ class Archive:
             for entry in going:
                 self.delete(entry.id)
         return [e.id for e in going]
+
+
+def _same_json(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return bool(json.loads(a) == json.loads(b))
 
 
 def _test_crcs(path: Path) -> None:

@@ -106,7 +106,7 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 model=model,
                 note="scheduled or manual backup",
             )
-            if ctx.archive.has_copy(live):  # the same bytes are archived already: keep one entry
+            if ctx.archive.repeats_newest_backup(live):  # unchanged since the last backup
                 ctx.archive.delete(live.id)
             else:
                 report.added.append(live.id)
