@@ -289,6 +289,37 @@ class Archive:
         rows = self._db.execute(sql + " ORDER BY created_at DESC, id DESC", args).fetchall()
         return [self._row(r) for r in rows]
 
+    def path_for_upload(self, entry: Entry) -> Path:
+        """*entry*'s file, re-hashed now against the index: every write from the archive goes
+        through here, so bytes the index does not vouch for are never sent. A missing or altered
+        file raises a UsageError naming the entry (and marks it as ``verify`` would)."""
+        path = self.path_of(entry)
+        try:
+            digest = sha256_file(path)
+        except FileNotFoundError:
+            self._mark(entry.id, "missing")
+            raise UsageError(
+                f"The file of archive entry #{entry.id} is missing ({path}); nothing was sent. "
+                "Run `archive verify`."
+            ) from None
+        except OSError as exc:
+            raise UsageError(
+                f"The file of archive entry #{entry.id} cannot be read ({exc.strerror or exc}); "
+                "nothing was sent. Run `archive verify`."
+            ) from None
+        if digest != entry.sha256:
+            self._mark(entry.id, "bad")
+            raise UsageError(
+                f"The file of archive entry #{entry.id} no longer matches the sha256 recorded when it "
+                f"was archived (changed or damaged since: {path}); nothing was sent. "
+                "Run `archive verify`."
+            )
+        return path
+
+    def _mark(self, entry_id: int, state: str) -> None:
+        with contextlib.suppress(Exception):  # the refusal stands even if its mark cannot be kept
+            self._db.execute("UPDATE entries SET verified=? WHERE id=?", (state, entry_id))
+
     def versions_archived(self, profile: str) -> set[str]:
         rows = self._db.execute(
             "SELECT DISTINCT version FROM entries WHERE profile=? AND version IS NOT NULL", (profile,)
