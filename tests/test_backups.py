@@ -79,10 +79,25 @@ def test_retention_keeps_newest_recent_pinned_undoable_and_each_newest_backup():
         _entry(7, "export", 5),  # within the last 30 days
         _entry(8, "export", 40),  # second newest export, older than 30 days
         _entry(9, "version", 45, profile="dev"),  # the newest of its profile and kind
-        _entry(10, "plan", 200, profile="dev"),  # likewise
+        _entry(10, "plan", 200, profile="dev"),  # a plan read: its own rule, not keep or days
     ]
     gone = doomed(entries, Retention(keep=1, days=30), referenced={5}, now=NOW)
-    assert [e.id for e in gone] == [1, 3, 6, 8]  # oldest first
+    assert [e.id for e in gone] == [10, 1, 3, 6, 8]  # oldest first
+
+
+def test_plan_reads_are_pruned_on_their_own_rule_and_never_count_as_backups():
+    entries = [
+        _entry(1, "plan", 1),  # younger than plan_days: kept, even with keep=0 and days=0
+        _entry(2, "plan", 10),  # older: goes, though keep=5 and days=30 would keep any other kind
+        _entry(3, "plan", 20, pinned=True),
+        _entry(4, "plan", 30),  # referenced by a run (a refused promotion's read kept for undo)
+        _entry(5, "backup", 40),
+    ]
+    assert [e.id for e in doomed(entries, Retention(keep=5, days=30, plan_days=7), {4}, NOW)] == [2]
+    assert [e.id for e in doomed(entries, Retention(keep=0, days=0, plan_days=7), {4}, NOW)] == [2]
+    assert [e.id for e in doomed(entries, Retention(keep=0, plan_days=0), set(), NOW)] == [4, 2, 1]
+    newest_backup_kept = doomed([_entry(1, "backup", 50), _entry(2, "plan", 1)], Retention(0), set(), NOW)
+    assert [e.id for e in newest_backup_kept] == [2]
 
 
 def test_retention_keep_zero_still_keeps_the_newest_backup():

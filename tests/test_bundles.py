@@ -236,3 +236,30 @@ def test_export_makes_a_new_folder_and_says_what_is_in_the_way(tmp_path):
             export_bundle(arc, busy / "holiday.jpg", arc.entries(), [])
         finally:
             arc.close()
+
+
+def test_plan_reads_are_listed_apart_and_pruned_on_their_own_rule(tmp_path):
+    home = tmp_path / "home"
+    arc = Archive(home / "archive")
+    try:
+        read = _add(arc, _zip(tmp_path, "p.zip", tag="p"), "plan", note="plan dev -> qa: target")
+        _add(arc, _zip(tmp_path, "p2.zip", tag="p"), "plan")  # identical bytes: one file
+        kept = _add(arc, _zip(tmp_path, "b.zip", tag="b"), "backup", model=MODEL)
+        assert len(list((arc.root / "shop-qa").glob("*.zip"))) == 2
+    finally:
+        arc.close()
+    listed = run(home, "archive", "list")
+    assert listed.returncode == 0 and f"#{kept.id}" in listed.stdout and f"#{read.id} " not in listed.stdout
+    assert "1 of 3 entries listed; 2 plan reads not listed (--all lists them)" in listed.stderr
+    doc = json.loads(run(home, "archive", "list", "--json").stdout)
+    assert [e["kind"] for e in doc] == ["backup"]
+    everything = json.loads(run(home, "archive", "list", "--all", "--json").stdout)
+    assert sorted(e["kind"] for e in everything) == ["backup", "plan", "plan"]
+    assert len(json.loads(run(home, "archive", "list", "--kind", "plan", "--json").stdout)) == 2
+    young = run(home, "archive", "prune", "--keep", "0", "--days", "0")
+    assert young.returncode == 0 and young.stdout.startswith("Removed 0 entries"), young.stdout
+    assert "plan reads of the last 7 days" in young.stdout  # the setting's default
+    gone = run(home, "archive", "prune", "--keep", "0", "--days", "0", "--plan-days", "0")
+    assert gone.returncode == 0 and gone.stdout.startswith("Removed 2 entries"), gone.stdout
+    left = json.loads(run(home, "archive", "list", "--all", "--json").stdout)
+    assert [e["id"] for e in left] == [kept.id]

@@ -400,16 +400,23 @@ class Archive:
         fsync_dir(self.path_of(entry).parent)
 
     def prune(
-        self, keep: int, profile: str | None = None, *, days: float = 0.0, dry_run: bool = False
+        self,
+        keep: int,
+        profile: str | None = None,
+        *,
+        days: float = 0.0,
+        plan_days: float = 0.0,
+        dry_run: bool = False,
     ) -> list[int]:
         """Apply the retention rule (``retention.py``); return the ids deleted (or, with *dry_run*,
-        the ids that would be)."""
+        the ids that would be). Plan reads are kept *plan_days*, on their own rule."""
         from app.archive.retention import Retention, doomed
 
-        if keep < 0 or days < 0:
-            raise UsageError("--keep and --days must be 0 or more.")
+        if keep < 0 or days < 0 or plan_days < 0:
+            raise UsageError("--keep, --days and --plan-days must be 0 or more.")
         referenced = {r[0] for r in self._db.execute("SELECT entry_id FROM refs WHERE role='backup'")}
-        going = doomed(self.entries(profile), Retention(keep, days), referenced, time.time())
+        rule = Retention(keep, days, plan_days)
+        going = doomed(self.entries(profile), rule, referenced, time.time())
         if not dry_run:
             for entry in going:
                 self.delete(entry.id)
