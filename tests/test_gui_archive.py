@@ -6,6 +6,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from PySide6.QtWidgets import QMessageBox
+
 from app.engine.promote import plan_promotion
 from app.gui import messages
 from tests.test_gui import idle
@@ -18,6 +20,7 @@ def test_plan_reads_are_kept_apart_and_the_counts_agree(qtbot, window):
         assert plan_promotion(ctx, dev, qa).ok
     window.backup_action.trigger()
     idle(qtbot, window)
+    window.findChild(QMessageBox, "backupResults").close()
     tab = window.archive_tab
     tab.refresh()
     everything = ctx.archive.entries()
@@ -57,3 +60,43 @@ def test_export_bundle_into_a_new_name_and_a_busy_folder(qtbot, window, monkeypa
     message, details = errors[0]
     assert "not empty" in message and "manifest.json" in message and "new folder name" in message
     assert "UsageError" not in message + details and details == ""
+
+
+def test_back_up_all_shows_each_environment_and_the_tooltips_follow_at_once(qtbot, window, secret_store):
+    from app.profiles import Profile
+
+    gone = window.ctx.profiles.upsert(
+        Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys", stage=4)
+    )
+    secret_store.set(gone, "master:user")
+    window.environments.refresh()
+    tips = {
+        window.environments.list.item(r).data(256): window.environments.list.item(r).toolTip()
+        for r in range(window.environments.list.count())
+    }
+    assert "last backup: never" in tips["qa"]
+    window.backup_action.trigger()
+    idle(qtbot, window)
+    box = window.findChild(QMessageBox, "backupResults")
+    assert box is not None and box.isVisible()
+    lines = box.informativeText().splitlines()
+    by_env = {line.split()[1].rstrip(":"): line for line in lines}
+    assert set(by_env) == {"dev", "qa", "prod", "gone"}
+    qa_backup = window.ctx.archive.entries("qa", "backup")[0]
+    assert by_env["qa"].startswith("✓") and f"backup #{qa_backup.id}" in by_env["qa"], by_env["qa"]
+    assert by_env["gone"].startswith("✗") and "could not reach" in by_env["gone"], by_env["gone"]
+    assert "Backed up 3 of 4 environments" in box.text()
+    for r in range(window.environments.list.count()):  # no F5: the tooltips already say it
+        item = window.environments.list.item(r)
+        if item.data(256) == "qa":
+            assert "last backup: never" not in item.toolTip() and "(succeeded)" in item.toolTip()
+        if item.data(256) == "gone":
+            assert "(failed)" in item.toolTip()
+    box.close()
+    window.backup_action.trigger()  # again: nothing new, and it says which backup holds it
+    idle(qtbot, window)
+    box = window.findChild(QMessageBox, "backupResults")
+    qa_line = next(line for line in box.informativeText().splitlines() if " qa:" in line)
+    assert f"unchanged since backup #{qa_backup.id}" in qa_line, qa_line
+    box.close()
+    secret_store.delete(gone)
