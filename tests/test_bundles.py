@@ -263,3 +263,21 @@ def test_plan_reads_are_listed_apart_and_pruned_on_their_own_rule(tmp_path):
     assert gone.returncode == 0 and gone.stdout.startswith("Removed 2 entries"), gone.stdout
     left = json.loads(run(home, "archive", "list", "--all", "--json").stdout)
     assert [e["id"] for e in left] == [kept.id]
+
+
+def test_an_entry_whose_file_is_gone_is_left_out_of_the_bundle_and_the_others_go(tmp_path):
+    home = _home_with_entries(tmp_path, "1.0.1", "1.0.2", "1.0.3")
+    arc = Archive(home / "archive")
+    try:
+        lost = arc.entries()[1]
+        arc.path_of(lost).unlink()
+    finally:
+        arc.close()
+    bundle = tmp_path / "B"
+    done = run(home, "archive", "export-bundle", str(bundle))
+    assert done.returncode == 1 and f"left out: #{lost.id}" in done.stdout, done.stdout + done.stderr
+    assert "Wrote 2 entries" in done.stdout
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    imported = run(tmp_path / "other", "archive", "import-bundle", str(bundle), "--json")
+    assert imported.returncode == 0 and len(json.loads(imported.stdout)["added"]) == 2

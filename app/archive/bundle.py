@@ -30,6 +30,7 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 FORMAT = 1
 MAX_DEPTH = 64  # a manifest nests about 8 deep; a model's field specs a few more
+MAX_MANIFEST = 512 * 1024 * 1024  # 10,000 entries with 5,000-object models stay well under
 MAX_TEXT = 10_000  # a note, a profile name, a URL: generous, but not a memory sink
 
 SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.zip")
@@ -213,6 +214,12 @@ def _add(archive: Archive, source: Path, item: Item) -> Entry:
 
 def manifest_bytes(source: Path) -> bytes:
     try:
+        size = (source / MANIFEST).stat().st_size
+        if size > MAX_MANIFEST:
+            raise UsageError(
+                f"{source / MANIFEST} is {size:,} bytes; a manifest is at most {MAX_MANIFEST:,}. "
+                "Nothing imported."
+            )
         return (source / MANIFEST).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{source} has no {MANIFEST}; it is not a bundle.") from None
@@ -271,11 +278,16 @@ def _check_sums(source: Path, raw: bytes, manifest: dict[str, Any]) -> dict[str,
         if not match:
             raise UsageError(f"{source / SUMS}, line {number}, is not a sha256sum line; nothing imported.")
         sums[match.group(2)] = match.group(1).lower()
-    if sums.get(MANIFEST) != hashlib.sha256(raw).hexdigest():
-        said = "does not list" if MANIFEST not in sums else "does not match"
+    if MANIFEST not in sums:
         raise UsageError(
-            f"{source / SUMS} {said} {MANIFEST}: the manifest was changed or damaged after the bundle "
-            "was written. Nothing imported."
+            f"{source / SUMS} does not list {MANIFEST}, so the manifest cannot be trusted (a bundle "
+            "written before the sums covered it, or altered). Nothing imported. If you know it is "
+            f"intact, add its line: sha256sum {MANIFEST} >> {SUMS}"
+        )
+    if sums[MANIFEST] != hashlib.sha256(raw).hexdigest():
+        raise UsageError(
+            f"{source / SUMS} does not match {MANIFEST}: the manifest was changed or damaged after "
+            "the bundle was written. Nothing imported."
         )
     return sums
 
