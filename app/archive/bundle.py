@@ -352,10 +352,13 @@ def _model(model: Any, name: str) -> list[dict[str, Any]] | None:
 def _date(when: Any, name: str) -> float | None:
     if when is None:
         return None
-    if isinstance(when, bool) or not isinstance(when, int | float) or not math.isfinite(when) or when <= 0:
-        raise UsageError(f"{name}: the date {when!r} is not a time.")
-    if when > time.time() + 86400:
-        raise UsageError(f"{name}: the date {when!r} is in the future.")
+    if (
+        isinstance(when, bool)
+        or not isinstance(when, int | float)
+        or not math.isfinite(when)
+        or not 0 < when <= time.time() + 86400
+    ):
+        raise UsageError(f"{name}: the date {when!r} is not a past time.")
     return float(when)
 
 
