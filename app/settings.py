@@ -27,6 +27,7 @@ class Settings:
     settle_seconds: float = 600.0  # a timed-out write is awaited this long before its outcome is unknown
     keep_days: float = 30.0  # and every entry of the last this many days
     keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
+    plan_keep_days: float = 7.0  # a plan's reads (kind ``plan``) are kept this long, on their own rule
 
     def validate(self) -> Settings:
         if not 0.5 <= self.connect_timeout <= 600 or not 1 <= self.read_timeout <= 3600:
@@ -37,6 +38,8 @@ class Settings:
             raise UsageError("Settle time after a timed-out write: 1–7200 s.")
         if not 0 <= self.retries <= 10:
             raise UsageError("Retries: 0 to 10.")
+        if not 0 <= self.plan_keep_days <= 3650:
+            raise UsageError("Plan reads are kept 0–3650 days.")
         if self.keep_per_kind < 1:
             raise UsageError("Retention keeps at least 1 entry per profile and kind.")
         return self

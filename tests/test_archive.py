@@ -242,3 +242,34 @@ def test_a_download_is_hashed_once_and_its_digest_is_the_files(ctx, monkeypatch)
     entry = operations.export(ctx, ctx.profiles.get("dev"))
     assert calls == []
     assert entry.sha256 == hashlib.sha256(ctx.archive.path_of(entry).read_bytes()).hexdigest()
+
+
+def test_undo_and_restore_refuse_a_backup_whose_file_no_longer_matches_its_sha256(ctx, control):
+    """Another valid zip in place of a backup's file: nothing is sent, the message names the
+    entry and `archive verify`, and the target keeps what it holds."""
+    import shutil
+
+    from app.engine.gates import Consent
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+    from app.engine.restore import restore
+    from app.engine.undo import undo
+
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    done = promote(ctx, dev, qa, PromoteOptions())
+    assert done.ok, done.message
+    backup = ctx.archive.get(done.backup_id)
+    other = ctx.archive.get(done.export_id)  # dev's export: a valid zip of other bytes
+    swapped = ctx.archive.path_of(backup)
+    swapped.unlink()  # (it may share its file with another entry: replace, not rewrite)
+    shutil.copyfile(ctx.archive.path_of(other), swapped)
+    before = control.state("shop-qa")
+    result = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True))
+    assert not result.ok and result.written == [], result.message
+    assert f"#{backup.id}" in result.message and "archive verify" in result.message, result.message
+    assert "verified" not in result.message.replace("archive verify", "")
+    again = restore(ctx, qa, str(backup.id), Consent(allow_data_loss=True))
+    assert not again.ok and again.written == [] and f"#{backup.id}" in again.message, again.message
+    after = control.state("shop-qa")
+    assert (after["model"], after["stored_version"]) == (before["model"], before["stored_version"])
+    assert ctx.archive.get(backup.id).verified == "bad"

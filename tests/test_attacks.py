@@ -58,10 +58,16 @@ def _bundle(tmp_path, name="bundle"):
     return folder
 
 
-def _edit(folder, change):
+def _edit(folder, change, resum=True):
+    """Change the manifest's entries; with *resum*, write SHA256SUMS to match, as a forger would."""
+    from app.fsutil import sha256_file
+
     manifest = json.loads((folder / "manifest.json").read_text())
     change(manifest["entries"])
     (folder / "manifest.json").write_text(json.dumps(manifest))
+    if resum:
+        names = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
+        (folder / "SHA256SUMS").write_text("".join(f"{sha256_file(folder / n)}  {n}\n" for n in names))
 
 
 @pytest.mark.parametrize(
@@ -76,17 +82,22 @@ def _edit(folder, change):
         (lambda e: e[1].update(kind="secret"), "unknown"),
     ],
 )
-def test_a_hostile_manifest_is_refused_whole(tmp_path, change, fragment):
+def test_a_hostile_manifest_entry_is_refused_and_nothing_escapes(tmp_path, change, fragment):
     folder = _bundle(tmp_path)
-    _edit(folder, change)
+    _edit(folder, change, resum=False)  # edited after the sums were written: refused whole
     target = Archive(tmp_path / "target")
-    with pytest.raises(UsageError, match=fragment):
+    with pytest.raises(UsageError, match="does not match manifest.json"):
         import_bundle(target, folder)
-    assert target.entries() == [] and not (tmp_path / "OUTSIDE").exists()
+    assert target.entries() == []
+    _edit(folder, lambda e: None)  # a forger who writes the sums too: that entry is refused, named
+    report = import_bundle(target, folder)
+    assert len(report.refused) == 1 and fragment in report.refused[0], report.refused
+    assert len(report.added) == 1 and not (tmp_path / "OUTSIDE").exists()
+    assert {e.app for e in target.entries()} == {"shop-qa"}
     target.close()
 
 
-def test_a_symlinked_or_invalid_zip_in_a_bundle_is_refused_whole(tmp_path):
+def test_a_symlinked_or_invalid_zip_in_a_bundle_is_refused(tmp_path):
     folder = _bundle(tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
     second = folder / manifest["entries"][1]["file"]
@@ -94,16 +105,17 @@ def test_a_symlinked_or_invalid_zip_in_a_bundle_is_refused_whole(tmp_path):
     shutil.move(second, outside)
     os.symlink(outside, second)
     target = Archive(tmp_path / "target")
-    with pytest.raises(UsageError, match="is a link"):
-        import_bundle(target, folder)
+    report = import_bundle(target, folder)
+    assert len(report.refused) == 1 and "is a link" in report.refused[0]
+    assert len(report.added) == 1, "the good entry still comes in"
     second.unlink()
     second.write_bytes(b"PK\x03\x04 not really a zip")
     from app.fsutil import sha256_file
 
     _edit(folder, lambda e: e[1].update(sha256=sha256_file(second)))
-    with pytest.raises(UsageError, match="Nothing imported"):
-        import_bundle(target, folder)
-    assert target.entries() == [], "the first, good entry was not half-imported"
+    report = import_bundle(target, folder)
+    assert len(report.refused) == 1 and "not a zip" in report.refused[0], report.refused
+    assert len(target.entries()) == 1 and report.already, "the good entry is not added twice"
     target.close()
 
 

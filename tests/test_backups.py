@@ -13,7 +13,6 @@ from app.archive import Archive, Entry
 from app.archive.bundle import export_bundle, import_bundle
 from app.archive.retention import Retention, doomed
 from app.engine.backups import back_up_all
-from app.errors import UsageError
 from app.profiles import Profile
 from tests.conftest import HAVE_SECRET_SERVICE
 from tests.test_cli import run
@@ -76,10 +75,25 @@ def test_retention_keeps_newest_recent_pinned_undoable_and_each_newest_backup():
         _entry(7, "export", 5),  # within the last 30 days
         _entry(8, "export", 40),  # second newest export, older than 30 days
         _entry(9, "version", 45, profile="dev"),  # the newest of its profile and kind
-        _entry(10, "plan", 200, profile="dev"),  # likewise
+        _entry(10, "plan", 200, profile="dev"),  # a plan read: its own rule, not keep or days
     ]
     gone = doomed(entries, Retention(keep=1, days=30), referenced={5}, now=NOW)
-    assert [e.id for e in gone] == [1, 3, 6, 8]  # oldest first
+    assert [e.id for e in gone] == [10, 1, 3, 6, 8]  # oldest first
+
+
+def test_plan_reads_are_pruned_on_their_own_rule_and_never_count_as_backups():
+    entries = [
+        _entry(1, "plan", 1),  # younger than plan_days: kept, even with keep=0 and days=0
+        _entry(2, "plan", 10),  # older: goes, though keep=5 and days=30 would keep any other kind
+        _entry(3, "plan", 20, pinned=True),
+        _entry(4, "plan", 30),  # referenced by a run (a refused promotion's read kept for undo)
+        _entry(5, "backup", 40),
+    ]
+    assert [e.id for e in doomed(entries, Retention(keep=5, days=30, plan_days=7), {4}, NOW)] == [2]
+    assert [e.id for e in doomed(entries, Retention(keep=0, days=0, plan_days=7), {4}, NOW)] == [2]
+    assert [e.id for e in doomed(entries, Retention(keep=0, plan_days=0), set(), NOW)] == [4, 2, 1]
+    newest_backup_kept = doomed([_entry(1, "backup", 50), _entry(2, "plan", 1)], Retention(0), set(), NOW)
+    assert [e.id for e in newest_backup_kept] == [2]
 
 
 def test_retention_keep_zero_still_keeps_the_newest_backup():
@@ -91,7 +105,7 @@ def test_a_bundle_carries_the_archive_and_checks_itself(ctx, tmp_path):
     back_up_all(ctx, ctx.profiles.load())
     entries = ctx.archive.entries()
     bundle = tmp_path / "usb" / "bundle"
-    files = export_bundle(ctx.archive, bundle, entries, [p.as_json() for p in ctx.profiles.load()])
+    files = export_bundle(ctx.archive, bundle, entries, [p.as_json() for p in ctx.profiles.load()]).files
     assert len(files) == len(entries)
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert all("secret" not in json.dumps(p).lower() for p in manifest["profiles"])
@@ -100,10 +114,10 @@ def test_a_bundle_carries_the_archive_and_checks_itself(ctx, tmp_path):
         assert check.returncode == 0, check.stdout + check.stderr
     other = Archive(tmp_path / "other-archive")
     report = import_bundle(other, bundle)
-    assert len(report.added) + len(report.already) == len(entries) and not report.refused
+    assert len(report.added) == len(entries) and not report.already and not report.refused
     assert {e.sha256 for e in other.entries()} == {e.sha256 for e in entries}
     assert import_bundle(other, bundle).added == [], "a second import adds nothing"
-    # a flipped byte: refused, naming the file; nothing is half-imported
+    # a flipped byte: that entry is refused, naming its file; the others still come in
     damaged = tmp_path / "damaged"
     shutil.copytree(bundle, damaged)
     victim = damaged / files[-1]
@@ -111,9 +125,9 @@ def test_a_bundle_carries_the_archive_and_checks_itself(ctx, tmp_path):
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
     empty = Archive(tmp_path / "empty-archive")
-    with pytest.raises(UsageError, match=files[-1]):
-        import_bundle(empty, damaged)
-    assert empty.entries() == []
+    report = import_bundle(empty, damaged)
+    assert len(report.refused) == 1 and files[-1] in report.refused[0], report.refused
+    assert len(empty.entries()) == len(entries) - 1
     other.close()
     empty.close()
 
@@ -160,3 +174,23 @@ def test_a_locked_keyring_is_a_skipped_backup_in_history(ctx):
     assert reports[0].status == "skipped" and "keyring locked" in reports[0].message
     run = ctx.history.runs()[0]
     assert run.kind == "backup" and run.status == "skipped" and "keyring locked" in run.message
+
+
+def test_a_backup_equal_to_a_plan_read_is_its_own_entry_and_survives_prune(ctx):
+    """plan dev qa; backup qa: the backup's bytes equal the plan's read of qa, yet it is an entry of
+    its own (kind backup, with the model), and a prune that takes everything else leaves it."""
+    from app.engine.promote import plan_promotion
+
+    qa = ctx.profiles.get("qa")
+    assert plan_promotion(ctx, ctx.profiles.get("dev"), qa).ok
+    read = next(e for e in ctx.archive.entries("qa") if e.kind == "plan")
+    report = back_up_all(ctx, [qa])[0]
+    assert report.ok, report.message
+    backups = [ctx.archive.get(e.id) for e in ctx.archive.entries("qa", "backup")]
+    assert len(backups) == 1 and backups[0].id in report.added and backups[0].model
+    assert backups[0].sha256 == read.sha256, "the same bytes as the plan's read (one file for both)"
+    ctx.archive.prune(0, days=0)
+    left = ctx.archive.entries("qa", "backup")
+    assert [e.id for e in left] == [backups[0].id] and ctx.archive.path_of(left[0]).is_file()
+    again = back_up_all(ctx, [qa])[0]  # (the versions the prune took are archived again)
+    assert again.ok and len(ctx.archive.entries("qa", "backup")) == 1, "unchanged: no second backup"

@@ -382,9 +382,12 @@ def test_dev_to_prod_needs_the_same_consent_as_the_cli(qtbot, window, monkeypatc
 
 
 def test_back_up_all_and_bundles_from_the_window(qtbot, window, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
     window.backup_action.trigger()
     idle(qtbot, window)
     assert "Backed up 3 of 3 environments" in window.statusBar().currentMessage()
+    window.findChild(QMessageBox, "backupResults").close()  # the per-environment result
     kinds = {e.kind for e in window.ctx.archive.entries()}
     assert {"backup", "version"} <= kinds
     window.environments.refresh()
@@ -392,6 +395,7 @@ def test_back_up_all_and_bundles_from_the_window(qtbot, window, monkeypatch, tmp
     assert "never" not in window.environments.list.item(0).toolTip()
     assert window.schedule_label.text().startswith("backups:")
     bundle = tmp_path / "bundle"
+    monkeypatch.setattr(messages, "ask_new_folder", lambda *a: str(bundle))
     monkeypatch.setattr(messages, "ask_folder", lambda *a: str(bundle))
     tab = window.archive_tab
     tab.buttons["Export bundle…"].click()

@@ -1,7 +1,12 @@
 """Carry the archive to another disk: a folder of zips with ``manifest.json`` (entry metadata,
-sha256, sizes, the profiles without secrets) and a ``SHA256SUMS`` that ``sha256sum -c`` accepts.
-Importing verifies every file against the manifest before adding anything, and adds only the
-entries whose bytes the archive does not hold yet.
+sha256, sizes, the profiles without secrets) and a ``SHA256SUMS`` that ``sha256sum -c`` accepts,
+covering every file of the bundle, the manifest included.
+
+Entries are what travels, not files: two entries with identical bytes (a promotion's backup and the
+export taken just before it) share one file in the bundle, as in the archive, and each arrives with
+its kind, model, pin and note. Importing refuses a bundle whose manifest does not match its sums;
+then each entry is checked on its own (a bad one is refused, naming it, the others still come in)
+and added unless the archive already holds that very entry.
 """
 
 from __future__ import annotations
@@ -19,142 +24,354 @@ from app.archive.store import KINDS, Archive, Entry
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_write_bytes, copy_atomically, sha256_file
+from app.modelcheck import MAX_OBJECTS
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 FORMAT = 1
+MAX_DEPTH = 64  # a manifest nests about 8 deep; a model's field specs a few more
+MAX_MANIFEST = 512 * 1024 * 1024  # 10,000 entries with 5,000-object models stay well under
+MAX_TEXT = 10_000  # a note, a profile name, a URL: generous, but not a memory sink
+
+SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.zip")
+APP = re.compile(r"[A-Za-z0-9-]{1,32}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
 class BundleReport:
     added: list[int] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)  # file names whose bytes were archived already
+    already: list[str] = field(default_factory=list)  # entries the archive holds already
     refused: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"added": self.added, "already": self.already, "refused": self.refused}
 
 
+@dataclass
+class ExportReport:
+    files: list[str] = field(default_factory=list)  # one per entry written (shared names repeat)
+    skipped: list[str] = field(default_factory=list)  # "#id: why", entries left out
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def bundle_file_name(entry: Entry) -> str:
+    """A plain file name for *entry* that :data:`SAFE_FILE` accepts, whatever its version says."""
+    version = re.sub(r"[^A-Za-z0-9._-]+", "_", entry.version or "current").strip("._-")[:80] or "current"
+    name = f"{entry.id:06d}-{entry.app}-{entry.kind}-{version}.zip"
+    return name if SAFE_FILE.fullmatch(name) else f"{entry.id:06d}.zip"
+
+
+def prepare_folder(dest: Path) -> None:
+    """Make *dest* (a new folder name is created) or accept it empty; otherwise say what is in it."""
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} is a file, not a folder. Choose a new folder name; it is created.")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        present = sorted(p.name for p in dest.iterdir())
+    except OSError as exc:
+        raise UsageError(f"Cannot make or read the folder {dest}: {exc.strerror or exc}.") from None
+    if present:
+        shown = ", ".join(present[:3]) + (f" and {len(present) - 3} more" if len(present) > 3 else "")
+        raise UsageError(
+            f"{dest} is not empty (it holds {shown}). A bundle goes into a folder of its own: "
+            "type a new folder name (it is created), or empty this one."
+        )
+
+
 def export_bundle(
     archive: Archive, dest: Path, entries: list[Entry], profiles: list[dict[str, Any]]
-) -> list[str]:
-    """Write *entries* into the folder *dest* (made if missing, refused if not empty)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    if any(dest.iterdir()):
-        raise UsageError(f"{dest} is not empty; export a bundle into a new or empty folder.")
-    listed, sums = [], []
+) -> ExportReport:
+    """Write *entries* into the folder *dest* (made if missing, refused if not empty). An entry
+    whose file is missing or no longer matches its sha256 is left out and named; the others go."""
+    prepare_folder(dest)
+    report = ExportReport()
+    listed: list[dict[str, Any]] = []
+    files: dict[str, str] = {}  # sha256 -> the bundle's file holding those bytes
     for entry in entries:
-        name = f"{entry.id:06d}-{entry.app}-{entry.kind}-{(entry.version or 'current').replace('/', '_')}.zip"
-        source = archive.path_of(archive.get(entry.id))
-        copy_atomically(source, dest / name)
-        digest = sha256_file(dest / name)
-        if digest != entry.sha256:
-            raise UsageError(f"Archive entry #{entry.id} no longer matches its sha256; run `archive verify`.")
         full = archive.get(entry.id)
+        name = files.get(full.sha256)
+        if name is None:
+            name = bundle_file_name(full)
+            problem = _copy_checked(archive, full, dest / name)
+            if problem:
+                report.skipped.append(f"#{full.id}: {problem}")
+                continue
+            files[full.sha256] = name
         listed.append(
-            entry.as_json(archive.root)
-            | {"file": name, "model": full.model, "path": None, "created_at_epoch": entry.created_at}
+            full.as_json(archive.root)
+            | {"file": name, "model": full.model, "path": None, "created_at_epoch": full.created_at}
         )
-        sums.append(f"{digest}  {name}\n")
-    manifest = {"format": FORMAT, "entries": listed, "profiles": profiles}
-    atomic_write_bytes(dest / MANIFEST, json.dumps(manifest, indent=2).encode() + b"\n", 0o644)
+        report.files.append(name)
+    manifest = json.dumps({"format": FORMAT, "entries": listed, "profiles": profiles}, indent=2).encode()
+    atomic_write_bytes(dest / MANIFEST, manifest + b"\n", 0o644)
+    sums = [f"{digest}  {name}\n" for digest, name in files.items()]
+    sums.append(f"{sha256_file(dest / MANIFEST)}  {MANIFEST}\n")
     atomic_write_bytes(dest / SUMS, "".join(sums).encode(), 0o644)
-    return [item["file"] for item in listed]
+    return report
+
+
+def _copy_checked(archive: Archive, entry: Entry, dest: Path) -> str:
+    """Copy *entry*'s file to *dest*; the reason it cannot be, or ''."""
+    source = archive.path_of(entry)
+    try:
+        copy_atomically(source, dest)
+    except OSError as exc:
+        return f"its file cannot be read ({exc.strerror or exc}); run `archive verify`"
+    if sha256_file(dest) != entry.sha256:
+        dest.unlink(missing_ok=True)
+        return "its file no longer matches its sha256; run `archive verify`"
+    return ""
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One manifest entry, checked field by field."""
+
+    file: str
+    sha256: str
+    profile: str
+    base_url: str
+    app: str
+    kind: str
+    version: str | None
+    model: list[dict[str, Any]] | None
+    note: str
+    pinned: bool
+    created_at: float | None
+
+    def identity(self) -> tuple[Any, ...]:
+        return (self.profile, self.base_url, self.app, self.kind, self.version, self.created_at, self.sha256)
+
+
+def _identity(entry: Entry) -> tuple[Any, ...]:
+    return (
+        entry.profile,
+        entry.base_url,
+        entry.app,
+        entry.kind,
+        entry.version,
+        entry.created_at,
+        entry.sha256,
+    )
 
 
 def import_bundle(archive: Archive, source: Path) -> BundleReport:
-    """Check every file and every field of the bundle first; then add what is new. Nothing is
-    half-imported: a bundle with any bad file or field is refused whole, naming it."""
-    manifest = _manifest(source)
-    items = manifest["entries"]
-    for item in items:  # first pass: everything must check out before anything is added
-        _check_item(source, item)
+    """Refuse a bundle whose manifest fails its sums; then check each entry on its own and add those
+    the archive does not hold yet (identical bytes share a file; the entry is always its own)."""
+    raw = manifest_bytes(source)
+    manifest = _parse(source, raw)
+    sums = _check_sums(source, raw, manifest)
     report = BundleReport()
-    known = {e.sha256 for e in archive.entries()}
-    for item in items:
-        path = source / item["file"]
-        if item["sha256"] in known:
-            report.already.append(item["file"])
+    known = {_identity(e) for e in archive.entries()}
+    hashed: dict[str, str] = {}  # a file shared by several entries is hashed once
+    for number, raw_item in enumerate(manifest["entries"], 1):
+        try:
+            item = parse_item(raw_item, number)
+            if sums.get(item.file, item.sha256) != item.sha256:
+                raise UsageError(f"{item.file}: its sha256 in {SUMS} differs from the manifest's.")
+            _check_file(source, item, hashed)
+        except UsageError as exc:
+            report.refused.append(exc.message)
+            continue
+        if item.identity() in known:
+            report.already.append(f"{item.file} ({item.kind} of {item.profile or item.app})")
             continue
         try:
-            _check_item(source, item)  # again, as it is copied: the file may have been swapped
-            entry = archive.add_file(
-                functools.partial(copy_atomically, path),
-                profile=str(item.get("profile", "")),
-                base_url=str(item.get("base_url", "")),
-                app=str(item.get("app", "")),
-                kind=str(item.get("kind", "import")),
-                version=item.get("version"),
-                model=item.get("model"),
-                note=str(item.get("note", "")) or f"from bundle {source.name}",
-                created_at=float(item.get("created_at_epoch") or 0) or None,
-            )
+            entry = _add(archive, source, item)
         except (InvalidConfigZip, UsageError) as exc:
-            report.refused.append(f"{item['file']}: {exc.message}")
+            report.refused.append(f"{item.file}: {exc.message}")
             continue
-        if entry.sha256 != item["sha256"]:  # swapped between the check and the copy
-            archive.delete(entry.id)
-            report.refused.append(f"{item['file']}: changed while it was imported")
-            continue
-        known.add(entry.sha256)
+        known.add(item.identity())
         report.added.append(entry.id)
     return report
 
 
-SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.zip")
-APP = re.compile(r"[A-Za-z0-9-]{1,32}")
+def _add(archive: Archive, source: Path, item: Item) -> Entry:
+    entry = archive.add_file(
+        functools.partial(copy_atomically, source / item.file),
+        profile=item.profile,
+        base_url=item.base_url,
+        app=item.app,
+        kind=item.kind,
+        version=item.version,
+        model=item.model,
+        note=item.note,
+        created_at=item.created_at,
+    )
+    if entry.sha256 != item.sha256:  # swapped between the check and the copy
+        archive.delete(entry.id)
+        raise UsageError("it changed while it was imported")
+    if item.pinned:
+        archive.set_pinned(entry.id, True)
+    return entry
 
 
-def _check_item(source: Path, item: dict[str, Any]) -> None:
-    """One manifest entry: a plain file name in the bundle folder (no link, no path), its sha256,
-    a valid configuration zip, and sane metadata (app name, kind, a finite past date)."""
-    name = item.get("file")
-    if not isinstance(name, str) or not SAFE_FILE.fullmatch(name):
+def manifest_bytes(source: Path) -> bytes:
+    try:
+        size = (source / MANIFEST).stat().st_size
+        if size > MAX_MANIFEST:
+            raise UsageError(
+                f"{source / MANIFEST} is {size:,} bytes; a manifest is at most {MAX_MANIFEST:,}. "
+                "Nothing imported."
+            )
+        return (source / MANIFEST).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{source} has no {MANIFEST}; it is not a bundle.") from None
+    except OSError as exc:
+        raise UsageError(f"Cannot read {source / MANIFEST}: {exc.strerror or exc}.") from None
+
+
+def _parse(source: Path, raw: bytes) -> dict[str, Any]:
+    where = source / MANIFEST
+    try:
+        manifest = json.loads(raw)
+    except RecursionError:
+        raise UsageError(f"{where} is nested too deeply to be a bundle manifest; nothing imported.") from None
+    except ValueError as exc:
+        raise UsageError(f"{where} is not JSON ({exc}); nothing imported.") from None
+    if _depth_over(manifest, MAX_DEPTH):
         raise UsageError(
-            f"The bundle lists the file {name!r}, which is not a plain zip name; nothing imported."
+            f"{where} nests more than {MAX_DEPTH} levels deep; no bundle manifest does. Nothing imported."
         )
-    path = source / name
-    if path.is_symlink() or not path.is_file():
-        raise UsageError(f"{name} is missing from {source}, or is a link; nothing imported.")
-    if sha256_file(path) != item.get("sha256"):
-        raise UsageError(f"{name} does not match its sha256 in the manifest (damaged?); nothing imported.")
-    if not isinstance(item.get("app"), str) or not APP.fullmatch(item["app"]):
-        raise UsageError(f"{name}: the app {item.get('app')!r} is not a Backand app name; nothing imported.")
-    if item.get("kind") not in KINDS:
-        raise UsageError(f"{name}: the kind {item.get('kind')!r} is unknown; nothing imported.")
-    when = item.get("created_at_epoch")
-    bad_date = when is not None and (
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("entries"), list):
+        raise UsageError(f"{where} has no list of entries; nothing imported.")
+    if manifest.get("format") != FORMAT:
+        raise UsageError(f"{where} is of format {manifest.get('format')!r}; this promoter reads {FORMAT}.")
+    return manifest
+
+
+def _depth_over(doc: Any, limit: int) -> bool:
+    """Whether *doc* nests deeper than *limit* (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def _check_sums(source: Path, raw: bytes, manifest: dict[str, Any]) -> dict[str, str]:
+    """``SHA256SUMS`` as {file: sha256}; refused unless it lists the manifest with its true sha256."""
+    import hashlib
+
+    try:
+        text = (source / SUMS).read_text("utf-8")
+    except FileNotFoundError:
+        raise UsageError(
+            f"{source} has no {SUMS}; the manifest cannot be checked. Nothing imported."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Cannot read {source / SUMS} ({exc}); nothing imported.") from None
+    sums: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line)
+        if not match:
+            raise UsageError(f"{source / SUMS}, line {number}, is not a sha256sum line; nothing imported.")
+        sums[match.group(2)] = match.group(1).lower()
+    if MANIFEST not in sums:
+        raise UsageError(
+            f"{source / SUMS} does not list {MANIFEST}, so the manifest cannot be trusted (a bundle "
+            "written before the sums covered it, or altered). Nothing imported. If you know it is "
+            f"intact, add its line: sha256sum {MANIFEST} >> {SUMS}"
+        )
+    if sums[MANIFEST] != hashlib.sha256(raw).hexdigest():
+        raise UsageError(
+            f"{source / SUMS} does not match {MANIFEST}: the manifest was changed or damaged after "
+            "the bundle was written. Nothing imported."
+        )
+    return sums
+
+
+def parse_item(raw: Any, number: int) -> Item:
+    """A manifest entry, each field of the type and form it must have, or a UsageError naming it."""
+    if not isinstance(raw, dict):
+        raise UsageError(f"Entry {number} of the manifest is not an object.")
+    name = raw.get("file")
+    if not isinstance(name, str) or not SAFE_FILE.fullmatch(name):
+        raise UsageError(f"Entry {number}: the file {name!r} is not a plain zip name.")
+    sha = raw.get("sha256")
+    if not isinstance(sha, str) or not SHA256.fullmatch(sha):
+        raise UsageError(f"{name}: the sha256 {sha!r} is not 64 hex digits.")
+    app = raw.get("app")
+    if not isinstance(app, str) or not APP.fullmatch(app):
+        raise UsageError(f"{name}: the app {app!r} is not a Backand app name.")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise UsageError(f"{name}: the kind {kind!r} is unknown.")
+    texts = {key: raw.get(key, "") for key in ("profile", "base_url", "note")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise UsageError(f"{name}: {key} is not text (or is over {MAX_TEXT:,} characters).")
+    version = raw.get("version")
+    if version is not None and (not isinstance(version, str) or not 0 < len(version) <= MAX_TEXT):
+        raise UsageError(f"{name}: the version {version!r} is not a version label.")
+    pinned = raw.get("pinned", False)
+    if not isinstance(pinned, bool):
+        raise UsageError(f"{name}: pinned is {pinned!r}, not true or false.")
+    return Item(
+        file=name,
+        sha256=sha,
+        profile=texts["profile"],
+        base_url=texts["base_url"],
+        app=app,
+        kind=str(kind),
+        version=version,
+        model=_model(raw.get("model"), name),
+        note=texts["note"],
+        pinned=pinned,
+        created_at=_date(raw.get("created_at_epoch"), name),
+    )
+
+
+def _model(model: Any, name: str) -> list[dict[str, Any]] | None:
+    """None, or a Backand model: a list of objects, each with a name and a map of fields."""
+    if model is None:
+        return None
+    if not isinstance(model, list):
+        raise UsageError(f"{name}: its model is a JSON {type(model).__name__}, not a list of objects.")
+    if len(model) > MAX_OBJECTS:
+        raise UsageError(f"{name}: its model has {len(model):,} objects; at most {MAX_OBJECTS:,}.")
+    for index, obj in enumerate(model, 1):
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+            raise UsageError(f"{name}: object {index} of its model has no name.")
+        if not isinstance(obj.get("fields", {}), dict):
+            raise UsageError(f"{name}: the object {obj['name']!r} of its model has no map of fields.")
+    return model
+
+
+def _date(when: Any, name: str) -> float | None:
+    if when is None:
+        return None
+    if (
         isinstance(when, bool)
         or not isinstance(when, int | float)
         or not math.isfinite(when)
-        or when > time.time() + 86400
-    )
-    if bad_date:
-        raise UsageError(f"{name}: the date {when!r} is not a past time; nothing imported.")
-    for key in ("profile", "base_url", "note"):
-        if not isinstance(item.get(key, ""), str):
-            raise UsageError(f"{name}: {key} is not text; nothing imported.")
-    try:
-        check_config_zip(path)
-    except InvalidConfigZip as exc:
-        raise UsageError(f"{name}: {exc.message} Nothing imported.") from None
-
-
-def _manifest(source: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((source / MANIFEST).read_bytes())
-    except FileNotFoundError:
-        raise UsageError(f"{source} has no {MANIFEST}; it is not a bundle.") from None
-    except ValueError as exc:
-        raise UsageError(f"{source / MANIFEST} is not JSON ({exc}).") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("entries"), list):
-        raise UsageError(f"{source / MANIFEST} has no list of entries.")
-    if manifest.get("format") != FORMAT:
-        raise UsageError(
-            f"{source / MANIFEST} is of format {manifest.get('format')!r}; this promoter reads {FORMAT}."
-        )
-    if not all(
-        isinstance(item, dict) and isinstance(item.get("sha256"), str) for item in manifest["entries"]
+        or not 0 < when <= time.time() + 86400
     ):
-        raise UsageError(f"{source / MANIFEST} has an entry without a sha256.")
-    return manifest
+        raise UsageError(f"{name}: the date {when!r} is not a past time.")
+    return float(when)
+
+
+def _check_file(source: Path, item: Item, hashed: dict[str, str]) -> None:
+    """The entry's file: present in the bundle folder (not a link), its sha256, a valid zip."""
+    path = source / item.file
+    if item.file not in hashed:
+        if path.is_symlink() or not path.is_file():
+            raise UsageError(f"{item.file} is missing from {source}, or is a link.")
+        try:
+            check_config_zip(path)
+        except InvalidConfigZip as exc:
+            raise UsageError(f"{item.file}: {exc.message}") from None
+        hashed[item.file] = sha256_file(path)
+    if hashed[item.file] != item.sha256:
+        raise UsageError(f"{item.file} does not match its sha256 in the manifest (damaged?).")

@@ -3,6 +3,9 @@
 Kept, always: the *keep* newest entries of each profile and kind, every entry younger than *days*,
 pinned entries, entries that runs still reference (the backups undo needs), and the newest backup of
 each environment (its URL and app), whatever its age. Everything else goes.
+
+A plan's reads (kind ``plan``) have a rule of their own: kept while younger than *plan_days* (or
+pinned, or referenced), never by *keep* or *days*, and never counted as backups.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from app.archive.store import Entry
 class Retention:
     keep: int  # newest entries kept per profile and kind
     days: float = 0.0  # and every entry younger than this
+    plan_days: float = 0.0  # plan reads younger than this (their only rule)
 
     def __post_init__(self) -> None:
-        if self.keep < 0 or self.days < 0:
-            raise ValueError("retention needs keep >= 0 and days >= 0")
+        if self.keep < 0 or self.days < 0 or self.plan_days < 0:
+            raise ValueError("retention needs keep, days and plan_days >= 0")
 
 
 def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now: float) -> list[Entry]:
@@ -30,6 +34,11 @@ def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now:
     seen: dict[tuple[str, str], int] = {}
     out = []
     for entry in ordered:
+        if entry.kind == "plan":
+            recent = now - (entry.created_at or 0) < rule.plan_days * 86400
+            if not (recent or entry.pinned or entry.id in referenced):
+                out.append(entry)
+            continue
         group = (entry.profile, entry.kind)
         rank = seen.get(group, 0)
         seen[group] = rank + 1

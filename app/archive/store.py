@@ -109,7 +109,7 @@ class Archive:
         if not re.fullmatch(r"[A-Za-z0-9-]{1,32}", app):  # it names a folder under the archive
             raise UsageError(f"{app!r} is not a Backand app name; nothing archived.")
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{int(time.time() * 1000) % 1000:03d}"
-        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", version or "current")
+        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", version or "current")[:80]  # a name has 255 bytes
         folder = self.root / app
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / f"{stamp}-{kind}-{safe_version}.zip"
@@ -200,13 +200,19 @@ class Archive:
         existing = self.root / row[0]
         return existing if existing.is_file() and existing.stat().st_size == size else None
 
-    def has_copy(self, entry: Entry) -> bool:
-        """Whether another entry of the same target (URL and app) holds the same bytes."""
+    def repeats_newest_backup(self, entry: Entry) -> bool:
+        """Whether the newest *other* backup of *entry*'s target (URL and app) holds the same bytes
+        and the same model: then *entry* adds nothing. Any other entry with those bytes (a plan's
+        read, a version, an export) does not count: prune keeps backups by their own rules."""
         row = self._db.execute(
-            "SELECT 1 FROM entries WHERE app=? AND sha256=? AND base_url=? AND id!=? LIMIT 1",
-            (entry.app, entry.sha256, entry.base_url, entry.id),
+            "SELECT sha256, model FROM entries WHERE app=? AND base_url=? AND kind='backup' AND id!=? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (entry.app, entry.base_url, entry.id),
         ).fetchone()
-        return row is not None
+        if row is None or row[0] != entry.sha256:
+            return False
+        mine = self._db.execute("SELECT model FROM entries WHERE id=?", (entry.id,)).fetchone()
+        return mine is not None and _same_json(row[1], mine[0])
 
     def set_kind(self, entry_id: int, kind: str, note: str | None = None) -> None:
         """Re-file an entry (a plan's download of the target becomes a promotion's backup)."""
@@ -282,6 +288,37 @@ class Archive:
             args.append(kind)
         rows = self._db.execute(sql + " ORDER BY created_at DESC, id DESC", args).fetchall()
         return [self._row(r) for r in rows]
+
+    def path_for_upload(self, entry: Entry) -> Path:
+        """*entry*'s file, re-hashed now against the index: every write from the archive goes
+        through here, so bytes the index does not vouch for are never sent. A missing or altered
+        file raises a UsageError naming the entry (and marks it as ``verify`` would)."""
+        path = self.path_of(entry)
+        try:
+            digest = sha256_file(path)
+        except FileNotFoundError:
+            self._mark(entry.id, "missing")
+            raise UsageError(
+                f"The file of archive entry #{entry.id} is missing ({path}); nothing was sent. "
+                "Run `archive verify`."
+            ) from None
+        except OSError as exc:
+            raise UsageError(
+                f"The file of archive entry #{entry.id} cannot be read ({exc.strerror or exc}); "
+                "nothing was sent. Run `archive verify`."
+            ) from None
+        if digest != entry.sha256:
+            self._mark(entry.id, "bad")
+            raise UsageError(
+                f"The file of archive entry #{entry.id} no longer matches the sha256 recorded when it "
+                f"was archived (changed or damaged since: {path}); nothing was sent. "
+                "Run `archive verify`."
+            )
+        return path
+
+    def _mark(self, entry_id: int, state: str) -> None:
+        with contextlib.suppress(Exception):  # the refusal stands even if its mark cannot be kept
+            self._db.execute("UPDATE entries SET verified=? WHERE id=?", (state, entry_id))
 
     def versions_archived(self, profile: str) -> set[str]:
         rows = self._db.execute(
@@ -363,20 +400,33 @@ class Archive:
         fsync_dir(self.path_of(entry).parent)
 
     def prune(
-        self, keep: int, profile: str | None = None, *, days: float = 0.0, dry_run: bool = False
+        self,
+        keep: int,
+        profile: str | None = None,
+        *,
+        days: float = 0.0,
+        plan_days: float = 0.0,
+        dry_run: bool = False,
     ) -> list[int]:
         """Apply the retention rule (``retention.py``); return the ids deleted (or, with *dry_run*,
-        the ids that would be)."""
+        the ids that would be). Plan reads are kept *plan_days*, on their own rule."""
         from app.archive.retention import Retention, doomed
 
-        if keep < 0 or days < 0:
-            raise UsageError("--keep and --days must be 0 or more.")
+        if keep < 0 or days < 0 or plan_days < 0:
+            raise UsageError("--keep, --days and --plan-days must be 0 or more.")
         referenced = {r[0] for r in self._db.execute("SELECT entry_id FROM refs WHERE role='backup'")}
-        going = doomed(self.entries(profile), Retention(keep, days), referenced, time.time())
+        rule = Retention(keep, days, plan_days)
+        going = doomed(self.entries(profile), rule, referenced, time.time())
         if not dry_run:
             for entry in going:
                 self.delete(entry.id)
         return [e.id for e in going]
+
+
+def _same_json(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return bool(json.loads(a) == json.loads(b))
 
 
 def _test_crcs(path: Path) -> None:

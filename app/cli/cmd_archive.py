@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from app.archive import Archive
@@ -24,10 +25,19 @@ def _open(home: Home) -> Archive:
 
 def do_list(args: argparse.Namespace, home: Home) -> int:
     archive = _open(home)
-    entries = archive.entries(args.profile, args.kind)
+    everything = archive.entries(args.profile, args.kind)
+    # a plan's reads are kept apart: listed with --all, or when asked for by --kind plan
+    entries = everything if args.all or args.kind else [e for e in everything if e.kind != "plan"]
     if args.json:
         print_json([e.as_json(archive.root) for e in entries])
         return 0
+    if len(entries) < len(everything):
+        hidden = len(everything) - len(entries)
+        print(
+            f"{len(entries)} of {count(len(everything), 'entry')} listed; "
+            f"{count(hidden, 'plan read')} not listed (--all lists them)",
+            file=sys.stderr,
+        )
     for e in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created_at))
         pin = " pinned" if e.pinned else ""
@@ -48,7 +58,12 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
         for key, value in data.items():
             if key != "model":
                 print(f"{key}: {value}")
-        print(f"model: {len(entry.model)} objects" if entry.model else "model: not recorded")
+        if entry.model is None:
+            print("model: not recorded")
+        elif isinstance(entry.model, list):
+            print(f"model: {count(len(entry.model), 'object')}")
+        else:  # written by an older promoter that took a bundle's manifest on trust
+            print(f"model: not a model (a JSON {type(entry.model).__name__}); do not restore it")
     return 0
 
 
@@ -80,12 +95,14 @@ def do_prune(args: argparse.Namespace, home: Home) -> int:
     us = load(home.settings_file)
     keep = us.keep_per_kind if args.keep is None else args.keep
     days = us.keep_days if args.days is None else args.days
-    removed = _open(home).prune(keep, args.profile, days=days, dry_run=args.dry_run)
+    plan_days = us.plan_keep_days if args.plan_days is None else args.plan_days
+    removed = _open(home).prune(keep, args.profile, days=days, plan_days=plan_days, dry_run=args.dry_run)
     verb = "Would remove" if args.dry_run else "Removed"
     print(
         f"{verb} {count(len(removed), 'entry')} (keeping the {keep} newest per profile and kind, "
         "all of the last "
-        f"{days:g} days, pinned ones, undo backups and each environment's newest backup)"
+        f"{days:g} days, pinned ones, undo backups and each environment's newest backup; "
+        f"plan reads of the last {plan_days:g} days)"
         + (f": {', '.join('#' + str(i) for i in removed)}" if removed else ".")
     )
     return 0
@@ -110,9 +127,11 @@ def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
         if e.created_at >= since and (not args.profile or e.profile in args.profile)
     ]
     profiles = [p.as_json() for p in ProfileStore(home.profiles_file).load()]
-    files = export_bundle(archive, args.dir, chosen[::-1], profiles)
-    print(f"Wrote {count(len(files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
-    return 0
+    report = export_bundle(archive, args.dir, chosen[::-1], profiles)
+    print(f"Wrote {count(len(report.files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
+    for line in report.skipped:
+        print(f"  left out: {line}")
+    return 0 if not report.skipped else 1
 
 
 def do_import_bundle(args: argparse.Namespace, home: Home) -> int:

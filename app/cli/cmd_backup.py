@@ -27,7 +27,7 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
         pruned: list[int] = []
         if args.scheduled and all(r.ok for r in reports):  # a scheduled run keeps the archive tidy
             us = ctx.user_settings
-            pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days)
+            pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
     finally:
         ctx.close()
     if args.json:

@@ -188,6 +188,7 @@ def _cmd_archive(sub: Any) -> None:
     lst.add_argument("--json", action="store_true")
     lst.add_argument("--profile")
     lst.add_argument("--kind")
+    lst.add_argument("--all", action="store_true", help="list plan reads too (kind plan, hidden by default)")
     lst.set_defaults(handler="app.cli.cmd_archive:do_list")
     show = asub.add_parser("show")
     show.add_argument("id", type=int)
@@ -204,6 +205,9 @@ def _cmd_archive(sub: Any) -> None:
     prune = asub.add_parser("prune", help="apply the retention rule (settings: keep_per_kind, keep_days)")
     prune.add_argument("--keep", type=int, help="newest entries kept per profile and kind")
     prune.add_argument("--days", type=float, help="and every entry younger than this many days")
+    prune.add_argument(
+        "--plan-days", type=float, help="plan reads younger than this many days are kept (their only rule)"
+    )
     prune.add_argument("--profile")
     prune.add_argument("--dry-run", action="store_true", help="say what would be deleted; delete nothing")
     prune.set_defaults(handler="app.cli.cmd_archive:do_prune")

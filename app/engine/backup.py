@@ -79,6 +79,7 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
     """Write *model* (when given) and the configuration zip into the target, clear the cache and
     verify both. Returns the fingerprint the target holds. Every write goes through ``s.write``."""
     dst, name = s.dst, s.target.name
+    zip_path = s.ctx.archive.path_for_upload(entry)  # re-hashed: the index vouches for what is sent
     sent_fp = fingerprint(s.ctx.docs(entry))
     if model is not None:
         with s.reporter.step(f"{prefix}Restore model", cancellable=not prefix):

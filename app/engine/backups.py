@@ -26,6 +26,7 @@ class BackupReport:
     message: str = ""
     added: list[int] = field(default_factory=list)  # archive entry ids
     versions: list[str] = field(default_factory=list)  # server versions archived this time
+    backup_id: int | None = None  # the entry holding the live state (new, or the unchanged newest)
     seconds: float = 0.0
     run_id: int = 0
 
@@ -40,6 +41,7 @@ class BackupReport:
             "message": self.message,
             "added": self.added,
             "versions": self.versions,
+            "backup_id": self.backup_id,
             "seconds": round(self.seconds, 3),
             "run_id": self.run_id,
         }
@@ -64,12 +66,7 @@ def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) ->
         report.run_id = ctx.history.start("backup", None, profile.name, profile.target_key)
         _back_up(ctx, profile, reporter, report)
         report.status = "succeeded"
-        versions = f", versions {', '.join(report.versions)}" if report.versions else ""
-        report.message = (
-            f"{profile.name}: {len(report.added)} added to the archive{versions}."
-            if report.added
-            else f"{profile.name}: nothing new (the archive already holds it all)."
-        )
+        report.message = _said(profile.name, report)
     except SecretStoreError as exc:
         locked = "locked" in exc.message
         report.status = "skipped" if locked else "failed"
@@ -106,10 +103,15 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 model=model,
                 note="scheduled or manual backup",
             )
-            if ctx.archive.has_copy(live):  # the same bytes are archived already: keep one entry
+            if ctx.archive.repeats_newest_backup(live):  # unchanged since the last backup
                 ctx.archive.delete(live.id)
+                newest = ctx.archive.entries(kind="backup")
+                report.backup_id = next(
+                    (e.id for e in newest if (e.base_url, e.app) == (live.base_url, live.app)), None
+                )
             else:
                 report.added.append(live.id)
+                report.backup_id = live.id
         have = ctx.archive.versions_archived_for(profile.base_url, profile.app)
         for version in client.list_versions().newest_first:
             if version in have:
@@ -126,3 +128,18 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 )
                 report.added.append(entry.id)
                 report.versions.append(version)
+
+
+def _said(name: str, report: BackupReport) -> str:
+    """What one environment's backup did, naming the entries."""
+    new_backup = report.backup_id in report.added
+    versions = [i for i in report.added if i != report.backup_id]
+    parts = [f"backup #{report.backup_id}" if new_backup else ""]
+    if report.versions:
+        ids = ", ".join(f"#{i}" for i in versions)
+        parts.append(f"versions {', '.join(report.versions)} ({ids})")
+    said = " and ".join(p for p in parts if p)
+    if not new_backup and report.backup_id is not None:
+        unchanged = f"unchanged since backup #{report.backup_id}"
+        return f"{name}: {said} added; {unchanged}." if said else f"{name}: nothing new ({unchanged})."
+    return f"{name}: {said} added to the archive." if said else f"{name}: nothing new."

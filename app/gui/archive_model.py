@@ -59,15 +59,33 @@ class ArchiveModel(QAbstractTableModel):
         self._haystack: dict[int, str] = {}
         self.entries: list[Entry] = []
         self.identical: dict[int, list[int]] = {}  # shown id -> ids of identical zips not listed
-        self.hidden = 0
+        self.hidden = 0  # identical copies not listed
+        self.plans_hidden = 0  # plan reads not listed (shown with show_plans)
+        self.total = 0  # every entry given, listed or not
+        self.show_plans = False
+        self._given: list[Entry] = []
         self._filter = ""
         self._sort = (0, Qt.SortOrder.DescendingOrder)
 
     def set_entries(self, entries: list[Entry]) -> None:
         """Show *entries*; identical zips of one environment and kind (the same sha256: repeated
         plans, unchanged backups) are shown once, as the newest, the others named in its tooltip.
-        Pinned entries and entries with a note are always shown."""
+        Pinned entries and entries with a note are always shown. A plan's reads (kind ``plan``) are
+        kept apart: listed only with :attr:`show_plans`."""
+        self._given = entries
+        self._rebuild()
+
+    def set_show_plans(self, show: bool) -> None:
+        self.show_plans = show
+        self._rebuild()
+
+    def _rebuild(self) -> None:
         self.beginResetModel()
+        entries = self._given
+        self.total = len(entries)
+        if not self.show_plans:
+            entries = [e for e in entries if e.kind != "plan" or e.pinned]
+        self.plans_hidden = self.total - len(entries)
         newest: dict[tuple[str, str, str], Entry] = {}
         self.identical = {}
         shown = []

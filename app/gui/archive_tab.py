@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -52,11 +53,18 @@ class ArchiveTab(QWidget):
         self.filter.setPlaceholderText("Filter: environment, app, kind, version, note…")
         self.filter.setClearButtonEnabled(True)
         top.addWidget(self.filter, 1)
+        self.show_plans = QCheckBox("Plan reads")
+        self.show_plans.setToolTip(
+            "List the configurations each plan read (kind plan), kept apart from backups and pruned "
+            "on their own rule"
+        )
+        top.addWidget(self.show_plans)
         self.count = QLabel("")
         top.addWidget(self.count)
         layout.addLayout(top)
         self.model = ArchiveModel()
-        self.filter.textChanged.connect(self.model.set_filter)
+        self.filter.textChanged.connect(self._on_filter)
+        self.show_plans.toggled.connect(self._on_show_plans)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -108,11 +116,28 @@ class ArchiveTab(QWidget):
         self.model.set_entries(self.ctx.archive.entries())
         if chosen:
             self.select_ids(chosen)
-        total = len(self.model._all)
-        text = f"{total} {'entry' if total == 1 else 'entries'} in {self.ctx.archive.root}"
+        self._count()
+
+    def _on_filter(self, text: str) -> None:
+        self.model.set_filter(text)
+        self._count()
+
+    def _on_show_plans(self, show: bool) -> None:
+        self.model.set_show_plans(show)
+        self._count()
+
+    def _count(self) -> None:
+        """What is listed, of how many: the numbers agree with the rows shown."""
+        shown, total = self.model.rowCount(), self.model.total
+        listed = count(total, "entry") if shown == total else f"{shown} of {count(total, 'entry')}"
+        text = f"{listed} in {self.ctx.archive.root}"
+        apart = []
+        if self.model.plans_hidden:
+            apart.append(count(self.model.plans_hidden, "plan read"))
         if self.model.hidden:
-            copies = "copy" if self.model.hidden == 1 else "copies"
-            text += f" ({self.model.hidden} identical {copies} not listed)"
+            apart.append(f"{self.model.hidden} identical {'copy' if self.model.hidden == 1 else 'copies'}")
+        if apart:
+            text += f" ({' and '.join(apart)} not listed)"
         self.count.setText(text)
 
     def selected(self) -> list[Entry]:

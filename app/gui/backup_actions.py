@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.engine.backups import BackupReport, back_up_all
 from app.engine.context import Context
@@ -29,18 +30,38 @@ def start_back_up_all(
     def done(reports: list[BackupReport]) -> None:
         failed = [r for r in reports if not r.ok]
         added = sum(len(r.added) for r in reports)
-        show(
+        summary = (
             f"Backed up {len(reports) - len(failed)} of {count(len(reports), 'environment')}; "
             f"{count(added, 'entry')} added."
         )
-        if failed:
-            messages.show_error(
-                parent, "Some environments were not backed up.", "\n".join(r.message for r in failed)
-            )
-        after()
+        show(summary)
+        after()  # the archive, history and the environments' tooltips show the new backups now
+        show_results(parent, summary, reports)
 
     def failed(message: str) -> None:
         messages.show_error(parent, message)
 
     show(f"Backing up {len(profiles)} environments…")
     jobs.run("backup:all", "back up all environments", job, done, failed)
+
+
+def result_lines(reports: list[BackupReport]) -> list[str]:
+    """One line per environment: the entries it added, or why it was not backed up."""
+    marks = {"succeeded": "✓", "skipped": "–"}
+    return [f"{marks.get(r.status, '✗')} {r.message}" for r in reports]
+
+
+def show_results(parent: QWidget, summary: str, reports: list[BackupReport]) -> QMessageBox:
+    """The per-environment result, in a box that does not block the window (found by its name)."""
+    for old in parent.findChildren(QMessageBox, "backupResults"):  # one at a time
+        old.close()
+        old.deleteLater()
+    bad = any(not r.ok for r in reports)
+    icon = QMessageBox.Icon.Warning if bad else QMessageBox.Icon.Information
+    box = QMessageBox(icon, "Back up all environments", summary, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("backupResults")
+    box.setInformativeText("\n".join(result_lines(reports)))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+

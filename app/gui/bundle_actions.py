@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.archive.bundle import BundleReport, export_bundle, import_bundle
+from app.archive.bundle import BundleReport, ExportReport, export_bundle, import_bundle, prepare_folder
 from app.engine.events import CancelToken, Event
+from app.errors import UsageError
 from app.gui import messages
 from app.words import count
 
@@ -16,19 +17,27 @@ if TYPE_CHECKING:
 
 
 def on_export(tab: ArchiveTab) -> None:
-    folder = messages.ask_folder(tab, "Export the archive into a new or empty folder")
+    folder = messages.ask_new_folder(
+        tab, "Export the archive into a new folder (type its name) or an empty one", "promoter-bundle"
+    )
     if not folder:
+        return
+    try:
+        prepare_folder(Path(folder))  # a new name is created; what is in the way is said, as a hint
+    except UsageError as exc:
+        tab._hint(exc.message)
         return
     chosen = tab.selected() or tab.ctx.archive.entries()[::-1]
     ctx = tab.ctx
 
-    def job(_listen: Callable[[Event], None], _cancel: CancelToken) -> list[str]:
+    def job(_listen: Callable[[Event], None], _cancel: CancelToken) -> ExportReport:
         profiles = [p.as_json() for p in ctx.profiles.load()]
         return export_bundle(ctx.archive, Path(folder), chosen, profiles)
 
-    def done(files: list[str]) -> None:
+    def done(report: ExportReport) -> None:
         tab.status.setText(
-            f"Exported {count(len(files), 'entry')} with manifest.json and SHA256SUMS to {folder}."
+            f"Exported {count(len(report.files), 'entry')} with manifest.json and SHA256SUMS to {folder}."
+            + "".join(f"\nleft out {line}" for line in report.skipped)
         )
 
     tab.jobs.run("archive:bundle", "export a bundle", job, done, tab._error)

@@ -173,7 +173,7 @@ class EnvironmentsPanel(QWidget):
                 profile = next((p for p in self.profiles() if p.name == name), None)
                 if profile:
                     item.setIcon(dot_icon(profile.colour, state))
-                    item.setToolTip(f"{profile.base_url}\nconnection: {why}")
+                    item.setToolTip(f"{profile.base_url}\nconnection: {why}\n{self._last_backup(profile)}")
 
     def open_dialog(self, profile: Profile | None) -> Any:
         """The editor (tests drive it directly)."""

@@ -148,9 +148,11 @@ class MainWindow(QMainWindow):
         )
 
     def _back_up_all(self) -> None:
-        backup_actions.start_back_up_all(
-            self, self.ctx, self.jobs, self.statusBar().showMessage, self._after_write
-        )
+        def after() -> None:
+            self._after_write()
+            self.environments.refresh()  # each tooltip's "last backup" at once, not after F5
+
+        backup_actions.start_back_up_all(self, self.ctx, self.jobs, self.statusBar().showMessage, after)
 
     def _fit_default_size(self) -> None:
         """1280×720, or the screen's free area when it is smaller (a 1024×768 screen showed a window

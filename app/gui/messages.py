@@ -63,6 +63,16 @@ def ask_folder(parent: QWidget, title: str) -> str | None:
     return QFileDialog.getExistingDirectory(parent, title) or None
 
 
+def ask_new_folder(parent: QWidget, title: str, name: str) -> str | None:
+    """A folder to create (or an empty one): a save dialog, so a new name can be typed."""
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _ = QFileDialog.getSaveFileName(
+        parent, title, name, "", options=QFileDialog.Option.DontConfirmOverwrite
+    )
+    return path or None
+
+
 class TypedNameDialog:
     """A question whose OK stays disabled until the protected environment's name is typed exactly."""
 

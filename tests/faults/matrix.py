@@ -200,7 +200,7 @@ def run_kill(rig: Rig, during: str) -> Row:
     interrupted run reported, and the next promotion works."""
     rig.reset()
     _big_source(rig)
-    entries_before = json.loads(rig.cli("archive", "list", "--json").stdout)
+    entries_before = json.loads(rig.cli("archive", "list", "--all", "--json").stdout)
     if during == "download":
         rig.fault({**STEPS["download"], "slow_body": 0.05})
     else:
@@ -219,7 +219,7 @@ def run_kill(rig: Rig, during: str) -> Row:
         problems.append(f"the {during} never started")
     _kill_9(proc)
     rig.clear()
-    listed = json.loads(rig.cli("archive", "list", "--json").stdout)
+    listed = json.loads(rig.cli("archive", "list", "--all", "--json").stdout)
     new = [e for e in listed if e["id"] not in {x["id"] for x in entries_before}]
     bad = [e for e in new if not Path(e["path"]).exists()]
     if bad:
