@@ -226,22 +226,25 @@ def make_write_plan(
     """Read the target and *source* and compare them; writes nothing to the target. The target's
     configuration is archived as *read_kind* (``plan`` for a preview; a write adopts it as its
     backup)."""
-    with reporter.step("Read target"):
+    with reporter.step("Read target model"):
         current = client.get_model()
-        read = ctx.download(
+    plan = WritePlan(kind, target, source, current)
+    if source.model is not None:
+        _plan_model(plan, client, source.model, reporter)
+        if plan.valid == "never":  # refused whatever else is found: nothing more is read
+            return plan
+    with reporter.step("Read target configuration"):
+        plan.read = ctx.download(
             client,
             target,
             read_kind,
             reporter,
-            "Read target",
+            "Read target configuration",
             model=current,
             note=f"{kind} {source.label} -> {target.name}: target",
         )
-    plan = WritePlan(kind, target, source, current, read=read)
-    target_docs = ctx.docs(read)
+    target_docs = ctx.docs(plan.read)
     plan.target_fingerprint = fingerprint(target_docs)
-    if source.model is not None:
-        _plan_model(plan, client, source.model, reporter)
     written: ConfigDocs | None = None
     if source.writes_config:
         with reporter.step("Read what is written"):
