@@ -123,3 +123,20 @@ def test_plan_and_promote_with_rules_and_exclusions(tmp_path_factory):
         assert json.loads(run(home, "overview", "--json").stdout)["steps"][0]["rules"] == 1
     finally:
         sandbox.stop()
+
+
+def test_an_option_given_as_double_dash_is_that_text_or_a_named_usage_error(tmp_path):
+    """Found by attack (issue 25): --exclude=-- reached the engine as a list ("unexpected error:
+    AttributeError"); --find=-- was taken for no text."""
+    for name, stage in (("dev", "1"), ("qa", "2")):
+        add_profile(tmp_path, name, f"https://{name}.example", f"shop-{name}", stage)
+    for command in ("plan", "promote"):
+        result = run(tmp_path, command, "dev", "qa", "--exclude=--")
+        assert result.returncode == 2, result.stderr
+        assert "argument --exclude: Selector '--' is not understood" in result.stderr
+        assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+    bad = run(tmp_path, "plan", "dev", "qa", "--exclude", "Rule[x")  # refused before any connection
+    assert bad.returncode == 2 and "'Rule[x' is not understood" in bad.stderr
+    added = run(tmp_path, "rules", "add", "qa", "replace", "Database.DisplayName", "--find=--", "--with=—")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(run(tmp_path, "rules", "list", "qa", "--json").stdout)["qa"][0]["find"] == "--"
