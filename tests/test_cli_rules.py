@@ -140,3 +140,23 @@ def test_an_option_given_as_double_dash_is_that_text_or_a_named_usage_error(tmp_
     added = run(tmp_path, "rules", "add", "qa", "replace", "Database.DisplayName", "--find=--", "--with=—")
     assert added.returncode == 0, added.stderr
     assert json.loads(run(tmp_path, "rules", "list", "qa", "--json").stdout)["qa"][0]["find"] == "--"
+
+
+def test_a_replacement_that_would_write_a_control_character_is_refused_when_made_and_loaded(tmp_path):
+    """Found by attack (issue 25): --with '\\0' (or \\a \\b \\f \\v) was accepted; every plan then
+    failed, blaming the source document."""
+    add_profile(tmp_path, "qa", "https://qa.example", "shop-qa")
+    for template in ("\\0", "\\a", "\\b", "x\\f", "\\v"):
+        args = ("rules", "add", "qa", "replace", "Rule[x].Code", "--regex", "--find", "a", "--with", template)
+        result = run(tmp_path, *args)
+        assert result.returncode == 2, (template, result.stderr)
+        assert "--with would write the character" in result.stderr and "XML documents cannot hold" in result.stderr
+    ok = run(tmp_path, "rules", "add", "qa", "replace", "Rule[x].Code", "--regex", "--find", "(a)", "--with", "\\\\\\1")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(run(tmp_path, "rules", "list", "qa", "--json").stdout)["qa"][0]["with"] == "\\\\\\1"
+    # a hand-edited (or imported) file holding one is named when loaded
+    doc = json.loads((tmp_path / "profiles.json").read_text())
+    doc["profiles"][0]["rules"][0]["with"] = "\\0"
+    (tmp_path / "profiles.json").write_text(json.dumps(doc))
+    listed = run(tmp_path, "rules", "list")
+    assert listed.returncode == 2 and "would write the character '\\x00'" in listed.stderr

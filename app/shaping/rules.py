@@ -139,6 +139,21 @@ def _check_template(rule_id: int, pattern: re.Pattern[str], template: str) -> No
                 f"Rule {rule_id}: --with refers to group {ref!r}, which --find does not have "
                 f"({pattern.groups} groups)."
             )
+    names = {index: name for name, index in pattern.groupindex.items()}
+    empty = "".join(f"(?P<{names[i]}>)" if i in names else "()" for i in range(1, pattern.groups + 1))
+    try:  # what the template itself produces (the groups' own text comes from the document)
+        match = re.compile(empty).fullmatch("")
+        assert match is not None  # only empty groups: it matches the empty text
+        produced = match.expand(template)
+    except (re.error, IndexError) as exc:
+        raise UsageError(f"Rule {rule_id}: --with is not a valid replacement ({exc}).") from None
+    bad = next((c for c in produced if not _xml_char(c)), None)
+    if bad is not None:
+        raise UsageError(
+            f"Rule {rule_id}: --with would write the character {bad!r}, which XML documents cannot "
+            "hold (in a regular expression's replacement, \\0 \\a \\b \\f and \\v stand for "
+            "control characters; write \\\\ for a backslash)."
+        )
 
 
 def next_id(rules: tuple[Rule, ...]) -> int:
