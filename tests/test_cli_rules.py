@@ -160,3 +160,25 @@ def test_a_replacement_that_would_write_a_control_character_is_refused_when_made
     (tmp_path / "profiles.json").write_text(json.dumps(doc))
     listed = run(tmp_path, "rules", "list")
     assert listed.returncode == 2 and "would write the character '\\x00'" in listed.stderr
+
+
+def test_a_row_named_by_its_position_is_refused_when_a_rule_or_exclusion_is_made(tmp_path):
+    """Issue 25: Tooltip rows have no name; the plan's #3 is a place, not a row."""
+    for name, stage in (("dev", "1"), ("qa", "2")):
+        add_profile(tmp_path, name, f"https://{name}.example", f"shop-{name}", stage)
+    for args in (
+        ("plan", "dev", "qa", "--exclude", "Tooltip[#3]"),
+        ("promote", "dev", "qa", "--yes", "--exclude", "Tooltip[#1].Text"),
+        ("rules", "add", "qa", "keep", "Tooltip[#1]"),
+        ("rules", "add", "qa", "replace", "Tooltip[#2].Text", "--find", "a", "--with", "b"),
+    ):
+        result = run(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "have no name" in result.stderr and "Name the whole table (Tooltip)" in result.stderr
+    doc = json.loads((tmp_path / "profiles.json").read_text())
+    doc["schema_version"] = 2
+    doc["profiles"][1]["rules"] = [{"id": 1, "kind": "keep", "selector": "Tooltip[#1]"}]
+    (tmp_path / "in.json").write_text(json.dumps(doc))
+    imported = run(tmp_path / "other", "profile", "import", str(tmp_path / "in.json"))
+    assert imported.returncode == 2 and "Rule 1: Selector Tooltip[#1]" in imported.stderr
+    assert run(tmp_path, "rules", "add", "qa", "keep", "Tooltip").returncode == 0  # the whole table

@@ -276,10 +276,10 @@ class _Selectors(_Text):
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
         from app.errors import UsageError
-        from app.shaping.selectors import parse
+        from app.shaping.selectors import for_shaping
 
         try:
-            parse(values if isinstance(values, str) else "--")
+            for_shaping(values if isinstance(values, str) else "--")
         except UsageError as exc:
             parser.error(f"argument {option_string}: {exc.message}")
         super().__call__(parser, namespace, values, option_string)

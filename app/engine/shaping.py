@@ -25,7 +25,7 @@ from app.profiles import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
-from app.shaping.selectors import Selector, parse
+from app.shaping.selectors import Selector, for_shaping, parse
 from app.words import count
 
 Model = list[dict[str, Any]]
@@ -61,7 +61,7 @@ class ShapeSpec:
 def spec_for(target: Profile, excludes: tuple[str, ...], no_rules: bool) -> ShapeSpec:
     """What a promotion into *target* applies; a malformed exclusion is refused here, before any read."""
     for text in excludes:
-        parse(text)
+        for_shaping(text)
     rules = tuple(target.rules or ())
     if no_rules:
         return ShapeSpec((), tuple(excludes), bool(rules), len(rules))

@@ -16,7 +16,8 @@ from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
 from app.shaping.effects import Effect, Source, cannot, short, unmatched
 from app.shaping.model import ModelShape
 from app.shaping.rules import Rule
-from app.shaping.selectors import ID_COLUMNS, Selector
+from app.shaping.selectors import ID_COLUMNS, POSITION, Selector, position_refused
+from app.words import count
 
 MAP_REFS = {"Field": "ViewId"}
 
@@ -30,6 +31,7 @@ class _Doc:
     id_column: str
     rows: dict[str, dict[str, tuple[int, Row]]] = field(default_factory=dict)
     view_ids: dict[str, str] = field(default_factory=dict)  # view name -> id
+    nameless: dict[str, list[str]] = field(default_factory=dict)  # table -> keys that are positions
 
     def __post_init__(self) -> None:
         views = self.data.tables.get("View", [])
@@ -46,7 +48,18 @@ class _Doc:
                 while key in keyed:
                     key += "'"
                 keyed[key] = (ordinal, row)
+                if row.get("Name") is None and POSITION.fullmatch(key):
+                    self.nameless.setdefault(table, []).append(key)
             self.rows[table] = keyed
+
+    def content(self, table: str, row: Row) -> dict[str, str | None]:
+        """A row as compared when it has no name: its cells, without ids, views by name."""
+        ref = self.refs.get(table)
+        return {
+            c: (self.view_of(table, row) if c == ref else _norm(row.get(c)))
+            for c in row
+            if c not in ID_COLUMNS
+        }
 
     def view_of(self, table: str, row: Row) -> str:
         """The name of the view a row belongs to ("" when the table has no view reference)."""
@@ -198,15 +211,47 @@ class _Shaper:
         return keys
 
     def pin_selector(self, selector: Selector, who: Source) -> None:
+        nameless = self._nameless(selector.table)
+        if selector.by_position or selector.row in nameless:
+            reason, advice = position_refused(selector.table)
+            self.shape.effects.append(cannot(who, selector.text, reason, advice))
+            return
         keys = self.matched(selector)
         if not keys:
             self.shape.effects.append(unmatched(who, selector.text, " in either configuration"))
             return
+        if any(key in nameless for key in keys):  # a whole table, or a column of each of its rows
+            if selector.column:
+                reason, advice = position_refused(selector.table)
+                self.shape.effects.append(cannot(who, selector.text, reason, advice))
+            else:
+                self.pin_nameless(selector.table, who)
+            keys = [key for key in keys if key not in nameless]
         for key in keys:
             if selector.column:
                 self.pin_cell(selector.table, key, selector.column, who)
             elif self._model_owned(selector, key, who):
                 self.pin_row("app", selector.table, key, who)
+
+    def _nameless(self, table: str) -> set[str]:
+        return {*self.src["app"].nameless.get(table, ()), *self.dst["app"].nameless.get(table, ())}
+
+    def pin_nameless(self, table: str, who: Source) -> None:
+        """The target's rows of *table* that have no name, sent as they are in place of the source's:
+        such rows are matched by what they hold, never by their position."""
+        src, dst = self.src["app"], self.dst["app"]
+        theirs = [src.rows[table][key] for key in src.nameless.get(table, ())]
+        ours = [dst.rows[table][key] for key in dst.nameless.get(table, ())]
+        if [src.content(table, r) for _o, r in theirs] == [dst.content(table, r) for _o, r in ours]:
+            return
+        for ordinal, _row in theirs:
+            self.edits("app").removed.add((table, ordinal))
+        kept = [side for side in ours if self._add_row("app", table, side, who, table)]
+        what = (
+            f"{table} (its rows have no name: the target's {count(len(kept), 'row')} sent as they are, "
+            f"in place of the source's {len(theirs)})"
+        )
+        self.shape.effects.append(Effect("kept", who.label, table, f"{who.kept_verb()}: {what}"))
 
     def _model_owned(self, selector: Selector, key: str, who: Source) -> bool:
         """False (refused or noted) when the row is an object or field the sent model adds or removes:
@@ -246,6 +291,10 @@ class _Shaper:
             self.shape.effects.append(
                 unmatched(Source(f"rule {rule.id}", False), selector.text, " in the source")
             )
+            return
+        if selector.by_position or selector.row in self._nameless(selector.table):
+            reason, _advice = position_refused(selector.table)
+            self.shape.effects.append(cannot(Source(f"rule {rule.id}", False), selector.text, reason, ""))
             return
         spec = Replace(rule.find, rule.with_, rule.regex)
         ref = VIEW_REFS.get(selector.table)

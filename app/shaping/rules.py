@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import UsageError
-from app.shaping.selectors import Selector, parse
+from app.shaping.selectors import Selector, for_shaping, parse
 
 KINDS = ("keep", "replace")
 
@@ -55,6 +55,16 @@ class Rule:
                         f"Rule {self.id}: --find is not a valid regular expression ({exc})."
                     ) from None
                 _check_template(self.id, pattern, self.with_)
+        return self
+
+    def made(self) -> Rule:
+        """:meth:`validate`, and what only a new rule (added, or imported) is refused for: a row
+        named by its position. A rule already in the file is loaded, and reported as not applied."""
+        self.validate()
+        try:
+            for_shaping(self.selector)
+        except UsageError as exc:
+            raise UsageError(f"Rule {self.id}: {exc.message}") from None
         return self
 
     def apply(self, text: str) -> tuple[str, int]:
