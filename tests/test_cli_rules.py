@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +187,71 @@ def test_a_row_named_by_its_position_is_refused_when_a_rule_or_exclusion_is_made
     imported = run(tmp_path / "other", "profile", "import", str(tmp_path / "in.json"))
     assert imported.returncode == 2 and "Rule 1: Selector Tooltip[#1]" in imported.stderr
     assert run(tmp_path, "rules", "add", "qa", "keep", "Tooltip").returncode == 0  # the whole table
+
+
+def _regex_children(pid: int) -> list[int]:
+    """The processes *pid* started with multiprocessing's spawn (the rules' regex runs in one)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE or not Path("/proc/self/stat").exists(),
+    reason="needs a real keyring (tests/tools/with-keyring.sh) and /proc",
+)
+def test_a_backtracking_regex_rule_is_refused_when_made_and_cancel_stops_one_already_saved(tmp_path_factory):
+    """Found by attack (issue 25): (?:[^@]+)+@ ran CPU-bound while holding qa's lock; SIGINT said
+    "rolled back" and the process went on; only kill -9 stopped it."""
+    from tests.helpers import SandboxProcess
+    from tests.test_cli import REPO, cli_env
+
+    home = tmp_path_factory.mktemp("cli-home")
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("sandbox-home"))
+    try:
+        for name, app, stage in (("dev", "shop-dev", "1"), ("qa", "shop-qa", "2")):
+            add_profile(home, name, sandbox.url, app, stage)
+            assert run(home, "login", name, stdin=seed.ADMIN[1] + "\n").returncode == 0
+        rule = ("Rule[Validate price].Code", "--regex", "--find", "(?:[^@]+)+@", "--with", "x")
+        refused = run(home, "rules", "add", "qa", "replace", *rule)
+        assert refused.returncode == 2 and "a repetition inside a repetition" in refused.stderr
+        doc = json.loads((home / "profiles.json").read_text())
+        doc["schema_version"] = 2
+        doc["profiles"][1]["rules"] = [
+            {"id": 1, "kind": "replace", "selector": rule[0], "find": rule[3], "with": "x", "regex": True}
+        ]
+        (home / "profiles.json").write_text(json.dumps(doc))
+        imported = run(tmp_path_factory.mktemp("other"), "profile", "import", str(home / "profiles.json"))
+        assert imported.returncode == 2 and "a repetition inside a repetition" in imported.stderr
+        # one already in the file: the promotion is stopped by SIGINT while the expression runs
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--home", str(home), "promote", "dev", "qa", "--yes", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(),
+            cwd=REPO,
+        )
+        deadline = time.monotonic() + 60
+        while not (children := _regex_children(proc.pid)) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the expression never ran"
+            time.sleep(0.02)
+        assert children, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        stopped = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        assert time.monotonic() - stopped < 10, err  # measured: ~0.1 s
+        result = json.loads(out)
+        assert result["status"] == "failed" and "cancelled by the user" in result["message"], result["message"]
+        assert result["written"] == [] and "Nothing was written to qa" in result["message"]
+        assert not any(Path(f"/proc/{pid}").exists() for pid in children)  # the child is gone too
+        assert run(home, "plan", "dev", "qa").returncode == 2  # qa's lock was let go; the budget holds
+    finally:
+        sandbox.stop()

@@ -478,3 +478,43 @@ def test_the_whole_table_of_rows_without_a_name_is_kept_as_the_target_has_it(too
     again = plan_promotion(ctx, dev, qa)
     assert not [c for c in again.plan["config_details"] if c["table"] == "Tooltip"]
     assert again.plan["config_changes"] == 0, again.plan["config_diff"]
+
+
+BACKTRACKS = "(?:[^@]+)+@"  # exponential on a text without "@" (issue 25)
+
+
+def test_a_regex_runs_where_its_time_is_bounded_and_a_cancel_stops_it():
+    import threading
+    import time
+
+    from app.errors import Cancelled
+    from app.shaping.regexrun import RegexRunner
+
+    with RegexRunner(budget=0.5) as runner:
+        assert runner.subn("a(b)", r"x\1", "zabab", "Rule 1") == ("zxbxb", 2)
+        started = time.monotonic()
+        with pytest.raises(UsageError, match=r"Rule 3: the regular expression .* was stopped after"):
+            runner.subn(BACKTRACKS, "x", "a" * 60, "Rule 3")
+        assert time.monotonic() - started < 30  # the budget, plus starting nothing (already running)
+        assert runner.subn("b", "c", "bbb", "Rule 1") == ("ccc", 3)  # a new child after the stop
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        RegexRunner(cancel.is_set, budget=600).subn(BACKTRACKS, "x", "a" * 60, "Rule 3")
+    assert time.monotonic() - started < 30
+
+
+def test_a_backtracking_rule_is_refused_when_made_and_bounded_when_loaded(ctx, monkeypatch):
+    from app.shaping import regexrun
+
+    with pytest.raises(UsageError, match="a repetition inside a repetition"):
+        ctx.profiles.add_rule("qa", Rule(0, "replace", "Rule[Validate price].Code", BACKTRACKS, "x", True))
+    ctx.profiles.add_rule("qa", Rule(0, "replace", "Rule[Validate price].Code", "(?:[^@]++)+@", "x", True))
+    # one of an older file (loaded as it is) is stopped where it runs, and named
+    monkeypatch.setattr(regexrun, "BUDGET_SECONDS", 1.0)
+    qa = add_rules(ctx, "qa", Rule(1, "replace", "Rule[Validate price].Code", BACKTRACKS, "x", True))
+    result = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())
+    assert result.status == "failed" and result.error_kind == "usage", result.message
+    assert "Rule 1: the regular expression '(?:[^@]+)+@' was stopped after 1 s" in result.message
+    assert not result.written

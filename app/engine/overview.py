@@ -186,7 +186,12 @@ def _step(ctx: Context, source: Station, target: Station, folder: Path, reporter
         if spec.active:
             dest = folder / f"{source.name}-{target.name}.zip"
             if write_sent(
-                shaped, (source.zip_path, source.docs), (target.zip_path, target.docs), model_diff, dest
+                shaped,
+                (source.zip_path, source.docs),
+                (target.zip_path, target.docs),
+                model_diff,
+                dest,
+                reporter.cancel,
             ):
                 sent_docs = read_config_zip(dest)
                 dest.unlink()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.configdoc.diff import UPLOADS, VIEW_REFS, row_key
-from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Value
+from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Subn, Value
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
 from app.shaping.effects import Effect, Source, cannot, short, unmatched
 from app.shaping.model import ModelShape
@@ -95,7 +95,10 @@ class ConfigShape:
 
 
 class _Shaper:
-    def __init__(self, source: ConfigDocs, target: ConfigDocs, model: ModelShape, changed: set[str]) -> None:
+    def __init__(
+        self, source: ConfigDocs, target: ConfigDocs, model: ModelShape, changed: set[str], regex_subn: Subn
+    ) -> None:
+        self.regex_subn = regex_subn
         self.src = {"app": _Doc(source.app, VIEW_REFS, "ID"), "map": _Doc(source.map, MAP_REFS, "Id")}
         self.dst = {"app": _Doc(target.app, VIEW_REFS, "ID"), "map": _Doc(target.map, MAP_REFS, "Id")}
         self.model = model
@@ -296,7 +299,7 @@ class _Shaper:
             reason, _advice = position_refused(selector.table)
             self.shape.effects.append(cannot(Source(f"rule {rule.id}", False), selector.text, reason, ""))
             return
-        spec = Replace(rule.find, rule.with_, rule.regex)
+        spec = Replace(rule.find, rule.with_, rule.regex, self.regex_subn, f"Rule {rule.id}")
         ref = VIEW_REFS.get(selector.table)
         what = f"{short(rule.find, 40)} → {short(rule.with_, 40)}"
         for key in keys:
@@ -361,9 +364,11 @@ def shape_config(
     changed: set[str],
     pins: list[tuple[Selector, Source]],
     replaces: list[Rule],
+    regex_subn: Subn,
 ) -> ConfigShape:
-    """The edits of the source's documents; *changed* names what the sent model adds or removes."""
-    shaper = _Shaper(source, target, model, changed)
+    """The edits of the source's documents; *changed* names what the sent model adds or removes;
+    *regex_subn* runs the replace rules' regular expressions."""
+    shaper = _Shaper(source, target, model, changed, regex_subn)
     shaper.follow_model()
     for selector, who in pins:
         if not selector.is_model:

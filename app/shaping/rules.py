@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import UsageError
+from app.shaping.regexrun import backtracking
 from app.shaping.selectors import Selector, for_shaping, parse
 
 KINDS = ("keep", "replace")
@@ -59,24 +60,22 @@ class Rule:
 
     def made(self) -> Rule:
         """:meth:`validate`, and what only a new rule (added, or imported) is refused for: a row
-        named by its position. A rule already in the file is loaded, and reported as not applied."""
+        named by its position, a regular expression that backtracks. A rule already in the file is
+        loaded (a position is reported as not applied; a regex is bounded in time where it runs)."""
         self.validate()
         try:
             for_shaping(self.selector)
         except UsageError as exc:
             raise UsageError(f"Rule {self.id}: {exc.message}") from None
-        return self
-
-    def apply(self, text: str) -> tuple[str, int]:
-        """*text* with the replacement made, and how many were made (replace rules only)."""
-        if not self.regex:
-            return text.replace(self.find, self.with_), text.count(self.find)
-        try:
-            return re.subn(self.find, self.with_, text)
-        except re.error as exc:  # validated when made; a hand-edited file may still hold one
+        shape = backtracking(self.find) if self.kind == "replace" and self.regex else ""
+        if shape:
             raise UsageError(
-                f"Rule {self.id}: the replacement {self.with_!r} is not valid ({exc})."
-            ) from None
+                f"Rule {self.id}: --find {self.find!r} has {shape}: on a text it does not match, the "
+                "expression tries every way of splitting it, which can take longer than any promotion "
+                "may. Write it without the outer repetition (for example [^@]+@ for (?:[^@]+)+@), or "
+                "make the inner one possessive (a++, [^@]++) or atomic ((?>...))."
+            )
+        return self
 
     def describe(self) -> str:
         if self.kind == "keep":
