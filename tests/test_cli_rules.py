@@ -255,3 +255,35 @@ def test_a_backtracking_regex_rule_is_refused_when_made_and_cancel_stops_one_alr
         assert run(home, "plan", "dev", "qa").returncode == 2  # qa's lock was let go; the budget holds
     finally:
         sandbox.stop()
+
+
+@pytest.mark.skipif(
+    not HAVE_SECRET_SERVICE,
+    reason="the CLI keeps secrets only in a real keyring; run under tests/tools/with-keyring.sh (make test does)",
+)
+def test_a_rule_that_names_nothing_in_the_last_read_is_said_at_once(tmp_path_factory):
+    """Issue 25: a typo (Database.DisplayNme) was accepted and later shown like working rules."""
+    from tests.helpers import SandboxProcess
+
+    home = tmp_path_factory.mktemp("cli-home")
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("sandbox-home"))
+    try:
+        add_profile(home, "qa", sandbox.url, "shop-qa", "2")
+        quiet = run(home, "rules", "add", "qa", "keep", "Database.DisplayNme")  # nothing read yet
+        assert quiet.returncode == 0 and "Warning" not in quiet.stderr
+        assert run(home, "login", "qa", stdin=seed.ADMIN[1] + "\n").returncode == 0
+        assert run(home, "export", "qa").returncode == 0
+        for args, words in (
+            (("keep", "Database.DisplayNam"), "Database has no column 'DisplayNam' (nearest: DisplayName)"),
+            (("keep", "Rule[Validate prise]"), "Rule has no row 'Validate prise' (nearest: Validate price"),
+            (("keep", "Tooltips"), "there is no table 'Tooltips'"),
+            (("keep", "model:ordrs"), "there is no model object 'ordrs' (nearest: orders"),
+        ):
+            added = run(home, "rules", "add", "qa", *args)
+            assert added.returncode == 0, added.stderr
+            assert "matches nothing in qa as last read (archive #" in added.stderr, added.stderr
+            assert words in added.stderr, added.stderr
+        fine = run(home, "rules", "add", "qa", "keep", "Database.DisplayName")
+        assert fine.returncode == 0 and "Warning" not in fine.stderr
+    finally:
+        sandbox.stop()
