@@ -125,7 +125,7 @@ class ProfileStore:
         """Add *rule* (its id given here) to the profile *name*; return it as saved."""
         profile = self.get(name)
         rules = tuple(profile.rules or ())
-        rule = replace(rule, id=next_id(rules)).validate()
+        rule = replace(rule, id=next_id(rules)).made()
         if any(
             (r.kind, r.selector, r.find, r.with_, r.regex)
             == (rule.kind, rule.selector, rule.find, rule.with_, rule.regex)
@@ -154,6 +154,12 @@ class ProfileStore:
 
     def import_from(self, source: Path) -> list[Profile]:
         incoming = parse_profiles(source.read_bytes(), str(source))
+        for profile in incoming:  # what is imported is made here: held to what a new rule is
+            for rule in profile.rules or ():
+                try:
+                    rule.made()
+                except UsageError as exc:
+                    raise UsageError(f"{source}: profile {profile.name!r}: {exc.message}") from None
         # an imported profile is new in this home: it never takes another home's keyring entries
         return [self.upsert(replace(profile, id="")) for profile in incoming]
 

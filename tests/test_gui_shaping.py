@@ -370,3 +370,17 @@ def test_the_window_opens_within_the_screen(window):
     free, least = window.screen().availableGeometry(), window.minimumSizeHint()
     assert window.width() <= max(free.width(), least.width())
     assert window.height() <= max(free.height(), least.height())
+
+
+def test_a_row_without_a_name_offers_its_whole_table_not_a_checkbox(qtbot, window):
+    """Issue 25: Tooltip rows have no name; unticking "#3" left out another row."""
+    tab = window.promote_tab
+    change = {"table": "Tooltip", "key": "#3", "change": "added", "category": "other", "columns": {}}
+    named = {"table": "Rule", "key": "o.a", "change": "added", "category": "actions", "columns": {}}
+    tab.show_plan({"valid": "always", "config_details": [change, named], "model_details": {}})
+    qtbot.waitUntil(lambda: not tab.filler.running, timeout=30_000)
+    row = find_item(tab.plan_tree, "Tooltip")
+    assert row is not None and row.data(0, Qt.ItemDataRole.CheckStateRole) is None
+    assert "no name" in row.toolTip(0)
+    assert find_item(tab.plan_tree, "Tooltip[#3]") is None
+    assert find_item(tab.plan_tree, "Rule[o.a]").checkState(0) == Qt.CheckState.Checked

@@ -407,3 +407,114 @@ def test_a_replace_that_finds_nothing_in_a_long_cell_leaves_its_bytes(tmp_path):
     assert counts[(("Rule", 0), "Code")] == 0
     with zipfile.ZipFile(tmp_path / "out.zip") as z:
         assert z.read("duradosappsys7").decode() == doc
+
+
+def _tooltips(*texts: str) -> str:
+    return "".join(
+        f"<Tooltip>\n    <ID>{70 + n}</ID>\n    <Text>{t}</Text>\n  </Tooltip>\n  "
+        for n, t in enumerate(texts)
+    )
+
+
+def tooltip_texts(ctx, name):
+    _model, docs = live(ctx, name)
+    return [r.get("Text") for r in rows(docs, "Tooltip")]
+
+
+@pytest.fixture
+def tooltips(ctx, tmp_path):
+    """qa's Tooltip rows (which have no Name) are [Alpha tip, Beta tip]; dev's [New tip, Alpha tip,
+    Beta tip]: the plan names them by position, #1 #2 #3."""
+    for name, texts in (("qa", ("Alpha tip", "Beta tip")), ("dev", ("New tip", "Alpha tip", "Beta tip"))):
+        edit_config(
+            ctx,
+            name,
+            lambda d, t=texts: d.replace("</NewDataSet>", _tooltips(*t) + "</NewDataSet>"),
+            tmp_path,
+        )
+    assert tooltip_texts(ctx, "qa") == ["Alpha tip", "Beta tip"]
+    return ctx
+
+
+def test_a_row_without_a_name_is_not_left_out_or_kept_by_its_position(tooltips):
+    """Found by attack (issue 25): --exclude Tooltip[#3] sent [New tip, Alpha tip] (Beta tip lost,
+    which the plan never said); a keep rule Tooltip[#1] gave [Alpha tip, Alpha tip, Beta tip]."""
+    ctx = tooltips
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    for selector in ("Tooltip[#3]", "Tooltip[#1].Text", "Tooltip.Text"):
+        result = promote(ctx, dev, qa, PromoteOptions(exclude=(selector,)))
+        assert result.status == "failed" and result.error_kind == "usage", (selector, result.message)
+        assert "Tooltip have no name" in result.message and "Name the whole table (Tooltip)" in result.message
+    assert tooltip_texts(ctx, "qa") == ["Alpha tip", "Beta tip"]
+    with pytest.raises(UsageError, match="have no name"):
+        ctx.profiles.add_rule("qa", Rule(0, "keep", "Tooltip[#1]"))
+    # a rule of an older file that names a position is loaded, and not applied (said in the plan)
+    qa = add_rules(ctx, "qa", Rule(1, "keep", "Tooltip[#1]"))
+    result = promote(ctx, dev, qa, PromoteOptions())
+    assert result.status == "succeeded", result.message
+    said = effects(result)
+    assert any(
+        t.startswith("rule 1 not applied to Tooltip[#1]: rows of Tooltip have no name") for t in said
+    ), said
+    assert tooltip_texts(ctx, "qa") == ["New tip", "Alpha tip", "Beta tip"]  # the source's, as it is
+
+
+def test_the_whole_table_of_rows_without_a_name_is_kept_as_the_target_has_it(tooltips):
+    ctx = tooltips
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    plan = plan_promotion(ctx, dev, qa, PromoteOptions(exclude=("Tooltip",)))
+    assert plan.status == "dry_run", plan.message
+    assert not [c for c in plan.plan["config_details"] if c["table"] == "Tooltip"]  # sent as qa has it
+    assert (
+        "left out: Tooltip (its rows have no name: the target's 2 rows sent as they are, in place of the source's 3)"
+        in effects(plan)
+    )
+    result = promote(ctx, dev, qa, PromoteOptions(exclude=("Tooltip",)))
+    assert result.status == "succeeded", result.message
+    assert tooltip_texts(ctx, "qa") == ["Alpha tip", "Beta tip"]
+    assert action(live(ctx, "qa")[1], "Apply coupon") is not None  # everything else arrived
+    # a keep rule of the whole table does the same, and nothing when both sides hold the same rows
+    qa = add_rules(ctx, "qa", Rule(1, "keep", "Tooltip"))
+    again = plan_promotion(ctx, dev, qa)
+    assert not [c for c in again.plan["config_details"] if c["table"] == "Tooltip"]
+    assert again.plan["config_changes"] == 0, again.plan["config_diff"]
+
+
+BACKTRACKS = "(?:[^@]+)+@"  # exponential on a text without "@" (issue 25)
+
+
+def test_a_regex_runs_where_its_time_is_bounded_and_a_cancel_stops_it():
+    import threading
+    import time
+
+    from app.errors import Cancelled
+    from app.shaping.regexrun import RegexRunner
+
+    with RegexRunner(budget=0.5) as runner:
+        assert runner.subn("a(b)", r"x\1", "zabab", "Rule 1") == ("zxbxb", 2)
+        started = time.monotonic()
+        with pytest.raises(UsageError, match=r"Rule 3: the regular expression .* was stopped after"):
+            runner.subn(BACKTRACKS, "x", "a" * 60, "Rule 3")
+        assert time.monotonic() - started < 30  # the budget, plus starting nothing (already running)
+        assert runner.subn("b", "c", "bbb", "Rule 1") == ("ccc", 3)  # a new child after the stop
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        RegexRunner(cancel.is_set, budget=600).subn(BACKTRACKS, "x", "a" * 60, "Rule 3")
+    assert time.monotonic() - started < 30
+
+
+def test_a_backtracking_rule_is_refused_when_made_and_bounded_when_loaded(ctx, monkeypatch):
+    from app.shaping import regexrun
+
+    with pytest.raises(UsageError, match="a repetition inside a repetition"):
+        ctx.profiles.add_rule("qa", Rule(0, "replace", "Rule[Validate price].Code", BACKTRACKS, "x", True))
+    ctx.profiles.add_rule("qa", Rule(0, "replace", "Rule[Validate price].Code", "(?:[^@]++)+@", "x", True))
+    # one of an older file (loaded as it is) is stopped where it runs, and named
+    monkeypatch.setattr(regexrun, "BUDGET_SECONDS", 1.0)
+    qa = add_rules(ctx, "qa", Rule(1, "replace", "Rule[Validate price].Code", BACKTRACKS, "x", True))
+    result = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())
+    assert result.status == "failed" and result.error_kind == "usage", result.message
+    assert "Rule 1: the regular expression '(?:[^@]+)+@' was stopped after 1 s" in result.message
+    assert not result.written

@@ -288,10 +288,42 @@ def _cmd_backup(sub: Any) -> None:
     rem.set_defaults(handler="app.cli.cmd_backup:do_schedule_remove")
 
 
+class _Text(argparse.Action):
+    """An option's one text, kept as given even when it is ``--`` (Python 3.11's argparse turns
+    ``--exclude=--`` into an empty list, which reached the handlers as a list)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        if values == []:
+            values = "--"
+        if not isinstance(values, str):
+            parser.error(f"argument {option_string}: expected one text, not {values!r}")
+        setattr(namespace, self.dest, self.store(getattr(namespace, self.dest, None), values))
+
+    def store(self, _before: Any, text: str) -> Any:
+        return text
+
+
+class _Selectors(_Text):
+    """``--exclude``: repeatable, each a selector checked as it is parsed (before anything is read)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        from app.errors import UsageError
+        from app.shaping.selectors import for_shaping
+
+        try:
+            for_shaping(values if isinstance(values, str) else "--")
+        except UsageError as exc:
+            parser.error(f"argument {option_string}: {exc.message}")
+        super().__call__(parser, namespace, values, option_string)
+
+    def store(self, before: Any, text: str) -> Any:
+        return [*(before or []), text]
+
+
 def _shaping_args(parser: Any) -> None:
     parser.add_argument(
         "--exclude",
-        action="append",
+        action=_Selectors,
         default=[],
         metavar="SELECTOR",
         help="leave this change out of this promotion (repeatable): model:OBJ[.FIELD], Table[Name][.Column]",
@@ -310,8 +342,10 @@ def _cmd_rules(sub: Any) -> None:
     add.add_argument("target")
     add.add_argument("kind", choices=("keep", "replace"))
     add.add_argument("selector", help="Database.DisplayName, Rule[Name], Rule[Name].Code, model:obj[.field]")
-    add.add_argument("--find", metavar="TEXT", help="replace: the text to find")
-    add.add_argument("--with", dest="with_", metavar="TEXT", help="replace: the text to put instead")
+    add.add_argument("--find", action=_Text, metavar="TEXT", help="replace: the text to find")
+    add.add_argument(
+        "--with", dest="with_", action=_Text, metavar="TEXT", help="replace: the text to put instead"
+    )
     add.add_argument("--regex", action="store_true", help="replace: --find is a regular expression")
     add.set_defaults(handler="app.cli.cmd_rules:do_add")
     lst = rsub.add_parser("list", help="the rules of one target, or of every profile")

@@ -11,7 +11,6 @@ table's rows in document order (see :mod:`app.configdoc.dataset`).
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,29 +19,32 @@ from typing import IO
 from xml.parsers import expat
 
 from app.configdoc.xmlstream import CHUNK
-from app.errors import InvalidConfigZip, UsageError
+from app.errors import InvalidConfigZip
 from app.fsutil import atomic_writer
 
 RowId = tuple[str, int]
 
 
+Subn = Callable[[str, str, str, str], tuple[str, int]]  # find, with, text, where -> text, count
+
+
 @dataclass(frozen=True)
 class Replace:
-    """Replace *find* with *with_* in the cell's text (plain text, or a regular expression)."""
+    """Replace *find* with *with_* in the cell's text (plain text, or a regular expression, which
+    *regex_subn* runs: where it can be stopped, see :mod:`app.shaping.regexrun`)."""
 
     find: str
     with_: str
     regex: bool = False
+    regex_subn: Subn | None = field(default=None, compare=False, repr=False)
+    by: str = ""  # the rule, for a message
 
     def apply(self, text: str) -> tuple[str, int]:
         if not self.regex:
             return text.replace(self.find, self.with_), text.count(self.find)
-        try:
-            return re.subn(self.find, self.with_, text)
-        except re.error as exc:  # rules are checked when made; this guards a hand-edited file
-            raise UsageError(
-                f"The replacement {self.with_!r} for {self.find!r} is not valid ({exc})."
-            ) from None
+        if self.regex_subn is None:
+            raise ValueError("a regex replacement needs where to run it")
+        return self.regex_subn(self.find, self.with_, text, self.by or "A replace rule")
 
 
 @dataclass(frozen=True)

@@ -429,7 +429,12 @@ def _compare(
     if spec.active:
         dest = folder / f"{source.name}-{target.name}.zip"
         if write_sent(
-            shaped, (source.zip_path, source_docs), (target.zip_path, target_docs), model_diff, dest
+            shaped,
+            (source.zip_path, source_docs),
+            (target.zip_path, target_docs),
+            model_diff,
+            dest,
+            reporter.cancel,
         ):
             sent_docs = read_config_zip(dest)
             dest.unlink()

@@ -18,14 +18,14 @@ from typing import Any
 from app.archive import Entry
 from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
-from app.engine.events import Reporter
+from app.engine.events import CancelToken, Reporter
 from app.engine.modeldiff import ModelDiff
 from app.fsutil import move_into
 from app.profiles import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
-from app.shaping.selectors import Selector, parse
+from app.shaping.selectors import Selector, for_shaping, parse
 from app.words import count
 
 Model = list[dict[str, Any]]
@@ -61,7 +61,7 @@ class ShapeSpec:
 def spec_for(target: Profile, excludes: tuple[str, ...], no_rules: bool) -> ShapeSpec:
     """What a promotion into *target* applies; a malformed exclusion is refused here, before any read."""
     for text in excludes:
-        parse(text)
+        for_shaping(text)
     rules = tuple(target.rules or ())
     if no_rules:
         return ShapeSpec((), tuple(excludes), bool(rules), len(rules))
@@ -124,21 +124,31 @@ def write_sent(
     target: tuple[Path, ConfigDocs],
     model_diff: ModelDiff,
     dest: Path,
+    cancel: CancelToken | None = None,
 ) -> bool:
     """Write the zip to send to *dest* from the source's and the target's zips (and their parsed
-    documents); False, writing nothing, when no rule or exclusion changes anything."""
+    documents); False, writing nothing, when no rule or exclusion changes anything. Regular
+    expressions run in a child process, bounded in time and stopped by *cancel*."""
     # Imported here: a promotion with no rule and no exclusion never rewrites (faster start-up).
     from app.configdoc.rewrite import rewrite_zip
     from app.shaping import config as config_shape
+    from app.shaping.regexrun import RegexRunner
 
     assert shaped.model is not None
-    shape = config_shape.shape_config(
-        source[1], target[1], shaped.model, changed_by(model_diff), shaped.spec.pins(), shaped.spec.replaces()
-    )
-    shaped.effects += shape.effects
-    if shape.empty:
-        return False
-    counts = rewrite_zip(source[0], dest, shape.app, shape.map, target[0])
+    with RegexRunner(cancel.is_set if cancel is not None else None) as regex:
+        shape = config_shape.shape_config(
+            source[1],
+            target[1],
+            shaped.model,
+            changed_by(model_diff),
+            shaped.spec.pins(),
+            shaped.spec.replaces(),
+            regex.subn,
+        )
+        shaped.effects += shape.effects
+        if shape.empty:
+            return False
+        counts = rewrite_zip(source[0], dest, shape.app, shape.map, target[0])
     shaped.effects += shape.replace_effects({"app": counts})
     return True
 
@@ -160,7 +170,7 @@ def build_sent(
     target = (ctx.archive.path_of(target_entry), ctx.docs(target_entry))
     with tempfile.TemporaryDirectory(dir=ctx.home.tmp_dir) as folder:
         staged = Path(folder) / "sent.zip"
-        if not write_sent(shaped, source, target, model_diff, staged):
+        if not write_sent(shaped, source, target, model_diff, staged, reporter.cancel):
             return export
 
         sent = ctx.archive.add_file(

@@ -19,6 +19,7 @@ from app.errors import UsageError
 from app.gui import colours, messages
 from app.gui.diffview import CELL, SELECTOR
 from app.shaping.rules import Rule
+from app.shaping.selectors import POSITION
 
 Pair = tuple[str, str]
 
@@ -76,6 +77,10 @@ class PlanShaping:
         ):
             owner = key if key in owned else key.split(".", 1)[0]
             item.setToolTip(0, f"Follows the model: untick model:{owner} to leave it out.")
+            return
+        table = change.get("table") if isinstance(change, dict) else None
+        if isinstance(table, str) and POSITION.fullmatch(key):
+            whole_table(item, table, key)
             return
         item.setCheckState(0, Qt.CheckState.Checked)
         item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")
@@ -142,6 +147,8 @@ class PlanShaping:
             if isinstance(change, dict) and not item.data(0, CELL)
             else ({"+": "added", "-": "removed"}.get(item.text(0)[:1], "changed"))
         )
+        if "[" not in selector and "." not in selector and ":" not in selector:
+            kind = "changed"  # a whole table: its rows as the target has them
         fill_menu(
             menu,
             selector,
@@ -152,6 +159,21 @@ class PlanShaping:
             kind,
         )
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+
+def whole_table(item: QTreeWidgetItem, table: str, key: str) -> None:
+    """A row without a name (the plan numbers it by its place): no checkbox, and the right-click
+    menu offers the whole table, which is kept as the target has it (a place is not a row)."""
+    item.setToolTip(
+        0,
+        f"Rows of {table} have no name ({key} is only a place in the table): right-click to leave "
+        f"out or keep the whole table {table}.",
+    )
+    item.setData(0, SELECTOR, table)
+    for index in range(item.childCount()):
+        cell = item.child(index)
+        if cell is not None:
+            cell.setData(0, SELECTOR, table)
 
 
 def fill_menu(

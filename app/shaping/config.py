@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.configdoc.diff import UPLOADS, VIEW_REFS, row_key
-from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Value
+from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Subn, Value
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
 from app.shaping.effects import Effect, Source, cannot, short, unmatched
 from app.shaping.model import ModelShape
 from app.shaping.rules import Rule
-from app.shaping.selectors import ID_COLUMNS, Selector
+from app.shaping.selectors import ID_COLUMNS, POSITION, Selector, position_refused
+from app.words import count
 
 MAP_REFS = {"Field": "ViewId"}
 
@@ -30,6 +31,7 @@ class _Doc:
     id_column: str
     rows: dict[str, dict[str, tuple[int, Row]]] = field(default_factory=dict)
     view_ids: dict[str, str] = field(default_factory=dict)  # view name -> id
+    nameless: dict[str, list[str]] = field(default_factory=dict)  # table -> keys that are positions
 
     def __post_init__(self) -> None:
         views = self.data.tables.get("View", [])
@@ -46,7 +48,18 @@ class _Doc:
                 while key in keyed:
                     key += "'"
                 keyed[key] = (ordinal, row)
+                if row.get("Name") is None and POSITION.fullmatch(key):
+                    self.nameless.setdefault(table, []).append(key)
             self.rows[table] = keyed
+
+    def content(self, table: str, row: Row) -> dict[str, str | None]:
+        """A row as compared when it has no name: its cells, without ids, views by name."""
+        ref = self.refs.get(table)
+        return {
+            c: (self.view_of(table, row) if c == ref else _norm(row.get(c)))
+            for c in row
+            if c not in ID_COLUMNS
+        }
 
     def view_of(self, table: str, row: Row) -> str:
         """The name of the view a row belongs to ("" when the table has no view reference)."""
@@ -82,7 +95,10 @@ class ConfigShape:
 
 
 class _Shaper:
-    def __init__(self, source: ConfigDocs, target: ConfigDocs, model: ModelShape, changed: set[str]) -> None:
+    def __init__(
+        self, source: ConfigDocs, target: ConfigDocs, model: ModelShape, changed: set[str], regex_subn: Subn
+    ) -> None:
+        self.regex_subn = regex_subn
         self.src = {"app": _Doc(source.app, VIEW_REFS, "ID"), "map": _Doc(source.map, MAP_REFS, "Id")}
         self.dst = {"app": _Doc(target.app, VIEW_REFS, "ID"), "map": _Doc(target.map, MAP_REFS, "Id")}
         self.model = model
@@ -198,15 +214,47 @@ class _Shaper:
         return keys
 
     def pin_selector(self, selector: Selector, who: Source) -> None:
+        nameless = self._nameless(selector.table)
+        if selector.by_position or selector.row in nameless:
+            reason, advice = position_refused(selector.table)
+            self.shape.effects.append(cannot(who, selector.text, reason, advice))
+            return
         keys = self.matched(selector)
         if not keys:
             self.shape.effects.append(unmatched(who, selector.text, " in either configuration"))
             return
+        if any(key in nameless for key in keys):  # a whole table, or a column of each of its rows
+            if selector.column:
+                reason, advice = position_refused(selector.table)
+                self.shape.effects.append(cannot(who, selector.text, reason, advice))
+            else:
+                self.pin_nameless(selector.table, who)
+            keys = [key for key in keys if key not in nameless]
         for key in keys:
             if selector.column:
                 self.pin_cell(selector.table, key, selector.column, who)
             elif self._model_owned(selector, key, who):
                 self.pin_row("app", selector.table, key, who)
+
+    def _nameless(self, table: str) -> set[str]:
+        return {*self.src["app"].nameless.get(table, ()), *self.dst["app"].nameless.get(table, ())}
+
+    def pin_nameless(self, table: str, who: Source) -> None:
+        """The target's rows of *table* that have no name, sent as they are in place of the source's:
+        such rows are matched by what they hold, never by their position."""
+        src, dst = self.src["app"], self.dst["app"]
+        theirs = [src.rows[table][key] for key in src.nameless.get(table, ())]
+        ours = [dst.rows[table][key] for key in dst.nameless.get(table, ())]
+        if [src.content(table, r) for _o, r in theirs] == [dst.content(table, r) for _o, r in ours]:
+            return
+        for ordinal, _row in theirs:
+            self.edits("app").removed.add((table, ordinal))
+        kept = [side for side in ours if self._add_row("app", table, side, who, table)]
+        what = (
+            f"{table} (its rows have no name: the target's {count(len(kept), 'row')} sent as they are, "
+            f"in place of the source's {len(theirs)})"
+        )
+        self.shape.effects.append(Effect("kept", who.label, table, f"{who.kept_verb()}: {what}"))
 
     def _model_owned(self, selector: Selector, key: str, who: Source) -> bool:
         """False (refused or noted) when the row is an object or field the sent model adds or removes:
@@ -247,7 +295,11 @@ class _Shaper:
                 unmatched(Source(f"rule {rule.id}", False), selector.text, " in the source")
             )
             return
-        spec = Replace(rule.find, rule.with_, rule.regex)
+        if selector.by_position or selector.row in self._nameless(selector.table):
+            reason, _advice = position_refused(selector.table)
+            self.shape.effects.append(cannot(Source(f"rule {rule.id}", False), selector.text, reason, ""))
+            return
+        spec = Replace(rule.find, rule.with_, rule.regex, self.regex_subn, f"Rule {rule.id}")
         ref = VIEW_REFS.get(selector.table)
         what = f"{short(rule.find, 40)} → {short(rule.with_, 40)}"
         for key in keys:
@@ -312,9 +364,11 @@ def shape_config(
     changed: set[str],
     pins: list[tuple[Selector, Source]],
     replaces: list[Rule],
+    regex_subn: Subn,
 ) -> ConfigShape:
-    """The edits of the source's documents; *changed* names what the sent model adds or removes."""
-    shaper = _Shaper(source, target, model, changed)
+    """The edits of the source's documents; *changed* names what the sent model adds or removes;
+    *regex_subn* runs the replace rules' regular expressions."""
+    shaper = _Shaper(source, target, model, changed, regex_subn)
     shaper.follow_model()
     for selector, who in pins:
         if not selector.is_model:

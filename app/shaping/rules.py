@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import UsageError
-from app.shaping.selectors import Selector, parse
+from app.shaping.regexrun import backtracking
+from app.shaping.selectors import Selector, for_shaping, parse
 
 KINDS = ("keep", "replace")
 
@@ -57,16 +58,24 @@ class Rule:
                 _check_template(self.id, pattern, self.with_)
         return self
 
-    def apply(self, text: str) -> tuple[str, int]:
-        """*text* with the replacement made, and how many were made (replace rules only)."""
-        if not self.regex:
-            return text.replace(self.find, self.with_), text.count(self.find)
+    def made(self) -> Rule:
+        """:meth:`validate`, and what only a new rule (added, or imported) is refused for: a row
+        named by its position, a regular expression that backtracks. A rule already in the file is
+        loaded (a position is reported as not applied; a regex is bounded in time where it runs)."""
+        self.validate()
         try:
-            return re.subn(self.find, self.with_, text)
-        except re.error as exc:  # validated when made; a hand-edited file may still hold one
+            for_shaping(self.selector)
+        except UsageError as exc:
+            raise UsageError(f"Rule {self.id}: {exc.message}") from None
+        shape = backtracking(self.find) if self.kind == "replace" and self.regex else ""
+        if shape:
             raise UsageError(
-                f"Rule {self.id}: the replacement {self.with_!r} is not valid ({exc})."
-            ) from None
+                f"Rule {self.id}: --find {self.find!r} has {shape}: on a text it does not match, the "
+                "expression tries every way of splitting it, which can take longer than any promotion "
+                "may. Write it without the outer repetition (for example [^@]+@ for (?:[^@]+)+@), or "
+                "make the inner one possessive (a++, [^@]++) or atomic ((?>...))."
+            )
+        return self
 
     def describe(self) -> str:
         if self.kind == "keep":
@@ -139,6 +148,21 @@ def _check_template(rule_id: int, pattern: re.Pattern[str], template: str) -> No
                 f"Rule {rule_id}: --with refers to group {ref!r}, which --find does not have "
                 f"({pattern.groups} groups)."
             )
+    names = {index: name for name, index in pattern.groupindex.items()}
+    empty = "".join(f"(?P<{names[i]}>)" if i in names else "()" for i in range(1, pattern.groups + 1))
+    try:  # what the template itself produces (the groups' own text comes from the document)
+        match = re.compile(empty).fullmatch("")
+        assert match is not None  # only empty groups: it matches the empty text
+        produced = match.expand(template)
+    except (re.error, IndexError) as exc:
+        raise UsageError(f"Rule {rule_id}: --with is not a valid replacement ({exc}).") from None
+    bad = next((c for c in produced if not _xml_char(c)), None)
+    if bad is not None:
+        raise UsageError(
+            f"Rule {rule_id}: --with would write the character {bad!r}, which XML documents cannot "
+            "hold (in a regular expression's replacement, \\0 \\a \\b \\f and \\v stand for "
+            "control characters; write \\\\ for a backslash)."
+        )
 
 
 def next_id(rules: tuple[Rule, ...]) -> int:

@@ -19,6 +19,7 @@ from app.errors import UsageError
 MODEL = re.compile(r"model:([A-Za-z0-9_]{1,32})(?:\.([A-Za-z0-9_]{1,32}))?")
 CONFIG = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63})(?:\[([^\[\]]+)\])?(?:\.([A-Za-z_][A-Za-z0-9_]{0,63}))?")
 ID_COLUMNS = frozenset({"ID", "Id", "ConfigVersion"})
+POSITION = re.compile(r"#\d+'*")  # how a plan names a row that has no name: its place in its table
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Selector:
 
     def matches_row(self, key: str, name: str | None) -> bool:
         return not self.row or self.row == key or self.row == name
+
+    @property
+    def by_position(self) -> bool:
+        """Whether the row is named by its place in the table (``Tooltip[#3]``), which is no identity."""
+        return bool(POSITION.fullmatch(self.row))
 
     def cell_text(self, key: str) -> str:
         """How the plan names one matched row (or cell)."""
@@ -72,3 +78,21 @@ def parse(text: str) -> Selector:
     if column in ID_COLUMNS:
         raise UsageError(f"Selector {text!r}: {column} is rewritten by every import; it cannot be selected.")
     return Selector(text, table=table, row=row, column=column)
+
+
+def position_refused(table: str) -> tuple[str, str]:
+    """Why a row without a name cannot be shaped alone, and what to do instead."""
+    reason = (
+        f"rows of {table} have no name, and a plan numbers them as they come (#1, #2…): adding or "
+        "removing one renumbers the rest, so a position does not say which row is meant"
+    )
+    return reason, f"Name the whole table ({table}) to keep the target's {table} rows as they are."
+
+
+def for_shaping(text: str) -> Selector:
+    """*text* parsed as a new rule or exclusion takes it: a row named by its position is refused."""
+    selector = parse(text)
+    if selector.by_position:
+        reason, advice = position_refused(selector.table)
+        raise UsageError(f"Selector {selector.text}: {reason}. {advice}")
+    return selector
