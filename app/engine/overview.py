@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app import logs
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import comparable, diff_configs, fingerprint
 from app.configdoc.zipcheck import check_config_zip
@@ -26,6 +27,7 @@ from app.errors import PromoterError
 from app.profiles import Profile
 
 Model = list[dict[str, Any]]
+log = logs.engine
 WRITES = ("promote", "set", "restore", "model", "undo")
 
 
@@ -151,6 +153,10 @@ def _station(ctx: Context, profile: Profile, folder: Path, reporter: Reporter) -
             station.drifted = base.fingerprint != fingerprint(docs)
     except (PromoterError, OSError) as exc:
         station.error = describe(exc)
+    except Exception as exc:  # one environment's surprise is its own report, not the overview's end
+        log.exception("reading %s for the overview failed", profile.name)
+        _forget(station)
+        station.reachable, station.error = False, describe(exc)
     reporter.log(f"{profile.name}: {'version ' + station.version if station.reachable else station.error}")
     return station
 
@@ -195,6 +201,9 @@ def _step(ctx: Context, source: Station, target: Station, folder: Path, reporter
         step.known = True
     except PromoterError as exc:
         step.error = exc.message
+    except Exception as exc:  # a comparison that fails is that step's report, not the overview's end
+        log.exception("comparing %s with %s for the overview failed", source.name, target.name)
+        step.error = describe(exc)
     reporter.log(
         f"{source.name} → {target.name}: "
         + (
