@@ -86,3 +86,51 @@ def test_a_secret_is_bound_to_one_address_not_to_every_name_of_the_loopback(tmp_
         ipv4.close()
         secret_store.delete(qa)
         ctx.close()
+
+
+INTERRUPT_AT_IMPORT = """
+import os, runpy, signal, sys
+from importlib.abc import MetaPathFinder
+
+AT = sys.argv[1]
+
+class Interrupt(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == AT:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl+C, arriving while that module loads
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["promoter", *sys.argv[2:]]
+runpy.run_module("app", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "app.cli.main",  # the entry's first import
+        "app.backand",  # deep in the command line's own imports
+        "app.cli.parsers",
+        "app.cli.cmd_target",  # the command's handler
+        "app.engine.history",  # inside the command
+    ],
+)
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, module):
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO, cli_env
+
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_AT_IMPORT, module, "--home", str(tmp_path), "history"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().endswith("promoter: interrupted"), result.stderr
+    assert result.returncode == 130
