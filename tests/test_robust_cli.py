@@ -134,3 +134,56 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, module):
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.strip().endswith("promoter: interrupted"), result.stderr
     assert result.returncode == 130
+
+
+HUGE = "9" * 20
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["undo", HUGE],
+        ["archive", "show", HUGE],
+        ["archive", "verify", "1", HUGE],
+        ["restore", "qa", HUGE],
+        ["restore", "qa", "²"],  # a digit to str.isdigit, not to int()
+        ["history", "--limit", HUGE],
+        ["history", "--limit", "0"],
+        ["history", "--limit=--"],
+        ["rules", "remove", "qa", HUGE],
+        ["archive", "prune", "--keep", HUGE],
+        ["archive", "prune", "--days", "nan"],
+        ["backup", "--jobs", "0"],
+        ["profile", "add", "x", "--url", "http://127.0.0.1:9", "--app", "a", "--stage", HUGE],
+    ],
+    ids=lambda args: " ".join(args)[:40],
+)
+def test_a_number_out_of_range_is_a_usage_error_naming_it(tmp_path, args):
+    added = run(
+        tmp_path, "profile", "add", "qa", "--url", "http://127.0.0.1:9", "--app", "shop-qa", "--auth", "token"
+    )
+    assert added.returncode == 0, added.stderr
+    result = run(tmp_path, *args)
+    assert result.returncode == 2, result.stderr
+    assert "must be a whole number" in result.stderr or "must be a number" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["plan", "promote"])
+def test_an_option_given_as_double_dash_is_read_as_that_value(tmp_path, command):
+    for name in ("dev", "qa"):
+        run(
+            tmp_path,
+            "profile",
+            "add",
+            name,
+            "--url",
+            "http://127.0.0.1:9",
+            "--app",
+            f"shop-{name}",
+            "--auth",
+            "token",
+        )
+    result = run(tmp_path, command, "dev", "qa", "--exclude=--")
+    assert result.returncode == 2, result.stderr
+    assert "Selector '--' is not understood" in result.stderr, result.stderr

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from app import __version__, logs
 from app.cli import exitcodes
 from app.cli.entry import interrupted
-from app.cli.parsers import register_all
+from app.cli.parsers import Parser, register_all
 from app.errors import PromoterError
 from app.paths import Home, resolve_home
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with *command*, only that command's group is declared (see ``register_all``)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="promoter",
         description="Promote a Backand app's model and configuration from one environment to the next.",
     )
