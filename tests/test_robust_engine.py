@@ -4,6 +4,7 @@ deadlines that fit each call, a settled write said where the run is reported."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -32,3 +33,34 @@ def test_one_environments_malformed_model_is_its_own_error_in_the_overview(ctx, 
         pytest.raises(errors.ProtocolError, match="not a model"),
     ):
         client.get_model()  # every command that reads the model gets the same clear message
+
+
+def _calls_left(control) -> list[int]:
+    import requests
+
+    return [f["times"] for f in requests.get(f"{control.url}/_sandbox/faults", timeout=10).json()]
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "gate"),
+    [
+        ("qa", {"yes": True}, "protected"),  # prod without its typed name
+        ("dev", {"yes": True, "confirm": "prod"}, "stage_skipped"),
+    ],
+)
+def test_a_refusal_that_needs_no_server_data_reads_nothing(ctx, control, source, options, gate):
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+    from app.engine.result import Status
+
+    control.fault(path="/1/app/download", app=f"shop-{source}", delay=15.0)  # a long export
+    for app in ("shop-dev", "shop-qa", "shop-prod"):  # change nothing; count every call
+        control.fault(path="/1/*", app=app, times=1000)
+    entries = len(ctx.archive.entries())
+    began = time.monotonic()
+    result = promote(ctx, ctx.profiles.get(source), ctx.profiles.get("prod"), PromoteOptions(**options))
+    assert result.status == Status.REFUSED and [r.gate for r in result.refusals] == [gate], result.message
+    assert time.monotonic() - began < 5  # generous: not the export's 15 s
+    assert _calls_left(control) == [1, 1000, 1000, 1000], "a server was asked something"
+    assert len(ctx.archive.entries()) == entries  # no plan entries of a refused run
+    assert [r.status for r in ctx.history.runs()] == ["refused"]

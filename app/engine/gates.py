@@ -127,6 +127,12 @@ def drift(
     return []
 
 
+def before_reading(source: Profile, target: Profile, consent: Consent) -> list[Refusal]:
+    """The gates of a promotion that need nothing from a server (the profiles and the consent):
+    decided before anything is downloaded, so such a refusal costs no export and archives nothing."""
+    return protected(target, consent) + stage_order(source, target, consent)
+
+
 def promotion(plan: Plan, consent: Consent, *, skip_model: bool = False) -> list[Refusal]:
     """Every gate of a promotion, in the order a user should read them."""
     out: list[Refusal] = []
