@@ -64,3 +64,43 @@ def test_a_refusal_that_needs_no_server_data_reads_nothing(ctx, control, source,
     assert _calls_left(control) == [1, 1000, 1000, 1000], "a server was asked something"
     assert len(ctx.archive.entries()) == entries  # no plan entries of a refused run
     assert [r.status for r in ctx.history.runs()] == ["refused"]
+
+
+@pytest.mark.parametrize("mode", ["trickle-headers", "trickle-body"])
+def test_a_small_call_has_its_own_deadline_set_in_the_settings(tmp_path, secret_store, mode):
+    """A JSON answer is at most 8 MiB: it gets the settings' small-call deadline (here 2 s), not the
+    15 minutes a configuration transfer may take."""
+    from app import settings
+    from app.engine import operations
+    from app.engine.context import Context
+    from app.paths import Home
+    from app.profiles import Profile
+    from tests.hostile_server import hostile
+
+    home = Home(tmp_path / "home")
+    home.ensure()
+    settings.save(home.settings_file, settings.Settings(retries=0, small_call_deadline=2))
+    ctx = Context(home, secret_store)
+    with hostile(mode) as url:
+        profile = ctx.profiles.upsert(Profile(name="qa", base_url=url, app="shop-qa", auth="token"))
+        secret_store.set(profile, "t0ken-for-tests")
+        began = time.monotonic()
+        try:
+            with pytest.raises(errors.TimeoutError_, match="within 2 s"):
+                operations.check(ctx, profile)
+        finally:
+            secret_store.delete(profile)
+            ctx.close()
+        assert time.monotonic() - began < 15  # generous; the transfers' deadline is 900 s
+    assert ctx.settings is not None and ctx.settings.timeouts.total == 900
+
+
+def test_the_default_deadline_of_a_small_call_is_well_under_a_minute_and_a_transfer_keeps_its_own():
+    from app.backand import Timeouts
+    from app.engine.connect import client_settings
+    from app.settings import Settings
+
+    timeouts = client_settings(Settings()).timeouts
+    assert timeouts.deadline(transfer=False) <= 60
+    assert timeouts.deadline(transfer=True) == 900 and timeouts.deadline(True, 30) == 930
+    assert Timeouts().small <= 60
