@@ -104,3 +104,29 @@ def test_the_default_deadline_of_a_small_call_is_well_under_a_minute_and_a_trans
     assert timeouts.deadline(transfer=False) <= 60
     assert timeouts.deadline(transfer=True) == 900 and timeouts.deadline(True, 30) == 930
     assert Timeouts().small <= 60
+
+
+@pytest.mark.parametrize(
+    ("path", "step"), [("/1/model", "Apply model"), ("/1/app/upload", "Upload configuration")]
+)
+def test_a_write_whose_answer_was_lost_but_landed_is_said_in_the_step_the_result_and_history(
+    ctx, control, path, step
+):
+    from app.backand import Timeouts
+    from app.engine.connect import ClientSettings
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+    from app.engine.result import Status
+
+    ctx.settings = ClientSettings(Timeouts(connect=5, read=1.0), retries=1, settle_seconds=20)
+    control.fault(path=path, method="POST", app="shop-qa", delay=2.5)  # answers after the read timeout
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == Status.SUCCEEDED, result.message
+    said = "the answer was lost; the target held what was sent (settled after "
+    assert said in result.message and step in result.message, result.message
+    doc = result.as_json()
+    assert [line for line in doc["settled"] if line.startswith(f"{step}: {said}")], doc["settled"]
+    record = next(s for s in doc["steps"] if s["name"] == step)
+    assert record["status"] == "done" and said in record["message"], record
+    run = ctx.history.get(result.run_id)
+    assert said in run.message and any(said in s["message"] for s in run.steps if s["name"] == step)
