@@ -2,6 +2,6 @@
 
 import sys
 
-from app.cli.main import run
+from app.cli.entry import run
 
 sys.exit(run())

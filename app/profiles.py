@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import re
 import secrets
@@ -43,11 +45,25 @@ class Profile:
     @property
     def target_key(self) -> str:
         """``scheme://host:port/path#app``, normalised: the app this profile points at, whatever it
-        is called (case, a trailing dot or slash, a default port and the loopback's names collapse)."""
+        is called (case, a trailing dot or slash, a default port and the loopback's names collapse).
+        Shared by the lock and the drift baseline, where taking two names for one target only makes
+        the promoter more careful; never by secrets (see :attr:`address_key`)."""
+        return self._key(collapse_loopback=True)
+
+    @property
+    def address_key(self) -> str:
+        """Like :attr:`target_key`, but two hosts are one only when they are the same address
+        (``[::1]`` and ``127.0.0.1`` are two listeners, ``localhost`` a name of either): the key
+        the keyring binds a secret to, so that a secret is only ever sent where it was stored for."""
+        return self._key(collapse_loopback=False)
+
+    def _key(self, *, collapse_loopback: bool) -> str:
         parts = urlsplit(self.base_url.strip())
         scheme = parts.scheme.lower()
         host = (parts.hostname or "").rstrip(".").lower()
-        if host in LOOPBACK_NAMES:
+        with contextlib.suppress(ValueError):
+            host = ipaddress.ip_address(host).compressed  # one spelling per address
+        if collapse_loopback and host in LOOPBACK_NAMES:
             host = "127.0.0.1"
         try:
             port = parts.port or DEFAULT_PORTS.get(scheme, 0)

@@ -3,7 +3,8 @@
 Service ``backand-promoter``; username = ``<profile id>@<binding>`` (the access token, a bearer
 token, or ``MASTER:USER`` keys), and the same with ``:refresh`` for a refresh token. The profile id is
 random per profile per home, so two homes (or a removed and re-added profile) never share a secret;
-the binding is a hash of the profile's normalised URL and app, so a secret is only ever sent to the
+the binding is a hash of the profile's URL and app (``Profile.address_key``: one address, not
+every name of the loopback), so a secret is only ever sent to the
 server and app it was stored for (pointing the profile elsewhere asks for the secret again).
 Entries of the old scheme (username = the profile name, shared by every home) are never used by
 themselves: a missing secret whose old entry exists says so, and ``promoter secret migrate NAME``
@@ -185,7 +186,7 @@ class SecretStore:
     def _user(profile: Profile, kind: str) -> str:
         if not profile.id:
             raise SecretStoreError(f"Profile {profile.name} is not saved yet; save it before its secret.")
-        binding = hashlib.sha256(profile.target_key.encode()).hexdigest()[:16]
+        binding = hashlib.sha256(profile.address_key.encode()).hexdigest()[:16]
         user = f"{profile.id}@{binding}"
         return user if kind == "main" else f"{user}:{kind}"
 
@@ -219,7 +220,7 @@ class SecretStore:
             log.warning(
                 "moved the old keyring entry of %s to the profile, bound to %s",
                 profile.name,
-                profile.target_key,
+                profile.address_key,
             )
         return moved
 

@@ -21,7 +21,8 @@ SCHEMA_VERSION = 1
 class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
-    call_deadline: float = 900.0  # a whole call (a large upload gets more, by its size)
+    call_deadline: float = 900.0  # a whole transfer of the configuration (an upload gets more, by its size)
+    small_call_deadline: float = 60.0  # a whole call answered in JSON (every call but those transfers)
     retries: int = 2
     archive_dir: str = ""  # empty: HOME/archive
     settle_seconds: float = 600.0  # a timed-out write is awaited this long before its outcome is unknown
@@ -34,6 +35,8 @@ class Settings:
             raise UsageError("Timeouts: connect 0.5–600 s, read 1–3600 s.")
         if not 10 <= self.call_deadline <= 86400:
             raise UsageError("Overall deadline of a call: 10–86400 s.")
+        if not 1 <= self.small_call_deadline <= 3600:
+            raise UsageError("Overall deadline of a call answered in JSON: 1–3600 s.")
         if not 1 <= self.settle_seconds <= 7200:
             raise UsageError("Settle time after a timed-out write: 1–7200 s.")
         if not 0 <= self.retries <= 10:

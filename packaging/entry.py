@@ -2,7 +2,7 @@
 
 import sys
 
-from app.cli.main import run
+from app.cli.entry import run
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--multiprocessing-fork"] or "-c" in sys.argv[1:]:

@@ -17,11 +17,14 @@ def hostile(
     ctype: str = "application/json",
     length: int = 2_000_000_000,
     location: str = "",
+    address: tuple[str, int] = ("127.0.0.1", 0),
 ) -> Iterator[str]:
     """Serve on loopback in *mode*: ``trickle-headers``, ``trickle-body``, ``endless-body`` or
-    ``redirect`` (a 302 to *location*); ``record`` answers 200 and keeps what it was sent."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    ``redirect`` (a 302 to *location*); ``record`` answers 200 and keeps what it was sent. On
+    *address* (``("::1", port)`` listens on the IPv6 loopback)."""
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    listener = socket.socket(family)
+    listener.bind(address)
     listener.listen(8)
     stop = threading.Event()
     received: list[bytes] = []
@@ -74,7 +77,8 @@ def hostile(
     thread.start()
     try:
         hostile.received = received  # type: ignore[attr-defined]
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        host = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
+        yield f"http://{host}:{listener.getsockname()[1]}"
     finally:
         stop.set()
         thread.join(5)

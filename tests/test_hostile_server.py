@@ -14,7 +14,11 @@ from tests.hostile_server import hostile
 
 def client(url: str, total: float = 2.0) -> BackandClient:
     return BackandClient(
-        url, "shop-qa", BearerCredentials("t0ken-for-tests"), timeouts=Timeouts(2, 1, total), retries=0
+        url,
+        "shop-qa",
+        BearerCredentials("t0ken-for-tests"),
+        timeouts=Timeouts(2, 1, total, small=total),
+        retries=0,
     )
 
 

@@ -117,8 +117,10 @@ def test_a_secret_is_only_used_for_the_url_and_app_it_was_stored_for(tmp_path):
     assert store.get(elsewhere) is None, "pointing the profile elsewhere asks for the secret again"
     other_app = saved(tmp_path, app="shop-prod")
     assert store.get(other_app) is None
-    same = saved(tmp_path, url="http://localhost:8099/")  # the same server, spelt differently
+    same = saved(tmp_path, url="http://127.0.0.1:8099/")  # the same address, spelt differently
     assert store.get(same) == "keys-for-8099"
+    for name in ("localhost", "[::1]"):  # another listener may answer there (issue 25, item 5)
+        assert store.get(saved(tmp_path, url=f"http://{name}:8099")) is None, name
 
 
 def test_old_entries_keyed_by_name_are_never_used_by_themselves(tmp_path):

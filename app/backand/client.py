@@ -35,6 +35,39 @@ log = logs.network
 Model = list[dict[str, Any]]
 
 
+def model_shape_problem(body: Any) -> str:
+    """What keeps *body* from being a model as every reader of one expects it (an array of objects,
+    each with a name and, if any, its fields as an object of objects), or ``""``. Not the model's
+    rules (``app.modelcheck``): only the shape, so that a malformed answer is one clear error where
+    it is read instead of a crash wherever it is used."""
+    if not isinstance(body, list):
+        return f"{_json_kind(body)}, not an array"
+    for number, obj in enumerate(body, 1):
+        if not isinstance(obj, dict):
+            return f"object number {number} is {_json_kind(obj)}"
+        name = obj.get("name")
+        if not isinstance(name, str):
+            return f"object number {number} has no name"
+        fields = obj.get("fields", {})
+        if fields is not None and not isinstance(fields, dict):
+            return f"the fields of {name[:40]!r} are {_json_kind(fields)}, not an object"
+        for fname, spec in (fields or {}).items():
+            if not isinstance(spec, dict):
+                return f"the field {name[:40]}.{fname[:40]} is {_json_kind(spec)}, not an object"
+    return ""
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
+    return kinds.get(type(value), "a JSON value")
+
+
 @dataclass(frozen=True)
 class Validation:
     """The result of ``POST /1/model/validate``."""
@@ -282,10 +315,12 @@ class BackandClient:
 
     def get_model(self) -> Model:
         """``GET /1/model``: the app's objects, in order."""
-        body = self._get_json("/1/model", f"Read the model of {self.app_name}")
-        if not isinstance(body, list):
-            raise errors.ProtocolError(f"Read the model of {self.app_name}: not a JSON array.")
-        return body
+        what = f"Read the model of {self.app_name}"
+        body = self._get_json("/1/model", what)
+        problem = model_shape_problem(body)
+        if problem:
+            raise errors.ProtocolError(f"{what}: the server's answer is not a model ({problem}).")
+        return body  # type: ignore[no-any-return]
 
     def validate_model(self, new: Model, old: Model, severity: int = 0) -> Validation:
         """``POST /1/model/validate`` of *new* against *old* (which must be the server's model)."""

@@ -39,11 +39,17 @@ MAX_BODY = 8 * 1024 * 1024  # what is read of a JSON or error answer; the zip do
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds to wait for a connection, for each read from the socket, and for a whole call (a
-    server trickling one byte at a time never trips the read timeout; the overall deadline does)."""
+    server trickling one byte at a time never trips the read timeout; the overall deadline does).
+    A call answered in JSON (at most :data:`MAX_BODY`) has *small*; a transfer of the configuration
+    has *total* (an upload more, by its size; a download's body then keeps its own pace floor)."""
 
     connect: float = 10.0
     read: float = 120.0
     total: float = 900.0
+    small: float = 60.0
+
+    def deadline(self, transfer: bool, extra_seconds: float = 0.0) -> float:
+        return self.total + extra_seconds if transfer else self.small
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
@@ -179,16 +185,18 @@ class Transport:
 
         *body* is a factory so that a replay (refresh or redirect) gets a fresh body stream.
         A 2xx response is returned as is (204 included: callers decide whether it is an error).
-        The call must end within ``timeouts.total`` (+ *extra_seconds*, for a large upload); a
-        non-streamed answer is read up to :data:`MAX_BODY` bytes.
+        The call must end within ``timeouts.small``, or ``timeouts.total`` (+ *extra_seconds*) when
+        it carries the configuration (*stream*: a download; *extra_seconds*: an upload, by its size);
+        a non-streamed answer is read up to :data:`MAX_BODY` bytes.
         """
+        seconds = self.timeouts.deadline(stream or extra_seconds > 0, extra_seconds)
         url = self.base_url + path
         attempts = self.retries + 1 if idempotent else 1
         for attempt in range(attempts):
             if self.aborted:
                 raise Cancelled(f"{what}: stopped")
             try:
-                with Deadline(self.connections, self.timeouts.total + extra_seconds, what) as deadline:
+                with Deadline(self.connections, seconds, what) as deadline:
                     response = deadline.guard(
                         lambda: self._send_following(method, url, what, headers, params, body, True)
                     )

@@ -32,7 +32,7 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
     before = next((p for p in store.load() if p.name == profile.name), None)
     saved = store.upsert(profile)
     print(f"Saved profile {profile.name} ({profile.app} at {profile.base_url}, stage {profile.stage}).")
-    if before is not None and before.target_key != saved.target_key:
+    if before is not None and before.address_key != saved.address_key:
         SecretStore().delete(before)  # bound to the old server and app: never sent to the new one
         print(f"It now points elsewhere: its secret was forgotten; set it again for {saved.base_url}.")
     return 0
@@ -83,7 +83,7 @@ def profile_import(args: argparse.Namespace, home: Home) -> int:
     added = store.import_from(args.path)
     for profile in added:  # a profile that now points elsewhere forgets the old server's secret
         old = before.get(profile.name)
-        if old is not None and old.target_key != profile.target_key:
+        if old is not None and old.address_key != profile.address_key:
             SecretStore().delete(old)
         if (old.rules if old else ()) != profile.rules:  # rules shape what is sent: say what came in
             print(f"{profile.name}: its rules are now the file's ({len(profile.rules or ())}):")

@@ -18,8 +18,10 @@ from typing import Any
 
 from app.cli import exitcodes
 from app.cli.signals import cancel_on_signals
+from app.engine import gates
 from app.engine.connect import client_settings
 from app.engine.events import CancelToken
+from app.engine.gates import Consent
 from app.engine.headstart import HeadStart
 from app.errors import PromoterError
 from app.paths import Home
@@ -29,10 +31,13 @@ from app.settings import load as load_settings
 from app.words import count
 
 
-def _head_start(home: Home, source_name: str, target_name: str, cancel: CancelToken) -> HeadStart | None:
+def _head_start(
+    home: Home, source_name: str, target_name: str, cancel: CancelToken, consent: Consent | None = None
+) -> HeadStart | None:
     """The source's export, asked for now; None where it cannot begin: an unknown profile or an
     unreadable settings file (the engine then says what is wrong), no secret (the plan's Connect
-    step says so), a source that is the target (promote refuses; a plan reads the profile twice)."""
+    step says so), a source that is the target (promote refuses; a plan reads the profile twice),
+    a promotion (with its *consent*) that a gate refuses before anything is read."""
     try:
         profiles = ProfileStore(home.profiles_file)
         source, target = profiles.get(source_name), profiles.get(target_name)
@@ -40,6 +45,8 @@ def _head_start(home: Home, source_name: str, target_name: str, cancel: CancelTo
     except (PromoterError, OSError):
         return None
     if source.name == target.name:
+        return None
+    if consent is not None and gates.before_reading(source, target, consent):
         return None
     return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir, cancel.is_set)
 
@@ -124,7 +131,8 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
     if not (args.yes or args.dry_run):  # the question first: nothing is asked of a server before it
         return _promote(args, home, None, None)
     with cancel_on_signals(CancelToken()) as token:
-        head = _head_start(home, args.source, args.target, token)
+        consent = None if args.dry_run else Consent(args.confirm, allow_skip_stage=args.allow_skip_stage)
+        head = _head_start(home, args.source, args.target, token, consent)
         try:
             return _promote(args, home, head, token)
         finally:

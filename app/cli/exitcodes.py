@@ -16,6 +16,7 @@ USAGE = 2
 REFUSED = 3
 AUTH = 4
 INCONSISTENT = 5
+INTERRUPTED = 130  # Ctrl+C outside a write (a write turns it into a cancel and a result)
 
 
 def for_result(result: Result) -> int:

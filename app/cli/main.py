@@ -15,14 +15,15 @@ from collections.abc import Sequence
 
 from app import __version__, logs
 from app.cli import exitcodes
-from app.cli.parsers import register_all
+from app.cli.entry import interrupted
+from app.cli.parsers import Parser, register_all
 from app.errors import PromoterError
 from app.paths import Home, resolve_home
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with *command*, only that command's group is declared (see ``register_all``)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="promoter",
         description="Promote a Backand app's model and configuration from one environment to the next.",
     )
@@ -82,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.cli.info("%s failed: %s", args.command, exc)
         return exitcodes.FAILED
     except KeyboardInterrupt:
-        print("promoter: interrupted", file=sys.stderr)
-        return exitcodes.FAILED
+        logs.cli.info("%s interrupted", args.command)
+        return interrupted()
     except Exception as exc:  # last resort: a readable line, the traceback only in the log file
         logs.cli.exception("unexpected error in %s", args.command)
         where = f"details in {logs.current_file()}" if logs.current_file() else "details above"
@@ -95,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> int:
-    """The ``promoter`` program (the console script, ``python -m app``, the bundle): :func:`main`,
-    then an exit without a last walk of the heap. Python's shutdown collects garbage over every
-    object still alive (about 45 ms after a promotion, longer than most of its steps); what is
-    frozen out of the collector is still freed as the modules go, and the OS takes the rest."""
+    """The ``promoter`` program (called by ``entry.run``, which guards it against Ctrl+C):
+    :func:`main`, then an exit without a last walk of the heap. Python's shutdown collects garbage
+    over every object still alive (about 45 ms after a promotion, longer than most of its steps);
+    what is frozen out of the collector is still freed as the modules go, and the OS takes the rest."""
     code = main()
     gc.freeze()
     return code

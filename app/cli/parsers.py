@@ -7,10 +7,80 @@ Each command names its handler as ``"module:function"``; ``main`` imports it onl
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 AUTH_KINDS = ("password", "keys", "token")  # app.profiles.AUTH_KINDS (a test keeps them equal)
+SQLITE_MAX = 2**63 - 1  # the largest integer SQLite holds: every id and count given to a query
+DIGITS = re.compile(r"[0-9]{1,19}")
+DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12}")
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse`` with one repair: ``--opt=--`` gives the option the value ``--`` (argparse drops
+    the ``--`` and gives it an empty list, which no command expects), so that the option's own check
+    says what is wrong with it."""
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
+
+def whole(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argument type: a whole number written in decimal digits, from *low* to *high*."""
+
+    def parse(text: str) -> int:
+        if not DIGITS.fullmatch(text.strip()) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a whole number from {low} to {high}, not {text[:40]!r}"
+            )
+        return int(text)
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def amount(high: float, what: str) -> Callable[[str], float]:
+    """An argument type: a finite decimal number from 0 to *high*."""
+
+    def parse(text: str) -> float:
+        value = float(text) if DECIMAL.fullmatch(text.strip()) else -1.0
+        if not 0 <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be a number from 0 to {high:g}, not {text[:40]!r}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+run_id = whole(1, SQLITE_MAX, "a run id")
+entry_id = whole(1, SQLITE_MAX, "an archive entry id")
+rule_id = whole(1, SQLITE_MAX, "a rule id")
+
+
+def selector(text: str) -> str:
+    """``--exclude``'s value: a selector (checked here, so a bad one is a usage error before anything
+    is read); the engine takes it as written."""
+    from app.errors import UsageError
+    from app.shaping.selectors import parse
+
+    try:
+        parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
+
+
+def entry_or_path(text: str) -> str:
+    """``restore``'s source: an archive entry id (checked as one) or a path to a .zip."""
+    if text.isdigit():  # what restore takes for an id (any script's digits): a valid one, or refused
+        entry_id(text)
+    return text
 
 
 def register_all(sub: Any, command: str | None = None) -> None:
@@ -32,7 +102,7 @@ def _cmd_gui(sub: Any) -> None:
 def _cmd_sandbox(sub: Any) -> None:
     parser = sub.add_parser("sandbox", help="run the Backand-compatible sandbox until interrupted")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only unless --public)")
-    parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    parser.add_argument("--port", type=whole(0, 65535, "a port"), default=0, help="port (0: a free one)")
     parser.add_argument("--data", type=Path, help="data folder (default: HOME/sandbox)")
     parser.add_argument("--public", action="store_true", help="allow a non-loopback address")
     parser.set_defaults(handler="app.cli.cmd_sandbox:run")
@@ -57,7 +127,7 @@ def _cmd_profiles(sub: Any) -> None:
     add.add_argument("--auth", choices=AUTH_KINDS, default="password")
     add.add_argument("--username")
     add.add_argument("--signin-app", default="bko")
-    add.add_argument("--stage", type=int, default=1, help="1 = dev, 2 = QA, ...")
+    add.add_argument("--stage", type=whole(1, 1000, "a stage"), default=1, help="1 = dev, 2 = QA, ...")
     add.add_argument("--protected", action="store_true", help="production: writes need --confirm NAME")
     add.add_argument("--colour", default="#4a90d9")
     add.add_argument("--allow-insecure-http", action="store_true")
@@ -160,7 +230,7 @@ def _cmd_promote(sub: Any) -> None:
 
     rs = sub.add_parser("restore", help="load a configuration zip (archive id or path) into the app")
     rs.add_argument("name")
-    rs.add_argument("source", help="an archive entry id, or a path to a .zip")
+    rs.add_argument("source", type=entry_or_path, help="an archive entry id, or a path to a .zip")
     _planned_write_flags(rs, model=True)
     rs.add_argument(
         "--model",
@@ -171,13 +241,13 @@ def _cmd_promote(sub: Any) -> None:
     rs.set_defaults(handler="app.cli.cmd_target:do_restore")
 
     und = sub.add_parser("undo", help="put a run's backup (model and configuration) back; mark it undone")
-    und.add_argument("run_id", type=int)
+    und.add_argument("run_id", type=run_id)
     _planned_write_flags(und, model=True)
     und.set_defaults(handler="app.cli.cmd_target:do_undo")
 
     hist = sub.add_parser("history", help="past promotions, rollbacks and restores")
     hist.add_argument("--json", action="store_true")
-    hist.add_argument("--limit", type=int, default=20)
+    hist.add_argument("--limit", type=whole(1, SQLITE_MAX, "the limit"), default=20)
     hist.set_defaults(handler="app.cli.cmd_target:do_history")
 
 
@@ -191,11 +261,11 @@ def _cmd_archive(sub: Any) -> None:
     lst.add_argument("--all", action="store_true", help="list plan reads too (kind plan, hidden by default)")
     lst.set_defaults(handler="app.cli.cmd_archive:do_list")
     show = asub.add_parser("show")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=entry_id)
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler="app.cli.cmd_archive:do_show")
     ver = asub.add_parser("verify", help="re-hash the files against the index (--deep: re-test each zip)")
-    ver.add_argument("ids", type=int, nargs="*")
+    ver.add_argument("ids", type=entry_id, nargs="*")
     ver.add_argument("--deep", action="store_true", help="also re-run the zip check and the CRCs")
     ver.set_defaults(handler="app.cli.cmd_archive:do_verify")
     imp = asub.add_parser("import")
@@ -203,10 +273,18 @@ def _cmd_archive(sub: Any) -> None:
     imp.add_argument("--profile", required=True)
     imp.set_defaults(handler="app.cli.cmd_archive:do_import")
     prune = asub.add_parser("prune", help="apply the retention rule (settings: keep_per_kind, keep_days)")
-    prune.add_argument("--keep", type=int, help="newest entries kept per profile and kind")
-    prune.add_argument("--days", type=float, help="and every entry younger than this many days")
     prune.add_argument(
-        "--plan-days", type=float, help="plan reads younger than this many days are kept (their only rule)"
+        "--keep",
+        type=whole(0, SQLITE_MAX, "the number kept"),
+        help="newest entries kept per profile and kind",
+    )
+    prune.add_argument(
+        "--days", type=amount(36500, "the number of days"), help="and every entry younger than this many days"
+    )
+    prune.add_argument(
+        "--plan-days",
+        type=amount(36500, "the number of days"),
+        help="plan reads younger than this many days are kept (their only rule)",
     )
     prune.add_argument("--profile")
     prune.add_argument("--dry-run", action="store_true", help="say what would be deleted; delete nothing")
@@ -266,7 +344,12 @@ def _cmd_backup(sub: Any) -> None:
     )
     backup.add_argument("profiles", nargs="*", metavar="PROFILE")
     backup.add_argument("--all", action="store_true", help="every environment (the default with no PROFILE)")
-    backup.add_argument("--jobs", type=int, default=3, help="environments backed up at once (default 3)")
+    backup.add_argument(
+        "--jobs",
+        type=whole(1, 32, "the number of jobs"),
+        default=3,
+        help="environments backed up at once (default 3)",
+    )
     backup.add_argument("--scheduled", action="store_true", help=argparse.SUPPRESS)
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(handler="app.cli.cmd_backup:do_backup")
@@ -325,6 +408,7 @@ def _shaping_args(parser: Any) -> None:
         "--exclude",
         action=_Selectors,
         default=[],
+        type=selector,
         metavar="SELECTOR",
         help="leave this change out of this promotion (repeatable): model:OBJ[.FIELD], Table[Name][.Column]",
     )
@@ -354,7 +438,7 @@ def _cmd_rules(sub: Any) -> None:
     lst.set_defaults(handler="app.cli.cmd_rules:do_list")
     rem = rsub.add_parser("remove", help="remove rule ID from TARGET")
     rem.add_argument("target")
-    rem.add_argument("id", type=int)
+    rem.add_argument("id", type=rule_id)
     rem.set_defaults(handler="app.cli.cmd_rules:do_remove")
 
 

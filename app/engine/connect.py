@@ -22,7 +22,7 @@ class ClientSettings:
 def client_settings(user: Settings) -> ClientSettings:
     """The client's timeouts and retries as the user set them."""
     return ClientSettings(
-        Timeouts(user.connect_timeout, user.read_timeout, user.call_deadline),
+        Timeouts(user.connect_timeout, user.read_timeout, user.call_deadline, user.small_call_deadline),
         user.retries,
         user.settle_seconds,
     )

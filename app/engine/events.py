@@ -97,6 +97,14 @@ class Reporter:
         self.emit(Event("step", step=name, status="skipped", message=why))
         self.log(f"{name}: skipped ({why})")
 
+    def note(self, message: str) -> None:
+        """Add *message* to the step under way (its record, hence ``--json`` and history) and log it."""
+        running = [record for record in self.steps if record.status == "running"]
+        if running:
+            record = running[-1]
+            record.message = f"{record.message}; {message}" if record.message else message
+        self.log(message)
+
     @contextmanager
     def step(self, name: str, *, cancellable: bool = True) -> Iterator[StepRecord]:
         name = logs.redact(name)  # a step may be named after a server's value (a version label)

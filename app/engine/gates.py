@@ -138,6 +138,13 @@ def drift(
     return []
 
 
+def before_reading(source: Profile, target: Profile, consent: Consent) -> list[Refusal]:
+    """The gates of a promotion that need nothing from a server (the profiles and the consent):
+    decided before anything is downloaded, so such a refusal costs no export and archives nothing."""
+    return protected(target, consent) + stage_order(source, target, consent)
+
+
+
 def security(target: Profile, weakening: list[SecurityChange], consent: Consent) -> list[Refusal]:
     """Changes that widen access (see ``security.py``): into a protected target only with a reason;
     into another one they are shown and counted, not gated. Narrowing is never gated."""

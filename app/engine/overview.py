@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app import logs
 from app.backand.client import BackandClient
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import comparable, diff_configs, fingerprint
@@ -40,6 +41,7 @@ from app.fsutil import sha256_file
 from app.profiles import Profile
 
 Model = list[dict[str, Any]]
+log = logs.engine
 WRITES = ("promote", "rollback", "restore", "model", "undo")  # (a Set is recorded as "rollback")
 
 
@@ -201,6 +203,10 @@ def _station(
         _settle(ctx, profile, station, known)
     except (PromoterError, OSError) as exc:
         station.error = describe(exc)
+    except Exception as exc:  # one environment's surprise is its own report, not the overview's end
+        log.exception("reading %s for the overview failed", profile.name)
+        _forget(station)
+        station.reachable, station.error = False, describe(exc)
     reporter.log(
         f"{profile.name}: "
         + (
@@ -389,6 +395,9 @@ def _step(
         step.not_reread = [(s.name, s.known.at) for s in (source, target) if s.fresh != "read" and s.known]
         step.known = True
     except (PromoterError, OSError) as exc:  # a kept zip found damaged is downloaded again: that can fail
+        step.error = describe(exc)
+    except Exception as exc:  # a comparison that fails is that step's report, not the overview's end
+        log.exception("comparing %s with %s for the overview failed", source.name, target.name)
         step.error = describe(exc)
     reporter.log(
         f"{source.name} → {target.name}: "

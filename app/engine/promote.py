@@ -38,7 +38,11 @@ def promote(
     """Promote *source* into *target*. The source's export starts downloading at once
     (``headstart.py``), unless the caller began it earlier: then it hands it over as *head* (closed
     here) with *begin_head* False, so a source that could not begin is not asked twice."""
-    head = _head_for(ctx, source, head, begin_head and source.name != target.name)
+    early = [] if options.dry_run else gates.before_reading(source, target, options.consent)
+    if early and head is not None:  # refused before anything is read: the export is not wanted
+        head.close()
+        head = None
+    head = _head_for(ctx, source, head, begin_head and source.name != target.name and not early)
     try:
         if source.name == target.name:
             raise UsageError("Source and target are the same profile.")
@@ -114,6 +118,7 @@ class Promotion:
         return self.source.name
 
     def prepare(self, s: Session) -> None:
+        gates.raise_if(gates.before_reading(self.source, self.target, self.options.consent))
         self.src = s.ctx.client(self.source)
         with self.src:  # the source is only read, for the plan
             plan = self.plan = make_plan(

@@ -41,6 +41,7 @@ class Result:
     error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done; "cancelled"
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
+    settled: list[str] = field(default_factory=list)  # writes whose answer was lost, found landed
 
     @property
     def ok(self) -> bool:
@@ -63,6 +64,7 @@ class Result:
             "gates": [r.as_json() for r in self.refusals],
             "written": self.written,
             "undone": self.undone,
+            "settled": self.settled,
             "plan": self.plan,
         }
 

@@ -89,9 +89,16 @@ class Session:
                 reporter=self.reporter,
                 what=name,
             )
-            if landed:
-                return None
-            raise
+            if landed is None:
+                raise
+            self.settled(name, landed)
+            return None
+
+    def settled(self, name: str, seconds: float) -> None:
+        """A write whose answer was lost but which landed: said in its step, the result and history."""
+        note = f"the answer was lost; the target held what was sent (settled after {seconds:.1f} s)"
+        self.reporter.note(note)
+        self.result.settled.append(f"{name}: {note}")
 
 
 class Operation(Protocol):
@@ -130,6 +137,7 @@ def run_write(
             op.apply(s)
             s.baseline = op.verify(s)
             result.status, result.message = Status.SUCCEEDED, op.success(s)
+            result.message += "".join(f" {line}." for line in result.settled)
         except Refused as exc:
             result.status, result.message, result.refusals = Status.REFUSED, exc.message, exc.refusals
         except OutcomeUnknown as exc:

@@ -35,8 +35,9 @@ def settle(
     seconds: float,
     reporter: Reporter,
     what: str,
-) -> bool:
-    """Poll *probe* (a digest of the target's state); True when the target holds *sent*."""
+) -> float | None:
+    """Poll *probe* (a digest of the target's state): the seconds it took when the target holds
+    *sent*, None when it settled without it."""
     started = time.monotonic()
     deadline = started + seconds
     last: str | None = None
@@ -53,11 +54,12 @@ def settle(
         prompt = time.monotonic() - asked <= PROMPT_SECONDS
         if state is not None and prompt and state == last:
             if state == sent:
-                reporter.log(f"{what}: landed ({time.monotonic() - started:.1f} s after the timeout)")
-                return True
+                took = time.monotonic() - started
+                reporter.log(f"{what}: landed ({took:.1f} s after the timeout)")
+                return took
             if not require_landed:
                 reporter.log(f"{what}: settled; the write did not land")
-                return False
+                return None
         last = state if prompt else None
         now = time.monotonic()
         if reporter.cancel.is_set():

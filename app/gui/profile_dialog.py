@@ -192,7 +192,7 @@ class ProfileDialog(QDialog):
         try:
             original = self.original
             moved = original is not None and (
-                original.name != profile.name or original.target_key != profile.target_key
+                original.name != profile.name or original.address_key != profile.address_key
             )
             if moved and not secret and profile.auth != "password":
                 # a secret is bound to its profile and server: a new name or URL needs it again
