@@ -9,12 +9,13 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from app import logs
+from app import profileguard as guard
 from app.backand.urlpolicy import normalise_base_url
-from app.errors import UsageError
+from app.errors import PromoterError, UsageError
 from app.fsutil import atomic_write_bytes
 from app.shaping.rules import Rule, next_id, rule_from_json
 
@@ -95,11 +96,24 @@ class Profile:
         return data
 
 
-class ProfileStore:
-    """Load and save ``profiles.json``."""
+class ProfileJournal(Protocol):
+    """Where profile changes are recorded, with each profile's last known protection (history)."""
 
-    def __init__(self, path: Path) -> None:
+    def known(self) -> dict[str, guard.Known]: ...
+
+    def record(self, change: guard.ProfileChange) -> None: ...
+
+    def note(self, profiles: list[Profile]) -> None: ...
+
+
+class ProfileStore:
+    """Load and save ``profiles.json``. Every change goes through :mod:`app.profileguard` (a
+    protected profile's change needs its name in *confirm*, or :class:`ProtectedProfileChange` is
+    raised and nothing is written) and, with a *journal*, is recorded there."""
+
+    def __init__(self, path: Path, journal: ProfileJournal | None = None) -> None:
         self.path = path
+        self.journal = journal
 
     def load(self) -> list[Profile]:
         if not self.path.exists():
@@ -122,22 +136,68 @@ class ProfileStore:
         known = ", ".join(p.name for p in self.load()) or "none yet"
         raise UsageError(f"There is no profile named {name!r} (profiles: {known}).")
 
-    def upsert(self, profile: Profile) -> Profile:
-        """Save *profile* (replacing one of the same name, whose id it keeps); return it as saved."""
-        profile.validate()
-        current = self.load()
-        same = next((p for p in current if p.name == profile.name), None)
+    def _known(self) -> dict[str, guard.Known]:
+        return self.journal.known() if self.journal is not None else {}
+
+    @staticmethod
+    def _resolved(profile: Profile, same: Profile | None) -> Profile:
+        """*profile* as it would be saved over *same* (the profile of its name): its id and rules."""
         profile = replace(profile, id=profile.id or (same.id if same else "") or new_id())
         if profile.rules is None:
             profile = replace(profile, rules=same.rules if same else ())
+        return profile
+
+    def consent_needed(self, new: Profile | None, old_name: str) -> tuple[str, ...]:
+        """What about saving *new* over the profile *old_name* (None: removing it) needs that
+        profile's name typed; () when nothing does (the front ends ask only then)."""
+        old = next((p for p in self.load() if p.name == old_name), None)
+        if old is None:
+            return ()
+        new = self._resolved(new, old) if new is not None else None
+        return guard.consent_needed(guard.effective(old, self._known()), new)
+
+    def upsert(self, profile: Profile, confirm: str | None = None) -> Profile:
+        """Save *profile* (replacing one of the same name, whose id it keeps); return it as saved.
+
+        Refused (nothing written) when the profile is protected and the change needs its name."""
+        profile.validate()
+        current = self.load()
+        same = next((p for p in current if p.name == profile.name), None)
+        profile = self._resolved(profile, same)
+        known = self._known()
+        old = guard.effective(same, known) if same is not None else None
+        needed = guard.consent_needed(old, profile)
+        guard.check({profile.name: needed}, confirm)
         profiles = [p for p in current if p.name != profile.name]
         profiles.append(profile)
         profiles.sort(key=lambda p: (p.stage, p.name))
         self.save(profiles)
         log.info("saved profile %s", profile.name)
+        self._record(old, profile, same, bool(needed))
         return profile
 
-    def add_rule(self, name: str, rule: Rule) -> Rule:
+    def _record(
+        self, old: Profile | None, new: Profile | None, in_file: Profile | None, confirmed: bool
+    ) -> None:
+        changes = guard.field_changes(old, new)
+        if self.journal is None or not changes:
+            return
+        which = new if new is not None else old
+        assert which is not None
+        self.journal.record(
+            guard.ProfileChange(
+                action=guard.action_of(old, new, changes),
+                name=which.name,
+                profile_id=which.id,
+                target_key=which.target_key,
+                protected=bool(new and new.protected),
+                changes=changes,
+                confirmed=confirmed,
+                outside=old is not None and in_file is not None and old.protected != in_file.protected,
+            )
+        )
+
+    def add_rule(self, name: str, rule: Rule, confirm: str | None = None) -> Rule:
         """Add *rule* (its id given here) to the profile *name*; return it as saved."""
         profile = self.get(name)
         rules = tuple(profile.rules or ())
@@ -148,27 +208,47 @@ class ProfileStore:
             for r in rules
         ):
             raise UsageError(f"Profile {name} already has this rule.")
-        self.upsert(replace(profile, rules=(*rules, rule)))
+        self.upsert(replace(profile, rules=(*rules, rule)), confirm)
         return rule
 
-    def remove_rule(self, name: str, rule_id: int) -> Rule:
+    def remove_rule(self, name: str, rule_id: int, confirm: str | None = None) -> Rule:
         profile = self.get(name)
         rules = tuple(profile.rules or ())
         found = next((r for r in rules if r.id == rule_id), None)
         if found is None:
             known = ", ".join(str(r.id) for r in rules) or "none"
             raise UsageError(f"Profile {name} has no rule {rule_id} (its rules: {known}).")
-        self.upsert(replace(profile, rules=tuple(r for r in rules if r.id != rule_id)))
+        self.upsert(replace(profile, rules=tuple(r for r in rules if r.id != rule_id)), confirm)
         return found
 
-    def remove(self, name: str) -> None:
-        self.get(name)
+    def remove(self, name: str, confirm: str | None = None) -> None:
+        same = self.get(name)
+        old = guard.effective(same, self._known())
+        needed = guard.consent_needed(old, None)
+        guard.check({name: needed}, confirm)
         self.save([p for p in self.load() if p.name != name])
+        self._record(old, None, same, bool(needed))
+
+    def lost_protection(self) -> list[guard.LostProtection]:
+        """Profiles last recorded as protected whose file now says they are not (edited by hand).
+        Profiles seen for the first time are noted. Best effort: an unreadable history says nothing."""
+        if self.journal is None:
+            return []
+        profiles = self.load()
+        try:
+            lost = guard.lost_protection(profiles, self.journal.known())
+            self.journal.note(profiles)
+        except PromoterError as exc:
+            log.warning("could not compare the profiles with the history: %s", exc.message)
+            return []
+        return lost
 
     def export_to(self, dest: Path) -> None:
         atomic_write_bytes(dest, self.path.read_bytes() if self.path.exists() else b"{}", 0o644)
 
-    def import_from(self, source: Path) -> list[Profile]:
+    def import_from(self, source: Path, confirm: tuple[str, ...] = ()) -> list[Profile]:
+        """Save the profiles of *source* over those of the same names: all of them, or none when a
+        protected one would change without its name in *confirm*."""
         incoming = parse_profiles(source.read_bytes(), str(source))
         for profile in incoming:  # what is imported is made here: held to what a new rule is
             for rule in profile.rules or ():
@@ -177,7 +257,9 @@ class ProfileStore:
                 except UsageError as exc:
                     raise UsageError(f"{source}: profile {profile.name!r}: {exc.message}") from None
         # an imported profile is new in this home: it never takes another home's keyring entries
-        return [self.upsert(replace(profile, id="")) for profile in incoming]
+        incoming = [replace(profile, id="") for profile in incoming]
+        guard.check({p.name: self.consent_needed(p, p.name) for p in incoming}, confirm)
+        return [self.upsert(p, p.name if p.name in confirm else None) for p in incoming]
 
 
 FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {

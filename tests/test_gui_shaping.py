@@ -325,7 +325,7 @@ def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: overview.overview is not None, timeout=60000)
     idle(qtbot, window)
     button = overview.area.widget().findChild(QPushButton, "plan-qa-prod")
-    window.ctx.profiles.remove("prod")  # as another window or the command line would
+    window.ctx.profiles.remove("prod", confirm="prod")  # as another window or the command line would
     button.click()
     assert "prod is no longer an environment" in window.errors[-1]
     assert window.tabs.currentWidget() is overview and not window.promote_tab.plans

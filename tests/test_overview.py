@@ -19,7 +19,7 @@ from tests.test_cli import run
 def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     prod = ctx.profiles.get("prod")
     rules = (Rule(1, "keep", "Database.DisplayName"), Rule(2, "keep", "Upload[Image].Title"))
-    ctx.profiles.upsert(replace(prod, rules=rules))
+    ctx.profiles.upsert(replace(prod, rules=rules), confirm="prod")  # prod is protected
     entries_before = len(ctx.archive.entries())
     first = read_overview(ctx)
     assert [s.name for s in first.stations] == ["dev", "qa", "prod"]
@@ -29,7 +29,8 @@ def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     dev_qa, qa_prod = first.steps
     assert dev_qa.known and dev_qa.model_changes == 4 and dev_qa.config_changes > 0
     assert qa_prod.equal and qa_prod.rules == 2  # they differ only where prod's rules keep its values
-    assert len(ctx.archive.entries()) == entries_before and not ctx.history.runs()
+    assert len(ctx.archive.entries()) == entries_before
+    assert [r.kind for r in ctx.history.runs()] == ["profile"] * 4  # the profiles' own changes only
     assert all(s.docs is None and s.zip_path is None and s.model is None for s in first.stations)
     assert not any(ctx.home.tmp_dir.iterdir())  # nothing left behind
     assert (

@@ -57,7 +57,7 @@ def prepare(root: Path, url: str, server: SandboxServer, secrets: SecretStore) -
         secrets.set(saved, f"{creds[app]['master_token']}:{creds[app]['user_token']}")
     for name in ("qa", "prod"):  # environments differ on purpose: rules keep what is theirs
         for rule in DEMO_RULES:
-            profiles.add_rule(name, rule)
+            profiles.add_rule(name, rule, confirm=name)  # prod is protected: the demo names it
     return home
 
 

@@ -5,14 +5,56 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TypeVar
 
 from app.cli.output import print_json
 from app.engine import connect, operations
 from app.engine.context import Context
-from app.errors import UsageError
+from app.engine.history import HistoryJournal
+from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
+from app.profileguard import LostProtection, ProtectedProfileChange
 from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
+
+T = TypeVar("T")
+
+
+def warn_lost_protection(lost: list[LostProtection], home: Home) -> None:
+    """Say each protected profile whose file was edited by hand to unprotect it, and what to do."""
+    for item in lost:
+        print(
+            f"promoter: WARNING: {item.message(str(home.profiles_file))} If that was meant, confirm it: "
+            f"promoter profile unprotect {item.name} --confirm {item.name}; if not, put it back: "
+            f"promoter profile protect {item.name}",
+            file=sys.stderr,
+        )
+
+
+def profile_store(home: Home, warn: bool = True) -> ProfileStore:
+    """The home's profiles, their changes recorded in its history; a protection removed by hand said."""
+    store = ProfileStore(home.profiles_file, HistoryJournal(home.history_db))
+    if warn:
+        warn_lost_protection(store.lost_protection(), home)
+    return store
+
+
+@contextmanager
+def confirm_flags() -> Iterator[None]:
+    """A protected profile's change refused: the message names the profiles and the flag to add."""
+    try:
+        yield
+    except ProtectedProfileChange as exc:
+        flags = " ".join(f"--confirm {name}" for name in exc.needed)
+        raise SafetyRefusal(f"{exc.message} To go on, run it again with {flags}.") from None
+
+
+def guarded(action: Callable[[], T]) -> T:
+    with confirm_flags():
+        return action()
 
 
 def profile_add(args: argparse.Namespace, home: Home) -> int:
@@ -28,9 +70,9 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
         colour=args.colour,
         allow_insecure_http=args.allow_insecure_http,
     )
-    store = ProfileStore(home.profiles_file)
+    store = profile_store(home)
     before = next((p for p in store.load() if p.name == profile.name), None)
-    saved = store.upsert(profile)
+    saved = guarded(lambda: store.upsert(profile, args.confirm))
     print(f"Saved profile {profile.name} ({profile.app} at {profile.base_url}, stage {profile.stage}).")
     if before is not None and before.address_key != saved.address_key:
         SecretStore().delete(before)  # bound to the old server and app: never sent to the new one
@@ -39,7 +81,7 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
 
 
 def profile_list(args: argparse.Namespace, home: Home) -> int:
-    profiles = ProfileStore(home.profiles_file).load()
+    profiles = profile_store(home).load()
     if args.json:
         print_json([p.as_json() for p in profiles])
         return 0
@@ -52,7 +94,7 @@ def profile_list(args: argparse.Namespace, home: Home) -> int:
 
 
 def profile_show(args: argparse.Namespace, home: Home) -> int:
-    profile = ProfileStore(home.profiles_file).get(args.name)
+    profile = profile_store(home).get(args.name)
     if args.json:
         print_json(profile.as_json())
     else:
@@ -62,10 +104,25 @@ def profile_show(args: argparse.Namespace, home: Home) -> int:
 
 
 def profile_remove(args: argparse.Namespace, home: Home) -> int:
-    store = ProfileStore(home.profiles_file)
-    SecretStore().delete(store.get(args.name))  # this home's profile's secrets, no one else's
-    store.remove(args.name)
+    store = profile_store(home)
+    profile = store.get(args.name)
+    with confirm_flags():  # asked before anything is deleted
+        store.remove(args.name, args.confirm)
+    SecretStore().delete(profile)  # this home's profile's secrets, no one else's
     print(f"Removed profile {args.name} and its keyring secrets.")
+    return 0
+
+
+def profile_protect(args: argparse.Namespace, home: Home) -> int:
+    """Protect a profile (no confirmation needed), or unprotect it (its name typed)."""
+    store = profile_store(home, warn=False)  # this command is the answer to the warning
+    profile = store.get(args.name)
+    protect = args.profile_command == "protect"
+    guarded(lambda: store.upsert(replace(profile, protected=protect), getattr(args, "confirm", None)))
+    if protect:
+        print(f"{args.name} is protected: writes into it and changes of it need its name typed.")
+    else:
+        print(f"{args.name} is no longer protected.")
     return 0
 
 
@@ -78,9 +135,9 @@ def profile_export(args: argparse.Namespace, home: Home) -> int:
 def profile_import(args: argparse.Namespace, home: Home) -> int:
     if not args.path.exists():
         raise UsageError(f"{args.path} does not exist.")
-    store = ProfileStore(home.profiles_file)
+    store = profile_store(home)
     before = {p.name: p for p in store.load()}
-    added = store.import_from(args.path)
+    added = guarded(lambda: store.import_from(args.path, tuple(args.confirm)))
     for profile in added:  # a profile that now points elsewhere forgets the old server's secret
         old = before.get(profile.name)
         if old is not None and old.address_key != profile.address_key:

@@ -8,10 +8,11 @@ import time
 import zipfile
 from pathlib import Path
 
+from app.cli.cmd_profiles import guarded, profile_store
 from app.cli.output import print_json
 from app.errors import PromoterError, UsageError
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profiles import Profile
 from app.shaping.rules import Rule
 
 
@@ -21,8 +22,8 @@ def do_add(args: argparse.Namespace, home: Home) -> int:
     if args.kind == "replace" and (args.find is None or args.with_ is None):
         raise UsageError("A replace rule needs --find TEXT and --with TEXT.")
     rule = Rule(0, args.kind, args.selector, args.find or "", args.with_ or "", args.regex)
-    store = ProfileStore(home.profiles_file)
-    saved = store.add_rule(args.target, rule)
+    store = profile_store(home)
+    saved = guarded(lambda: store.add_rule(args.target, rule, args.confirm))
     print(f"Added to {args.target}: {saved.describe()}.")
     warning = _matches_nothing(home, store.get(args.target), saved)
     if warning:
@@ -73,7 +74,7 @@ def _matches_nothing(home: Home, target: Profile, rule: Rule) -> str:
 
 
 def do_list(args: argparse.Namespace, home: Home) -> int:
-    store = ProfileStore(home.profiles_file)
+    store = profile_store(home)
     profiles = [store.get(args.target)] if args.target else store.load()
     if args.json:
         print_json({p.name: [r.as_json() for r in p.rules or ()] for p in profiles})
@@ -90,6 +91,7 @@ def do_list(args: argparse.Namespace, home: Home) -> int:
 
 
 def do_remove(args: argparse.Namespace, home: Home) -> int:
-    removed = ProfileStore(home.profiles_file).remove_rule(args.target, args.id)
+    store = profile_store(home)
+    removed = guarded(lambda: store.remove_rule(args.target, args.id, args.confirm))
     print(f"Removed from {args.target}: {removed.describe()}.")
     return 0

@@ -32,6 +32,10 @@ def open_context(home: Home) -> Context:
     ctx = Context(home, SecretStore())
     for run in ctx.interrupted:
         print(f"promoter: WARNING: {run.message}", file=sys.stderr)
+    if ctx.lost_protection:  # a protected profile unprotected by hand: said before anything runs
+        from app.cli.cmd_profiles import warn_lost_protection
+
+        warn_lost_protection(ctx.lost_protection, home)
     return ctx
 
 
@@ -185,6 +189,9 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
         src = f"{run.source} -> " if run.source else ""
         undone = f" [undone by #{run.undone_by}]" if run.undone_by is not None else ""
+        if run.kind == "profile":  # a profile change: what changed, by whom
+            print(f"#{run.id} {when} {run.kind:<9} {run.message} ({run.user})")
+            continue
         print(
             f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status}{undone} "
             f"({run.seconds} s, {run.user})"

@@ -81,6 +81,7 @@ def entry_or_path(text: str) -> str:
     if text.isdigit():  # what restore takes for an id (any script's digits): a valid one, or refused
         entry_id(text)
     return text
+CONFIRM_HELP = "type the protected profile's name: changing a protected profile needs it"
 
 
 def register_all(sub: Any, command: str | None = None) -> None:
@@ -131,6 +132,7 @@ def _cmd_profiles(sub: Any) -> None:
     add.add_argument("--protected", action="store_true", help="production: writes need --confirm NAME")
     add.add_argument("--colour", default="#4a90d9")
     add.add_argument("--allow-insecure-http", action="store_true")
+    add.add_argument("--confirm", metavar="NAME", help=CONFIRM_HELP)
     add.set_defaults(handler="app.cli.cmd_profiles:profile_add")
     lst = psub.add_parser("list")
     lst.add_argument("--json", action="store_true")
@@ -141,12 +143,23 @@ def _cmd_profiles(sub: Any) -> None:
     show.set_defaults(handler="app.cli.cmd_profiles:profile_show")
     rm = psub.add_parser("remove")
     rm.add_argument("name")
+    rm.add_argument("--confirm", metavar="NAME", help=CONFIRM_HELP)
     rm.set_defaults(handler="app.cli.cmd_profiles:profile_remove")
+    protect = psub.add_parser("protect", help="protect a profile: writes into it need --confirm NAME")
+    protect.add_argument("name")
+    protect.set_defaults(handler="app.cli.cmd_profiles:profile_protect")
+    unprotect = psub.add_parser("unprotect", help="remove a profile's protection (needs --confirm NAME)")
+    unprotect.add_argument("name")
+    unprotect.add_argument("--confirm", metavar="NAME", help=CONFIRM_HELP)
+    unprotect.set_defaults(handler="app.cli.cmd_profiles:profile_protect")
     exp = psub.add_parser("export", help="write the profiles (without secrets) to a file")
     exp.add_argument("path", type=Path)
     exp.set_defaults(handler="app.cli.cmd_profiles:profile_export")
     imp = psub.add_parser("import", help="add the profiles of a file")
     imp.add_argument("path", type=Path)
+    imp.add_argument(
+        "--confirm", metavar="NAME", action="append", default=[], help=CONFIRM_HELP + " (repeatable)"
+    )
     imp.set_defaults(handler="app.cli.cmd_profiles:profile_import")
 
     secret = sub.add_parser("secret", help="the keyring secrets of a profile")
@@ -431,6 +444,7 @@ def _cmd_rules(sub: Any) -> None:
         "--with", dest="with_", action=_Text, metavar="TEXT", help="replace: the text to put instead"
     )
     add.add_argument("--regex", action="store_true", help="replace: --find is a regular expression")
+    add.add_argument("--confirm", metavar="NAME", help=CONFIRM_HELP)
     add.set_defaults(handler="app.cli.cmd_rules:do_add")
     lst = rsub.add_parser("list", help="the rules of one target, or of every profile")
     lst.add_argument("target", nargs="?")
@@ -439,6 +453,7 @@ def _cmd_rules(sub: Any) -> None:
     rem = rsub.add_parser("remove", help="remove rule ID from TARGET")
     rem.add_argument("target")
     rem.add_argument("id", type=rule_id)
+    rem.add_argument("--confirm", metavar="NAME", help=CONFIRM_HELP)
     rem.set_defaults(handler="app.cli.cmd_rules:do_remove")
 
 

@@ -16,9 +16,10 @@ from app.configdoc.diff import fingerprint
 from app.engine.connect import ClientSettings, client_for, client_settings
 from app.engine.events import Reporter
 from app.engine.headstart import HeadStart
-from app.engine.history import History
+from app.engine.history import History, HistoryJournal
 from app.errors import UsageError
 from app.paths import Home
+from app.profileguard import LostProtection
 from app.profiles import Profile, ProfileStore
 from app.secrets import SecretStore
 from app.settings import Settings
@@ -39,7 +40,7 @@ class Context:
         self.user_settings = load_settings(self.home.settings_file)
         if self.settings is None:
             self.settings = client_settings(self.user_settings)
-        self.profiles = ProfileStore(self.home.profiles_file)
+        self.profiles = ProfileStore(self.home.profiles_file, HistoryJournal(self.home.history_db))
         self._archive_dir = (
             Path(self.user_settings.archive_dir).expanduser()
             if self.user_settings.archive_dir
@@ -51,6 +52,17 @@ class Context:
         self.interrupted = self.history.mark_interrupted()
         for run in self.interrupted:
             logs.engine.warning(run.message)
+        self.lost_protection = self._lost_protection()
+
+    def _lost_protection(self) -> list[LostProtection]:
+        """Protected profiles whose file was edited by hand to unprotect them (said on every run)."""
+        try:
+            lost = self.profiles.lost_protection()
+        except UsageError:
+            return []  # a corrupted profile file: said by whatever loads a profile next
+        for item in lost:
+            logs.engine.warning(item.message(str(self.home.profiles_file)))
+        return lost
 
     def reload(self) -> None:
         """Re-read the settings and reopen the stores (after the settings dialog saved)."""

@@ -1,4 +1,4 @@
-"""History of promotions, rollbacks and restores, in SQLite under the home."""
+"""History of promotions, rollbacks, restores and profile changes, in SQLite under the home."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import logs
+from app.profileguard import Known, ProfileChange
 from app.sqlstore import open_db
+
+if TYPE_CHECKING:
+    from app.profiles import Profile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -23,7 +27,10 @@ CREATE TABLE IF NOT EXISTS runs (
     fingerprint TEXT, pid INTEGER);
 CREATE TABLE IF NOT EXISTS baselines (
     target_key TEXT PRIMARY KEY, fingerprint TEXT, run_id INTEGER, entry_id INTEGER, at REAL);
+CREATE TABLE IF NOT EXISTS profile_states (
+    profile_id TEXT PRIMARY KEY, name TEXT, protected INTEGER, run_id INTEGER, at REAL);
 """
+PROFILE = "profile"  # the kind of a profile change's record: not a write to a server, never undone
 
 
 @dataclass(frozen=True)
@@ -232,7 +239,7 @@ class History:
         whatever profile name they used; by name for runs from before keys were recorded)."""
         rows = self._db.execute(
             "SELECT * FROM runs WHERE id>? AND (target_key=? OR (target_key IS NULL AND target=?)) "
-            "AND status NOT IN ('refused', 'dry_run') AND kind != 'backup' ORDER BY id",
+            "AND status NOT IN ('refused', 'dry_run') AND kind NOT IN ('backup', 'profile') ORDER BY id",
             (run_id, target_key, target),
         ).fetchall()
         runs = [self._row(r) for r in rows]
@@ -263,6 +270,100 @@ class History:
             "SELECT fingerprint, run_id, entry_id FROM baselines WHERE target_key=?", (target_key,)
         ).fetchone()
         return Baseline(row[0], row[1], row[2]) if row else None
+
+    # -- profile changes: recorded as runs of kind "profile", and each profile's last known protection
+
+    def record_profile_change(self, change: ProfileChange) -> int:
+        """A run of kind ``profile`` saying what changed (old → new per field), by whom and when;
+        the profile's protection as the promoter now knows it."""
+        now = time.time()
+        cur = self._db.execute(
+            "INSERT INTO runs (kind, user, started_at, finished_at, source, target, status, message, "
+            "plan, steps, archive_ids, pid, target_key) "
+            "VALUES (?, ?, ?, ?, NULL, ?, 'succeeded', ?, ?, '[]', '{}', ?, ?)",
+            (
+                PROFILE,
+                current_user(),
+                now,
+                now,
+                change.name,
+                logs.redact(change.summary()),
+                json.dumps(logs.redact_data({"profile": change.as_json()})),
+                os.getpid(),
+                change.target_key,
+            ),
+        )
+        run_id = int(cur.lastrowid or 0)
+        self._db.execute(
+            "DELETE FROM profile_states WHERE profile_id=? OR name=?", (change.profile_id, change.name)
+        )
+        if change.action != "remove":
+            self._db.execute(
+                "INSERT INTO profile_states VALUES (?, ?, ?, ?, ?)",
+                (change.profile_id, change.name, int(change.protected), run_id, now),
+            )
+        return run_id
+
+    def known_profiles(self) -> dict[str, Known]:
+        """Each recorded profile's last known protection, under ``id:ID`` and ``name:NAME``."""
+        out: dict[str, Known] = {}
+        rows = self._db.execute(
+            "SELECT profile_id, name, protected, run_id, at FROM profile_states ORDER BY at"
+        )
+        for profile_id, name, protected, run_id, at in rows.fetchall():
+            known = Known(name, bool(protected), at, run_id)
+            out[f"id:{profile_id}"] = known
+            if not out.get(f"name:{name}", known).protected or protected:
+                out[f"name:{name}"] = known  # by name, a protected record is not hidden by another
+        return out
+
+    def note_profiles(self, profiles: list[Profile]) -> None:
+        """Profiles seen for the first time (by id and by name) are noted as they are; a profile
+        protected since is noted as protected. A protection lost is never noted: only a recorded
+        change (with the name typed) says it is gone."""
+        known = self.known_profiles()
+        now = time.time()
+        for p in profiles:
+            record = known.get(f"id:{p.id}") or known.get(f"name:{p.name}")
+            if record is None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO profile_states VALUES (?, ?, ?, NULL, ?)",
+                    (p.id, p.name, int(p.protected), now),
+                )
+            elif p.protected and not record.protected:
+                self._db.execute(
+                    "UPDATE profile_states SET protected=1, at=? WHERE profile_id=? OR name=?",
+                    (now, p.id, p.name),
+                )
+
+
+class HistoryJournal:
+    """The profiles' journal (``app.profiles.ProfileJournal``) in the home's history: each call
+    opens the history and closes it (a profile change is rare; any thread may make one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def known(self) -> dict[str, Known]:
+        history = History(self.path)
+        try:
+            return history.known_profiles()
+        finally:
+            history.close()
+
+    def record(self, change: ProfileChange) -> None:
+        history = History(self.path)
+        try:
+            history.record_profile_change(change)
+        finally:
+            history.close()
+
+    def note(self, profiles: list[Profile]) -> None:
+        history = History(self.path)
+        try:
+            history.note_profiles(profiles)
+        finally:
+            history.close()
 
 
 def _prepare(db: sqlite3.Connection) -> None:

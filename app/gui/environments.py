@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 from app.engine import connect
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
+from app.errors import PromoterError
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.gui.profile_dialog import ProfileDialog
+from app.gui.profile_dialog import ProfileDialog, confirm_change
 from app.gui.signals import emit
+from app.profileguard import LostProtection
 from app.profiles import Profile
 
 DOTS = {"unknown": "#9e9e9e", "ok": "#2e7d32", "error": "#c62828", "checking": "#1565c0"}
@@ -59,6 +61,7 @@ class EnvironmentsPanel(QWidget):
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
         self.states: dict[str, tuple[str, str]] = {}
+        self.warned: set[str] = set()  # environments whose lost protection was said
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
@@ -133,11 +136,15 @@ class EnvironmentsPanel(QWidget):
     def refresh(self, select: str | None = None) -> None:
         current = self.current()
         keep = select or (current.name if current else None)
+        lost = {item.name: item for item in self.ctx.profiles.lost_protection()}
+        self._warn_lost(lost)
         self.list.blockSignals(True)
         self.list.clear()
         for profile in self.profiles():
             state, why = self.states.get(profile.name, ("unknown", "not checked yet"))
             badge = "  [protected]" if profile.protected else ""
+            if profile.name in lost:
+                badge = "  [protection removed outside the promoter]"
             host = urlsplit(profile.base_url).netloc
             count = len(profile.rules or ())
             rules = f" · {count} rule{'s' if count != 1 else ''}" if count else ""
@@ -147,6 +154,8 @@ class EnvironmentsPanel(QWidget):
             )
             item.setData(Qt.ItemDataRole.UserRole, profile.name)
             item.setToolTip(f"{profile.base_url}\nconnection: {why}\n{self._last_backup(profile)}")
+            if profile.name in lost:
+                item.setToolTip(item.toolTip() + "\n" + lost[profile.name].message())
             self.list.addItem(item)
             if profile.name == keep:
                 self.list.setCurrentItem(item)
@@ -154,6 +163,18 @@ class EnvironmentsPanel(QWidget):
         if self.list.currentItem() is None and self.list.count():
             self.list.setCurrentRow(0)
         emit(self.selected, self.current())
+
+    def _warn_lost(self, lost: dict[str, LostProtection]) -> None:
+        """Say once per session each protected environment whose file was edited to unprotect it."""
+        for name, item in lost.items():
+            if name in self.warned:
+                continue
+            self.warned.add(name)
+            messages.show_error(
+                self,
+                f"{item.message(str(self.ctx.home.profiles_file))} If that was meant, confirm it: Edit… "
+                f"{name}, then Save and type its name. If not, Edit… it and tick Protected.",
+            )
 
     def check_all(self) -> None:
         ctx = self.ctx
@@ -215,12 +236,18 @@ class EnvironmentsPanel(QWidget):
 
     def on_remove(self) -> None:
         profile = self.current()
-        if profile is None or not messages.ask_yes_no(
-            self, "Remove environment", f"Remove {profile.name} and its keyring secrets? Its archive stays."
-        ):
+        if profile is None:
+            return
+        text = f"Remove {profile.name} and its keyring secrets? Its archive stays."
+        go_on, typed = confirm_change(self, self.ctx.profiles, None, profile.name, text)
+        if not go_on or (typed is None and not messages.ask_yes_no(self, "Remove environment", text)):
+            return  # a protected one: its name typed in one dialog; else one yes/no
+        try:
+            self.ctx.profiles.remove(profile.name, typed)  # refused before anything is deleted
+        except PromoterError as exc:
+            messages.show_error(self, exc.message)
             return
         self.ctx.secrets.delete(profile)
-        self.ctx.profiles.remove(profile.name)
         self.refresh()
         emit(self.changed)
 
@@ -240,7 +267,17 @@ class EnvironmentsPanel(QWidget):
         stage_a, stage_b = current.stage, other.stage
         if stage_a == stage_b:
             stage_b = stage_a + delta
-        self.ctx.profiles.upsert(replace(current, stage=max(1, stage_b)))
-        self.ctx.profiles.upsert(replace(other, stage=max(1, stage_a)))
+        moved = [replace(current, stage=max(1, stage_b)), replace(other, stage=max(1, stage_a))]
+        typed: list[str | None] = []
+        for profile in moved:  # moving a protected environment to an earlier stage needs its name
+            go_on, name = confirm_change(self, self.ctx.profiles, profile, profile.name)
+            if not go_on:
+                return
+            typed.append(name)
+        try:
+            for profile, name in zip(moved, typed, strict=True):
+                self.ctx.profiles.upsert(profile, name)
+        except PromoterError as exc:
+            messages.show_error(self, exc.message)
         self.refresh(current.name)
         emit(self.changed)

@@ -1,4 +1,5 @@
-"""The History tab: past promotions, rollbacks and restores; details; "Undo this promotion"."""
+"""The History tab: past promotions, rollbacks, restores and profile changes; details; "Undo this
+promotion" (a profile change is shown, never offered for undo)."""
 
 from __future__ import annotations
 
@@ -119,6 +120,9 @@ class HistoryTab(QWidget):
         if run is None:
             self.details.clear()
             return
+        if run.kind == "profile":  # a profile change: what changed, by whom, when; nothing to undo
+            self._show_profile_change(run)
+            return
         fill_changed(self.plan_tree, run)
         undone = f" — undone by run #{run.undone_by}" if run.undone_by is not None else ""
         lines = [f"#{run.id} {run.kind}: {run.status.replace('_', ' ')}{undone}", run.message, "", "Steps:"]
@@ -134,6 +138,25 @@ class HistoryTab(QWidget):
         ids = ", ".join(f"{k} #{v}" for k, v in run.archive_ids.items() if isinstance(v, int))
         if ids:
             lines += ["", f"Archive entries: {ids}"]
+        self.details.setPlainText("\n".join(lines))
+
+    def _show_profile_change(self, run: Run) -> None:
+        change = run.plan.get("profile") or {}
+        texts = []
+        for row in change.get("changes", []):
+            old, new = ("—" if row.get(k) is None else row[k] for k in ("old", "new"))
+            texts.append(f"{row.get('field')}: {old} → {new}")
+            QTreeWidgetItem(self.plan_tree, [texts[-1]])
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started_at))
+        lines = [
+            f"#{run.id} profile {change.get('action', 'change')}: {run.target}",
+            f"By {run.user} at {when}.",
+        ]
+        if change.get("confirmed"):
+            lines.append(f"{run.target} was protected: its name was typed to confirm.")
+        if change.get("changed_outside"):
+            lines.append("Its protection had been removed outside the promoter (profiles.json edited).")
+        lines += ["", "Changed:"] + [f"  {text}" for text in texts]
         self.details.setPlainText("\n".join(lines))
 
     def on_undo(self) -> None:

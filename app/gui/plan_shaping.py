@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.engine.context import Context
-from app.errors import UsageError
+from app.errors import PromoterError
 from app.gui import colours, messages
 from app.gui.diffview import CELL, SELECTOR
 from app.shaping.rules import Rule
@@ -126,9 +126,18 @@ class PlanShaping:
 
     def keep_rule(self, target: str, selector: str) -> None:
         """ "Always keep <target>'s value": a keep rule on the target profile (checked as the CLI's)."""
+        from dataclasses import replace
+
+        from app.gui.profile_dialog import confirm_change
+
         try:
-            self.ctx.profiles.add_rule(target, Rule(0, "keep", selector))
-        except UsageError as exc:
+            profile = self.ctx.profiles.get(target)
+            rules = (*(profile.rules or ()), Rule(0, "keep", selector))
+            go_on, typed = confirm_change(self.tree, self.ctx.profiles, replace(profile, rules=rules), target)
+            if not go_on:
+                return
+            self.ctx.profiles.add_rule(target, Rule(0, "keep", selector), typed)
+        except PromoterError as exc:
             messages.show_error(self.tree, exc.message)
             return
         self._rule_added(target, selector)

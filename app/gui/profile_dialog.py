@@ -27,8 +27,23 @@ from PySide6.QtWidgets import (
 from app.engine import connect
 from app.engine.context import Context
 from app.errors import PromoterError
+from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.profiles import AUTH_KINDS, Profile, new_id
+from app.profileguard import question
+from app.profiles import AUTH_KINDS, Profile, ProfileStore, new_id
+
+
+def confirm_change(
+    parent: QWidget, store: ProfileStore, new: Profile | None, old_name: str, what: str = ""
+) -> tuple[bool, str | None]:
+    """Ask for the protected profile's name when the domain says this change needs it (one dialog,
+    one field): (go on, the name typed); (True, None) when no question was needed."""
+    reasons = store.consent_needed(new, old_name)
+    if not reasons:
+        return True, None
+    text = question(old_name, reasons) + (f"\n\n{what}" if what else "")
+    typed = messages.ask_typed_name(parent, "Protected environment", text, old_name)
+    return (True, typed) if typed == old_name else (False, None)
 
 
 class ProfileDialog(QDialog):
@@ -161,6 +176,14 @@ class ProfileDialog(QDialog):
         except PromoterError as exc:
             self.test_result.setText("✗ " + exc.message)
             return
+        go_on, typed = (
+            confirm_change(self, self.ctx.profiles, profile, self.original.name)
+            if self.original
+            else (True, None)
+        )
+        if not go_on:
+            self.test_result.setText("Not saved: the protected environment's name was not typed.")
+            return
         secret = self.secret.text()
         if profile.auth == "password" and secret:
             # the tokens are stored under the profile's id: the one it has, or the one it will get
@@ -172,7 +195,7 @@ class ProfileDialog(QDialog):
 
             def signed_in(_tokens: object) -> None:
                 self.buttons.setEnabled(True)
-                self._store(profile, "")
+                self._store(profile, "", typed)
 
             def failed(message: str) -> None:
                 self.buttons.setEnabled(True)
@@ -186,9 +209,9 @@ class ProfileDialog(QDialog):
                 failed,
             )
             return
-        self._store(profile, secret)
+        self._store(profile, secret, typed)
 
-    def _store(self, profile: Profile, secret: str) -> None:
+    def _store(self, profile: Profile, secret: str, confirm: str | None = None) -> None:
         try:
             original = self.original
             moved = original is not None and (
@@ -201,9 +224,10 @@ class ProfileDialog(QDialog):
                 raise PromoterError("Keys must be MASTER:USER.")
             if original is not None and moved:
                 self.ctx.secrets.delete(original)
-                if original.name != profile.name:
-                    self.ctx.profiles.remove(original.name)
-            saved = self.ctx.profiles.upsert(profile)
+                if original.name != profile.name:  # renamed: the rules go with it
+                    self.ctx.profiles.remove(original.name, confirm)
+                    profile = replace(profile, rules=original.rules)
+            saved = self.ctx.profiles.upsert(profile, confirm)
             if secret:
                 self.ctx.secrets.set(saved, secret)
         except PromoterError as exc:

@@ -7,6 +7,8 @@ selection. Rules live in the profile (``profiles.json``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import UsageError
+from app.errors import PromoterError, UsageError
 from app.gui import messages
 from app.profiles import ProfileStore
 from app.shaping.rules import Rule
@@ -155,10 +157,20 @@ class RulesDialog(QDialog):
             return
         self.add(form.rule())
 
+    def _confirm(self, rules: tuple[Rule, ...]) -> tuple[bool, str | None]:
+        """A protected environment's rules change only with its name typed (one dialog)."""
+        from app.gui.profile_dialog import confirm_change
+
+        profile = replace(self.store.get(self.name), rules=rules)
+        return confirm_change(self, self.store, profile, self.name)
+
     def add(self, rule: Rule) -> bool:
         try:
-            self.store.add_rule(self.name, rule)
-        except UsageError as exc:
+            go_on, typed = self._confirm((*(self.store.get(self.name).rules or ()), rule))
+            if not go_on:
+                return False
+            self.store.add_rule(self.name, rule, typed)
+        except PromoterError as exc:
             messages.show_error(self, exc.message)
             return False
         self.refresh()
@@ -170,5 +182,12 @@ class RulesDialog(QDialog):
         if item is None:
             messages.show_error(self, "Select a rule to remove.")
             return
-        self.store.remove_rule(self.name, int(item.text()))
+        rule_id = int(item.text())
+        try:
+            rules = tuple(r for r in self.store.get(self.name).rules or () if r.id != rule_id)
+            go_on, typed = self._confirm(rules)
+            if go_on:
+                self.store.remove_rule(self.name, rule_id, typed)
+        except PromoterError as exc:
+            messages.show_error(self, exc.message)
         self.refresh()
