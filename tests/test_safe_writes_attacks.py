@@ -168,3 +168,40 @@ def test_a_cancel_while_settling_ends_the_wait_as_unknown(ctx, control):
     assert sum(s["seconds"] for s in result.steps) < 60
     # let the late write land before the sandbox stops (its handler would meet a closed store)
     assert wait_until(lambda: control.state("shop-qa")["model"] != before, 30)
+
+
+def test_undo_refuses_when_the_target_changed_since_whoever_changed_it(ctx, control):
+    """Issue 25 #2: another home (or the console) Sets qa after this home's promotion; nothing of it
+    is in this home's history, yet the undo sees qa is not what run #1 left and asks first."""
+    dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
+    first = promote(ctx, dev, qa, PromoteOptions())
+    assert first.status == Status.SUCCEEDED, first.message
+    with ctx.client(qa) as client:
+        client.restore_version(client.list_versions().newest_first[1])
+        client.reload_cache()
+    before = qa_state(control)
+    refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
+    assert refused.status == Status.REFUSED and Gate.DRIFT in {r.gate for r in refused.refusals}
+    assert qa_state(control) == before
+
+
+def test_a_rolled_back_run_has_nothing_to_undo(ctx, control):
+    """Issue 25 #12: undoing a run that was rolled back wrote again and said "Undid"."""
+    control.fault(path="/1/app/reload", app="shop-qa", status=500)
+    result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions())
+    assert result.status == Status.ROLLED_BACK, result.message
+    control.clear_faults()
+    with pytest.raises(UsageError, match="rolled back"):
+        undo(ctx, result.run_id, Consent(allow_data_loss=True, accept_drift=True))
+
+
+def test_the_overview_counts_a_set_as_the_last_write(ctx, control):
+    """Issue 25 #11: a Set is recorded as kind 'rollback'; the Overview looked for 'set'."""
+    from app.engine.overview import _last_write
+
+    qa = ctx.profiles.get("qa")
+    promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())
+    done = set_version(ctx, qa, "1.1.0", Consent(config_only=True))
+    assert done.status == Status.SUCCEEDED, done.message
+    last = _last_write(ctx, qa)
+    assert last is not None and last["run"] == done.run_id and last["kind"] == "rollback"
