@@ -304,6 +304,7 @@ def _written_docs(ctx: Context, client: BackandClient, plan: WritePlan, reporter
         )
         return ctx.docs(plan.version_entry)
     if source.entry is not None:
+        ctx.archive.path_for_upload(source.entry)  # its bytes are the ones archived, or a clear error
         return ctx.docs(source.entry)
     assert source.path is not None
     return read_config_zip(source.path)
