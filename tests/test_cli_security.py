@@ -90,7 +90,8 @@ def test_widening_access_into_a_protected_target_needs_a_reason(tmp_path_factory
             bad = run(home, "promote", "qa", "prod", "--confirm", "prod", "--yes", "--accept-security", blank)
             assert bad.returncode == 2 and "needs a reason in words" in bad.stderr, bad.stderr
             assert "Traceback" not in bad.stderr
-        assert len(json.loads(run(home, "history", "--json").stdout)) == 1  # only the refused run
+        runs = [r for r in json.loads(run(home, "history", "--json").stdout) if r["kind"] != "profile"]
+        assert len(runs) == 1  # only the refused run (profile changes are recorded too)
 
         # with a reason: promoted, and the reason is in history with the run
         reason = "orders are public from release 2.0 (ticket SEC-12)"
@@ -122,7 +123,8 @@ def test_widening_access_into_a_protected_target_needs_a_reason(tmp_path_factory
 
         # prod keeps its own access rules: a keep rule removes the gate (and the change)
         edit_config(sandbox.url, "shop-qa", _roles("everyone"), work)
-        assert run(home, "rules", "add", "prod", "keep", "View[orders].AllowSelectRoles").returncode == 0
+        rule = ("rules", "add", "prod", "keep", "View[orders].AllowSelectRoles", "--confirm", "prod")
+        assert run(home, *rule).returncode == 0
         kept = run(home, "promote", "qa", "prod", "--confirm", "prod", "--yes", "--json")
         assert kept.returncode == 0, kept.stdout[-800:]
         plan_doc = json.loads(kept.stdout)["plan"]

@@ -243,7 +243,7 @@ def test_the_gate_in_the_engine(ctx, sandbox, tmp_path):
     blank = promote(ctx, qa, prod, replace(confirmed, accept_security="  "))
     assert blank.status == "refused"  # words, not spaces, are consent
     # an unprotected target: shown and counted, not gated
-    open_prod = ctx.profiles.upsert(replace(prod, protected=False))
+    open_prod = ctx.profiles.upsert(replace(prod, protected=False), confirm="prod")
     planned = promote(ctx, qa, open_prod, PromoteOptions(dry_run=True))
     assert planned.refusals == [] and planned.plan["security"]["weakening"] == 2
     ctx.profiles.upsert(replace(open_prod, protected=True))
@@ -252,12 +252,13 @@ def test_the_gate_in_the_engine(ctx, sandbox, tmp_path):
         replace(
             prod,
             rules=(Rule(1, "keep", "View[orders].AllowSelectRoles"), Rule(2, "keep", "Database.SecureLevel")),
-        )
+        ),
+        confirm="prod",
     )
     kept = promote(ctx, qa, ctx.profiles.get("prod"), confirmed)
     assert kept.status == "succeeded", kept.message
     assert kept.plan["security"]["changes"] == []
-    ctx.profiles.upsert(replace(ctx.profiles.get("prod"), rules=()))
+    ctx.profiles.upsert(replace(ctx.profiles.get("prod"), rules=()), confirm="prod")
     accepted = promote(ctx, qa, ctx.profiles.get("prod"), replace(confirmed, accept_security="launch, SEC-1"))
     assert accepted.status == "succeeded", accepted.message
     run = ctx.history.get(accepted.run_id)
