@@ -81,6 +81,15 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
 
 
 def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
+    from app.gui import profile_dialog
+
+    asked: list[str] = []  # prod is protected: each change of its rules asks for its name
+
+    def typed(parent, store, profile, name):
+        asked.append(name)
+        return True, "prod"
+
+    monkeypatch.setattr(profile_dialog, "confirm_change", typed)
     dialog = RulesDialog(window.ctx.profiles, "prod", window)
     qtbot.addWidget(dialog)
     assert dialog.add(Rule(0, "keep", "Upload[Image].Title"))
@@ -91,6 +100,7 @@ def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
     dialog.table.selectRow(0)
     dialog.on_remove()
     assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules
+    assert asked and set(asked) == {"prod"}
 
 
 def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeypatch):
