@@ -117,3 +117,25 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     for profile in win.ctx.profiles.load():
         secret_store.delete(profile)
     win.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def modal_dialogs_need_an_answer(request):
+    """A window test that opens a modal dialog nobody answers would wait for its timeout (120 s,
+    then a hang in CI's log): fail at once instead, naming the dialog. Tests answer dialogs by
+    replacing the module functions that open them (``messages.ask_*``, ``confirm_write``, …)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    def unanswered(self, *_args):
+        raise AssertionError(f"a modal dialog was opened and nobody answered it: {self.windowTitle()!r}")
+
+    mp = pytest.MonkeyPatch()
+    for cls in (QDialog, QMessageBox):
+        mp.setattr(cls, "exec", unanswered)
+    try:
+        yield
+    finally:
+        mp.undo()
