@@ -116,7 +116,9 @@ def test_a_full_disk_for_the_sandbox_is_reported(ctx, monkeypatch):
 
 
 def test_one_environment_of_three_failing_does_not_stop_the_others(tmp_path, ctx, secret_store):
-    gone = ctx.profiles.upsert(Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys"))
+    gone = ctx.profiles.upsert(
+        Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys")
+    )
     secret_store.set(gone, "master:user")
     home = ctx.home.root
     done = run(home, "backup", "dev", "gone", "qa", "--scheduled", "--drill", "weekly", "--json")
@@ -172,9 +174,82 @@ def test_archive_index_from_before_drills_is_migrated(tmp_path):
 def drifted_qa(ctx, tmp_path):
     """qa promoted into by the promoter (a baseline), then changed in its console."""
     from app.engine.promote import PromoteOptions, promote
-    from tests.helpers import edit_config
+    from tests.helpers import edit_config, set_view_cell
 
     result = promote(ctx, ctx.profiles.get("dev"), _qa(ctx), PromoteOptions())
     assert result.status == "succeeded", result.message
-    edit_config(_qa(ctx).base_url, "shop-qa", lambda d: d.replace("taxRate = 0.19", "taxRate = 0.2"), tmp_path)
+    edit_config(
+        _qa(ctx).base_url,
+        "shop-qa",
+        lambda d: set_view_cell(d, "orders", "AllowSelectRoles", "Admin"),
+        tmp_path,
+    )
     return ctx
+
+
+def _station(doc, name):
+    return next(e for e in doc["environments"] if e["name"] == name)
+
+
+def test_overview_json_says_restorability_and_what_the_scheduled_drift_check_saw(drifted_qa):
+    ctx = drifted_qa
+    home = ctx.home.root
+    before = json.loads(run(home, "overview", "--json").stdout)
+    for name in ("dev", "qa", "prod"):
+        r = _station(before, name)["restorability"]
+        assert r["state"] == "amber" and "never proven restorable: no passing restore drill" in r["problems"]
+    done = run(home, "backup", "dev", "qa", "--scheduled", "--drill", "weekly", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    checks = {c["profile"]: c for c in json.loads(done.stdout)["drift_checks"]}
+    assert checks["qa"]["drifted"] is True and "~ object orders" in checks["qa"]["message"], checks["qa"]
+    assert checks["dev"]["drifted"] is None  # never written by the promoter: no baseline
+    doc = json.loads(run(home, "overview", "--json").stdout)
+    qa = _station(doc, "qa")
+    assert qa["restorability"]["state"] == "green", qa["restorability"]
+    assert qa["restorability"]["text"] == "last proven restorable just now"
+    assert qa["drift_check"]["drifted"] is True
+    assert qa["drift_check"]["text"].startswith("changed outside the promoter, seen by the ")
+    assert qa["drift_check"]["text"].endswith(" check")
+    assert _station(doc, "prod")["restorability"]["state"] == "amber"  # not backed up, not drilled
+    text = run(home, "overview").stdout
+    assert "restorable: ok, last proven restorable just now" in text
+    assert "DRIFT: changed outside the promoter, seen by the" in text
+
+
+def test_restorability_is_red_when_the_last_drill_failed_and_amber_when_the_target_is_missed(ctx):
+    from app.engine.restorability import restorability
+
+    qa = _qa(ctx)
+    [backed] = back_up_all(ctx, [qa])
+    assert backed.backup_id is not None
+    drill_all(ctx, [qa])
+    assert restorability(ctx, qa).state == "green"
+    later = restorability(ctx, qa, now=ctx.archive.get(backed.backup_id).created_at + 27 * 3600)
+    assert later.state == "amber" and any("no verified backup within 26 h" in p for p in later.problems)
+    week = restorability(ctx, qa, now=ctx.archive.get(backed.backup_id).created_at + 9 * 86400)
+    assert any("no passing restore drill within 8 days" in p for p in week.problems)
+    _tamper(ctx, backed.backup_id, lambda doc: doc.replace("taxRate = 0.19", "taxRate = 0.5"))
+    drill_all(ctx, [qa])
+    failed = restorability(ctx, qa)
+    assert failed.state == "red" and failed.problems[0].startswith("last drill failed: qa: backup #")
+    assert failed.text == "last proven restorable just now"  # the earlier passing drill
+
+
+def test_the_overview_shows_the_restorability_badge(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    ctx = window.ctx
+    qa = ctx.profiles.get("qa")
+    back_up_all(ctx, [qa])
+    drill_all(ctx, [qa])
+    overview = window.overview_tab
+    overview.refresh()
+    qtbot.waitUntil(
+        lambda: overview.overview is not None and not window.jobs.is_busy("overview:all"), timeout=60000
+    )
+    badge = overview.findChild(QLabel, "restorability-qa")
+    assert badge is not None and badge.property("state") == "green"
+    assert "Restorable" in badge.text() and "last proven restorable just now" in badge.text()
+    prod = overview.findChild(QLabel, "restorability-prod")
+    assert prod is not None and prod.property("state") == "amber"
+    assert "Never backed up" in prod.toolTip()
