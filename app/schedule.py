@@ -464,14 +464,27 @@ def read(home: Home) -> State:
 
 
 def last_run(history: Any, profiles: list[str]) -> LastRun | None:
-    """The newest backup of each environment: when the last one started, and whether all succeeded."""
+    """The newest backup of each environment: when the last one started, and whether all succeeded;
+    a restore drill or drift check that failed since that backup fails the run too."""
     runs = [r for r in (history.last_of("backup", p) for p in profiles) if r is not None]
     if not runs:
         return None
-    failed = [r for r in runs if r.status != "succeeded"]
+    started = max(r.started_at for r in runs)
+    after = [
+        r
+        for kind in ("drill", "drift-check")
+        for r in (history.last_of(kind, p) for p in profiles)
+        if r is not None and r.started_at >= started - 3600  # the same job (or one since)
+    ]
+    failed = [r for r in [*runs, *after] if r.status != "succeeded"]
     names = ", ".join(r.target for r in runs)
-    summary = "; ".join(r.message for r in failed) if failed else f"{names} backed up"
-    return LastRun(max(r.started_at for r in runs), not failed, summary)
+    drilled = sum(r.kind == "drill" for r in after)
+    summary = (
+        "; ".join(r.message for r in failed)
+        if failed
+        else f"{names} backed up" + (f", {drilled} drilled" if drilled else "")
+    )
+    return LastRun(started, not failed, summary)
 
 
 # -- installing and removing ----------------------------------------------------------------------
