@@ -253,3 +253,22 @@ def test_the_overview_shows_the_restorability_badge(qtbot, window):
     prod = overview.findChild(QLabel, "restorability-prod")
     assert prod is not None and prod.property("state") == "amber"
     assert "Never backed up" in prod.toolTip()
+
+
+def test_the_archive_tab_shows_each_backups_last_drill(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from app.gui.archive_model import VERIFIED
+
+    ctx = window.ctx
+    qa = ctx.profiles.get("qa")
+    [backed] = back_up_all(ctx, [qa])
+    assert backed.backup_id is not None
+    _tamper(ctx, backed.backup_id, lambda doc: doc.replace("taxRate = 0.19", "taxRate = 0.5"))
+    drill_all(ctx, [qa])
+    tab = window.archive_tab
+    tab.refresh()
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.entry(r).id == backed.backup_id)
+    index = tab.model.index(row, VERIFIED)
+    assert " · drill ✗ " in tab.model.data(index)
+    assert "changed since archived: ~ action" in tab.model.data(index, Qt.ItemDataRole.ToolTipRole)
