@@ -272,3 +272,26 @@ def test_the_archive_tab_shows_each_backups_last_drill(qtbot, window):
     index = tab.model.index(row, VERIFIED)
     assert " · drill ✗ " in tab.model.data(index)
     assert "changed since archived: ~ action" in tab.model.data(index, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_window_notifies_a_failed_scheduled_drill_once(qtbot, window, monkeypatch):
+    """The desktop notification itself is the one part replaced (offscreen there is no tray)."""
+    from app.gui import notify
+
+    told: list[str] = []
+    monkeypatch.setattr(notify, "scheduled_run_failed", lambda widget, summary: told.append(summary))
+    history = window.ctx.history
+    for kind, status, message in (
+        ("backup", "succeeded", "qa: nothing new."),
+        ("drill", "failed", "qa: backup #4 does not restore as archived: changed since archived: ~ action x"),
+    ):
+        run_id = history.start(kind, None, "qa")
+        history.finish(run_id, status, message, {}, [], {})
+    label = window.schedule_label
+    label.refresh()
+    qtbot.waitUntil(lambda: bool(told), timeout=30000)
+    assert "does not restore as archived" in told[0]
+    label.refresh()
+    qtbot.waitUntil(lambda: not window.jobs.is_busy("check:schedule-bar"), timeout=30000)
+    qtbot.wait(50)
+    assert len(told) == 1, "told once per failed run"
