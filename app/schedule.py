@@ -40,8 +40,11 @@ class Schedule:
     every: str  # daily, weekly, Nh
     at: str  # HH:MM (for Nh: the first run of the day)
     profiles: tuple[str, ...]  # empty: --all
+    drill: str | None = None  # daily, weekly: the job also restore-drills each environment this often
 
     def __post_init__(self) -> None:
+        if self.drill not in (None, "daily", "weekly"):
+            raise UsageError(f"--drill {self.drill!r}: use daily or weekly.")
         if self.every not in ("daily", "weekly") and self.every_hours is None:
             raise UsageError(f"--every {self.every!r}: use {EVERY_HELP}.")
         match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", self.at)
@@ -65,7 +68,7 @@ class Schedule:
         return self.at.split(":")[1]
 
     def describe(self) -> str:
-        return describe(self.every, self.at)
+        return describe(self.every, self.at) + (f", drills {self.drill}" if self.drill else "")
 
 
 def describe(every: str, at: str) -> str:
@@ -110,7 +113,8 @@ def command(home: Home, schedule: Schedule) -> list[str]:
     for name in targets:
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}|--all", name):
             raise UsageError(f"Environment name {name!r}: use letters, digits, '.', '_' or '-'.")
-    return [*base, "--home", str(home.root), "backup", *targets, "--scheduled"]
+    drill = ["--drill", schedule.drill] if schedule.drill else []  # backup, drift check, then drills
+    return [*base, "--home", str(home.root), "backup", *targets, "--scheduled", *drill]
 
 
 def unit_dir() -> Path:
@@ -198,6 +202,7 @@ class State:
     where: str | None = None  # the timer file, or "crontab -l"
     runs_home: str | None = None  # the --home the installed job runs
     profiles: list[str] = field(default_factory=list)  # empty: all
+    drill: str | None = None  # the job also drills: daily, weekly
     next_run: str | None = None  # where the system says it
     problems: list[str] = field(default_factory=list)  # hand edits, missing parts
     others: list[str] = field(default_factory=list)  # other homes' schedules seen (left alone)
@@ -231,6 +236,7 @@ class State:
             said.append(f"runs: {self.when}")
             said.append(f"read from {self.where}: {self.raw}")
             said.append(f"environments: {', '.join(self.profiles) or 'all'}")
+            said.append(f"restore drills: {self.drill or 'none (schedule install --drill weekly)'}")
             said.append(f"next run: {self.next_run or 'not reported by ' + self.mechanism}")
         elif self.line_to_add:
             said.append("not scheduled: nothing here can run a schedule (no systemctl --user, no crontab);")
@@ -281,7 +287,13 @@ def _job_home(argv: list[str]) -> tuple[str | None, list[str]]:
     """The --home a job's command line runs, and its environments (empty: all)."""
     home = argv[argv.index("--home") + 1] if "--home" in argv[:-1] else None
     rest = argv[argv.index("backup") + 1 :] if "backup" in argv else []
-    return home, [a for a in rest if not a.startswith("-")]
+    values = {i + 1 for i, a in enumerate(rest) if a == "--drill"}  # an option's value, not a name
+    return home, [a for i, a in enumerate(rest) if not a.startswith("-") and i not in values]
+
+
+def _job_drill(argv: list[str]) -> str | None:
+    """How often the job drills (``--drill weekly``), or None."""
+    return argv[argv.index("--drill") + 1] if "--drill" in argv[:-1] else None
 
 
 def _same_home(path: str | None, home: Home) -> bool:
@@ -331,8 +343,9 @@ def _systemd_state(home: Home, state: State, reachable: bool) -> None:
             argv = shlex.split(line.group(1)) if line else []
         except ValueError:
             argv = []
-        runs, profiles = _job_home([a.replace("%%", "%").replace("$$", "$") for a in argv])
-        state.runs_home, state.profiles = runs, profiles
+        words = [a.replace("%%", "%").replace("$$", "$") for a in argv]
+        runs, profiles = _job_home(words)
+        state.runs_home, state.profiles, state.drill = runs, profiles, _job_drill(words)
         if runs is not None and not _same_home(runs, home):
             state.installed = False
             state.problems.append(f"points at another home: it backs up {runs}, not this home")
@@ -375,6 +388,7 @@ def _cron_state(home: Home, state: State, table: str) -> None:
         state.every, state.at = parsed if parsed else (None, None)
         state.when = describe(*parsed) if parsed else None
         state.runs_home, state.profiles = _job_home(words[5:])
+        state.drill = _job_drill(words[5:])
         _compare(state, home, _marker_fields(line.split(f"# {UNIT}", 1)[1]))
 
 
@@ -450,14 +464,27 @@ def read(home: Home) -> State:
 
 
 def last_run(history: Any, profiles: list[str]) -> LastRun | None:
-    """The newest backup of each environment: when the last one started, and whether all succeeded."""
+    """The newest backup of each environment: when the last one started, and whether all succeeded;
+    a restore drill or drift check that failed since that backup fails the run too."""
     runs = [r for r in (history.last_of("backup", p) for p in profiles) if r is not None]
     if not runs:
         return None
-    failed = [r for r in runs if r.status != "succeeded"]
+    started = max(r.started_at for r in runs)
+    after = [
+        r
+        for kind in ("drill", "drift-check")
+        for r in (history.last_of(kind, p) for p in profiles)
+        if r is not None and r.started_at >= started - 3600  # the same job (or one since)
+    ]
+    failed = [r for r in [*runs, *after] if r.status != "succeeded"]
     names = ", ".join(r.target for r in runs)
-    summary = "; ".join(r.message for r in failed) if failed else f"{names} backed up"
-    return LastRun(max(r.started_at for r in runs), not failed, summary)
+    drilled = sum(r.kind == "drill" for r in after)
+    summary = (
+        "; ".join(r.message for r in failed)
+        if failed
+        else f"{names} backed up" + (f", {drilled} drilled" if drilled else "")
+    )
+    return LastRun(started, not failed, summary)
 
 
 # -- installing and removing ----------------------------------------------------------------------

@@ -29,6 +29,9 @@ class Settings:
     keep_days: float = 30.0  # and every entry of the last this many days
     keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
     plan_keep_days: float = 7.0  # a plan's reads (kind ``plan``) are kept this long, on their own rule
+    # the restorability target of every environment (the Overview marks it amber when missed)
+    target_backup_hours: float = 26.0  # a verified backup at most this old
+    target_drill_days: float = 8.0  # a passing restore drill at most this old
 
     def validate(self) -> Settings:
         if not 0.5 <= self.connect_timeout <= 600 or not 1 <= self.read_timeout <= 3600:
@@ -43,6 +46,8 @@ class Settings:
             raise UsageError("Retries: 0 to 10.")
         if not 0 <= self.plan_keep_days <= 3650:
             raise UsageError("Plan reads are kept 0–3650 days.")
+        if not 1 <= self.target_backup_hours <= 24 * 366 or not 1 <= self.target_drill_days <= 366:
+            raise UsageError("Restorability target: a backup within 1–8784 hours, a drill within 1–366 days.")
         if self.keep_per_kind < 1:
             raise UsageError("Retention keeps at least 1 entry per profile and kind.")
         return self

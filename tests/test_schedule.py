@@ -400,3 +400,29 @@ def test_an_older_versions_shared_timer_is_replaced_only_for_its_own_home(tmp_pa
     assert running and "Disabled backand-promoter-backup.timer." in said
     assert not (folder / "backand-promoter-backup.timer").exists()
     assert user_manager.enabled == {f"{schedule.unit_name(h)}.timer" for h in (home_a, home_b)}
+
+
+def test_a_schedule_with_drills_runs_them_and_status_says_a_failed_drill(tmp_path, system):
+    """Fake crontab: `--drill weekly` is in the job's line and read back; a drill that failed after
+    the backups makes the last run a failed one, named."""
+    home = Home(tmp_path / "home").ensure()
+    store = ProfileStore(home.profiles_file)
+    store.upsert(Profile(name="qa", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys"))
+    done = system.run(
+        home.root, "schedule", "install", "qa", "--every", "daily", "--at", "02:30", "--drill", "weekly"
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    [line] = system.lines()
+    assert " backup qa --scheduled --drill weekly " in line
+    state = system.status(home.root)
+    assert state["drill"] == "weekly" and state["profiles"] == ["qa"], state
+    history = History(home.history_db)
+    run_id = history.start("backup", None, "qa")
+    history.finish(run_id, "succeeded", "qa: nothing new.", {}, [], {})
+    run_id = history.start("drill", None, "qa")
+    history.finish(run_id, "failed", "qa: backup #3 does not restore as archived: ~ action x", {}, [], {})
+    history.close()
+    last = system.status(home.root)["last_run"]
+    assert isinstance(last, dict) and last["ok"] is False and "does not restore as archived" in last["summary"]
+    text = system.run(home.root, "schedule", "status").stdout
+    assert "restore drills: weekly" in text and "✗ failed" in text

@@ -1,5 +1,5 @@
 """The local archive of configuration zips (offline backups), indexed in SQLite (no Qt)."""
 
-from app.archive.store import Archive, Entry, VerifyResult
+from app.archive.store import Archive, Drill, Entry, VerifyResult
 
-__all__ = ["Archive", "Entry", "VerifyResult"]
+__all__ = ["Archive", "Drill", "Entry", "VerifyResult"]

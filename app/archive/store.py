@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,11 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE TABLE IF NOT EXISTS refs (entry_id INTEGER, promotion_id INTEGER, role TEXT);
 CREATE INDEX IF NOT EXISTS entries_profile ON entries (profile, kind);
 CREATE INDEX IF NOT EXISTS entries_bytes ON entries (app, sha256);
+CREATE TABLE IF NOT EXISTS contents (entry_id INTEGER PRIMARY KEY, rows BLOB, at REAL);
+CREATE TABLE IF NOT EXISTS drills (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id INTEGER, at REAL, ok INTEGER, message TEXT,
+    differences TEXT, run_id INTEGER);
+CREATE INDEX IF NOT EXISTS drills_entry ON drills (entry_id, at);
 """
 
 
@@ -73,6 +79,29 @@ class Entry:
             "pinned": self.pinned,
             "promotion_id": self.promotion_id,
             "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One restore drill of an archived backup (``app/engine/drill.py``): passed or not, and what
+    differed."""
+
+    entry_id: int
+    at: float
+    ok: bool
+    message: str
+    differences: list[str]
+    run_id: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.at)),
+            "passed": self.ok,
+            "message": self.message,
+            "differences": self.differences,
+            "run_id": self.run_id,
         }
 
 
@@ -326,6 +355,68 @@ class Archive:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def newest_backup(self, base_url: str, app: str) -> Entry | None:
+        """The newest backup (kind ``backup``: model and configuration) of one target."""
+        row = self._db.execute(
+            "SELECT id FROM entries WHERE base_url=? AND app=? AND kind='backup' "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (base_url, app),
+        ).fetchone()
+        return self.get(row[0]) if row else None
+
+    # -- what a backup held when archived, and its restore drills --------------------------------
+    # Kept in the index beside the entry, not in history: a drill proves one archived file, goes
+    # with it when it is pruned, and the Archive tab shows it on the entry's row.
+
+    def record_contents(self, entry_id: int, rows: dict[str, str]) -> None:
+        """Each row's digest as the configuration was when archived (``configdoc.diff.row_digests``):
+        a drill names what changed in the file since, even when its sha256 was rewritten with it."""
+        blob = zlib.compress(json.dumps(rows, sort_keys=True).encode(), 6)
+        self._db.execute("INSERT OR REPLACE INTO contents VALUES (?, ?, ?)", (entry_id, blob, time.time()))
+
+    def contents(self, entry_id: int) -> dict[str, str] | None:
+        row = self._db.execute("SELECT rows FROM contents WHERE entry_id=?", (entry_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            value = json.loads(zlib.decompress(row[0]))
+        except (zlib.error, ValueError, TypeError):
+            return {}  # a damaged record proves nothing: every row is named as changed
+        return value if isinstance(value, dict) else {}
+
+    def record_drill(
+        self, entry_id: int, ok: bool, message: str, differences: list[str], run_id: int | None
+    ) -> Drill:
+        at = time.time()
+        self._db.execute(
+            "INSERT INTO drills (entry_id, at, ok, message, differences, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry_id, at, int(ok), message, json.dumps(differences), run_id),
+        )
+        return Drill(entry_id, at, ok, message, differences, run_id)
+
+    def last_drills(self, entry_ids: list[int] | None = None) -> dict[int, Drill]:
+        """Each entry's newest drill (of *entry_ids*, or of every entry)."""
+        rows = self._db.execute(
+            "SELECT entry_id, at, ok, message, differences, run_id FROM drills ORDER BY at, id"
+        ).fetchall()
+        wanted = set(entry_ids) if entry_ids is not None else None
+        out: dict[int, Drill] = {}
+        for entry_id, at, ok, message, differences, run_id in rows:
+            if wanted is None or entry_id in wanted:
+                found = json.loads(differences or "[]")
+                out[entry_id] = Drill(entry_id, at, bool(ok), message or "", found, run_id)
+        return out
+
+    def drills_of(self, base_url: str, app: str) -> list[Drill]:
+        """Every drill of one target's backups, newest first."""
+        rows = self._db.execute(
+            "SELECT d.entry_id, d.at, d.ok, d.message, d.differences, d.run_id FROM drills d "
+            "JOIN entries e ON e.id = d.entry_id WHERE e.base_url=? AND e.app=? "
+            "ORDER BY d.at DESC, d.id DESC",
+            (base_url, app),
+        ).fetchall()
+        return [Drill(r[0], r[1], bool(r[2]), r[3] or "", json.loads(r[4] or "[]"), r[5]) for r in rows]
+
     # -- checking, keeping, deleting ------------------------------------------------------------
 
     def verify(self, ids: list[int] | None = None, *, deep: bool = False) -> list[VerifyResult]:
@@ -392,6 +483,8 @@ class Archive:
         if self.is_referenced(entry_id):
             raise UsageError(f"Archive entry #{entry_id} is the backup of a promotion; it is kept.")
         self._db.execute("DELETE FROM entries WHERE id=?", (entry_id,))
+        self._db.execute("DELETE FROM contents WHERE entry_id=?", (entry_id,))
+        self._db.execute("DELETE FROM drills WHERE entry_id=?", (entry_id,))
         shared = self._db.execute("SELECT 1 FROM entries WHERE path=?", (entry.path,)).fetchone()
         if shared is not None:  # another entry holds the same bytes: the file stays
             return

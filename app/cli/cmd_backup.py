@@ -4,39 +4,96 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from app.cli.output import print_json
+from app import logs
+from app.cli.output import print_json, stderr_listener
 from app.engine.backups import back_up_all
 from app.engine.context import Context
 from app.errors import UsageError
 from app.paths import Home
+from app.profiles import Profile
 from app.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from app.engine.driftcheck import DriftCheck
+    from app.engine.drill import DrillReport
+
+
+def _chosen(ctx: Context, names: list[str], every: bool, what: str) -> list[Profile]:
+    if every or not names:
+        chosen = ctx.profiles.load()
+    else:
+        chosen = [ctx.profiles.get(n) for n in dict.fromkeys(names)]
+    if not chosen:
+        raise UsageError(f"No environments to {what}: add a profile first.")
+    return chosen
 
 
 def do_backup(args: argparse.Namespace, home: Home) -> int:
+    if args.profiles[:1] == ["drill"]:  # `backup drill [PROFILE…]`: a restore drill, not a backup
+        return do_drill(args, home, args.profiles[1:])
+    if args.drill and not args.scheduled:
+        raise UsageError("--drill is for the scheduled job; run `promoter backup drill` to drill now.")
     ctx = Context(home, SecretStore())
+    drills: list[DrillReport] = []
+    checks: list[DriftCheck] = []
     try:
-        known = ctx.profiles.load()
-        if args.all or not args.profiles:
-            chosen = known
-        else:
-            chosen = [ctx.profiles.get(name) for name in dict.fromkeys(args.profiles)]
-        if not chosen:
-            raise UsageError("No environments to back up: add a profile first.")
+        chosen = _chosen(ctx, args.profiles, args.all, "back up")
         reports = back_up_all(ctx, chosen, at_once=args.jobs)
         pruned: list[int] = []
+        if args.scheduled:  # the job that runs while nobody watches: drift, drills when due
+            from app.engine.driftcheck import check_all
+            from app.engine.drill import drill_all, due
+
+            checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
+            if args.drill:
+                drills = drill_all(ctx, due(ctx, chosen, args.drill))
         if args.scheduled and all(r.ok for r in reports):  # a scheduled run keeps the archive tidy
             us = ctx.user_settings
             pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
     finally:
         ctx.close()
+    failed = [r for r in reports if not r.ok] + [d for d in drills if not d.ok]
     if args.json:
-        print_json({"environments": [r.as_json() for r in reports], "pruned": pruned})
+        print_json(
+            {
+                "environments": [r.as_json() for r in reports],
+                "pruned": pruned,
+                "drift_checks": [c.as_json() for c in checks],
+                "drills": [d.as_json() for d in drills],
+            }
+        )
     else:
         for report in reports:
             print(f"{report.status:<9} {report.message} ({report.seconds:.1f} s)")
+        for check in checks:
+            print(f"drift     {check.message}")
+        for drilled in drills:
+            print(f"drill     {drilled.status:<7} {drilled.message} ({drilled.seconds:.1f} s)")
         if pruned:
             print(f"retention: removed {len(pruned)} old entries")
+    for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
+        logs.engine.warning("%s", item.message)
+    return 0 if not failed else 1
+
+
+def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
+    """``promoter backup drill [PROFILE…|--all]``: restore each newest backup into a sandbox."""
+    from app.engine.drill import drill_all
+
+    ctx = Context(home, SecretStore())
+    try:
+        reports = drill_all(ctx, _chosen(ctx, names, args.all, "drill"), stderr_listener(quiet=True))
+    finally:
+        ctx.close()
+    if args.json:
+        print_json({"drills": [r.as_json() for r in reports]})
+    else:
+        for report in reports:
+            print(f"{report.status:<7} {report.message} ({report.seconds:.1f} s)")
+            for line in report.differences:
+                print(f"        {line}")
     return 0 if all(r.ok for r in reports) else 1
 
 
@@ -44,7 +101,8 @@ def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
     from app import schedule
     from app.profiles import ProfileStore
 
-    plan = schedule.Schedule(args.every, args.at, tuple([] if args.all else dict.fromkeys(args.profiles)))
+    names = tuple([] if args.all else dict.fromkeys(args.profiles))
+    plan = schedule.Schedule(args.every, args.at, names, args.drill)
     profiles = ProfileStore(home.profiles_file)
     for name in plan.profiles:  # a schedule for an environment this home lacks would fail every run
         profiles.get(name)

@@ -7,7 +7,7 @@ import time
 
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
-from app.engine.overview import read_overview, station_freshness, step_freshness
+from app.engine.overview import Station, read_overview, station_freshness, step_freshness
 from app.paths import Home
 from app.secrets import SecretStore
 
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace, home: Home) -> int:
             state += "".join(f"; INCONSISTENT: {line}" for line in station.mismatch)
             state += f" ({station_freshness(station)})"
         print(f"{station.stage}. {station.name:<12} {station.app:<16} {state}")
+        for line in home_lines(station):
+            print(f"   {line}")
         if index + 1 < len(overview.stations):
             step = steps[(station.name, overview.stations[index + 1].name)]
             if step.error:
@@ -51,3 +53,18 @@ def run(args: argparse.Namespace, home: Home) -> int:
             )
             print(f"   ↓ {what}" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0 if all(s.reachable for s in overview.stations) else 1
+
+
+def home_lines(station: Station) -> list[str]:
+    """Restorability and the last drift check (read from the home): "restorable: AMBER, last proven
+    restorable 2 days ago; no verified backup within 26 h"."""
+    lines = []
+    r = station.restorability
+    if r is not None:
+        mark = {"green": "ok", "amber": "AMBER", "red": "RED"}[r.state]
+        lines.append(f"restorable: {mark}, {r.text}" + "".join(f"; {p}" for p in r.problems))
+    if station.drift_check is not None:
+        lines.append(
+            ("DRIFT: " if station.drift_check["drifted"] else "drift: ") + station.drift_check["text"]
+        )
+    return lines

@@ -353,9 +353,16 @@ def _cmd_model(sub: Any) -> None:
 
 def _cmd_backup(sub: Any) -> None:
     backup = sub.add_parser(
-        "backup", help="archive the live configuration, the model and new server versions"
+        "backup",
+        help="archive the live configuration, the model and new server versions; "
+        "`backup drill [PROFILE…]`: restore each newest backup into a sandbox and check it",
     )
     backup.add_argument("profiles", nargs="*", metavar="PROFILE")
+    backup.add_argument(
+        "--drill",
+        choices=("daily", "weekly"),
+        help="(the scheduled job) also drill each environment whose last drill is older than this",
+    )
     backup.add_argument("--all", action="store_true", help="every environment (the default with no PROFILE)")
     backup.add_argument(
         "--jobs",
@@ -376,6 +383,11 @@ def _cmd_backup(sub: Any) -> None:
     inst.add_argument("--all", action="store_true")
     inst.add_argument("--every", required=True, help="daily, weekly or Nh (N: 1, 2, 3, 4, 6, 8, 12)")
     inst.add_argument("--at", default="03:00", help="HH:MM (default 03:00; with Nh: the first run)")
+    inst.add_argument(
+        "--drill",
+        choices=("daily", "weekly"),
+        help="after the backups, restore-drill each environment this often (in a sandbox)",
+    )
     inst.set_defaults(handler="app.cli.cmd_backup:do_schedule_install")
     stat = ssub.add_parser("status")
     stat.add_argument("--json", action="store_true")

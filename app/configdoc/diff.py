@@ -220,3 +220,32 @@ def comparable(recorded: str) -> bool:
     """Whether a fingerprint recorded earlier (a drift baseline) is of the form made now: one of an
     older promoter, which kept texts of other lengths whole, cannot be compared."""
     return recorded.startswith(FORM)
+
+
+def row_digests(docs: ConfigDocs) -> dict[str, str]:
+    """Each row's digest (as the fingerprint hashes it: what an import rewrites left out), keyed by
+    ``table<US>key``: what a backup held when archived, so that a later change of its file is named
+    row by row (:func:`digest_changes`)."""
+    keyed = _Keyed(docs)
+    out: dict[str, str] = {}
+    for table, rows in keyed.tables.items():
+        for key, row in rows.items():
+            compact = row if isinstance(row, Row) else Row.of(row)
+            text = keyed.canonical(table, compact).encode()
+            out[f"{table}\x1f{key}"] = hashlib.sha256(text).hexdigest()[:20]
+    return out
+
+
+def digest_changes(recorded: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    """The rows that differ between two :func:`row_digests`, in a plan's words ("~ action Validate
+    price", "+ object coupons", "- setting app settings")."""
+    lines = []
+    for name in sorted(set(recorded) | set(now)):
+        table, _, key = name.partition("\x1f")
+        was, is_ = recorded.get(name), now.get(name)
+        if was == is_:
+            continue
+        sign = "+" if was is None else "-" if is_ is None else "~"
+        category = CATEGORIES.get(table)
+        lines.append(f"{sign} {category[:-1] if category else table} {key}")
+    return lines

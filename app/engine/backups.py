@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.configdoc.diff import row_digests
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
 from app.engine.result import describe
@@ -112,6 +113,8 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
             else:
                 report.added.append(live.id)
                 report.backup_id = live.id
+                # what it holds, row by row, as archived: a drill names any later change of the file
+                ctx.archive.record_contents(live.id, row_digests(ctx.docs(live)))
         have = ctx.archive.versions_archived_for(profile.base_url, profile.app)
         for version in client.list_versions().newest_first:
             if version in have:

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS profile_states (
     profile_id TEXT PRIMARY KEY, name TEXT, protected INTEGER, run_id INTEGER, at REAL);
 """
 PROFILE = "profile"  # the kind of a profile change's record: not a write to a server, never undone
+READS = ("backup", PROFILE, "drill", "drift-check")  # runs that never write into their target
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,14 @@ class History:
             if pid is not None and _alive(int(pid)):
                 continue
             run = self._row(row)
+            if run.kind in READS:  # a backup, drill or drift check wrote nothing into its target
+                self._db.execute(
+                    "UPDATE runs SET status='interrupted', message=?, finished_at=? WHERE id=?",
+                    (f"Interrupted: the process running {run.kind} #{run.id} of {run.target} died; "
+                     "nothing was written into it.", time.time(), run.id),
+                )
+                found.append(self.get(run.id) or run)
+                continue
             backup = run.archive_ids.get("backup")
             recover = run.archive_ids.get("recover") or (
                 f"promoter restore {run.target} {backup} --allow-data-loss"
@@ -239,8 +248,8 @@ class History:
         whatever profile name they used; by name for runs from before keys were recorded)."""
         rows = self._db.execute(
             "SELECT * FROM runs WHERE id>? AND (target_key=? OR (target_key IS NULL AND target=?)) "
-            "AND status NOT IN ('refused', 'dry_run') AND kind NOT IN ('backup', 'profile') ORDER BY id",
-            (run_id, target_key, target),
+            "AND status NOT IN ('refused', 'dry_run') AND kind NOT IN (?, ?, ?, ?) ORDER BY id",
+            (run_id, target_key, target, *READS),
         ).fetchall()
         runs = [self._row(r) for r in rows]
         return [r for r in runs if r.status != "failed" or r.plan.get("written")]
@@ -250,8 +259,8 @@ class History:
         running now, has a greater id (for a reader to ask :meth:`writes_after` it later)."""
         running = self._db.execute(
             "SELECT MIN(id) FROM runs WHERE status='running' AND (target_key=? OR "
-            "(target_key IS NULL AND target=?))",
-            (target_key, target),
+            "(target_key IS NULL AND target=?)) AND kind NOT IN (?, ?, ?, ?)",
+            (target_key, target, *READS),
         ).fetchone()[0]
         if running is not None:
             return int(running) - 1

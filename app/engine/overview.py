@@ -34,6 +34,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.modeldiff import diff_models
 from app.engine.overview_cache import CacheDamaged, Compared, Known, OverviewCache, Seen, pair_key
+from app.engine.restorability import Restorability, last_drift_check, restorability
 from app.engine.result import describe
 from app.engine.shaping import shape_model, spec_for, write_sent
 from app.errors import PromoterError
@@ -65,6 +66,8 @@ class Station:
     model: Model | None = field(default=None, repr=False)
     zip_path: Path | None = field(default=None, repr=False)
     docs: ConfigDocs | None = field(default=None, repr=False)
+    restorability: Restorability | None = None  # read from the home: backups and restore drills
+    drift_check: dict[str, Any] | None = None  # what the scheduled job's last drift check saw
 
     @property
     def mismatch(self) -> list[str]:
@@ -85,6 +88,8 @@ class Station:
             "mismatch": self.mismatch,
             "last_write": self.last_write,
             "freshness": self.freshness_json(),
+            "restorability": self.restorability.as_json() if self.restorability else None,
+            "drift_check": self.drift_check,
         }
 
     def freshness_json(self) -> dict[str, Any] | None:
@@ -194,6 +199,7 @@ def _station(
 ) -> Station:
     station = Station(profile.name, profile.app, profile.stage, profile.colour, profile.protected)
     station.last_write = _last_write(ctx, profile)
+    _home_facts(ctx, profile, station)
     try:
         with ctx.client(profile) as client:
             seen = _seen(ctx, client, profile, station)
@@ -216,6 +222,15 @@ def _station(
         )
     )
     return station
+
+
+def _home_facts(ctx: Context, profile: Profile, station: Station) -> None:
+    """Restorability and the last drift check, read from the home (even when it is unreachable)."""
+    try:
+        station.restorability = restorability(ctx, profile)
+        station.drift_check = last_drift_check(ctx, profile)
+    except Exception:  # said in the log; the overview of the server stands
+        log.exception("reading the restorability of %s failed", profile.name)
 
 
 def _seen(ctx: Context, client: BackandClient, profile: Profile, station: Station) -> Seen:

@@ -11,11 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.archive import Entry
+from app.archive import Drill, Entry
 from app.gui.signals import emit
 
 COLUMNS = ["#", "Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Verified", "Note", "Pinned"]
 NOTE = COLUMNS.index("Note")
+VERIFIED = COLUMNS.index("Verified")
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -64,15 +65,18 @@ class ArchiveModel(QAbstractTableModel):
         self.total = 0  # every entry given, listed or not
         self.show_plans = False
         self._given: list[Entry] = []
+        self.drills: dict[int, Drill] = {}
         self._filter = ""
         self._sort = (0, Qt.SortOrder.DescendingOrder)
 
-    def set_entries(self, entries: list[Entry]) -> None:
+    def set_entries(self, entries: list[Entry], drills: dict[int, Drill] | None = None) -> None:
         """Show *entries*; identical zips of one environment and kind (the same sha256: repeated
         plans, unchanged backups) are shown once, as the newest, the others named in its tooltip.
         Pinned entries and entries with a note are always shown. A plan's reads (kind ``plan``) are
         kept apart: listed only with :attr:`show_plans`."""
         self._given = entries
+        self.drills = drills or {}  # each backup's last restore drill, shown beside its check
+        self._cells, self._haystack = {}, {}
         self._rebuild()
 
     def set_show_plans(self, show: bool) -> None:
@@ -135,6 +139,10 @@ class ArchiveModel(QAbstractTableModel):
         cells = self._cells.get(entry.id)
         if cells is None:
             cells = self._cells[entry.id] = _cells(entry)
+            drill = self.drills.get(entry.id)
+            if drill is not None:  # "ok · drill ✓ 2026-11-03" / "ok · drill ✗ 2026-11-03"
+                day = time.strftime("%Y-%m-%d", time.localtime(drill.at))
+                cells[VERIFIED] += f" · drill {'✓' if drill.ok else '✗'} {day}"
         return cells
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -158,6 +166,9 @@ class ArchiveModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
             same = self.identical.get(self.entries[index.row()].id)
             return f"Identical to {', '.join(f'#{i}' for i in same)} (not listed)" if same else None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == VERIFIED:
+            drill = self.drills.get(self.entries[index.row()].id)
+            return "\n".join([drill.message, *drill.differences]) if drill is not None else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         return self._row_cells(self.entries[index.row()])[index.column()]

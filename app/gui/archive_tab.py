@@ -113,7 +113,7 @@ class ArchiveTab(QWidget):
 
     def refresh(self) -> None:
         chosen = [e.id for e in self.selected()]  # actions keep the selection (Pin, then Note)
-        self.model.set_entries(self.ctx.archive.entries())
+        self.model.set_entries(self.ctx.archive.entries(), self.ctx.archive.last_drills())
         if chosen:
             self.select_ids(chosen)
         self._count()

@@ -34,6 +34,7 @@ from app import settings as settings_store
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.errors import PromoterError
+from app.gui import notify
 from app.gui.jobs import JobRunner
 
 HOW_OFTEN = (("every day", "daily"), ("every N hours", "hours"), ("every week (Monday)", "weekly"))
@@ -248,6 +249,7 @@ class ScheduleLabel(QLabel):
         self.ctx, self.jobs = ctx, jobs
         self.setToolTip(f"Backups of this home: {ctx.home.root}")
         self._again = False
+        self.notified: list[float] = []  # the failed runs (their start) already told of
         self.timer = QTimer(self)
         self.timer.setInterval(5 * 60 * 1000)
         self.timer.timeout.connect(self.refresh)
@@ -263,6 +265,10 @@ class ScheduleLabel(QLabel):
         text, tip = label_text(state)
         self.setText(text)
         self.setToolTip(tip)
+        last = state.last_run
+        if last is not None and not last.ok and last.started_at not in self.notified:
+            self.notified.append(last.started_at)  # seen in history: told once, as a notification
+            notify.scheduled_run_failed(self, last.summary)
         self._next()
 
     def _failed(self, message: str) -> None:

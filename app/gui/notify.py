@@ -11,6 +11,20 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 _tray: list[QSystemTrayIcon] = []  # one icon for the application, made on first use
 
 
+def scheduled_run_failed(widget: QWidget, summary: str) -> None:
+    """A scheduled run (backup, drift check or restore drill) failed while nobody watched: said as a
+    desktop notification whether or not the window is in front (once per run: the caller knows)."""
+    window = widget.window()
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        if not _tray:
+            icon = window.windowIcon() if not window.windowIcon().isNull() else QIcon()
+            _tray.append(QSystemTrayIcon(icon, QApplication.instance()))
+            _tray[0].show()
+        _tray[0].showMessage("Scheduled backup failed", summary, QSystemTrayIcon.MessageIcon.Warning, 30_000)
+    else:
+        QApplication.alert(window)
+
+
 def job_ended(widget: QWidget, result: Any) -> None:
     """*result* is an engine Result of a write (promotion, Set, restore, undo)."""
     window = widget.window()

@@ -150,9 +150,14 @@ class OverviewTab(QWidget):
             elif station.drifted is False and not station.mismatch:
                 lines.append(_span("green", "No drift since the promoter's last write."))
             lines.append(_span("grey", station_freshness(station).capitalize() + "."))
+        if station.drift_check is not None:
+            check = station.drift_check
+            lines.append(_span("amber" if check["drifted"] else "grey", check["text"].capitalize() + "."))
         detail = QLabel("<br>".join(lines))
         detail.setWordWrap(True)
         box.addWidget(detail)
+        if station.restorability is not None:
+            box.addWidget(_restorability(station))
         return card
 
     def _plan(self, step: Step) -> None:
@@ -187,6 +192,34 @@ class OverviewTab(QWidget):
         button.clicked.connect(lambda: self._plan(step))
         line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         return row
+
+
+BADGES = {"green": "✓ Restorable", "amber": "⚠ Restorability target missed", "red": "✗ Not restorable"}
+
+
+def _restorability(station: Station) -> QLabel:
+    """The badge: green, amber (the target missed) or red (the last backup or drill failed), with
+    "last proven restorable 2 days ago" and what is missing; the tooltip says it all."""
+    r = station.restorability
+    assert r is not None
+    text = f"<b>{BADGES[r.state]}</b>: {r.text}"
+    if r.problems:
+        text += " — " + "; ".join(r.problems[:2])
+    badge = QLabel(_span(r.state, text))
+    badge.setObjectName(f"restorability-{station.name}")
+    badge.setProperty("state", r.state)
+    badge.setWordWrap(True)
+    badge.setToolTip(
+        "\n".join(
+            [r.text.capitalize() + "."]
+            + [p[0].upper() + p[1:] for p in r.problems]
+            + [
+                "Target: a verified backup within the hours and a passing drill within the days "
+                "set in Settings; `promoter backup drill` proves a backup restores."
+            ]
+        )
+    )
+    return badge
 
 
 def _span(colour: str, text: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -25,11 +28,29 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("http error: " + format, *args)
 
 
+def _listen(host: str, port: int, app: SandboxApp) -> BaseWSGIServer:
+    """werkzeug's server on *host*:*port*; werkzeug prints a port in use and calls ``sys.exit``:
+    here that is an error that says so."""
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    except SystemExit:
+        why = " ".join(said.getvalue().split()) or "it cannot listen there"
+        raise UsageError(f"The sandbox cannot listen on {host}:{port}: {why}") from None
+
+
 class SandboxServer:
     """The Backand-compatible sandbox on *host*:*port* with its state under *data_dir*."""
 
     def __init__(
-        self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, *, public: bool = False
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        public: bool = False,
+        seeder: Callable[[Store], None] = seed.seed,
     ) -> None:
         if not public and not is_loopback_host(host):
             raise UsageError(
@@ -38,12 +59,15 @@ class SandboxServer:
             )
         self.data_dir = data_dir
         self.store = Store(data_dir)
-        if self.store.is_empty():
-            seed.seed(self.store)
-        self.app = SandboxApp(self.store, self._reseed)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=_QuietHandler
-        )
+        self._seeder = seeder  # the demo's apps; a restore drill's sandbox starts with none
+        try:
+            if self.store.is_empty():
+                seeder(self.store)
+            self.app = SandboxApp(self.store, self._reseed)
+            self._server: BaseWSGIServer = _listen(host, port, self.app)
+        except BaseException:  # a port in use, a full disk: the store is not left open
+            self.store.close()
+            raise
         self._thread: threading.Thread | None = None
 
     @property
@@ -59,7 +83,7 @@ class SandboxServer:
     def _reseed(self) -> None:
         with self.store.lock:
             self.store.wipe()
-            seed.seed(self.store)
+            self._seeder(self.store)
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox", daemon=True)
