@@ -132,7 +132,11 @@ def test_bad_release_input_is_named_and_nothing_is_written(world):
     entries = len(json.loads(run(home, "archive", "list", "--json", "--all").stdout))
 
     taken = run(home, "release", "create", "qa", "--name", "base")
-    assert taken.returncode == 2 and "Release base exists already" in taken.stderr and "--replace" in taken.stderr
+    assert (
+        taken.returncode == 2
+        and "Release base exists already" in taken.stderr
+        and "--replace" in taken.stderr
+    )
     for bad in ("../x", "a b", "-x", "é", "x" * 65):
         refused = run(home, "release", "create", "qa", f"--name={bad}")
         assert refused.returncode == 2 and "is not a release name" in refused.stderr, (bad, refused.stderr)
@@ -175,7 +179,10 @@ def test_a_release_without_its_model_or_of_another_app_is_refused(world):
     try:
         other = run(home, "promote", "--release", "elsewhere", "prod", "--confirm", "prod", "--yes")
         assert other.returncode == 3, other.stdout[-600:] + other.stderr[-600:]
-        assert "which is none of this home's environments" in other.stdout and "--allow-other-app" in other.stdout
+        assert (
+            "which is none of this home's environments" in other.stdout
+            and "--allow-other-app" in other.stdout
+        )
         assert len(_history(home)) == before + 1  # refused before anything was read: nothing written
     finally:
         add_profile(home, "qa", url, "shop-qa", "2")

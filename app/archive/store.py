@@ -388,16 +388,16 @@ class Archive:
 
     def delete(self, entry_id: int) -> None:
         entry = self.get(entry_id)
-        if entry.pinned:
-            raise UsageError(f"Archive entry #{entry_id} is pinned; unpin it first.")
-        if self.is_referenced(entry_id):
-            raise UsageError(f"Archive entry #{entry_id} is the backup of a promotion; it is kept.")
         named = [name for name, held, _info in self.release_rows() if held == entry_id]
         if named:
             raise UsageError(
                 f"Archive entry #{entry_id} is release {named[0]}; "
                 f"remove it with `release remove {named[0]}`."
             )
+        if entry.pinned:
+            raise UsageError(f"Archive entry #{entry_id} is pinned; unpin it first.")
+        if self.is_referenced(entry_id):
+            raise UsageError(f"Archive entry #{entry_id} is the backup of a promotion; it is kept.")
         self._db.execute("DELETE FROM entries WHERE id=?", (entry_id,))
         shared = self._db.execute("SELECT 1 FROM entries WHERE path=?", (entry.path,)).fetchone()
         if shared is not None:  # another entry holds the same bytes: the file stays
