@@ -4,9 +4,11 @@ covering every file of the bundle, the manifest included.
 
 Entries are what travels, not files: two entries with identical bytes (a promotion's backup and the
 export taken just before it) share one file in the bundle, as in the archive, and each arrives with
-its kind, model, pin and note. Importing refuses a bundle whose manifest does not match its sums;
-then each entry is checked on its own (a bad one is refused, naming it, the others still come in)
-and added unless the archive already holds that very entry.
+its kind, model, pin and note, and a release's entry with its name and recorded facts (imported, it
+is that release again, unless a release of that name exists here already). Importing refuses a
+bundle whose manifest does not match its sums; then each entry is checked on its own (a bad one is
+refused, naming it, the others still come in) and added unless the archive already holds that very
+entry.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.archive import releases as release_store
+from app.archive.releases import Release, check_name
 from app.archive.store import KINDS, Archive, Entry
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
@@ -90,6 +94,9 @@ def export_bundle(
     report = ExportReport()
     listed: list[dict[str, Any]] = []
     files: dict[str, str] = {}  # sha256 -> the bundle's file holding those bytes
+    named: dict[int, list[dict[str, Any]]] = {}  # entry id -> the releases it is
+    for release_name, held, info in archive.release_rows():
+        named.setdefault(held, []).append({"name": release_name, "info": info})
     for entry in entries:
         full = archive.get(entry.id)
         name = files.get(full.sha256)
@@ -103,6 +110,7 @@ def export_bundle(
         listed.append(
             full.as_json(archive.root)
             | {"file": name, "model": full.model, "path": None, "created_at_epoch": full.created_at}
+            | ({"releases": named[full.id]} if full.id in named else {})
         )
         report.files.append(name)
     manifest = json.dumps({"format": FORMAT, "entries": listed, "profiles": profiles}, indent=2).encode()
@@ -144,6 +152,7 @@ class Item:
     note: str
     pinned: bool
     created_at: float | None
+    releases: tuple[Release, ...] = ()  # the releases this entry is (entry ids are this bundle's)
 
     def identity(self) -> tuple[Any, ...]:
         return (self.profile, self.base_url, self.app, self.kind, self.version, self.created_at, self.sha256)
@@ -168,7 +177,7 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
     manifest = _parse(source, raw)
     sums = _check_sums(source, raw, manifest)
     report = BundleReport()
-    known = {_identity(e) for e in archive.entries()}
+    known = {_identity(e): e.id for e in archive.entries()}
     hashed: dict[str, str] = {}  # a file shared by several entries is hashed once
     for number, raw_item in enumerate(manifest["entries"], 1):
         try:
@@ -179,17 +188,42 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
         except UsageError as exc:
             report.refused.append(exc.message)
             continue
+        clash = _release_clash(archive, item, known.get(item.identity()))
+        if clash:
+            report.refused.append(f"{item.file}: {clash}")
+            continue
         if item.identity() in known:
             report.already.append(f"{item.file} ({item.kind} of {item.profile or item.app})")
+            _name_releases(archive, item, known[item.identity()])
             continue
         try:
             entry = _add(archive, source, item)
         except (InvalidConfigZip, UsageError) as exc:
             report.refused.append(f"{item.file}: {exc.message}")
             continue
-        known.add(item.identity())
+        known[item.identity()] = entry.id
+        _name_releases(archive, item, entry.id)
         report.added.append(entry.id)
     return report
+
+
+def _release_clash(archive: Archive, item: Item, here: int | None) -> str:
+    """Why *item* cannot come in as its releases: a release of that name here is another entry."""
+    for release in item.releases:
+        if release_store.exists(archive, release.name):
+            held = release_store.get(archive, release.name).entry_id
+            if held != here:
+                return (
+                    f"release {release.name} exists here already (archive entry #{held}); remove or "
+                    "rename it to import this one"
+                )
+    return ""
+
+
+def _name_releases(archive: Archive, item: Item, entry_id: int) -> None:
+    for release in item.releases:
+        if not release_store.exists(archive, release.name):
+            release_store.save(archive, Release.from_info(release.name, entry_id, release.info()))
 
 
 def _add(archive: Archive, source: Path, item: Item) -> Entry:
@@ -330,7 +364,28 @@ def parse_item(raw: Any, number: int) -> Item:
         note=texts["note"],
         pinned=pinned,
         created_at=_date(raw.get("created_at_epoch"), name),
+        releases=_releases(raw.get("releases"), name, str(kind)),
     )
+
+
+def _releases(raw: Any, name: str, kind: str) -> tuple[Release, ...]:
+    """The releases an entry is: none, or (for an entry of kind ``release``) a list of names with
+    their recorded facts, each checked as a release is."""
+    if raw is None:
+        return ()
+    if kind != "release" or not isinstance(raw, list) or len(raw) > 100:
+        raise UsageError(f"{name}: its releases are not a list of releases of a release entry.")
+    out = []
+    for one in raw:
+        if not isinstance(one, dict) or not isinstance(one.get("name"), str):
+            raise UsageError(f"{name}: a release of it has no name.")
+        try:
+            check_name(one["name"])
+        except UsageError:
+            raise UsageError(f"{name}: {one['name'][:40]!r} is not a release name.") from None
+        info = one.get("info")
+        out.append(Release.from_info(one["name"], 0, info if isinstance(info, dict) else {}))
+    return tuple(out)
 
 
 def _model(model: Any, name: str) -> list[dict[str, Any]] | None:

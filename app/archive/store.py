@@ -24,7 +24,7 @@ from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import copy_atomically, fsync_dir, sha256_file
 from app.sqlstore import open_db
 
-KINDS = ("export", "backup", "version", "import", "plan", "sent")
+KINDS = ("export", "backup", "version", "import", "plan", "sent", "release")
 log = logs.archive
 
 SCHEMA = """
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS drills (
     id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id INTEGER, at REAL, ok INTEGER, message TEXT,
     differences TEXT, run_id INTEGER);
 CREATE INDEX IF NOT EXISTS drills_entry ON drills (entry_id, at);
+CREATE TABLE IF NOT EXISTS releases (name TEXT PRIMARY KEY, entry_id INTEGER NOT NULL, info TEXT NOT NULL);
 """
 
 
@@ -478,6 +479,12 @@ class Archive:
 
     def delete(self, entry_id: int) -> None:
         entry = self.get(entry_id)
+        named = [name for name, held, _info in self.release_rows() if held == entry_id]
+        if named:
+            raise UsageError(
+                f"Archive entry #{entry_id} is release {named[0]}; "
+                f"remove it with `release remove {named[0]}`."
+            )
         if entry.pinned:
             raise UsageError(f"Archive entry #{entry_id} is pinned; unpin it first.")
         if self.is_referenced(entry_id):
@@ -491,6 +498,22 @@ class Archive:
         with contextlib.suppress(FileNotFoundError):
             self.path_of(entry).unlink()
         fsync_dir(self.path_of(entry).parent)
+
+    # -- releases: a name for one pinned entry of kind ``release`` (``releases.py`` says what) -----
+
+    def put_release(self, name: str, entry_id: int, info: dict[str, Any]) -> None:
+        """Record release *name* as *entry_id* (replacing a release of that name)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO releases VALUES (?, ?, ?)", (name, entry_id, json.dumps(info))
+        )
+
+    def release_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
+        """Every release as (name, entry id, its recorded facts), oldest first."""
+        rows = self._db.execute("SELECT name, entry_id, info FROM releases ORDER BY rowid").fetchall()
+        return [(str(r[0]), int(r[1]), _json_object(r[2])) for r in rows]
+
+    def drop_release(self, name: str) -> None:
+        self._db.execute("DELETE FROM releases WHERE name=?", (name,))
 
     def prune(
         self,
@@ -508,6 +531,7 @@ class Archive:
         if keep < 0 or days < 0 or plan_days < 0:
             raise UsageError("--keep, --days and --plan-days must be 0 or more.")
         referenced = {r[0] for r in self._db.execute("SELECT entry_id FROM refs WHERE role='backup'")}
+        referenced |= {held for _name, held, _info in self.release_rows()}  # a release is kept whole
         rule = Retention(keep, days, plan_days)
         going = doomed(self.entries(profile), rule, referenced, time.time())
         if not dry_run:
@@ -520,6 +544,14 @@ def _same_json(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
     return bool(json.loads(a) == json.loads(b))
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _test_crcs(path: Path) -> None:

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace, home: Home) -> int:
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(station.last_write["when"]))
                 source = f" from {station.last_write['source']}" if station.last_write["source"] else ""
                 state += f"; last {station.last_write['kind']}{source} {when}"
+            state += "".join(f"; holds release {name}" for name in station.releases)
             state += "; DRIFTED" if station.drifted else ""
             state += "".join(f"; INCONSISTENT: {line}" for line in station.mismatch)
             state += f" ({station_freshness(station)})"

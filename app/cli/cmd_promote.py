@@ -23,7 +23,7 @@ from app.engine.connect import client_settings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
 from app.engine.headstart import HeadStart
-from app.errors import PromoterError
+from app.errors import PromoterError, UsageError
 from app.paths import Home
 from app.profiles import ProfileStore
 from app.secrets import SecretStore
@@ -51,8 +51,26 @@ def _head_start(
     return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir, cancel.is_set)
 
 
+def _sides(args: argparse.Namespace) -> None:
+    """SOURCE TARGET, or --release NAME TARGET: with a release, the one positional is the target."""
+    if args.release is not None:
+        from app.archive.releases import check_name
+
+        check_name(args.release)
+        if args.target is not None:
+            raise UsageError(
+                f"With --release, give only the TARGET (not {args.source} {args.target}): the release "
+                "is the source."
+            )
+        args.source, args.target = None, args.source
+    elif args.target is None:
+        raise UsageError("Give SOURCE and TARGET, or --release NAME and TARGET.")
+
+
 def _print_plan(summary: dict[str, Any]) -> None:
-    print(f"Plan: {summary['source']} -> {summary['target']}")
+    print(f"Plan: {summary.get('source_label') or summary['source']} -> {summary['target']}")
+    if summary.get("release"):
+        print(f"  release: {summary['release']} (taken from {summary['source']})")
     print(f"  validation: {summary['valid']}")
     for line in summary["warnings"]:
         print(f"    warning: {line}")
@@ -83,12 +101,22 @@ def _print_plan(summary: dict[str, Any]) -> None:
             print(f"    {line}")
     if summary.get("drifted") and not summary["drift"]:
         print(f"  DRIFT: the target changed outside the promoter since run #{summary['drift_since']}")
+    if summary.get("source_drifted"):
+        print(
+            f"  SOURCE CHANGED: {summary['source']} changed since run #{summary['source_drift_since']}, "
+            "the promoter's last verified write into it:"
+        )
+        for line in summary.get("source_drift") or ["(details unavailable)"]:
+            print(f"    {line}")
+    if summary.get("unverified_source_accepted"):
+        print("    accepted: a source state never promoted through it (--accept-unverified-source)")
     print(f"  archive: source #{summary['export_id']}, target #{summary['backup_id']}")
 
 
 def do_plan(args: argparse.Namespace, home: Home) -> int:
+    _sides(args)
     with cancel_on_signals(CancelToken()) as token:
-        head = _head_start(home, args.source, args.target, token)
+        head = None if args.release else _head_start(home, args.source, args.target, token)
         try:
             from app.cli.cmd_target import open_context
             from app.cli.output import stderr_listener
@@ -97,10 +125,13 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
 
             ctx = open_context(home)
             try:
-                source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+                source, archived = _source(ctx, args)
+                target = ctx.profiles.get(args.target)
                 options = PromoteOptions(exclude=tuple(args.exclude), no_rules=args.no_rules)
                 listener = stderr_listener(quiet=args.json)
-                result = plan_promotion(ctx, source, target, options, listener, token, head, begin_head=False)
+                result = plan_promotion(
+                    ctx, source, target, options, listener, token, head, begin_head=False, archived=archived
+                )
             finally:
                 ctx.close()
         finally:
@@ -123,7 +154,17 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
+def _source(ctx: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The promotion's source profile, and the release's archived source when --release names one."""
+    if args.release is None:
+        return ctx.profiles.get(args.source), None
+    from app.engine.releases import source_of
+
+    return source_of(ctx, args.release)
+
+
 def do_promote(args: argparse.Namespace, home: Home) -> int:
+    _sides(args)
     if args.accept_security is not None:  # bad words are refused before anything is asked or read
         from app.engine.security import check_reason
 
@@ -132,7 +173,7 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
         return _promote(args, home, None, None)
     with cancel_on_signals(CancelToken()) as token:
         consent = None if args.dry_run else Consent(args.confirm, allow_skip_stage=args.allow_skip_stage)
-        head = _head_start(home, args.source, args.target, token, consent)
+        head = None if args.release else _head_start(home, args.source, args.target, token, consent)
         try:
             return _promote(args, home, head, token)
         finally:
@@ -149,7 +190,8 @@ def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token
 
     ctx = open_context(home)
     try:
-        source, target = ctx.profiles.get(args.source), ctx.profiles.get(args.target)
+        source, archived = _source(ctx, args)
+        target = ctx.profiles.get(args.target)
         options = PromoteOptions(
             yes=args.yes,
             confirm=args.confirm,
@@ -162,15 +204,30 @@ def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token
             exclude=tuple(args.exclude),
             no_rules=args.no_rules,
             accept_security=args.accept_security,
+            accept_unverified_source=args.accept_unverified_source,
+            allow_other_app=args.allow_other_app,
         )
         if not args.dry_run:
-            confirm(f"Promote {source.name} ({source.app}) into {target.name} ({target.app})?", args.yes)
+            what = (
+                f"{source.name} ({source.app})" if archived is None else f"{archived.label} (of {source.app})"
+            )
+            confirm(f"Promote {what} into {target.name} ({target.app})?", args.yes)
         started = time.monotonic()
         # with a token, this command began the head start itself (no question was asked)
         signals = cancel_on_signals(CancelToken()) if token is None else contextlib.nullcontext(token)
         with signals as cancel:
             listener = stderr_listener(quiet=args.json)
-            result = promote(ctx, source, target, options, listener, cancel, head, begin_head=token is None)
+            result = promote(
+                ctx,
+                source,
+                target,
+                options,
+                listener,
+                cancel,
+                head,
+                begin_head=token is None and archived is None,
+                archived=archived,
+            )
     finally:
         ctx.close()
     if args.json:

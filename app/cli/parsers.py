@@ -81,6 +81,8 @@ def entry_or_path(text: str) -> str:
     if text.isdigit():  # what restore takes for an id (any script's digits): a valid one, or refused
         entry_id(text)
     return text
+
+
 CONFIRM_HELP = "type the protected profile's name: changing a protected profile needs it"
 
 
@@ -194,16 +196,18 @@ def _cmd_promote(sub: Any) -> None:
     )
     over.set_defaults(handler="app.cli.cmd_overview:run")
 
-    plan = sub.add_parser("plan", help="the read-only preflight: diffs, validation, drift")
-    plan.add_argument("source")
-    plan.add_argument("target")
+    plan = sub.add_parser(
+        "plan", help="the read-only preflight: diffs, validation, drift", usage=_usage("plan")
+    )
+    _source_target(plan)
     _shaping_args(plan)
     plan.add_argument("--json", action="store_true")
     plan.set_defaults(handler="app.cli.cmd_promote:do_plan")
 
-    prom = sub.add_parser("promote", help="promote SOURCE's model and configuration into TARGET")
-    prom.add_argument("source")
-    prom.add_argument("target")
+    prom = sub.add_parser(
+        "promote", help="promote SOURCE's model and configuration into TARGET", usage=_usage("promote")
+    )
+    _source_target(prom)
     prom.add_argument("--yes", action="store_true", help="do not ask; accept reported drift")
     prom.add_argument("--confirm", metavar="NAME", help="type the protected target's name")
     prom.add_argument("--dry-run", action="store_true")
@@ -219,6 +223,17 @@ def _cmd_promote(sub: Any) -> None:
         metavar="REASON",
         help="widen access in a protected target (see the plan's Security section); REASON in words, "
         "recorded in history",
+    )
+    prom.add_argument(
+        "--accept-unverified-source",
+        action="store_true",
+        help="into a protected target, send a source that changed since the promoter last verified "
+        "a write into it (recorded in history)",
+    )
+    prom.add_argument(
+        "--allow-other-app",
+        action="store_true",
+        help="promote a release taken from none of this home's environments",
     )
     _shaping_args(prom)
     prom.add_argument("--json", action="store_true")
@@ -311,6 +326,42 @@ def _cmd_archive(sub: Any) -> None:
     ib.add_argument("dir", type=Path)
     ib.add_argument("--json", action="store_true")
     ib.set_defaults(handler="app.cli.cmd_archive:do_import_bundle")
+
+
+def _usage(command: str) -> str:
+    return f"%(prog)s SOURCE TARGET [options]\n       promoter {command} --release NAME TARGET [options]"
+
+
+def _source_target(parser: Any) -> None:
+    """SOURCE TARGET, or --release NAME and TARGET alone (the handler tells them apart)."""
+    parser.add_argument("source", metavar="SOURCE")
+    parser.add_argument("target", metavar="TARGET", nargs="?")
+    parser.add_argument(
+        "--release", metavar="NAME", help="promote this release (`promoter release list`) instead of SOURCE"
+    )
+
+
+def _cmd_release(sub: Any) -> None:
+    rel = sub.add_parser("release", help="named, pinned snapshots of an environment, promoted as they were")
+    rsub = rel.add_subparsers(dest="release_command", required=True, metavar="ACTION")
+    create = rsub.add_parser("create", help="take ENV's model and configuration as a release")
+    create.add_argument("env", metavar="ENV")
+    create.add_argument("--name", help="the release's name (default: ENV and the time)")
+    create.add_argument("--note", help="what this release is, in words")
+    create.add_argument("--replace", action="store_true", help="replace a release of that name")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler="app.cli.cmd_release:do_create")
+    lst = rsub.add_parser("list", help="the releases, oldest first")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler="app.cli.cmd_release:do_list")
+    show = rsub.add_parser("show", help="one release: where it came from, when, verified or not")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler="app.cli.cmd_release:do_show")
+    rem = rsub.add_parser("remove", help="forget a release and delete its pinned entry (asks first)")
+    rem.add_argument("name")
+    rem.add_argument("--yes", action="store_true", help="do not ask")
+    rem.set_defaults(handler="app.cli.cmd_release:do_remove")
 
 
 def _planned_write_flags(parser: Any, *, model: bool, config: bool = True) -> None:
@@ -479,6 +530,7 @@ _GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
         ("overview", "plan", "promote", "export", "versions", "rollback", "restore", "undo", "history"),
     ),
     (_cmd_archive, ("archive",)),
+    (_cmd_release, ("release",)),
     (_cmd_model, ("model",)),
     (_cmd_backup, ("backup", "schedule")),
     (_cmd_rules, ("rules",)),

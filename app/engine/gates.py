@@ -31,6 +31,8 @@ class Gate(enum.StrEnum):
     LATER_WRITES = "later_writes"  # an undo would also discard later runs into the same target
     MODEL_MISMATCH = "model_mismatch"  # the configuration written describes objects the model lacks
     SECURITY = "security"  # the change widens access in a protected target: a reason in words
+    UNVERIFIED_SOURCE = "unverified_source"  # the source changed since its last verified promotion
+    OTHER_APP = "other_app"  # a release taken from none of this home's environments
 
 
 FLAGS = {
@@ -43,6 +45,8 @@ FLAGS = {
     Gate.LATER_WRITES: "--yes",
     Gate.MODEL_MISMATCH: "--config-only",
     Gate.SECURITY: '--accept-security "REASON"',
+    Gate.UNVERIFIED_SOURCE: "--accept-unverified-source",
+    Gate.OTHER_APP: "--allow-other-app",
 }
 
 
@@ -72,6 +76,8 @@ class Consent:
     accept_drift: bool = False
     config_only: bool = False  # write a configuration that does not match the target's model
     security_reason: str | None = None  # why access may be widened (words; blank is no consent)
+    accept_unverified_source: bool = False  # send a source state never promoted through the source
+    allow_other_app: bool = False  # promote a release taken from none of this home's environments
 
     @property
     def accepts_security(self) -> bool:
@@ -162,6 +168,37 @@ def security(target: Profile, weakening: list[SecurityChange], consent: Consent)
     ]
 
 
+def unverified_source(
+    source: Profile, target: Profile, changed: bool, since: int | None, count: int | None, consent: Consent
+) -> list[Refusal]:
+    """The source changed since the promoter last verified a write into it: into a protected target,
+    that state was never promoted through the source, so it needs its own consent."""
+    if not changed or not target.protected or consent.accept_unverified_source:
+        return []
+    what = count_of(count, "change") if count is not None else "details unavailable"
+    return [
+        Refusal(
+            Gate.UNVERIFIED_SOURCE,
+            f"{source.name} changed after its last verified promotion (run #{since}; {what}): "
+            f"{target.name} would receive a state never promoted through {source.name}; review the "
+            "source's drift and pass --accept-unverified-source (or promote a release)",
+        )
+    ]
+
+
+def other_app(target: Profile, why: str, consent: Consent) -> list[Refusal]:
+    """A release taken from none of this home's environments (*why* says so) into *target*."""
+    if not why or consent.allow_other_app:
+        return []
+    return [
+        Refusal(
+            Gate.OTHER_APP,
+            f"{why}: {target.name} would receive another app's model and configuration; "
+            "pass --allow-other-app",
+        )
+    ]
+
+
 def promotion(
     plan: Plan, consent: Consent, *, skip_model: bool = False, skip_config: bool = False
 ) -> list[Refusal]:
@@ -179,6 +216,12 @@ def promotion(
     out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
     if not skip_config:
         out += security(plan.target, plan.security.weakening, consent)
+    source_count = plan.source_drift.count() if plan.source_drift is not None else None
+    out += unverified_source(
+        plan.source, plan.target, plan.source_drifted, plan.source_drift_since, source_count, consent
+    )
+    if plan.archived is not None:
+        out += other_app(plan.target, plan.archived.foreign, consent)
     return out
 
 

@@ -68,6 +68,7 @@ class Station:
     docs: ConfigDocs | None = field(default=None, repr=False)
     restorability: Restorability | None = None  # read from the home: backups and restore drills
     drift_check: dict[str, Any] | None = None  # what the scheduled job's last drift check saw
+    releases: list[str] = field(default_factory=list)  # the releases it holds (``releases_held``)
 
     @property
     def mismatch(self) -> list[str]:
@@ -87,6 +88,7 @@ class Station:
             "drifted": self.drifted,
             "mismatch": self.mismatch,
             "last_write": self.last_write,
+            "releases": self.releases,
             "freshness": self.freshness_json(),
             "restorability": self.restorability.as_json() if self.restorability else None,
             "drift_check": self.drift_check,
@@ -340,6 +342,28 @@ def _settle(ctx: Context, profile: Profile, station: Station, known: Known) -> N
     base = ctx.history.baseline(profile.target_key)
     if base is not None and comparable(base.fingerprint):
         station.drifted = base.fingerprint != known.fingerprint
+    station.releases = releases_held(ctx, profile, known)
+
+
+def releases_held(ctx: Context, profile: Profile, known: Known) -> list[str]:
+    """The releases *profile* holds now: one whose configuration (fingerprint) and model it serves
+    (the environment it was taken from, untouched since), or the one the promoter's last write into
+    it sent and verified, with no drift since (the target's rules may have reshaped what was sent)."""
+    from app.archive.releases import releases
+
+    found = releases(ctx.archive)
+    if not found:
+        return []
+    sent = None
+    base = ctx.history.baseline(profile.target_key)
+    if base is not None and base.fingerprint == known.fingerprint:
+        run = ctx.history.get(base.run_id)
+        sent = run.archive_ids.get("release") if run is not None else None
+    return [
+        r.name
+        for r in found
+        if (r.fingerprint == known.fingerprint and r.model_digest == known.seen.model) or r.entry_id == sent
+    ]
 
 
 def _docs(

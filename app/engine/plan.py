@@ -40,6 +40,8 @@ class PromoteOptions:
     exclude: tuple[str, ...] = ()  # selectors of changes this promotion leaves out
     no_rules: bool = False  # ignore the target's rules (said in the plan and the confirmation)
     accept_security: str | None = None  # the reason in words for widening access (security gate)
+    accept_unverified_source: bool = False  # the source changed since its last verified promotion
+    allow_other_app: bool = False  # a release taken from none of this home's environments
 
     @property
     def consent(self) -> Consent:
@@ -49,7 +51,21 @@ class PromoteOptions:
             self.allow_skip_stage,
             accept_drift=self.yes,
             security_reason=self.accept_security,
+            accept_unverified_source=self.accept_unverified_source,
+            allow_other_app=self.allow_other_app,
         )
+
+
+@dataclass(frozen=True)
+class ArchivedSource:
+    """A promotion's source taken from the archive instead of read live: a release's entry (its
+    zip, checked against its sha256 before it is read) and the model recorded with it."""
+
+    entry: Entry
+    model: Model
+    label: str  # "release 1.4", as the plan, the result and history name the source
+    release: str | None = None
+    foreign: str = ""  # why it belongs to none of this home's environments (a gate), or ''
 
 
 @dataclass
@@ -72,6 +88,10 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     shaped: Shaped = field(default_factory=lambda: Shaped(ShapeSpec()))
     sent: Entry | None = None  # what is uploaded: the export, or its rewrite by rules and exclusions
+    archived: ArchivedSource | None = None  # the source is this archived entry, not a live read
+    source_drifted: bool = False  # the source changed since the promoter last verified a write into it
+    source_drift_since: int | None = None
+    source_drift: ConfigDiff | None = None
 
     @property
     def sent_model(self) -> Model:
@@ -142,6 +162,11 @@ class Plan:
             "backup_id": self.backup.id if self.backup else None,
             "shaping": self.shaped.summary(),
             "shaping_lines": self.shaped.lines(),
+            "release": self.archived.release if self.archived else None,
+            "source_label": self.archived.label if self.archived else self.source.name,
+            "source_drifted": self.source_drifted,
+            "source_drift_since": self.source_drift_since,
+            "source_drift": self.source_drift.lines() if self.source_drift else [],
         }
 
 
@@ -162,29 +187,44 @@ def make_plan(
     source: Profile,
     target: Profile,
     reporter: Reporter,
-    src: BackandClient,
+    src: BackandClient | None,
     dst: BackandClient,
     options: PromoteOptions | None = None,
     *,
     full_texts: bool = False,
     head: HeadStart | None = None,
+    archived: ArchivedSource | None = None,
 ) -> Plan:
     """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
     as prunable ``plan`` entries (identical bytes are stored once). With *full_texts* (a plan a
     person reads), the long texts of the changes are read back in full. The target's rules and the
     options' exclusions shape what would be sent; the diffs are between the target and that. With
-    *head*, the source's export is the one that head start began downloading (see headstart.py)."""
+    *head*, the source's export is the one that head start began downloading (see headstart.py).
+    With *archived* (a release), the source is that entry and its model: nothing is read from *src*
+    (None), and the entry's zip must match its recorded sha256."""
     options = options or PromoteOptions()
     spec = spec_for(target, options.exclude, options.no_rules)
+    if archived is not None:
+        with reporter.step("Check the release"):
+            ctx.archive.path_for_upload(archived.entry)  # a file the index does not vouch for: refused
+            reporter.log(f"{archived.label}: archive entry #{archived.entry.id}, sha256 as recorded")
     with reporter.step("Read models"):
-        source_model = src.get_model()
+        if archived is not None:
+            source_model = archived.model
+        else:
+            assert src is not None
+            source_model = src.get_model()
         target_model = dst.get_model()
         reporter.log(
-            f"{source.name}: {len(source_model)} objects; {target.name}: {len(target_model)} objects"
+            f"{archived.label if archived else source.name}: {len(source_model)} objects; "
+            f"{target.name}: {len(target_model)} objects"
         )
     # The source's export downloads on its own thread while the target is validated and read: the
     # server builds both zips at once, the longest waits of a plan on a large configuration.
-    export = _export_alongside(ctx, source, target, reporter, src, source_model, head)
+    export = None
+    if archived is None:
+        assert src is not None
+        export = _export_alongside(ctx, source, target, reporter, src, source_model, head)
     try:
         shaped = shape_model(spec, source_model, target_model)
         sent_model = shaped.model.model if shaped.model is not None else source_model
@@ -195,6 +235,7 @@ def make_plan(
             for line in validation.warning_lines():
                 reporter.log(f"warning: {line}", "warning")
         plan = Plan(source, target, source_model, target_model, validation, model_diff, shaped=shaped)
+        plan.archived = archived
         with reporter.step("Read target configuration"):
             plan.backup = ctx.download(
                 dst,
@@ -205,10 +246,15 @@ def make_plan(
                 model=target_model,
                 note=f"plan {source.name} -> {target.name}: target",
             )
-        plan.export, docs = export.result()
-        ctx.adopt_docs(plan.export, docs)
+        if export is not None:
+            plan.export, docs = export.result()
+            ctx.adopt_docs(plan.export, docs)
+        else:
+            assert archived is not None
+            plan.export = archived.entry
     except BaseException:
-        export.abandon()
+        if export is not None:
+            export.abandon()
         raise
     with reporter.step("Compare configurations"):
         plan.sent = build_sent(
@@ -239,6 +285,8 @@ def make_plan(
         )
         reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
         _check_drift(ctx, plan, reporter, target_docs)
+        if archived is None:
+            _check_source_drift(ctx, plan, reporter)
     ctx.forget_docs()  # the plan keeps what it found, not the documents (a promotion reads no more)
     return plan
 
@@ -294,3 +342,27 @@ def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: Conf
         reporter.log(f"drift details unavailable: {exc.message}", "warning")
     changes = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
     reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {changes}", "warning")
+
+
+def _check_source_drift(ctx: Context, plan: Plan, reporter: Reporter) -> None:
+    """Whether the source changed since the promoter last verified a write into it (its baseline):
+    then the target would receive a state that was never promoted through the source."""
+    base = ctx.history.baseline(plan.source.target_key)
+    if base is None or not comparable(base.fingerprint) or base.fingerprint == plan.source_fingerprint:
+        return
+    plan.source_drifted, plan.source_drift_since = True, base.run_id
+    try:
+        if base.entry_id is not None and plan.export is not None:
+            plan.source_drift = diff_configs(
+                ctx.docs(ctx.archive.get(int(base.entry_id))), ctx.docs(plan.export)
+            )
+    except PromoterError as exc:
+        reporter.log(f"the source's drift details unavailable: {exc.message}", "warning")
+    what = (
+        count(plan.source_drift.count(), "change") if plan.source_drift is not None else "details unavailable"
+    )
+    reporter.log(
+        f"{plan.source.name} changed since run #{base.run_id}, "
+        f"the promoter's last verified write into it: {what}",
+        "warning",
+    )

@@ -6,6 +6,7 @@ what a promotion reads, refuses, writes and checks. ``plan_promotion`` is the re
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from app.backand import BackandClient
@@ -15,7 +16,7 @@ from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.headstart import HeadStart
-from app.engine.plan import Plan, PromoteOptions, make_plan
+from app.engine.plan import ArchivedSource, Plan, PromoteOptions, make_plan
 from app.engine.result import Result, Status, describe, error_kind
 from app.engine.run import Session, run_write
 from app.errors import Cancelled, PromoterError, UsageError
@@ -34,21 +35,28 @@ def promote(
     head: HeadStart | None = None,
     *,
     begin_head: bool = True,
+    archived: ArchivedSource | None = None,
 ) -> Result:
     """Promote *source* into *target*. The source's export starts downloading at once
     (``headstart.py``), unless the caller began it earlier: then it hands it over as *head* (closed
-    here) with *begin_head* False, so a source that could not begin is not asked twice."""
+    here) with *begin_head* False, so a source that could not begin is not asked twice. With
+    *archived* (a release: ``releases.release_source``), that entry and its model are sent, and
+    *source* is the environment it was taken from; nothing is read from it."""
     early = [] if options.dry_run else gates.before_reading(source, target, options.consent)
-    if early and head is not None:  # refused before anything is read: the export is not wanted
+    if (early or archived is not None) and head is not None:  # the export is not wanted
         head.close()
         head = None
-    head = _head_for(ctx, source, head, begin_head and source.name != target.name and not early)
+    begin = begin_head and source.name != target.name and not early and archived is None
+    head = _head_for(ctx, source, head, begin)
     try:
-        if source.name == target.name:
+        if source.name == target.name and archived is None:
             raise UsageError("Source and target are the same profile.")
         if options.dry_run:
-            return plan_promotion(ctx, source, target, options, listener, cancel, head, begin_head=False)
-        return run_write(ctx, Promotion(source, target, options, head=head), listener, cancel)
+            return plan_promotion(
+                ctx, source, target, options, listener, cancel, head, begin_head=False, archived=archived
+            )
+        promotion = Promotion(source, target, options, head=head, archived=archived)
+        return run_write(ctx, promotion, listener, cancel)
     finally:
         if head is not None:
             head.close()
@@ -64,18 +72,33 @@ def plan_promotion(
     head: HeadStart | None = None,
     *,
     begin_head: bool = True,
+    archived: ArchivedSource | None = None,
 ) -> Result:
     """The read-only plan: no lock, no history run, downloads archived as prunable ``plan`` entries.
-    Like :func:`promote`, it begins (or takes over, and closes) the source export's head start."""
+    Like :func:`promote`, it begins (or takes over, and closes) the source export's head start.
+    With *archived* (a release), the source is that entry: nothing is read from *source*."""
     options = options or PromoteOptions()
     reporter = Reporter(listener, cancel)
-    result = Result("plan", Status.FAILED, target.name, source=source.name)
-    head = _head_for(ctx, source, head, begin_head)
+    label = archived.label if archived is not None else source.name
+    result = Result("plan", Status.FAILED, target.name, source=label)
+    head = _head_for(ctx, source, head, begin_head and archived is None)
     try:
         with reporter.step("Connect"):
-            src, dst = ctx.client(source), ctx.client(target)
-        with src, dst:
-            plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True, head=head)
+            src = ctx.client(source) if archived is None else None
+            dst = ctx.client(target)
+        with src if src is not None else contextlib.nullcontext(), dst:
+            plan = make_plan(
+                ctx,
+                source,
+                target,
+                reporter,
+                src,
+                dst,
+                options,
+                full_texts=True,
+                head=head,
+                archived=archived,
+            )
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -112,15 +135,19 @@ class Promotion:
     plan: Plan | None = None
     src: BackandClient | None = None
     head: HeadStart | None = None  # the source's export, already downloading (promote() closes it)
+    archived: ArchivedSource | None = None  # a release: sent from the archive, the source not read
 
     @property
     def source_label(self) -> str:
-        return self.source.name
+        return self.archived.label if self.archived is not None else self.source.name
 
     def prepare(self, s: Session) -> None:
-        gates.raise_if(gates.before_reading(self.source, self.target, self.options.consent))
-        self.src = s.ctx.client(self.source)
-        with self.src:  # the source is only read, for the plan
+        early = gates.before_reading(self.source, self.target, self.options.consent)
+        if self.archived is not None:
+            early += gates.other_app(self.target, self.archived.foreign, self.options.consent)
+        gates.raise_if(early)
+        self.src = s.ctx.client(self.source) if self.archived is None else None
+        with self.src if self.src is not None else contextlib.nullcontext():  # only read, for the plan
             plan = self.plan = make_plan(
                 s.ctx,
                 self.source,
@@ -131,6 +158,7 @@ class Promotion:
                 self.options,
                 full_texts=self.options.dry_run,
                 head=self.head,
+                archived=self.archived,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()
@@ -139,8 +167,12 @@ class Promotion:
             gates.raise_if(refusals)  # refused: the reads stay prunable ``plan`` entries
             if self.options.consent.accepts_security:  # the consent's words go into history with the run
                 s.result.plan["security"]["reason"] = (self.options.accept_security or "").strip()
+            _record_consents(s, plan, self.options)
         adopt_backup(s, plan.backup)  # the target as read under the lock is the backup
-        s.ctx.archive.set_kind(plan.export.id, "export")
+        if self.archived is None:
+            s.ctx.archive.set_kind(plan.export.id, "export")
+        else:  # the release's entry stays what it is
+            s.record(release=plan.export.id)
         s.result.export_id = plan.export.id
         s.record(export=plan.export.id)
         if plan.sent.id != plan.export.id:  # shaped by rules or exclusions: kept next to the export
@@ -236,9 +268,20 @@ class Promotion:
 
     def success(self, s: Session) -> str:
         if not s.result.written:
-            return f"Nothing to promote: {self.target.name} already holds what {self.source.name} would send."
-        return f"Promoted {self.source.name} to {self.target.name}."
+            return (
+                f"Nothing to promote: {self.target.name} already holds what {self.source_label} would send."
+            )
+        return f"Promoted {self.source_label} to {self.target.name}."
 
     def _plan(self) -> Plan:
         assert self.plan is not None
         return self.plan
+
+
+def _record_consents(s: Session, plan: Plan, options: PromoteOptions) -> None:
+    """The consents given to gates this promotion met, kept in history with the run."""
+    consent = options.consent
+    if plan.source_drifted and plan.target.protected and consent.accept_unverified_source:
+        s.result.plan["unverified_source_accepted"] = True
+    if plan.archived is not None and plan.archived.foreign and consent.allow_other_app:
+        s.result.plan["other_app_accepted"] = True

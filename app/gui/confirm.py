@@ -30,6 +30,8 @@ TICKS = {
     Gate.DATA_LOSS: "I accept losing data",
     Gate.STAGE_SKIPPED: "Skip a stage",
     Gate.DRIFT: "Overwrite the changes made outside the promoter",
+    Gate.UNVERIFIED_SOURCE: "Send a source state that was never verified",
+    Gate.OTHER_APP: "Promote another app's release",
 }
 FLAG_HINT = re.compile(
     r"(;\s*(review (them|the Security section) and )?pass --[\w-]+( \"REASON\")?"
@@ -65,6 +67,12 @@ class ConfirmPromotion(QDialog):
             f"A backup of {target.name} (model and configuration) is taken first; a failure rolls "
             "back automatically.",
         ]
+        if summary.get("release"):
+            lines.insert(
+                1,
+                f"Release <b>{summary['release']}</b> (taken from {source.name}): its stored model and "
+                f"configuration are sent, not what {source.name} holds now.",
+            )
         shaping = summary.get("shaping") or {}
         effects = [line for line in summary.get("shaping_lines") or [] if not line.startswith("--no-rules")]
         if effects:
@@ -172,6 +180,8 @@ class ConfirmPromotion(QDialog):
             allow_skip_stage=self._ticked(Gate.STAGE_SKIPPED),
             accept_drift=self._ticked(Gate.DRIFT),
             security_reason=self.security_reason,
+            accept_unverified_source=self._ticked(Gate.UNVERIFIED_SOURCE),
+            allow_other_app=self._ticked(Gate.OTHER_APP),
         )
 
 

@@ -28,6 +28,7 @@ from app.gui.history_tab import HistoryTab
 from app.gui.jobs import JobRunner
 from app.gui.overview_tab import OverviewTab
 from app.gui.promote_tab import PromoteTab
+from app.gui.releases_dialog import ReleasesDialog
 from app.gui.versions_tab import VersionsTab
 from app.paths import Home
 from app.profiles import Profile
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.schedule_label)
         self.schedule_label.timer.start()
         self.backups_dialog: BackupsDialog | None = None
+        self.releases_dialog: ReleasesDialog | None = None
         self.statusBar().addPermanentWidget(self.busy_label)
         self.jobs.busy_changed.connect(
             lambda text: self.busy_label.setText(f"running: {text}" if text else "idle")
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&Settings…", "Ctrl+,", self.on_settings)
         self.backups_action = action(file_menu, "&Backups and schedule…", "Ctrl+Shift+B", self.on_backups)
+        self.releases_action = action(file_menu, "&Releases…", "Ctrl+Shift+R", self.on_releases)
         action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         run_menu = self.menuBar().addMenu("&Run")
         self.plan_action = action(run_menu, "&Plan", "Ctrl+P", self._plan)
@@ -239,6 +242,26 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Settings saved; they apply to the next operations.", 5000)
             self.ctx.reload()
             self.refresh()
+
+    def on_releases(self) -> ReleasesDialog:
+        """The Releases dialog (not modal): take, list, promote to the next stage, remove."""
+        dialog = self.releases_dialog
+        if dialog is None:
+            dialog = self.releases_dialog = ReleasesDialog(self.ctx, self.jobs, self)
+            dialog.promote_requested.connect(self._promote_release)
+            dialog.changed.connect(self.archive_tab.refresh)
+        elif dialog.isVisible():
+            dialog.raise_()  # already open: bring it to the front
+        dialog.refresh()
+        dialog.show()
+        return dialog
+
+    def _promote_release(self, name: str, source: str, target: str) -> None:
+        """The Releases dialog's "Promote to the next stage": the Promote tab's plan, confirmation
+        and promotion, with the release as the source."""
+        self.promote_tab.set_profiles(self.ctx.profiles.load(), source, target)
+        self.tabs.setCurrentWidget(self.promote_tab)
+        self.promote_tab.promote_release(name, source, target)
 
     def on_backups(self) -> BackupsDialog:
         """The Backups dialog (one at a time, not modal): the schedule read from the system."""

@@ -13,6 +13,7 @@ Signals:
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -143,6 +144,10 @@ class OverviewTab(QWidget):
         else:
             lines = [f"Serves configuration <b>{station.version or '?'}</b>"]
             lines.append(_last_write(station.last_write))
+            if station.releases:
+                lines.append(
+                    "Holds release " + ", ".join(f"<b>{html.escape(n)}</b>" for n in station.releases)
+                )
             for line in station.mismatch:
                 lines.append(_span("red", f"Inconsistent: {line}."))
             if station.drifted:

@@ -59,6 +59,7 @@ class PromoteTab(QWidget):
         self._running = ""  # what runs now, for the banner
         self._steps_running: list[str] = []  # the steps under way (two at once while both sides are read)
         self._started = 0.0
+        self.release: str | None = None  # a release is the source (``promote_release``), not the picker's
         self._build()
 
     def _build(self) -> None:
@@ -155,8 +156,19 @@ class PromoteTab(QWidget):
                 self.target.setCurrentText(after.name)
         self.target.blockSignals(False)
 
+    def promote_release(self, name: str, source: str, target: str) -> None:
+        """Plan release *name* (taken from *source*) into *target*, then confirm and promote it, as
+        any promotion (the pickers show its environment; changing them leaves the release)."""
+        if self._key is not None:
+            return
+        self.source.setCurrentText(source)
+        self.target.setCurrentText(target)
+        self.release = name
+        self.on_plan(then_promote=True)
+
     def _on_pair_changed(self) -> None:
         """A plan is of one pair: switching the source or the target never leaves it on show."""
+        self.release = None
         shown = self._shown_pair
         now = (self.source.currentText(), self.target.currentText())
         if shown is not None and shown != now and self._key is None:
@@ -261,6 +273,8 @@ class PromoteTab(QWidget):
             exclude=tuple(summary.get("shaping", {}).get("excludes", [])),  # as planned and confirmed
             no_rules=bool(summary.get("shaping", {}).get("no_rules")),
             accept_security=answer.security_reason,
+            accept_unverified_source=answer.accept_unverified_source,
+            allow_other_app=answer.allow_other_app,
         )
         self._start((source, target), options, "Promoting")
 
@@ -274,24 +288,36 @@ class PromoteTab(QWidget):
     ) -> None:
         source, target = pair
         key = target.name
+        release = self.release
+        label = source.name if release is None else f"release {release}"
         self.steps.clear()
         self.progress.setValue(0)
         self.progress.setFormat(verb.lower() + "…")
-        self._append(f"{verb} {source.name} → {target.name}")
-        self._running = f"{verb} {source.name} → {target.name}"
+        self._append(f"{verb} {label} → {target.name}")
+        self._running = f"{verb} {label} → {target.name}"
         self._steps_running = []
         self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
         ctx = self.ctx
 
         def done(result: Result) -> None:
+            if release is not None and result.status != "dry_run":
+                self.release = None  # promoted (or not): the next Promote is of the pickers' pair
             self._on_finished(result)
             if then_promote and result.status == "dry_run":
                 self._confirm_and_run(source, target, result.plan)
 
+        def work(listen: Any, cancel: Any) -> Result:
+            if release is None:
+                return promote(ctx, source, target, options, listen, cancel)
+            from app.engine.releases import source_of
+
+            origin, archived = source_of(ctx, release)
+            return promote(ctx, origin, target, options, listen, cancel, archived=archived)
+
         worker = self.jobs.run(
             key,
-            f"{verb.lower()} {source.name} → {target.name}",
-            lambda listen, cancel: promote(ctx, source, target, options, listen, cancel),
+            f"{verb.lower()} {label} → {target.name}",
+            work,
             done,
             self._on_failed,
             self._on_event,
