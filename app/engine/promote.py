@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.backand import BackandClient
-from app.configdoc.diff import diff_configs, fingerprint
-from app.engine import gates
+from app.engine import gates, planrecord
 from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
@@ -42,7 +41,14 @@ def promote(
     if early and head is not None:  # refused before anything is read: the export is not wanted
         head.close()
         head = None
-    head = _head_for(ctx, source, head, begin_head and source.name != target.name and not early)
+    reusable = (
+        options.expect_stamp is not None and planrecord.path_for(ctx.home, options.expect_stamp).exists()
+    )
+    if reusable and head is not None:  # the confirmed plan's read of the source is likely sent instead
+        head.close()
+        head = None
+    begin = begin_head and source.name != target.name and not early and not reusable
+    head = _head_for(ctx, source, head, begin)
     try:
         if source.name == target.name:
             raise UsageError("Source and target are the same profile.")
@@ -75,7 +81,15 @@ def plan_promotion(
         with reporter.step("Connect"):
             src, dst = ctx.client(source), ctx.client(target)
         with src, dst:
-            plan = make_plan(ctx, source, target, reporter, src, dst, options, full_texts=True, head=head)
+            plan = make_plan(
+                ctx, source, target, reporter, src, dst, options, full_texts=True, head=head, record=True
+            )
+        if plan.source_seen is not None and plan.export is not None:  # for the promotion of this plan
+            model, current, versions = plan.source_seen
+            record = planrecord.SourceRead(
+                plan.stamp, source.target_key, model, current, versions, plan.export.id, plan.export.sha256
+            )
+            planrecord.keep(ctx.home, record)
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -98,7 +112,7 @@ def _head_for(ctx: Context, source: Profile, head: HeadStart | None, begin: bool
         head.close()
         head = None
     if head is None and begin:
-        head = HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
+        head = HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir, seen=True)
     return head
 
 
@@ -120,6 +134,8 @@ class Promotion:
     def prepare(self, s: Session) -> None:
         gates.raise_if(gates.before_reading(self.source, self.target, self.options.consent))
         self.src = s.ctx.client(self.source)
+        stamp = self.options.expect_stamp
+        reuse = planrecord.load(s.ctx.home, stamp, self.source.target_key) if stamp else None
         with self.src:  # the source is only read, for the plan
             plan = self.plan = make_plan(
                 s.ctx,
@@ -131,6 +147,7 @@ class Promotion:
                 self.options,
                 full_texts=self.options.dry_run,
                 head=self.head,
+                reuse=reuse,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()
@@ -185,7 +202,7 @@ class Promotion:
                     cancel=reporter.cancel.is_set,
                 ),
                 probe=lambda: s.ctx.live_fingerprint(dst),
-                sent=plan.sent_fingerprint or fingerprint(s.ctx.docs(plan.sent)),
+                sent=plan.sent_fingerprint or s.ctx.fingerprint(plan.sent),
             )
             if said:  # quoted as the server's (its spelling included: "succesfuly")
                 reporter.log(f"{self.target.name} said: \u201c{said}\u201d")
@@ -198,7 +215,7 @@ class Promotion:
         with s.reporter.step("Verify"):
             if not self.options.skip_model and dst.get_model() != plan.sent_model:
                 raise VerifyFailed(f"Verify: the model of {name} differs from what was sent.")
-            sent_fp = plan.sent_fingerprint or fingerprint(s.ctx.docs(plan.sent))
+            sent_fp = plan.sent_fingerprint or s.ctx.fingerprint(plan.sent)
             s.ctx.forget_docs()  # the plan's documents go before the target's arrive: one held at a time
             after = s.ctx.download(
                 dst,
@@ -215,10 +232,10 @@ class Promotion:
                 now = sent_fp
                 s.reporter.log("verify: the target serves what was sent (compared as text, not parsed again)")
             else:
-                now = fingerprint(s.ctx.docs(after))
+                now = s.ctx.fingerprint(after)  # (recorded when these bytes were parsed before)
             if not self.options.skip_config:
                 if now != sent_fp:  # read what was sent again only to name what differs
-                    left = diff_configs(s.ctx.docs(plan.sent), s.ctx.docs(after))
+                    left = s.ctx.config_diff(plan.sent, after)
                     if not left.empty:
                         raise VerifyFailed(
                             f"Verify: the configuration of {name} differs from what was sent: "
