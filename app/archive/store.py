@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from app import logs
-from app.configdoc.zipcheck import check_config_zip
+from app.archive.parses import Parsed, Parses
+from app.configdoc.zipcheck import ConfigZipInfo, check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import copy_atomically, fsync_dir, sha256_file
 from app.sqlstore import open_db
@@ -120,6 +121,7 @@ class Archive:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._db = open_db(root / "index.sqlite", lambda db: db.executescript(SCHEMA))
+        self.parses = Parses(self._db)
         self._sweep_stale_parts()
 
     def _sweep_stale_parts(self, older_than: float = 3600) -> None:
@@ -173,25 +175,31 @@ class Archive:
         ``collect["same_as_known"]`` says whether they are those of *known* (an archived entry whose
         documents the new zip holds as the same bytes, or the same text but for what an import
         rewrites: not parsed again, see :func:`app.configdoc.zipcheck.check_config_zip`).
+
+        Bytes that already passed the check (the same sha256 and size, recorded in
+        :mod:`app.archive.parses` by this parser) are not checked or parsed again: ``collect["docs"]``
+        is then None and ``collect["parsed"]`` the record.
         """
         if kind not in KINDS:
             raise UsageError(f"Unknown archive kind {kind!r}; one of {', '.join(KINDS)}.")
         path = self._file_for(app, kind, version)
         written = write(path)  # a download says the sha256 it computed on the way: not read twice
         try:
-            like = (self.path_of(known), known.version) if known is not None else None
-            info = check_config_zip(path, collect=collect is not None, known=like)
-        except InvalidConfigZip:
+            size = path.stat().st_size
+            said = getattr(written, "sha256", None)
+            hashed = isinstance(said, str) and getattr(written, "size", None) == size
+            digest: str = said if hashed and isinstance(said, str) else sha256_file(path)
+            parsed = self.parses.get(digest, size)
+            info = parsed.info if parsed is not None else self._check(path, collect is not None, known)
+        except (InvalidConfigZip, OSError):
             path.unlink(missing_ok=True)
             raise
+        if parsed is None:
+            self.parses.keep_check(digest, size, info)
         if collect is not None:
             collect["docs"] = info.docs
             collect["same_as_known"] = info.same_as_known
-        size = path.stat().st_size
-        known = getattr(written, "sha256", None)
-        digest = (
-            known if isinstance(known, str) and getattr(written, "size", None) == size else sha256_file(path)
-        )
+            collect["parsed"] = parsed
         stored = self._same_bytes(app, digest, size)
         if stored is not None:  # already archived for this app: the new entry shares that file
             path.unlink(missing_ok=True)
@@ -219,6 +227,14 @@ class Archive:
             "archived %s #%d: %s %s %s (%d bytes)", kind, entry.id, app, entry.version, digest[:12], size
         )
         return entry
+
+    def _check(self, path: Path, collect: bool, known: Entry | None) -> ConfigZipInfo:
+        like = (self.path_of(known), known.version) if known is not None else None
+        return check_config_zip(path, collect=collect, known=like)
+
+    def parsed(self, entry: Entry) -> Parsed | None:
+        """What the parse of *entry*'s bytes yielded, when it is recorded (see ``parses.py``)."""
+        return self.parses.get(entry.sha256, entry.size)
 
     def _same_bytes(self, app: str, digest: str, size: int) -> Path | None:
         row = self._db.execute(
@@ -537,6 +553,7 @@ class Archive:
         if not dry_run:
             for entry in going:
                 self.delete(entry.id)
+            self.parses.forget_unused()
         return [e.id for e in going]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.cli import exitcodes
 from app.cli.signals import cancel_on_signals
-from app.engine import gates
+from app.engine import gates, planrecord
 from app.engine.connect import client_settings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
@@ -32,7 +32,13 @@ from app.words import count
 
 
 def _head_start(
-    home: Home, source_name: str, target_name: str, cancel: CancelToken, consent: Consent | None = None
+    home: Home,
+    source_name: str,
+    target_name: str,
+    cancel: CancelToken,
+    consent: Consent | None = None,
+    *,
+    seen: bool = False,
 ) -> HeadStart | None:
     """The source's export, asked for now; None where it cannot begin: an unknown profile or an
     unreadable settings file (the engine then says what is wrong), no secret (the plan's Connect
@@ -48,7 +54,7 @@ def _head_start(
         return None
     if consent is not None and gates.before_reading(source, target, consent):
         return None
-    return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir, cancel.is_set)
+    return HeadStart.begin(source, SecretStore(), settings, home.tmp_dir, cancel.is_set, seen=seen)
 
 
 def _sides(args: argparse.Namespace) -> None:
@@ -116,7 +122,7 @@ def _print_plan(summary: dict[str, Any]) -> None:
 def do_plan(args: argparse.Namespace, home: Home) -> int:
     _sides(args)
     with cancel_on_signals(CancelToken()) as token:
-        head = None if args.release else _head_start(home, args.source, args.target, token)
+        head = None if args.release else _head_start(home, args.source, args.target, token, seen=True)
         try:
             from app.cli.cmd_target import open_context
             from app.cli.output import stderr_listener
@@ -173,7 +179,10 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
         return _promote(args, home, None, None)
     with cancel_on_signals(CancelToken()) as token:
         consent = None if args.dry_run else Consent(args.confirm, allow_skip_stage=args.allow_skip_stage)
-        head = None if args.release else _head_start(home, args.source, args.target, token, consent)
+        recorded = args.expect_plan and planrecord.path_for(home, args.expect_plan).exists()
+        # a confirmed plan's read of the source is likely sent instead: its export is not asked for
+        skip = args.release or recorded
+        head = None if skip else _head_start(home, args.source, args.target, token, consent)
         try:
             return _promote(args, home, head, token)
         finally:

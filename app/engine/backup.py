@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.archive import Entry
-from app.configdoc.diff import fingerprint
 from app.engine.events import CancelToken
 from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
@@ -80,7 +79,7 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
     verify both. Returns the fingerprint the target holds. Every write goes through ``s.write``."""
     dst, name = s.dst, s.target.name
     zip_path = s.ctx.archive.path_for_upload(entry)  # re-hashed: the index vouches for what is sent
-    sent_fp = fingerprint(s.ctx.docs(entry))
+    sent_fp = s.ctx.fingerprint(entry)
     if model is not None:
         with s.reporter.step(f"{prefix}Restore model", cancellable=not prefix):
             if dst.get_model() != model:
@@ -109,7 +108,7 @@ def restore_entry(s: Session, entry: Entry, zip_path: Path, model: Any, *, prefi
             dst, s.target, "export", s.reporter, f"{prefix}Verify", note=f"after run #{s.run_id}"
         )
         s.record(verify=after.id)
-        now = fingerprint(s.ctx.docs(after))
+        now = s.ctx.fingerprint(after)
         if now != sent_fp:
             raise VerifyFailed(f"Verify: the configuration of {name} is not the one restored.")
     return now

@@ -12,7 +12,7 @@ from app import logs
 from app.archive import Archive, Entry
 from app.backand import BackandClient
 from app.configdoc.dataset import ConfigDocs, read_config_zip
-from app.configdoc.diff import fingerprint
+from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
 from app.engine.connect import ClientSettings, client_for, client_settings
 from app.engine.events import Reporter
 from app.engine.headstart import HeadStart
@@ -160,10 +160,33 @@ class Context:
             known=known,
         )
         self._local.same_as_known = entry.id if checked["same_as_known"] else None
-        if not checked["same_as_known"]:
+        if checked["docs"] is not None:
             self._remember(entry.id, checked["docs"])  # the check's parse serves the diffs too
-        reporter.log(f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]})")
+        said = " (bytes parsed before: not parsed again)" if checked["parsed"] is not None else ""
+        reporter.log(
+            f"{step}: archived as #{entry.id} ({entry.size:,} bytes, sha256 {entry.sha256[:12]}){said}"
+        )
         return entry
+
+    def fingerprint(self, entry: Entry) -> str:
+        """*entry*'s configuration fingerprint: the one recorded for its bytes (``archive/parses.py``),
+        else computed from its documents and recorded."""
+        parsed = self.archive.parsed(entry)
+        if parsed is not None and parsed.fingerprint is not None:
+            return parsed.fingerprint
+        found = fingerprint(self.docs(entry))
+        self.archive.parses.keep_fingerprint(entry.sha256, found)  # (kept only beside a check's record)
+        return found
+
+    def config_diff(self, old: Entry, new: Entry) -> ConfigDiff:
+        """What loading *new* over *old* changes: the diff recorded for both zips' bytes, else
+        computed from their documents and recorded."""
+        stored = self.archive.parses.diff(old.sha256, new.sha256)
+        if stored is not None:
+            return stored
+        found = diff_configs(self.docs(old), self.docs(new))
+        self.archive.parses.keep_diff(old.sha256, new.sha256, found)
+        return found
 
     def live_fingerprint(self, client: BackandClient) -> str:
         """The fingerprint of the configuration the app holds now (downloaded to a temp file, not

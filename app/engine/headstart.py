@@ -15,6 +15,8 @@ can start the download before it imports them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -45,10 +47,18 @@ class HeadStart:
     """
 
     def __init__(
-        self, profile: Profile, client: BackandClient, folder: Path, cancel: CancelCheck | None = None
+        self,
+        profile: Profile,
+        client: BackandClient,
+        folder: Path,
+        cancel: CancelCheck | None = None,
+        *,
+        seen: bool = False,
     ) -> None:
         self.profile = profile
         self.client = client
+        self.read_seen = seen
+        self.seen: Seen | None = None  # with *seen*: the source's state read before the download
         self._progress: Progress | None = None
         self._cancels = [cancel] if cancel is not None else []
         self._aborted = False
@@ -70,6 +80,8 @@ class HeadStart:
         settings: ClientSettings | None,
         folder: Path,
         cancel: CancelCheck | None = None,
+        *,
+        seen: bool = False,
     ) -> HeadStart | None:
         """Start the download, or return None when it cannot start now (no secret, a bad address,
         a home that cannot be written): the plan then downloads as it always did, and says why it
@@ -80,7 +92,7 @@ class HeadStart:
             logs.engine.debug("no head start for %s: %s", profile.name, exc)
             return None
         try:
-            return cls(profile, client, folder, cancel)
+            return cls(profile, client, folder, cancel, seen=seen)
         except OSError as exc:
             logs.engine.debug("no head start for %s: %s", profile.name, exc)
             client.close()
@@ -97,6 +109,8 @@ class HeadStart:
             if self._progress is not None:
                 self._progress(done, total)
 
+        if self.read_seen:  # before the request: what a plan's record says the export was taken at
+            self.seen = read_seen(self.client)
         return self.client.download_config(
             self._path, progress=progress, cancel=lambda: stopped() or self._cancelled()
         )
@@ -143,6 +157,18 @@ class HeadStart:
 
 
 STALE_AFTER = 600.0  # seconds: a head start's folder this old, of a process gone, is a leftover
+
+
+Seen = tuple[str, str, tuple[str, ...]]  # the model's digest, the current label, the version list
+
+
+def read_seen(client: BackandClient) -> Seen:
+    """What a cheap read sees of an app (its model's digest, the label served, the version list):
+    read before a download, it is what a plan records its read of the source was taken at."""
+    model = client.get_model()
+    versions = client.list_versions()
+    digest = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    return digest, versions.current or "", tuple(versions.versions)
 
 
 def _sweep(folder: Path) -> None:

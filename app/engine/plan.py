@@ -9,18 +9,19 @@ from typing import Any
 from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.configdoc.dataset import ConfigDocs
-from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
+from app.configdoc.diff import ConfigDiff, comparable
 from app.engine import gates
 from app.engine.alongside import Alongside
 from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
-from app.engine.headstart import HeadStart
+from app.engine.headstart import HeadStart, Seen, read_seen
 from app.engine.modeldiff import ModelDiff, diff_models
+from app.engine.planrecord import SourceRead
 from app.engine.security import SecurityReport, classify
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
-from app.errors import PromoterError
+from app.errors import PromoterError, UsageError
 from app.profiles import Profile
 from app.words import count
 
@@ -92,6 +93,8 @@ class Plan:
     source_drifted: bool = False  # the source changed since the promoter last verified a write into it
     source_drift_since: int | None = None
     source_drift: ConfigDiff | None = None
+    source_seen: Seen | None = None  # the source's state read before its download (planrecord.py)
+    source_reused: bool = False  # the source's read is the confirmed plan's, not downloaded again
 
     @property
     def sent_model(self) -> Model:
@@ -194,6 +197,8 @@ def make_plan(
     full_texts: bool = False,
     head: HeadStart | None = None,
     archived: ArchivedSource | None = None,
+    reuse: SourceRead | None = None,
+    record: bool = False,
 ) -> Plan:
     """Read both sides and compare them. Read-only: no lock, no history; its downloads are archived
     as prunable ``plan`` entries (identical bytes are stored once). With *full_texts* (a plan a
@@ -201,7 +206,11 @@ def make_plan(
     options' exclusions shape what would be sent; the diffs are between the target and that. With
     *head*, the source's export is the one that head start began downloading (see headstart.py).
     With *archived* (a release), the source is that entry and its model: nothing is read from *src*
-    (None), and the entry's zip must match its recorded sha256."""
+    (None), and the entry's zip must match its recorded sha256. With *reuse* (the record of the
+    confirmed plan's read of the source, ``planrecord.py``), that read is taken instead of a download
+    when the source still looks as it did then; with *record*, the plan learns how the source looked
+    before its download (``Plan.source_seen``). Fingerprints and diffs of bytes parsed before are
+    taken from the archive's parse records."""
     options = options or PromoteOptions()
     spec = spec_for(target, options.exclude, options.no_rules)
     if archived is not None:
@@ -219,11 +228,21 @@ def make_plan(
             f"{archived.label if archived else source.name}: {len(source_model)} objects; "
             f"{target.name}: {len(target_model)} objects"
         )
-    # The source's export downloads on its own thread while the target is validated and read: the
-    # server builds both zips at once, the longest waits of a plan on a large configuration.
-    export = None
-    if archived is None:
+    reused = None
+    if reuse is not None and src is not None:
+        reused = _reused_source(ctx, reuse, source, src, source_model, reporter)
+    seen: Seen | None = None
+    export: Alongside[tuple[Entry, ConfigDocs | None]] | None = None
+    if reused is not None:
+        if head is not None:
+            head.close()  # its export is not wanted: stopped now, not at the end of the run
+        reporter.skip("Download source configuration", "unchanged since the plan: the plan's read is sent")
+    elif archived is None:
         assert src is not None
+        if record and (head is None or head.profile != source):
+            seen = read_seen(src)  # before the download is asked for (planrecord.py)
+        # The source's export downloads on its own thread while the target is validated and read:
+        # the server builds both zips at once, the longest waits of a plan on a large configuration.
         export = _export_alongside(ctx, source, target, reporter, src, source_model, head)
     try:
         shaped = shape_model(spec, source_model, target_model)
@@ -249,6 +268,10 @@ def make_plan(
         if export is not None:
             plan.export, docs = export.result()
             ctx.adopt_docs(plan.export, docs)
+            if record:
+                plan.source_seen = head.seen if head is not None and head.profile == source else seen
+        elif reused is not None:
+            plan.export, plan.source_reused = reused, True
         else:
             assert archived is not None
             plan.export = archived.entry
@@ -268,8 +291,7 @@ def make_plan(
         )
         for line in shaped.lines():
             reporter.log(line)
-        target_docs = ctx.docs(plan.backup)
-        plan.config_diff = diff_configs(target_docs, ctx.docs(plan.sent))
+        plan.config_diff = ctx.config_diff(plan.backup, plan.sent)
         if full_texts:
             from app.configdoc.fulltext import fill_texts  # only a plan a person reads needs it
 
@@ -278,17 +300,48 @@ def make_plan(
                 reporter.log(
                     f"{count(left, 'long text')} shown by length and hash only (over the plan's budget)"
                 )
-        plan.target_fingerprint = fingerprint(target_docs)
-        plan.source_fingerprint = fingerprint(ctx.docs(plan.export))
+        plan.target_fingerprint = ctx.fingerprint(plan.backup)
+        plan.source_fingerprint = ctx.fingerprint(plan.export)
         plan.sent_fingerprint = (
-            plan.source_fingerprint if plan.sent.id == plan.export.id else fingerprint(ctx.docs(plan.sent))
+            plan.source_fingerprint if plan.sent.id == plan.export.id else ctx.fingerprint(plan.sent)
         )
         reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
-        _check_drift(ctx, plan, reporter, target_docs)
+        _check_drift(ctx, plan, reporter)
         if archived is None:
             _check_source_drift(ctx, plan, reporter)
     ctx.forget_docs()  # the plan keeps what it found, not the documents (a promotion reads no more)
     return plan
+
+
+def _reused_source(
+    ctx: Context,
+    reuse: SourceRead | None,
+    source: Profile,
+    src: BackandClient,
+    source_model: Model,
+    reporter: Reporter,
+) -> Entry | None:
+    """The confirmed plan's read of the source, when the source's model, label and version list are
+    what they were before that read, and its archived file still holds the recorded sha256."""
+    if reuse is None:
+        return None
+    versions = src.list_versions()
+    now = (model_digest(source_model), versions.current or "", tuple(versions.versions))
+    if now != reuse.seen:
+        reporter.log(f"{source.name} changed since the plan (model, label or versions): read again")
+        return None
+    try:
+        entry = ctx.archive.get(reuse.export_id)
+        if (entry.sha256, entry.base_url, entry.app) != (reuse.sha256, source.base_url, source.app):
+            return None
+        ctx.archive.path_for_upload(entry)  # re-hashed: bytes the index no longer vouches for are not sent
+    except UsageError as exc:
+        reporter.log(f"the plan's read of {source.name} cannot be used ({exc.message}): read again")
+        return None
+    reporter.log(
+        f"{source.name} unchanged since the plan by model, label and versions: its read #{entry.id} is sent"
+    )
+    return entry
 
 
 def _export_alongside(
@@ -321,7 +374,7 @@ def _export_alongside(
     return Alongside(work, "download source configuration")
 
 
-def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: ConfigDocs) -> None:
+def _check_drift(ctx: Context, plan: Plan, reporter: Reporter) -> None:
     """Compare the target with what the promoter last left it holding (the baseline, kept in
     history, which prune never touches); show the changes when that export is still archived."""
     base = ctx.history.baseline(plan.target.target_key)
@@ -336,8 +389,8 @@ def _check_drift(ctx: Context, plan: Plan, reporter: Reporter, target_docs: Conf
         return
     plan.drifted, plan.drift_since = True, base.run_id
     try:
-        if base.entry_id is not None:
-            plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)
+        if base.entry_id is not None and plan.backup is not None:
+            plan.drift = ctx.config_diff(ctx.archive.get(int(base.entry_id)), plan.backup)
     except PromoterError as exc:
         reporter.log(f"drift details unavailable: {exc.message}", "warning")
     changes = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
@@ -353,9 +406,7 @@ def _check_source_drift(ctx: Context, plan: Plan, reporter: Reporter) -> None:
     plan.source_drifted, plan.source_drift_since = True, base.run_id
     try:
         if base.entry_id is not None and plan.export is not None:
-            plan.source_drift = diff_configs(
-                ctx.docs(ctx.archive.get(int(base.entry_id))), ctx.docs(plan.export)
-            )
+            plan.source_drift = ctx.config_diff(ctx.archive.get(int(base.entry_id)), plan.export)
     except PromoterError as exc:
         reporter.log(f"the source's drift details unavailable: {exc.message}", "warning")
     what = (

@@ -10,8 +10,7 @@ import contextlib
 from dataclasses import dataclass
 
 from app.backand import BackandClient
-from app.configdoc.diff import diff_configs, fingerprint
-from app.engine import gates
+from app.engine import gates, planrecord
 from app.engine.backup import VerifyFailed, adopt_backup, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
@@ -46,7 +45,15 @@ def promote(
     if (early or archived is not None) and head is not None:  # the export is not wanted
         head.close()
         head = None
-    begin = begin_head and source.name != target.name and not early and archived is None
+    reusable = (
+        archived is None
+        and options.expect_stamp is not None
+        and planrecord.path_for(ctx.home, options.expect_stamp).exists()
+    )
+    if reusable and head is not None:  # the confirmed plan's read of the source is likely sent instead
+        head.close()
+        head = None
+    begin = begin_head and source.name != target.name and not early and archived is None and not reusable
     head = _head_for(ctx, source, head, begin)
     try:
         if source.name == target.name and archived is None:
@@ -98,7 +105,14 @@ def plan_promotion(
                 full_texts=True,
                 head=head,
                 archived=archived,
+                record=archived is None,
             )
+        if plan.source_seen is not None and plan.export is not None:  # for the promotion of this plan
+            model, current, versions = plan.source_seen
+            record = planrecord.SourceRead(
+                plan.stamp, source.target_key, model, current, versions, plan.export.id, plan.export.sha256
+            )
+            planrecord.keep(ctx.home, record)
         result.plan = plan.summary()
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
@@ -121,7 +135,7 @@ def _head_for(ctx: Context, source: Profile, head: HeadStart | None, begin: bool
         head.close()
         head = None
     if head is None and begin:
-        head = HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir)
+        head = HeadStart.begin(source, ctx.secrets, ctx.settings, ctx.home.tmp_dir, seen=True)
     return head
 
 
@@ -147,6 +161,12 @@ class Promotion:
             early += gates.other_app(self.target, self.archived.foreign, self.options.consent)
         gates.raise_if(early)
         self.src = s.ctx.client(self.source) if self.archived is None else None
+        stamp = self.options.expect_stamp
+        reuse = (
+            planrecord.load(s.ctx.home, stamp, self.source.target_key)
+            if stamp and self.archived is None
+            else None
+        )
         with self.src if self.src is not None else contextlib.nullcontext():  # only read, for the plan
             plan = self.plan = make_plan(
                 s.ctx,
@@ -159,6 +179,7 @@ class Promotion:
                 full_texts=self.options.dry_run,
                 head=self.head,
                 archived=self.archived,
+                reuse=reuse,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
         s.result.plan = plan.summary()
@@ -217,7 +238,7 @@ class Promotion:
                     cancel=reporter.cancel.is_set,
                 ),
                 probe=lambda: s.ctx.live_fingerprint(dst),
-                sent=plan.sent_fingerprint or fingerprint(s.ctx.docs(plan.sent)),
+                sent=plan.sent_fingerprint or s.ctx.fingerprint(plan.sent),
             )
             if said:  # quoted as the server's (its spelling included: "succesfuly")
                 reporter.log(f"{self.target.name} said: \u201c{said}\u201d")
@@ -230,7 +251,7 @@ class Promotion:
         with s.reporter.step("Verify"):
             if not self.options.skip_model and dst.get_model() != plan.sent_model:
                 raise VerifyFailed(f"Verify: the model of {name} differs from what was sent.")
-            sent_fp = plan.sent_fingerprint or fingerprint(s.ctx.docs(plan.sent))
+            sent_fp = plan.sent_fingerprint or s.ctx.fingerprint(plan.sent)
             s.ctx.forget_docs()  # the plan's documents go before the target's arrive: one held at a time
             after = s.ctx.download(
                 dst,
@@ -247,10 +268,10 @@ class Promotion:
                 now = sent_fp
                 s.reporter.log("verify: the target serves what was sent (compared as text, not parsed again)")
             else:
-                now = fingerprint(s.ctx.docs(after))
+                now = s.ctx.fingerprint(after)  # (recorded when these bytes were parsed before)
             if not self.options.skip_config:
                 if now != sent_fp:  # read what was sent again only to name what differs
-                    left = diff_configs(s.ctx.docs(plan.sent), s.ctx.docs(after))
+                    left = s.ctx.config_diff(plan.sent, after)
                     if not left.empty:
                         raise VerifyFailed(
                             f"Verify: the configuration of {name} differs from what was sent: "
