@@ -108,28 +108,58 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
 
 
 def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
-    qa, prod = window.ctx.profiles.get("qa"), window.ctx.profiles.get("prod")
-    gates = [{"gate": "protected", "message": "prod is protected", "flag": "--confirm NAME"}]
-    dialog = confirm.ConfirmPromotion(qa, prod, {"valid": "always", "model_changes": 0, "gates": gates})
+    from app.engine.promote import plan_promotion
+
+    ctx = window.ctx
+    dev, qa, prod = (ctx.profiles.get(n) for n in ("dev", "qa", "prod"))
+    into_prod = plan_promotion(ctx, qa, prod).planned
+    dialog = confirm.ConfirmPromotion(qa, prod, into_prod)
     qtbot.addWidget(dialog)
+    assert set(dialog.gates) == {Gate.PROTECTED}
     assert not dialog.ok_button.isEnabled()
     dialog.name_edit.setText("pro")
     assert not dialog.ok_button.isEnabled()
     dialog.name_edit.setText("prod")
     assert dialog.ok_button.isEnabled()
-    lossy = confirm.ConfirmPromotion(
-        qa,
-        window.ctx.profiles.get("dev"),
-        {
-            "valid": "always",
-            "dropped_columns": [{"table": "t", "column": "c"}],
-            "gates": [{"gate": "data_loss", "message": "loses column t.c", "flag": "--allow-data-loss"}],
-        },
-    )
+    backwards = plan_promotion(ctx, qa, dev).planned  # dev has coupons, qa has not: dropped
+    lossy = confirm.ConfirmPromotion(qa, dev, backwards)
     qtbot.addWidget(lossy)
+    assert {Gate.DATA_LOSS, Gate.STAGE_SKIPPED} <= set(lossy.gates)
     assert not lossy.ok_button.isEnabled()
     lossy.ticks[Gate.DATA_LOSS].setChecked(True)
+    assert not lossy.ok_button.isEnabled()  # one tick per gate
+    lossy.ticks[Gate.STAGE_SKIPPED].setChecked(True)
     assert lossy.ok_button.isEnabled() and lossy.consent.allow_data_loss
+
+
+def test_the_banner_tells_the_truth_before_the_confirmation(qtbot, window, monkeypatch):
+    """Green "Safe" only when no gate applies: a plan that skips a stage into protected prod is amber
+    with its reasons in words; a plan with nothing to promote says so and offers no Promote."""
+    tab = window.promote_tab
+    tab.source.setCurrentText("dev")
+    tab.target.setCurrentText("prod")
+    tab.plan_button.click()
+    idle(qtbot, window)
+    text = tab.banner.text()
+    assert text.startswith("Plan of dev → prod ready. Needs your consent:"), text
+    assert "prod is protected" in text and "next stage" in text and "Safe" not in text
+    assert "ef6c00" in tab.banner.styleSheet()  # amber
+    assert tab.promote_button.isEnabled()
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import promote
+
+    ctx = window.ctx
+    assert promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).ok
+    tab.source.setCurrentText("dev")
+    tab.target.setCurrentText("qa")
+    tab.plan_button.click()
+    idle(qtbot, window)
+    assert tab.banner.text().startswith("Nothing to promote: qa already holds"), tab.banner.text()
+    assert not tab.promote_button.isEnabled()
+    asked = []
+    monkeypatch.setattr(confirm, "confirm_promotion", lambda *a: asked.append(a))
+    tab.on_promote()  # (the shortcut): no typed name is asked for nothing
+    assert not asked
 
 
 def test_not_confirming_writes_nothing(qtbot, window, monkeypatch, control):
@@ -376,7 +406,7 @@ def test_dev_to_prod_needs_the_same_consent_as_the_cli(qtbot, window, monkeypatc
     tab.promote_button.click()
     idle(qtbot, window)
     assert shown, "the confirmation was shown"
-    assert tab.banner.text().startswith("Refused") and "--allow-skip-stage" in tab.banner.text()
+    assert tab.banner.text().startswith("Refused") and "promotions go to the next stage" in tab.banner.text()
     assert control.state("shop-prod")["model"] == before["model"]
     monkeypatch.setattr(confirm, "confirm_promotion", accept_with_dialog([]))  # ticks the stage box
     tab.promote_button.click()
@@ -419,7 +449,7 @@ def test_a_plan_never_goes_stale_on_show(qtbot, window, monkeypatch, control):
     assert "Plan ready" not in tab.banner.text() and "dev → prod" in tab.banner.text()
     assert tab.progress.format() == "idle" and tab.progress.value() == 0
     tab.target.setCurrentText("qa")  # back: the recent dev → qa plan is shown again, with its time
-    assert tab.plan_tree.topLevelItemCount() > 0 and "Plan of dev → qa, made at" in tab.banner.text()
+    assert tab.plan_tree.topLevelItemCount() > 0 and "Plan of dev → qa ready" in tab.banner.text() and "Made at" in tab.banner.text()
     control.fault(path="/1/app/upload", app="shop-qa", delay=1.0)
     on_show_at_confirm = []
     accept = accept_with_dialog([])

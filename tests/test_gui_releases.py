@@ -23,10 +23,10 @@ def _console_edit(doc: str) -> str:
 
 
 def _confirming(qtbot, shown, tick: Gate | None = None):
-    def consent(parent, source, target, summary):
-        dialog = confirm.ConfirmPromotion(source, target, summary, parent)
+    def consent(parent, source, target, plan):
+        dialog = confirm.ConfirmPromotion(source, target, plan, parent)
         qtbot.addWidget(dialog)
-        shown.append((dialog, summary))
+        shown.append((dialog, plan.summary()))
         if dialog.name_edit is not None:
             dialog.name_edit.setText(target.name)
         for gate, box in dialog.ticks.items():

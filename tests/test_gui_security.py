@@ -55,7 +55,7 @@ def test_security_section_and_its_consent(qtbot, window, sandbox, monkeypatch, t
         assert Gate.SECURITY in dialog.gates and dialog.reason_edit is not None
         dialog.name_edit.setText("prod")
         assert not dialog.ok_button.isEnabled()  # the name alone is not enough
-        dialog.security_box.setChecked(True)
+        dialog.ticks[Gate.SECURITY].setChecked(True)
         assert not dialog.ok_button.isEnabled()  # nor the tick without words
         dialog.reason_edit.setText("    ")
         assert not dialog.ok_button.isEnabled()  # nor spaces

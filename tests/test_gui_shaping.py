@@ -74,8 +74,8 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
     tab.ignore_rules.setChecked(True)
     qtbot.waitUntil(lambda: any(t.startswith("--no-rules") for t in plan_texts(tab)), timeout=60000)
     idle(qtbot, window)
-    summary = tab.plans[("dev", "qa")]
-    dialog = confirm.ConfirmPromotion(window.ctx.profiles.get("dev"), window.ctx.profiles.get("qa"), summary)
+    plan = tab.plans[("dev", "qa")].plan
+    dialog = confirm.ConfirmPromotion(window.ctx.profiles.get("dev"), window.ctx.profiles.get("qa"), plan)
     assert "NOT applied" in " ".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.close()
 

@@ -88,7 +88,8 @@ def _print_plan(summary: dict[str, Any]) -> None:
         print(f"    {line}")
     shaping = summary.get("shaping_lines") or []
     if shaping:
-        print(f"  rules and exclusions: {len(shaping)}")
+        effects = [line for line in shaping if not line.startswith("--no-rules")]
+        print(f"  rules and exclusions: {count(len(effects), 'effect')}")
         for line in shaping:
             print(f"    {line}")
     security = summary.get("security") or {}
@@ -143,19 +144,21 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
         finally:
             if head is not None:
                 head.close()
+    from app.cli.gateflags import print_gates, with_flags
     from app.cli.output import print_json
     from app.engine.result import Status
 
     if args.json:
-        print_json(result.plan | {"status": result.status.value, "message": result.message})
+        print_json(
+            with_flags(result.plan, args.target) | {"status": result.status.value, "message": result.message}
+        )
     elif result.plan:
         _print_plan(result.plan)
     if result.status is not Status.DRY_RUN:
         print(f"promoter: {result.message}", file=sys.stderr)
         return exitcodes.for_result(result)
     out = sys.stderr if args.json else sys.stdout
-    for gate in result.plan.get("gates", []):
-        print(f"  would be refused without {gate['flag'] or 'a new plan'}: {gate['message']}", file=out)
+    print_gates(result.plan.get("gates", []), args.target, out)
     print(f"  to promote exactly this plan: --expect-plan {result.plan['stamp']}", file=out)
     return 0
 
@@ -192,6 +195,7 @@ def do_promote(args: argparse.Namespace, home: Home) -> int:
 
 def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token: CancelToken | None) -> int:
     from app.cli.cmd_target import open_context
+    from app.cli.gateflags import print_gates, with_flags
     from app.cli.output import confirm, print_json, stderr_listener
     from app.engine.plan import PromoteOptions
     from app.engine.promote import promote
@@ -240,11 +244,12 @@ def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token
     finally:
         ctx.close()
     if args.json:
-        print_json(result.as_json())
+        print_json(with_flags(result.as_json(), args.target))
     else:
         if result.plan:
             _print_plan(result.plan)
         print(f"{result.status}: {result.message} ({time.monotonic() - started:.1f} s)")
+        print_gates([r.as_json() for r in result.refusals], args.target, sys.stdout, refused=True)
     if result.status in BAD_STATE:
         print(f"promoter: WARNING: {result.message}", file=sys.stderr)
     return exitcodes.for_result(result)

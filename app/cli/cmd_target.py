@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.cli import exitcodes
+from app.cli.gateflags import print_gates, with_flags
 from app.cli.output import confirm, print_json, stderr_listener
 from app.cli.signals import cancel_on_signals
 from app.engine import operations
@@ -99,11 +100,11 @@ def planned_write(
             with cancel_on_signals(CancelToken()) as token:
                 plan = preview(ctx, profile, kind, source, stderr_listener(quiet=args.json), token)
             if args.dry_run:
-                show_plan(plan.as_json(), plan.lines(), as_json=args.json)
+                show_plan(with_flags(plan.as_json(), profile.name), plan.lines(), as_json=args.json)
                 return 0
             if not args.json:
                 print("\n".join(plan.lines()))
-            print_gates(plan.as_json()["gates"], sys.stdout if not args.json else sys.stderr)
+            print_gates(plan.as_json()["gates"], profile.name, sys.stdout if not args.json else sys.stderr)
             confirm(question, False)
             expect = plan.stamp
         with cancel_on_signals(CancelToken()) as token:
@@ -112,12 +113,12 @@ def planned_write(
     finally:
         ctx.close()
     if args.json:
-        print_json(result.as_json())
+        print_json(with_flags(result.as_json(), result.target))
     else:
         if args.yes and result.plan:
             print("\n".join(result.plan.get("lines", [])))
         print(f"{result.status}: {result.message}")
-        print_gates([r.as_json() for r in result.refusals], sys.stdout, refused=True)
+        print_gates([r.as_json() for r in result.refusals], result.target, sys.stdout, refused=True)
     if result.status in BAD_STATE:
         print(f"promoter: WARNING: {result.message}", file=sys.stderr)
     return exitcodes.for_result(result)
@@ -129,15 +130,8 @@ def show_plan(plan: dict[str, Any], lines: list[str], *, as_json: bool) -> None:
         print_json(plan | {"status": "dry_run", "message": "A plan only: nothing was written."})
         return
     print("\n".join(lines))
-    print_gates(plan["gates"], sys.stdout)
+    print_gates(plan["gates"], plan["target"], sys.stdout)
     print("  nothing was written (--dry-run)")
-
-
-def print_gates(gates: list[dict[str, str]], out: Any, *, refused: bool = False) -> None:
-    for gate in gates:
-        how = gate["flag"] or "a new plan"
-        lead = "refused" if refused else "would be refused"
-        print(f"  {lead} without {how}: {gate['message']}", file=out)
 
 
 def do_rollback(args: argparse.Namespace, home: Home) -> int:

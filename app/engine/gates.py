@@ -1,9 +1,9 @@
 """The safety gates, in one place: every write asks here and gets typed refusals.
 
-A refusal names its kind and the explicit consent that overrides it. The command line maps each kind
-to its flag (``--confirm NAME``, ``--allow-skip-stage``, ``--allow-data-loss``, ``--yes``); the window
-shows each in its confirmation with its own tick box or typed name. Neither front end decides on its
-own: both build a :class:`Consent` from what the user said and pass it to the engine.
+A refusal names its kind and says why in plain words (no front end's vocabulary): the command line
+maps each kind to its flag in a table of its own (``app/cli/gateflags.py``); the window shows each in
+its confirmation with its own tick box or typed name. Neither front end decides on its own: both
+build a :class:`Consent` from what the user said and pass it to the engine.
 """
 
 from __future__ import annotations
@@ -35,19 +35,7 @@ class Gate(enum.StrEnum):
     OTHER_APP = "other_app"  # a release taken from none of this home's environments
 
 
-FLAGS = {
-    Gate.INVALID: "",
-    Gate.DATA_LOSS: "--allow-data-loss",
-    Gate.PROTECTED: "--confirm NAME",
-    Gate.STAGE_SKIPPED: "--allow-skip-stage",
-    Gate.DRIFT: "--yes",
-    Gate.STALE_PLAN: "",
-    Gate.LATER_WRITES: "--yes",
-    Gate.MODEL_MISMATCH: "--config-only",
-    Gate.SECURITY: '--accept-security "REASON"',
-    Gate.UNVERIFIED_SOURCE: "--accept-unverified-source",
-    Gate.OTHER_APP: "--allow-other-app",
-}
+FINAL = (Gate.INVALID, Gate.STALE_PLAN)  # no consent lifts these: fix the model, or plan again
 
 
 @dataclass(frozen=True)
@@ -57,10 +45,10 @@ class Refusal:
 
     @property
     def overridable(self) -> bool:
-        return bool(FLAGS[self.gate])
+        return self.gate not in FINAL
 
     def as_json(self) -> dict[str, str]:
-        return {"gate": self.gate.value, "message": self.message, "flag": FLAGS[self.gate]}
+        return {"gate": self.gate.value, "message": self.message}
 
     def __str__(self) -> str:
         return self.message
@@ -94,7 +82,7 @@ class Refused(SafetyRefusal):
 
 def protected(target: Profile, consent: Consent) -> list[Refusal]:
     if target.protected and consent.confirm != target.name:
-        return [Refusal(Gate.PROTECTED, f"{target.name} is protected; confirm with --confirm {target.name}")]
+        return [Refusal(Gate.PROTECTED, f"{target.name} is protected: its name must be typed to write to it")]
     return []
 
 
@@ -104,7 +92,7 @@ def stage_order(source: Profile, target: Profile, consent: Consent) -> list[Refu
             Refusal(
                 Gate.STAGE_SKIPPED,
                 f"{source.name} is stage {source.stage} and {target.name} stage {target.stage}; "
-                "promotions go to the next stage (pass --allow-skip-stage)",
+                "promotions go to the next stage",
             )
         ]
     return []
@@ -123,7 +111,7 @@ def model_change(
                 Gate.DATA_LOSS,
                 "the model change loses data ("
                 + (", ".join(parts) or "type changes")
-                + "); pass --allow-data-loss",
+                + ")",
             )
         ]
     return []
@@ -138,7 +126,7 @@ def drift(
             Refusal(
                 Gate.DRIFT,
                 f"{target.name} was changed outside the promoter since run #{since} ({what}); "
-                "review them and pass --yes",
+                "writing now discards those changes",
             )
         ]
     return []
@@ -162,8 +150,7 @@ def security(target: Profile, weakening: list[SecurityChange], consent: Consent)
         Refusal(
             Gate.SECURITY,
             f"{target.name} is protected and this promotion widens access "
-            f"({count_of(len(weakening), 'change')}: {shown}{more}); review the Security section and "
-            'pass --accept-security "REASON"',
+            f"({count_of(len(weakening), 'change')}: {shown}{more}); a reason in words is needed"
         )
     ]
 
@@ -180,8 +167,8 @@ def unverified_source(
         Refusal(
             Gate.UNVERIFIED_SOURCE,
             f"{source.name} changed after its last verified promotion (run #{since}; {what}): "
-            f"{target.name} would receive a state never promoted through {source.name}; review the "
-            "source's drift and pass --accept-unverified-source (or promote a release)",
+            f"{target.name} would receive a state never promoted through {source.name} (a release "
+            "promotes exactly what was verified)",
         )
     ]
 
@@ -193,8 +180,7 @@ def other_app(target: Profile, why: str, consent: Consent) -> list[Refusal]:
     return [
         Refusal(
             Gate.OTHER_APP,
-            f"{why}: {target.name} would receive another app's model and configuration; "
-            "pass --allow-other-app",
+            f"{why}: {target.name} would receive another app's model and configuration",
         )
     ]
 
@@ -232,8 +218,21 @@ def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[
         return [
             Refusal(
                 Gate.MODEL_MISMATCH,
-                f"after this write {target.name} would be inconsistent: " + "; ".join(lines)
-                + " (pass --config-only to write the configuration anyway, or --model FILE)",
+                f"after this write {target.name} would be inconsistent: " + "; ".join(lines),
+            )
+        ]
+    return []
+
+
+def later_writes(target: Profile, undoing: str, later: tuple[str, ...], consent: Consent) -> list[Refusal]:
+    """An undo puts a backup back over every later write into the same target (whichever profile
+    or home made it): those are discarded too."""
+    if later and not consent.accept_drift:
+        return [
+            Refusal(
+                Gate.LATER_WRITES,
+                f"{target.name} was written by later runs ({', '.join(later)}); undoing {undoing} "
+                "discards them too",
             )
         ]
     return []

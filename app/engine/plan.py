@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.archive import Entry
 from app.backand import BackandClient, Validation
@@ -24,6 +24,9 @@ from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_
 from app.errors import PromoterError, UsageError
 from app.profiles import Profile
 from app.words import count
+
+if TYPE_CHECKING:
+    from app.engine.verdict import Verdict
 
 Model = list[dict[str, Any]]
 
@@ -109,6 +112,12 @@ class Plan:
     def dropped_columns(self) -> list[tuple[str, str]]:
         return sorted(set(self.validation.dropped_columns) | set(self.model_diff.dropped_columns))
 
+    def verdict(self) -> Verdict:
+        """The plan in one word and its reasons (``verdict.py``): what the banner says."""
+        from app.engine.verdict import of_promotion
+
+        return of_promotion(self)
+
     @property
     def security(self) -> SecurityReport:
         """The configuration changes that affect access (``security.py``): the Security section."""
@@ -160,7 +169,8 @@ class Plan:
             "drifted": self.drifted,
             "drift_since": self.drift_since,
             "stamp": self.stamp,
-            "gates": [r.as_json() for r in gates.promotion(self, Consent())],  # met without flags
+            "verdict": self.verdict().as_json(),
+            "gates": [r.as_json() for r in gates.promotion(self, Consent())],  # met without consent
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,
             "shaping": self.shaped.summary(),

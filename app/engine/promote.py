@@ -113,7 +113,7 @@ def plan_promotion(
                 plan.stamp, source.target_key, model, current, versions, plan.export.id, plan.export.sha256
             )
             planrecord.keep(ctx.home, record)
-        result.plan = plan.summary()
+        result.plan, result.planned = plan.summary(), plan
         result.refusals = plan.refusals(options)
         result.status, result.message = Status.DRY_RUN, "Plan ready: nothing was written."
     except (PromoterError, OSError) as exc:
@@ -182,7 +182,7 @@ class Promotion:
                 reuse=reuse,
             )
         assert plan.backup is not None and plan.export is not None and plan.sent is not None
-        s.result.plan = plan.summary()
+        s.result.plan, s.result.planned = plan.summary(), plan
         with s.reporter.step("Safety checks"):
             refusals = gates.stale(self.options.expect_stamp, plan.stamp) + plan.refusals(self.options)
             gates.raise_if(refusals)  # refused: the reads stay prunable ``plan`` entries

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import logs
 from app.engine.gates import Refusal
 from app.errors import PromoterError
 from app.profiles import Profile
+
+if TYPE_CHECKING:
+    from app.engine.plan import Plan
+    from app.engine.writeplan import WritePlan
 
 
 class Status(enum.StrEnum):
@@ -41,6 +45,8 @@ class Result:
     error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done; "cancelled"
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
+    # the plan itself, typed, for the front ends (``plan`` above is its record, as JSON)
+    planned: Plan | WritePlan | None = field(default=None, repr=False, compare=False)
     settled: list[str] = field(default_factory=list)  # writes whose answer was lost, found landed
 
     @property

@@ -104,6 +104,10 @@ class Shaped:
             out.insert(0, f"--no-rules: the target's {count(self.spec.ignored, 'rule')} NOT applied")
         return out
 
+    def effect_lines(self) -> list[str]:
+        """The effects alone (not the --no-rules note): the one count the plan and the confirmation give."""
+        return [line for line in self.lines() if not line.startswith("--no-rules")]
+
 
 def shape_model(spec: ShapeSpec, source: Model, target: Model) -> Shaped:
     shaped = Shaped(spec)

@@ -33,6 +33,7 @@ from app.words import count
 
 if TYPE_CHECKING:
     from app.engine.run import Session
+    from app.engine.verdict import Verdict
 
 Model = list[dict[str, Any]]
 
@@ -134,16 +135,15 @@ class WritePlan:
         out += gates.protected(self.target, consent)
         count_ = self.drift.count() if self.drift is not None else None
         out += gates.drift(self.target, self.drifted, self.drift_since, count_, consent)
-        if self.source.later and not consent.accept_drift:
-            out.append(
-                Refusal(
-                    gates.Gate.LATER_WRITES,
-                    f"{self.target.name} was written by later runs ({', '.join(self.source.later)}); "
-                    f"undoing {self.source.label} discards them too; pass --yes",
-                )
-            )
+        out += gates.later_writes(self.target, self.source.label, self.source.later, consent)
         out += gates.model_mismatch(self.target, self.mismatch.lines(f"{self.target.name}'s"), consent)
         return out
+
+    def verdict(self) -> Verdict:
+        """The plan in one word and its reasons (``verdict.py``): what the banner says."""
+        from app.engine.verdict import of_write
+
+        return of_write(self)
 
     def lines(self) -> list[str]:
         """The plan for a person, one line each (the command line prints these)."""
@@ -207,6 +207,7 @@ class WritePlan:
             "nothing_to_write": self.nothing_to_write,
             "lines": self.lines(),
             "stamp": self.stamp,
+            "verdict": self.verdict().as_json(),
             "gates": [r.as_json() for r in self.refusals(Consent())],  # met without consent
             "backup_id": self.read.id if self.read else None,
             "version_entry_id": self.version_entry.id if self.version_entry else None,
@@ -348,7 +349,7 @@ def prepare(s: Session, kind: str, source: WriteSource, consent: Consent, expect
     from app.engine.backup import adopt_backup
 
     plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter)
-    s.result.plan = plan.as_json()
+    s.result.plan, s.result.planned = plan.as_json(), plan
     gates.raise_if(plan.refusals(consent, expect))
     if plan.read is not None:
         adopt_backup(s, plan.read)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -29,9 +30,10 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.events import Event
-from app.engine.plan import PromoteOptions
+from app.engine.plan import Plan, PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
+from app.engine.verdict import Tone
 from app.gui import colours, confirm, diffview, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
@@ -45,6 +47,28 @@ STEP_COLOURS = {"failed": "red", "rolled_back": "amber", "done": "green", "runni
 NEUTRAL = "#455a64"
 
 
+PLAN_LIFETIME = 600.0  # seconds a plan is offered for confirmation; an older one is made again
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A pair's plan as the tab keeps it: the run that made it (its typed plan) and when."""
+
+    result: Result
+    at: float
+
+    @property
+    def plan(self) -> Plan:
+        assert isinstance(self.result.planned, Plan)
+        return self.result.planned
+
+    @classmethod
+    def of(cls, result: Result) -> Planned | None:
+        if result.status != "dry_run" or not isinstance(result.planned, Plan):
+            return None
+        return cls(result, time.time())
+
+
 class PromoteTab(QWidget):
     finished = Signal(object)
     rules_changed = Signal()  # a rule was added from the plan (the environments list shows counts)
@@ -53,7 +77,7 @@ class PromoteTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.jobs = jobs
-        self.plans: dict[tuple[str, str], dict[str, Any]] = {}
+        self.plans: dict[tuple[str, str], Planned] = {}  # each pair's last plan, typed, with its time
         self._key: str | None = None
         self._shown_pair: tuple[str, str] | None = None  # the pair whose plan is on show
         self._running = ""  # what runs now, for the banner
@@ -191,20 +215,22 @@ class PromoteTab(QWidget):
                 NEUTRAL,
             )
 
-    def _recent(self, pair: tuple[str, str]) -> dict[str, Any] | None:
+    def _recent(self, pair: tuple[str, str]) -> Planned | None:
         """The plan of *pair* made in the last 10 minutes, if any (promote confirms on it)."""
-        plan = self.plans.get(pair)
-        return plan if plan is not None and time.time() - plan.get("_planned_at", 0) < 600 else None
+        planned = self.plans.get(pair)
+        return planned if planned is not None and time.time() - planned.at < PLAN_LIFETIME else None
 
     def _show_recent(self, pair: tuple[str, str]) -> None:
         """Show *pair*'s recent plan, saying when it was made (a stale one is refused anyway)."""
-        plan = self._recent(pair)
-        if plan is None or self._shown_pair == pair:
+        planned = self._recent(pair)
+        if planned is None or self._shown_pair == pair:
             return
-        self.show_plan(plan)
+        self.show_plan(planned.result.plan)
         self._shown_pair = pair
-        made = time.strftime("%H:%M:%S", time.localtime(plan["_planned_at"]))
-        self._banner(f"Plan of {pair[0]} → {pair[1]}, made at {made}. Plan again to refresh it.", NEUTRAL)
+        self._show_verdict(planned)
+        made = time.strftime("%H:%M:%S", time.localtime(planned.at))
+        text, colour = verdict.banner(planned.result)
+        self._banner(f"{text} (Made at {made}; plan again to refresh it.)", colour)
 
     def pair(self) -> tuple[Profile, Profile] | None:
         by_name = {p.name: p for p in getattr(self, "_profiles", [])}
@@ -259,8 +285,13 @@ class PromoteTab(QWidget):
         else:
             self.on_plan(then_promote=True)
 
-    def _confirm_and_run(self, source: Profile, target: Profile, summary: dict[str, Any]) -> None:
-        answer = confirm.confirm_promotion(self, source, target, summary)
+    def _confirm_and_run(self, source: Profile, target: Profile, planned: Planned) -> None:
+        plan = planned.plan
+        if plan.verdict().tone is Tone.NOTHING:  # no typed name for nothing
+            self._append(f"nothing to promote: {target.name} already holds what would be sent")
+            return
+        answer = confirm.confirm_promotion(self, source, target, plan)
+        summary = planned.result.plan
         if answer is None:
             self._append("promotion not confirmed; nothing was written")
             return
@@ -303,8 +334,9 @@ class PromoteTab(QWidget):
             if release is not None and result.status != "dry_run":
                 self.release = None  # promoted (or not): the next Promote is of the pickers' pair
             self._on_finished(result)
-            if then_promote and result.status == "dry_run":
-                self._confirm_and_run(source, target, result.plan)
+            planned = Planned.of(result)
+            if then_promote and planned is not None:
+                self._confirm_and_run(source, target, planned)
 
         def work(listen: Any, cancel: Any) -> Result:
             if release is None:
@@ -366,14 +398,16 @@ class PromoteTab(QWidget):
         notify.job_ended(self, result)
         for step in result.steps:
             self._set_step(step["name"], step["status"], step.get("message", ""))
-        if result.plan and result.status == "dry_run" and result.source:
-            self.plans[(result.source, result.target)] = {**result.plan, "_planned_at": time.time()}
+        planned = Planned.of(result)
+        if planned is not None and result.source:
+            self.plans[(result.source, result.target)] = planned
         elif result.source:
             self.plans.pop((result.source, result.target), None)
         if result.plan:
             self.show_plan(result.plan)
             self._shown_pair = (result.source or "", result.target)
         self._banner(*verdict.banner(result))
+        self._show_verdict(planned)
         cancelled = verdict.cancelled_before_writing(result)
         if result.status in ("failed", "rolled_back", "rollback_failed", "unknown") and not cancelled:
             from app.gui import messages  # (a cancel before any write is said in the banner, no box)
@@ -419,6 +453,14 @@ class PromoteTab(QWidget):
         self.plan_button.setEnabled(not busy)
         self.promote_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
+
+    def _show_verdict(self, planned: Planned | None) -> None:
+        """Promote… is offered only when there is something to promote (a plan with no change asks
+        for nothing, not even a protected target's name)."""
+        nothing = planned is not None and planned.plan.verdict().tone is Tone.NOTHING
+        self.promote_button.setEnabled(not nothing and self._key is None)
+        tip = "Nothing to promote: the target already holds this." if nothing else ""
+        self.promote_button.setToolTip(tip)
 
     def notice(self, text: str) -> None:
         """An amber banner and a log line, e.g. "Cancelling; …" while the window quits."""

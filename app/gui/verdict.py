@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from app.engine.plan import Plan
 from app.engine.result import Result
+from app.engine.verdict import Tone
 from app.gui.colours import LIGHT
 
 # backgrounds under white text: the strong colours read on a light and a dark palette alike
 RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "blue"))
 BANNERS = {"succeeded": GREEN, "dry_run": BLUE, "refused": AMBER}
+TONE_COLOURS = {Tone.SAFE: "green", Tone.CAUTION: "amber", Tone.REFUSED: "red", Tone.NOTHING: "blue"}
 
 
 def cancelled_before_writing(result: Result) -> bool:
@@ -16,25 +19,26 @@ def cancelled_before_writing(result: Result) -> bool:
 
 
 def banner(result: Result) -> tuple[str, str]:
-    """The text and background colour for *result*."""
-    valid = result.plan.get("valid") if result.plan else None
+    """The text and background colour for *result*: a finished run's outcome, or a plan's verdict
+    (green only when no gate applies; amber with the reasons in words; nothing to promote)."""
     if cancelled_before_writing(result):
         return result.message, AMBER  # not a failure
-    if result.status != "dry_run" or valid is None:
+    plan = result.planned
+    if result.status != "dry_run" or not isinstance(plan, Plan):
         word = result.status.replace("_", " ").capitalize()
         text = result.message if result.message.startswith(word) else f"{word}: {result.message}"
         return text, BANNERS.get(result.status, RED)
-    warnings = "; ".join(result.plan.get("warnings", []))
-    colour = {"always": GREEN, "data": AMBER}.get(valid, RED)
-    message = {
-        "always": "Safe: the target accepts the model without losing data.",
-        "data": "May lose data: " + warnings,
-        "never": "Invalid: the target refuses this model: " + warnings,
-    }.get(valid, valid)
-    if result.plan.get("dropped_tables") or result.plan.get("dropped_columns"):
-        colour, message = AMBER, "May lose data: tables or columns are dropped (their data with them)."
-    if [line for line in result.plan.get("shaping_lines") or [] if not line.startswith("--no-rules")]:
-        message += " Rules and exclusions shape what is sent (listed in the plan)."
-    if (result.plan.get("shaping") or {}).get("no_rules"):
-        message += " The target's rules are NOT applied."
-    return f"Plan of {result.source} → {result.target} ready. {message}", colour
+    found = plan.verdict()
+    head = f"Plan of {result.source} → {result.target} ready."
+    if found.tone is Tone.NOTHING:
+        return f"Nothing to promote: {result.target} already holds what {result.source} would send.", BLUE
+    if found.tone is Tone.SAFE:
+        text = f"{head} Safe: no gate applies; {result.target} accepts the model without losing data."
+    else:
+        lead = "Refused" if found.tone is Tone.REFUSED else "Needs your consent"
+        text = f"{head} {lead}: " + "; ".join(found.reasons) + "."
+    if plan.shaped.effect_lines():
+        text += " Rules and exclusions shape what is sent (listed in the plan)."
+    if plan.shaped.spec.no_rules:
+        text += " The target's rules are NOT applied."
+    return text, {Tone.SAFE: GREEN, Tone.CAUTION: AMBER, Tone.REFUSED: RED}[found.tone]

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.gates import Consent, Gate
 from app.engine.result import Result
+from app.engine.verdict import Tone
 from app.engine.writeplan import WritePlan, WriteSource, preview
 from app.gui import colours, diffview
-from app.gui.consent import BLOCKING, ConsentPanel, reason
+from app.gui.consent import ConsentPanel
 from app.gui.jobs import JobRunner
+from app.gui.verdict import TONE_COLOURS
 from app.profiles import Profile
 
 CHANGE_ROLE = 256  # (Qt.UserRole) where the diff tree keeps a configuration change for side by side
@@ -32,15 +34,16 @@ Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp,
 
 
 def banner(plan: WritePlan) -> tuple[str, str]:
-    """The plan in one line and its colour: green only when no gate applies."""
-    refusals = plan.refusals(Consent())
-    if any(r.gate in BLOCKING for r in refusals):
-        return "Refused: " + "; ".join(reason(r) for r in refusals if r.gate in BLOCKING), "red"
-    if plan.nothing_to_write:
-        return f"Nothing to change: {plan.target.name} already holds {plan.source.label}.", "green"
-    if refusals:
-        return "Needs your consent: " + "; ".join(reason(r) for r in refusals), "amber"
-    return f"Safe: {plan.source.label} → {plan.target.name}; no gate applies.", "green"
+    """The plan in one line and its colour name: green only when no gate applies."""
+    verdict = plan.verdict()
+    lead = {
+        Tone.SAFE: f"Safe: {plan.source.label} → {plan.target.name}; no gate applies.",
+        Tone.CAUTION: "Needs your consent: ",
+        Tone.REFUSED: "Refused: ",
+        Tone.NOTHING: "",
+    }[verdict.tone]
+    text = lead if verdict.tone is Tone.SAFE else lead + "; ".join(verdict.reasons) + "."
+    return text[0].upper() + text[1:], TONE_COLOURS[verdict.tone]
 
 
 def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
