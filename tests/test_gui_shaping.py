@@ -10,7 +10,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMenu
 
-from app.gui import confirm, plan_shaping
+from app.gui import confirm, messages, plan_shaping
 from app.gui.diffview import SELECTOR
 from app.gui.rules_dialog import RulesDialog
 from app.shaping.rules import Rule
@@ -81,6 +81,8 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
 
 
 def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
+    asked = []
+    monkeypatch.setattr(messages, "ask_typed_name", lambda _p, _t, text, name: asked.append(text) or name)
     dialog = RulesDialog(window.ctx.profiles, "prod", window)
     qtbot.addWidget(dialog)
     assert dialog.add(Rule(0, "keep", "Upload[Image].Title"))
@@ -91,6 +93,7 @@ def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
     dialog.table.selectRow(0)
     dialog.on_remove()
     assert dialog.table.rowCount() == 0 and not window.ctx.profiles.get("prod").rules
+    assert len(asked) == 2, "prod is protected: its name, for the rule added and the one removed"
 
 
 def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeypatch):
