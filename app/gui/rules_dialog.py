@@ -166,6 +166,7 @@ class RulesDialog(QDialog):
 
     def add(self, rule: Rule) -> bool:
         try:
+            rule.validate()  # a mistake is named before any question
             go_on, typed = self._confirm((*(self.store.get(self.name).rules or ()), rule))
             if not go_on:
                 return False
