@@ -84,7 +84,8 @@ def test_widening_access_into_a_protected_target_needs_a_reason(tmp_path_factory
         assert refused.returncode == 3, refused.stdout[-600:]
         result = json.loads(refused.stdout)
         assert result["status"] == "refused" and [g["gate"] for g in result["gates"]] == ["security"]
-        assert "widens access" in result["message"] and "--accept-security" in result["message"]
+        assert "widens access" in result["message"]
+        assert result["gates"][0]["flag"] == '--accept-security "REASON"'  # the CLI's word for the gate
         # a blank reason is no reason: exit 2, nothing asked of the server
         for blank in ("", "   "):
             bad = run(home, "promote", "qa", "prod", "--confirm", "prod", "--yes", "--accept-security", blank)

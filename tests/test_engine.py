@@ -102,9 +102,11 @@ def test_gates_refuse_and_write_nothing(ctx, control):
     before = target_state(ctx, control)
     dev, qa, prod = (ctx.profiles.get(n) for n in ("dev", "qa", "prod"))
     skipped = promote(ctx, dev, prod, PromoteOptions(confirm="prod"))
-    assert skipped.status == "refused" and "--allow-skip-stage" in skipped.message
+    assert skipped.status == "refused" and [r.gate for r in skipped.refusals] == [Gate.STAGE_SKIPPED]
+    assert "--" not in skipped.message, "the engine says why in words; flags are the CLI's"
     protected = promote(ctx, qa, prod, PromoteOptions())
-    assert protected.status == "refused" and "--confirm prod" in protected.message
+    assert protected.status == "refused" and [r.gate for r in protected.refusals] == [Gate.PROTECTED]
+    assert "prod is protected" in protected.message
     assert exitcodes.for_result(protected) == 3
     with ctx.client(dev) as client:
         model = client.get_model()
@@ -173,8 +175,10 @@ def test_a_plan_lists_the_gates_a_plain_promote_would_meet(ctx):
         ctx, dev, prod, PromoteOptions(dry_run=True, yes=True, confirm="prod", allow_skip_stage=True)
     )
     assert planned.status == "dry_run"
-    gates = {g["gate"]: g["flag"] for g in planned.plan["gates"]}
-    assert gates == {"stage_skipped": "--allow-skip-stage", "protected": "--confirm NAME"}
+    from app.cli.gateflags import flag
+
+    gates = {g["gate"]: flag(g["gate"], "prod") for g in planned.plan["gates"]}
+    assert gates == {"stage_skipped": "--allow-skip-stage", "protected": "--confirm prod"}
     qa_plan = promote(ctx, dev, ctx.profiles.get("qa"), PromoteOptions(dry_run=True))
     assert qa_plan.plan["gates"] == []
 
