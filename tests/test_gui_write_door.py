@@ -108,3 +108,23 @@ def test_undo_of_a_set_from_history_and_a_protected_target_needs_its_name(
     assert dialog.banner_colour == "amber" and "prod is protected" in dialog.banner.text()
     assert control.state("shop-prod")["stored_version"] == before
     assert ctx.history.get(done.run_id).undone_by is not None
+
+
+def test_versions_show_when_first_seen_and_what_a_set_would_change(qtbot, window, control):
+    """The server keeps no dates: each version says when the promoter first saw it; selecting one
+    shows its plan against the live configuration, and reads nothing into the target."""
+    before = control.state("shop-qa")
+    window.environments.list.setCurrentRow(1)  # qa
+    window.tabs.setCurrentWidget(window.versions_tab)
+    tab = window.versions_tab
+    qtbot.waitUntil(lambda: tab.table.topLevelItemCount() == 5, timeout=30000)
+    seen = [tab.table.topLevelItem(i).text(3) for i in range(1, 5)]
+    assert all(len(text) == len("2026-12-06 10:42") for text in seen), seen
+    tab.table.topLevelItem(3).setSelected(True)  # 1.0.9
+    idle(qtbot, window)
+    assert tab.preview.shown == ("qa", "1.0.9")
+    assert "If set now" in tab.preview.label.text()
+    lines = plan_like(tab.preview.tree)
+    assert any(line.startswith("Configuration changes") for line in lines), lines
+    after = control.state("shop-qa")
+    assert (after["stored_version"], after["cached_version"]) == (before["stored_version"], before["cached_version"])

@@ -65,7 +65,9 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
     print(f"{info['profile']}: the server keeps only the {info['kept_by_server']} newest versions")
     for row in info["versions"]:
         marks = (" (current)" if row["current"] else "") + (" [archived]" if row["archived"] else "")
-        print(f"  {row['version']}{marks}")
+        seen = row.get("first_seen")
+        when = f"  first seen {time.strftime('%Y-%m-%d %H:%M', time.localtime(seen))}" if seen else ""
+        print(f"  {row['version']}{marks}{when}")
     if not any(r["current"] for r in info["versions"]):
         print(f"  current: {info['current']} (not in the list)")
     return 0

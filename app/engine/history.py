@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS baselines (
     target_key TEXT PRIMARY KEY, fingerprint TEXT, run_id INTEGER, entry_id INTEGER, at REAL);
 CREATE TABLE IF NOT EXISTS profile_states (
     profile_id TEXT PRIMARY KEY, name TEXT, protected INTEGER, run_id INTEGER, at REAL);
+CREATE TABLE IF NOT EXISTS versions_seen (
+    target_key TEXT, version TEXT, first_seen REAL, PRIMARY KEY (target_key, version));
 """
 PROFILE = "profile"  # the kind of a profile change's record: not a write to a server, never undone
 READS = ("backup", PROFILE, "drill", "drift-check")  # runs that never write into their target
@@ -265,6 +267,19 @@ class History:
         if running is not None:
             return int(running) - 1
         return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0])
+
+    def versions_seen(self, target_key: str, versions: list[str]) -> dict[str, float]:
+        """When the promoter first saw each of a target's server versions (the server keeps no
+        dates): a label seen for the first time is noted now."""
+        now = time.time()
+        self._db.executemany(
+            "INSERT OR IGNORE INTO versions_seen VALUES (?, ?, ?)", [(target_key, v, now) for v in versions]
+        )
+        rows = self._db.execute(
+            "SELECT version, first_seen FROM versions_seen WHERE target_key=?", (target_key,)
+        ).fetchall()
+        wanted = set(versions)
+        return {str(v): float(at) for v, at in rows if v in wanted}
 
     # -- the drift baseline: kept apart from the archive, so pruning cannot make drift disappear ----
 

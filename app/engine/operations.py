@@ -6,6 +6,7 @@ from typing import Any
 
 from app.archive import Entry
 from app.configdoc.diff import ConfigDiff, diff_configs
+from app.engine.backup import KEPT_BY_SERVER
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
 from app.profiles import Profile
@@ -50,12 +51,19 @@ def versions(ctx: Context, profile: Profile) -> dict[str, Any]:
     archived = ctx.archive.versions_archived(profile.name) | ctx.archive.versions_archived_for(
         profile.base_url, profile.app
     )
+    # the server says nothing of when a version was saved: say when the promoter first saw it
+    seen = ctx.history.versions_seen(profile.target_key, list(listed.newest_first))
     return {
         "profile": profile.name,
         "current": listed.current,
-        "kept_by_server": 5,
+        "kept_by_server": KEPT_BY_SERVER,
         "versions": [
-            {"version": v, "current": v == listed.current, "archived": v in archived}
+            {
+                "version": v,
+                "current": v == listed.current,
+                "archived": v in archived,
+                "first_seen": seen.get(v),
+            }
             for v in listed.newest_first
         ],
     }

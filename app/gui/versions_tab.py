@@ -1,14 +1,17 @@
-"""The Versions tab: the selected environment's server-side versions; Set (rollback) and Export."""
+"""The Versions tab: the selected environment's server-side versions (when each was first seen),
+what a Set of the selected one would change; Set (rollback) and Export."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -21,6 +24,7 @@ from app.engine.setversion import set_version, version_source
 from app.gui import messages, notify
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
+from app.gui.version_preview import VersionPreview
 from app.gui.write_door import WriteDoor
 from app.profiles import Profile
 
@@ -42,11 +46,18 @@ class VersionsTab(QWidget):
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         self.table = QTreeWidget()
-        self.table.setHeaderLabels(["Version", "Current", "In local archive"])
+        self.table.setHeaderLabels(["Version", "Current", "In local archive", "First seen"])
+        header = self.table.headerItem()
+        header.setToolTip(3, "When the promoter first saw this version (the server keeps no dates)")
         self.table.setRootIsDecorated(False)
         self.table.setColumnWidth(0, 140)
         self.table.setColumnWidth(1, 260)
-        layout.addWidget(self.table, 1)
+        self.table.itemSelectionChanged.connect(self._on_selected)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        self.preview = VersionPreview(ctx, jobs)
+        splitter.addWidget(self.preview)
+        layout.addWidget(splitter, 1)
         row = QHBoxLayout()
         self.refresh_button = QPushButton("Refresh")
         self.set_button = QPushButton("Set (roll back)…")
@@ -101,14 +112,21 @@ class VersionsTab(QWidget):
             live = QTreeWidgetItem(self.table, [info["current"], "✓ live (not a saved version)", ""])
             live.setDisabled(True)
         for row in info["versions"]:
+            seen = row.get("first_seen")
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(seen)) if seen else ""
             QTreeWidgetItem(
                 self.table,
-                [row["version"], "✓ current" if row["current"] else "", "✓" if row["archived"] else ""],
+                [row["version"], "✓ current" if row["current"] else "", "✓" if row["archived"] else "", when],
             )
         for index in range(self.table.topLevelItemCount()):
             item = self.table.topLevelItem(index)
             if item is not None and item.text(0) in keep and not item.isDisabled():
                 item.setSelected(True)  # a refresh keeps what the user had selected
+
+    def _on_selected(self) -> None:
+        """One version selected: show what a Set of it would change (read in the background)."""
+        chosen = self.selected_versions()
+        self.preview.show_version(self.profile, chosen[0] if len(chosen) == 1 else None)
 
     def selected_versions(self) -> list[str]:
         return [item.text(0) for item in self.table.selectedItems()]
