@@ -191,6 +191,8 @@ def test_bad_input_to_planned_writes(cli, tmp_path):
     bad_model.write_text("{not json")
     bad = cli("model", "apply", "qa", str(bad_model), "--dry-run")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    blank = cli("restore", "qa", "1", "--accept-security", "   ")
+    assert blank.returncode == 2 and "reason in words" in blank.stderr and "Traceback" not in blank.stderr
     missing = cli("undo", "999", "--dry-run")
     assert missing.returncode == 2 and "no run #999" in missing.stderr
     gone = cli("rollback", "qa", "9.9.9", "--dry-run")

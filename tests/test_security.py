@@ -289,3 +289,26 @@ def test_every_row_of_the_table_on_a_real_row(real, setting):
     assert effect is (Effect.UNKNOWN if setting.kind is Kind.SOURCE else Effect.WIDENS)
     back = _one(_classify(new, old))[1]
     assert back is (Effect.UNKNOWN if setting.kind is Kind.SOURCE else Effect.NARROWS)
+
+
+def test_a_restore_that_widens_access_into_a_protected_target_needs_a_reason(ctx, sandbox, tmp_path):
+    """Every write kind with a plan has the Security section and its gate, not only promotions."""
+    import shutil
+
+    from app.engine import operations
+    from app.engine.gates import Consent, Gate
+    from app.engine.restore import restore
+
+    prod = ctx.profiles.get("prod")
+    _edit(sandbox, tmp_path, "shop-prod", "Developer,Admin")
+    _edit(sandbox, tmp_path, "shop-qa", "everyone")
+    zip_path = tmp_path / "qa-export.zip"
+    shutil.copyfile(ctx.archive.path_of(operations.export(ctx, ctx.profiles.get("qa"))), zip_path)
+    refused = restore(ctx, prod, str(zip_path), Consent(confirm="prod"))
+    assert refused.status == "refused" and Gate.SECURITY in [r.gate for r in refused.refusals]
+    assert refused.plan["security"]["weakening"] == 1
+    assert any("AllowSelectRoles" in line for line in refused.plan["security_lines"])
+    done = restore(ctx, prod, str(zip_path), Consent(confirm="prod", security_reason="public orders, SEC-9"))
+    assert done.status == "succeeded", done.message
+    run = ctx.history.get(done.run_id)
+    assert run is not None and run.plan["security"]["reason"] == "public orders, SEC-9"

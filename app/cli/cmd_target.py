@@ -19,6 +19,7 @@ from app.engine.events import CancelToken
 from app.engine.gates import Consent
 from app.engine.restore import restore, restore_source
 from app.engine.result import BAD_STATE, Result
+from app.engine.security import check_reason
 from app.engine.setversion import set_version, version_source
 from app.engine.undo import undo, undo_source
 from app.engine.writeplan import WriteSource, preview
@@ -74,11 +75,13 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
 
 
 def _consent(args: argparse.Namespace) -> Consent:
+    reason = getattr(args, "accept_security", None)
     return Consent(
         confirm=args.confirm,
         allow_data_loss=getattr(args, "allow_data_loss", False),
         accept_drift=args.yes,
         config_only=getattr(args, "config_only", False),
+        security_reason=check_reason(reason) if reason is not None else None,
     )
 
 
@@ -94,10 +97,10 @@ def planned_write(
     without ``--yes`` the plan is printed and then asked about, and the write refuses if the target
     changed since (the plan's stamp); with ``--yes`` the plan is made under the lock and printed
     with the result. *write(ctx, profile, source, consent, listener, cancel, expect_stamp=...)*."""
+    consent, expect = _consent(args), None  # (a blank security reason is refused before anything)
     ctx = open_context(home)
     try:
         profile, source = resolve(ctx)
-        consent, expect = _consent(args), None
         if args.dry_run or not args.yes:
             with cancel_on_signals(CancelToken()) as token:
                 plan = preview(ctx, profile, kind, source, stderr_listener(quiet=args.json), token)

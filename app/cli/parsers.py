@@ -377,6 +377,11 @@ def _planned_write_flags(parser: Any, *, model: bool, config: bool = True) -> No
         )
     if config:
         parser.add_argument(
+            "--accept-security",
+            metavar="REASON",
+            help="widen access in a protected target; the reason, in words, is recorded in history",
+        )
+        parser.add_argument(
             "--config-only",
             action="store_true",
             help="write a configuration that does not match the target's model",

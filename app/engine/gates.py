@@ -139,7 +139,9 @@ def before_reading(source: Profile, target: Profile, consent: Consent) -> list[R
 
 
 
-def security(target: Profile, weakening: list[SecurityChange], consent: Consent) -> list[Refusal]:
+def security(
+    target: Profile, weakening: list[SecurityChange], consent: Consent, what: str = "promotion"
+) -> list[Refusal]:
     """Changes that widen access (see ``security.py``): into a protected target only with a reason;
     into another one they are shown and counted, not gated. Narrowing is never gated."""
     if not target.protected or not weakening or consent.accepts_security:
@@ -149,8 +151,8 @@ def security(target: Profile, weakening: list[SecurityChange], consent: Consent)
     return [
         Refusal(
             Gate.SECURITY,
-            f"{target.name} is protected and this promotion widens access "
-            f"({count_of(len(weakening), 'change')}: {shown}{more}); a reason in words is needed"
+            f"{target.name} is protected and this {what} widens access "
+            f"({count_of(len(weakening), 'change')}: {shown}{more}); a reason in words is needed",
         )
     ]
 

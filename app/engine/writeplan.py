@@ -26,6 +26,7 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import ModelDiff, diff_models
+from app.engine.security import SecurityReport, classify
 from app.errors import PromoterError, UsageError
 from app.modelcheck import schema_errors
 from app.profiles import Profile
@@ -74,6 +75,11 @@ class WritePlan:
     drift: ConfigDiff | None = None
     target_fingerprint: str = ""
     written_fingerprint: str = ""
+
+    @property
+    def security(self) -> SecurityReport:
+        """The configuration changes that affect access (``security.py``): the Security section."""
+        return classify(self.config_diff)
 
     @property
     def writes_model(self) -> bool:
@@ -136,6 +142,7 @@ class WritePlan:
         count_ = self.drift.count() if self.drift is not None else None
         out += gates.drift(self.target, self.drifted, self.drift_since, count_, consent)
         out += gates.later_writes(self.target, self.source.label, self.source.later, consent)
+        out += gates.security(self.target, self.security.weakening, consent, what="write")
         out += gates.model_mismatch(self.target, self.mismatch.lines(f"{self.target.name}'s"), consent)
         return out
 
@@ -156,6 +163,10 @@ class WritePlan:
         if self.config_diff is not None:
             out.append(f"  configuration: {count(self.config_diff.count(), 'change')}")
             out += [f"    {line}" for line in self.config_diff.lines()]
+        report = self.security
+        if not report.empty:
+            out.append(f"  security: {report.headline()}")
+            out += [f"    {line}" for line in report.lines()]
         for line in self.not_carried:
             out.append(f"  not carried: {line}")
         for line in self.mismatch.lines(f"{self.target.name}'s"):
@@ -197,6 +208,8 @@ class WritePlan:
             "config_summary": diff.summary() if diff else {},
             "config_diff": diff.lines() if diff else [],
             "config_details": diff.as_json() if diff else [],
+            "security": self.security.as_json(),
+            "security_lines": self.security.lines(),
             "not_carried": self.not_carried,
             "mismatch": self.mismatch.lines(f"{self.target.name}'s"),
             "mismatch_details": self.mismatch.as_json(),
@@ -351,6 +364,8 @@ def prepare(s: Session, kind: str, source: WriteSource, consent: Consent, expect
     plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter)
     s.result.plan, s.result.planned = plan.as_json(), plan
     gates.raise_if(plan.refusals(consent, expect))
+    if plan.security.weakening and consent.accepts_security:  # why access was widened, in history
+        s.result.plan["security"]["reason"] = consent.security_reason
     if plan.read is not None:
         adopt_backup(s, plan.read)
     return plan
