@@ -128,3 +128,33 @@ def test_versions_show_when_first_seen_and_what_a_set_would_change(qtbot, window
     assert any(line.startswith("Configuration changes") for line in lines), lines
     after = control.state("shop-qa")
     assert (after["stored_version"], after["cached_version"]) == (before["stored_version"], before["cached_version"])
+
+
+def test_a_model_file_is_applied_through_the_same_plan_and_confirmation(
+    qtbot, window, monkeypatch, control, tmp_path
+):
+    import json
+
+    from app.gui import messages
+
+    ctx = window.ctx
+    with ctx.client(ctx.profiles.get("qa")) as client:
+        model = client.get_model()
+    model[0]["fields"]["memo"] = {"type": "string"}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    (tmp_path / "broken.json").write_text("{not json")
+    window.environments.list.setCurrentRow(1)  # qa
+    monkeypatch.setattr(messages, "ask_open_file", lambda *a: str(tmp_path / "broken.json"))
+    window.model_action.trigger()
+    assert window.errors and "broken.json" in window.errors[-1]  # said; nothing read or written
+    seen = record_dialogs(monkeypatch, lambda dialog: True)
+    monkeypatch.setattr(messages, "ask_open_file", lambda *a: str(path))
+    window.model_action.trigger()
+    idle(qtbot, window)
+    dialog = seen[-1]
+    assert dialog.windowTitle() == "Apply model model file model.json → qa"
+    lines = plan_like(dialog.tree)
+    assert any("memo" in line for line in lines), lines
+    assert any("the model only" in line for line in lines)
+    assert control.state("shop-qa")["model"] == model

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
 from app.engine.context import Context
+from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import backup_actions, messages, zip_import
+from app.gui import backup_actions, messages, model_actions, notify, zip_import
 from app.gui import help_menu as help_menu_module
 from app.gui.archive_tab import ArchiveTab
 from app.gui.backups_dialog import BackupsDialog, ScheduleLabel
@@ -30,6 +31,7 @@ from app.gui.overview_tab import OverviewTab
 from app.gui.promote_tab import PromoteTab
 from app.gui.releases_dialog import ReleasesDialog
 from app.gui.versions_tab import VersionsTab
+from app.gui.write_door import WriteDoor
 from app.paths import Home
 from app.profiles import Profile
 from app.secrets import SecretStore, friendly_name
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
             lambda text: self.busy_label.setText(f"running: {text}" if text else "idle")
         )
         self.jobs.reported.connect(self.statusBar().showMessage)
+        self.model_door = WriteDoor(self, self.ctx, self.jobs, self._model_applied, self._job_failed)
         self._menus()
         self.settings = QSettings(str(home.root / "gui.ini"), QSettings.Format.IniFormat)
         self.refresh()
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
             run_menu, "Re&fresh", QKeySequence.StandardKey.Refresh, lambda: self.refresh(full=True)
         )
         self.backup_action = action(run_menu, "&Back up all environments", "Ctrl+B", self._back_up_all)
+        self.model_action = action(run_menu, "Apply a &model file…", None, self._apply_model)
         help_menu = self.menuBar().addMenu("&Help")
         self.guide_action = action(
             help_menu,
@@ -149,6 +153,22 @@ class MainWindow(QMainWindow):
             None,
             lambda: help_menu_module.show_about(self, self.home, self.secrets),
         )
+
+    def _apply_model(self) -> None:
+        model_actions.apply_model_file(
+            self, self.model_door, self.environments.current(), self.statusBar().showMessage
+        )
+
+    def _model_applied(self, result: Result) -> None:
+        self.statusBar().showMessage(f"{result.status}: {result.message}")
+        notify.job_ended(self, result)
+        if not result.ok:
+            messages.show_error(self, result.message, messages.steps_text(result))
+        self._after_write()
+
+    def _job_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        messages.show_error(self, message, self.jobs.last_details)
 
     def _back_up_all(self) -> None:
         def after() -> None:
