@@ -144,3 +144,26 @@ def test_a_protection_removed_by_hand_is_said_and_still_guarded(tmp_path):
     assert "removed outside" not in run(home, "profile", "list").stderr
     last = profile_runs(home)[0]["plan"]["profile"]
     assert last["action"] == "unprotect" and last["changed_outside"] and last["confirmed"]
+
+
+def test_a_protection_removed_by_hand_still_guards_writes(ctx, control):
+    """The promoter's record says prod is protected: a promotion, a restore or a Set into it still
+    needs its name until `profile unprotect prod --confirm prod` (the engine asks, once)."""
+    from app.engine.gates import Consent, Gate
+    from app.engine.plan import PromoteOptions
+    from app.engine.promote import plan_promotion, promote
+    from app.engine.setversion import set_version
+
+    path = ctx.home.profiles_file
+    path.write_text(path.read_text().replace('"protected": true', '"protected": false'))
+    qa, prod = ctx.profiles.get("qa"), ctx.profiles.get("prod")
+    assert not prod.protected  # as the file now says
+    plan = plan_promotion(ctx, qa, prod)
+    assert Gate.PROTECTED in {g["gate"] for g in plan.plan["gates"]}
+    refused = promote(ctx, qa, prod, PromoteOptions(yes=True))
+    assert refused.status == "refused" and [r.gate for r in refused.refusals] == [Gate.PROTECTED]
+    assert set_version(ctx, prod, "1.0.9").status == "refused"
+    before = control.state("shop-prod")["stored_version"]
+    assert control.state("shop-prod")["stored_version"] == before
+    named = set_version(ctx, prod, "1.0.9", Consent(confirm="prod", config_only=True))
+    assert named.status == "succeeded", named.message

@@ -64,6 +64,20 @@ class Context:
             logs.engine.warning(item.message(str(self.home.profiles_file)))
         return lost
 
+    def guarded(self, profile: Profile) -> Profile:
+        """*profile* as a write must treat it: protected when its file says so, or when it was last
+        recorded protected and the file was edited by hand since (a protection removed outside the
+        promoter is not removed: ``promoter profile unprotect NAME --confirm NAME`` removes it)."""
+        from app.profileguard import effective
+
+        if profile.protected:
+            return profile
+        try:
+            return effective(profile, self.history.known_profiles())
+        except Exception as exc:  # an unreadable history: the file's word, said in the log
+            logs.engine.warning("the last known protection of %s is unknown: %s", profile.name, exc)
+            return profile
+
     def reload(self) -> None:
         """Re-read the settings and reopen the stores (after the settings dialog saved)."""
         self.close()

@@ -41,6 +41,7 @@ def promote(
     here) with *begin_head* False, so a source that could not begin is not asked twice. With
     *archived* (a release: ``releases.release_source``), that entry and its model are sent, and
     *source* is the environment it was taken from; nothing is read from it."""
+    target = ctx.guarded(target)  # a protection removed by hand still guards the target
     early = [] if options.dry_run else gates.before_reading(source, target, options.consent)
     if (early or archived is not None) and head is not None:  # the export is not wanted
         head.close()
@@ -86,6 +87,7 @@ def plan_promotion(
     With *archived* (a release), the source is that entry: nothing is read from *source*."""
     options = options or PromoteOptions()
     reporter = Reporter(listener, cancel)
+    target = ctx.guarded(target)  # as the promotion will treat it
     label = archived.label if archived is not None else source.name
     result = Result("plan", Status.FAILED, target.name, source=label)
     head = _head_for(ctx, source, head, begin_head and archived is None)

@@ -122,6 +122,7 @@ def run_write(
     ctx: Context, op: Operation, listener: Listener | None = None, cancel: CancelToken | None = None
 ) -> Result:
     reporter = Reporter(listener, cancel)
+    op.target = ctx.guarded(op.target)  # a protection removed by hand still guards the target
     with TargetLock(op.target):
         run_id = ctx.history.start(op.kind, op.source_label, op.target.name, op.target.target_key)
         result = Result(op.kind, Status.FAILED, op.target.name, run_id=run_id, source=op.source_label)

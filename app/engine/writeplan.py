@@ -350,6 +350,7 @@ def preview(
 ) -> WritePlan:
     """The plan, read-only: no lock, no history run; the target's read is a prunable ``plan`` entry."""
     reporter = Reporter(listener, cancel)
+    target = ctx.guarded(target)  # as the write will treat it
     with reporter.step("Connect"):
         client = ctx.client(target)
     with client:
