@@ -205,13 +205,13 @@ class MainWindow(QMainWindow):
 
     def _rules_changed(self) -> None:
         self.environments.refresh()
-        self.overview_tab.stale = True
+        self.overview_tab.invalidate()
 
     def _after_write(self) -> None:
         self.archive_tab.refresh()
         self.history_tab.refresh()
         self.schedule_label.refresh()  # a backup run is the schedule's "last run"
-        self.overview_tab.stale = True  # read again when next shown
+        self.overview_tab.invalidate()  # read again now when on show, else when next shown
         if self.tabs.currentWidget() is self.versions_tab:
             self.versions_tab.refresh()
 
