@@ -25,7 +25,7 @@ from app.engine.context import Context
 from app.engine.history import Run
 from app.engine.undo import UNDOABLE, undo, undo_source
 from app.errors import PromoterError
-from app.gui import diffview, messages, notify
+from app.gui import diffview, fit, messages, notify
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
 from app.gui.write_door import WriteDoor
@@ -100,6 +100,7 @@ class HistoryTab(QWidget):
                 ],
             )
             item.setData(0, Qt.ItemDataRole.UserRole, run.id)
+        fit.fit_columns(self.table)  # "When" and the others whole, not cut to 100 px
 
     def selected_run(self) -> Run | None:
         items = self.table.selectedItems()

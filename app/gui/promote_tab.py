@@ -32,7 +32,7 @@ from app.engine.events import Event
 from app.engine.plan import PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
-from app.gui import colours, confirm, diffview, notify, verdict
+from app.gui import colours, confirm, diffview, fit, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
@@ -333,6 +333,7 @@ class PromoteTab(QWidget):
         item.setText(text)
         item.setToolTip(message)
         item.setForeground(colours.qcolor(STEP_COLOURS.get(status, "grey")))
+        fit.fit_list(self.steps)  # "Download source configuratio" was cut off
 
     def _on_finished(self, result: Result) -> None:
         self._key = None
