@@ -174,7 +174,11 @@ def test_cancel_during_the_config_transfer(qtbot, window, monkeypatch, control, 
     qtbot.waitUntil(lambda: tab.progress.format().startswith("Upload configuration"), timeout=60000)
     tab.cancel_button.click()
     idle(qtbot, window)
-    assert tab.banner.text().startswith("Rolled back:") and "cancelled" in tab.banner.text()
+    # a cancel the user asked for, after something was written: amber, no pop-up, sentences
+    banner = tab.banner.text()
+    assert banner.startswith("Upload cancelled by the user. It was rolled back: qa is as it was"), banner
+    assert "#ef6c00" in tab.banner.styleSheet() and window.errors == []
+    assert tab.progress.format() == "cancelled"
     after = control.state("shop-qa")
     assert after["model"] == qa_before["model"] and not after["cache_stale"]
 

@@ -349,9 +349,9 @@ class PromoteTab(QWidget):
             self.show_plan(result.plan)
             self._shown_pair = (result.source or "", result.target)
         self._banner(*verdict.banner(result))
-        cancelled = verdict.cancelled_before_writing(result)
+        cancelled = verdict.cancelled_as_asked(result)
         if result.status in ("failed", "rolled_back", "rollback_failed", "unknown") and not cancelled:
-            from app.gui import messages  # (a cancel before any write is said in the banner, no box)
+            from app.gui import messages  # (a cancel that left the target as it was: the banner, no box)
 
             messages.show_error(self, result.message, messages.steps_text(result))
         status = "cancelled" if cancelled else result.status.replace("_", " ")

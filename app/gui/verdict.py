@@ -15,11 +15,19 @@ def cancelled_before_writing(result: Result) -> bool:
     return result.status == "failed" and result.error_kind == "cancelled" and not result.written
 
 
+def cancelled_as_asked(result: Result) -> bool:
+    """The run ended on a cancel and the target is as it was: nothing was written, or what was
+    written is rolled back and verified. Not a failure: an amber banner, no pop-up."""
+    return result.error_kind == "cancelled" and (
+        cancelled_before_writing(result) or result.status == "rolled_back"
+    )
+
+
 def banner(result: Result) -> tuple[str, str]:
     """The text and background colour for *result*."""
     valid = result.plan.get("valid") if result.plan else None
-    if cancelled_before_writing(result):
-        return result.message, AMBER  # not a failure
+    if cancelled_as_asked(result):
+        return result.message, AMBER  # not a failure; the message says what became of the writes
     if result.status != "dry_run" or valid is None:
         word = result.status.replace("_", " ").capitalize()
         text = result.message if result.message.startswith(word) else f"{word}: {result.message}"
