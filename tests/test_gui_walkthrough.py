@@ -54,3 +54,53 @@ def test_no_text_is_cut_off_steps_history_and_the_undo_dialog(qtbot, window, mon
     title, width, needed, heading = shown[0]
     assert title.startswith("Undo run #") and title in heading  # the whole title, inside the dialog
     assert width >= needed + 200
+
+
+def find_item(tree, selector):
+    from app.gui.diffview import SELECTOR
+
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        if item.data(0, SELECTOR) == selector:
+            return item
+        stack += [item.child(j) for j in range(item.childCount())]
+    return None
+
+
+def test_one_count_of_effects_and_a_left_out_change_says_it_stays_out(qtbot, window, monkeypatch):
+    """The plan said "Rules and exclusions: 6", the confirmation "5 effects"; an unticked change
+    stayed out of the pair's later plans without a word."""
+    import re
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from tests.test_gui import plan_texts
+
+    tab = window.promote_tab
+    tab.plan_button.click()
+    idle(qtbot, window)
+    find_item(tab.plan_tree, "model:coupons").setCheckState(0, Qt.CheckState.Unchecked)  # plans again
+    qtbot.waitUntil(lambda: any("left out: model:coupons" in t for t in plan_texts(tab)), timeout=60000)
+    idle(qtbot, window)
+    banner = tab.banner.text()
+    assert "You left out 1 change: it stays out of every plan of dev → qa until ticked again." in banner
+    tab.plan_button.click()  # a later plan of the pair: still out, and still said
+    idle(qtbot, window)
+    assert "You left out 1 change" in tab.banner.text()
+    [header] = [t for t in plan_texts(tab) if t.startswith("Rules and exclusions:")]
+    in_plan = int(re.search(r"Rules and exclusions: (\d+) effects?$", header).group(1))
+    seen = []
+
+    def look(parent, source, target, summary):
+        dialog = confirm.ConfirmPromotion(source, target, summary, parent)
+        seen.append(" ".join(label.text() for label in dialog.findChildren(QLabel)))
+        dialog.deleteLater()
+        return None  # not confirmed: nothing written
+
+    monkeypatch.setattr(confirm, "confirm_promotion", look)
+    tab.promote_button.click()
+    idle(qtbot, window)
+    in_confirmation = int(re.search(r"shape what is sent: (\d+) effects? ", seen[0]).group(1))
+    assert in_plan == in_confirmation

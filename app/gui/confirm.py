@@ -23,6 +23,7 @@ from app.engine.gates import Consent, Gate
 from app.engine.security import REASON_LIMIT
 from app.gui import colours
 from app.gui.diffview import VERDICTS
+from app.gui.plan_shaping import effect_lines
 from app.profiles import Profile
 from app.words import count
 
@@ -66,12 +67,11 @@ class ConfirmPromotion(QDialog):
             "back automatically.",
         ]
         shaping = summary.get("shaping") or {}
-        effects = [line for line in summary.get("shaping_lines") or [] if not line.startswith("--no-rules")]
+        effects = effect_lines(summary)  # counted as the plan view counts them
         if effects:
             lines.append(
                 f"<span style='color:{colours.text('rule')}'>Rules and exclusions shape what is sent: "
-                f"{len(effects)} "
-                "effects (listed in the plan).</span>"
+                f"{count(len(effects), 'effect')} (listed in the plan).</span>"
             )
         if shaping.get("no_rules"):
             lines.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.engine.result import Result
 from app.gui.colours import LIGHT
+from app.words import count
 
 # backgrounds under white text: the strong colours read on a light and a dark palette alike
 RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "blue"))
@@ -45,4 +46,11 @@ def banner(result: Result) -> tuple[str, str]:
         message += " Rules and exclusions shape what is sent (listed in the plan)."
     if (result.plan.get("shaping") or {}).get("no_rules"):
         message += " The target's rules are NOT applied."
+    left_out = (result.plan.get("shaping") or {}).get("excludes") or []
+    if left_out:
+        they = "they stay" if len(left_out) > 1 else "it stays"
+        message += (
+            f" You left out {count(len(left_out), 'change')}: {they} out of every plan of"
+            f" {result.source} → {result.target} until ticked again."
+        )
     return f"Plan of {result.source} → {result.target} ready. {message}", colour
