@@ -104,3 +104,19 @@ def test_one_count_of_effects_and_a_left_out_change_says_it_stays_out(qtbot, win
     idle(qtbot, window)
     in_confirmation = int(re.search(r"shape what is sent: (\d+) effects? ", seen[0]).group(1))
     assert in_plan == in_confirmation
+
+
+def test_a_new_run_follows_the_log_again_after_scrolling_up(qtbot, window):
+    """Scrolled up once, the log stayed there for every later run."""
+    tab = window.promote_tab
+    window.resize(1024, 700)
+    for i in range(300):
+        tab.log_panel.append(f"an earlier line {i}")
+    bar = tab.log.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(0)  # the user scrolls up to read
+    tab.log_panel.append("a line while reading")
+    assert bar.value() == 0  # reading is not disturbed
+    tab.plan_button.click()  # a new run
+    idle(qtbot, window)
+    assert bar.value() == bar.maximum() and "Planning dev → qa" in tab.log.toPlainText()

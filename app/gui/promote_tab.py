@@ -277,7 +277,7 @@ class PromoteTab(QWidget):
         self.steps.clear()
         self.progress.setValue(0)
         self.progress.setFormat(verb.lower() + "…")
-        self._append(f"{verb} {source.name} → {target.name}")
+        self.log_panel.start_run(f"{verb} {source.name} → {target.name}")  # follows the log again
         self._running = f"{verb} {source.name} → {target.name}"
         self._steps_running = []
         self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
