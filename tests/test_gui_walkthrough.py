@@ -120,3 +120,25 @@ def test_a_new_run_follows_the_log_again_after_scrolling_up(qtbot, window):
     tab.plan_button.click()  # a new run
     idle(qtbot, window)
     assert bar.value() == bar.maximum() and "Planning dev → qa" in tab.log.toPlainText()
+
+
+def test_historys_status_line_is_of_the_last_action_only(qtbot, window, monkeypatch):
+    """After an undo, its message stayed under the list whatever run was selected next."""
+    from app.engine.gates import Consent
+
+    promote_dev_to_qa(qtbot, window, monkeypatch)
+    history = window.history_tab
+    window.tabs.setCurrentWidget(history)
+    history.refresh()
+    promotion = next(
+        history.table.topLevelItem(i)
+        for i in range(history.table.topLevelItemCount())
+        if history.table.topLevelItem(i).text(2) == "promote"
+    )
+    history.table.setCurrentItem(promotion)
+    monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent(allow_data_loss=True))
+    history.undo_button.click()
+    idle(qtbot, window)
+    assert history.status.text().startswith("succeeded"), (history.status.text(), window.errors)
+    history.table.setCurrentItem(history.table.topLevelItem(history.table.topLevelItemCount() - 1))
+    assert history.status.text() == ""

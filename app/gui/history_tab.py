@@ -107,6 +107,7 @@ class HistoryTab(QWidget):
         return self.runs.get(items[0].data(0, Qt.ItemDataRole.UserRole)) if items else None
 
     def _on_selected(self) -> None:
+        self.status.clear()  # an older run's message never stands beside another run (or a refresh)
         run = self.selected_run()
         self.undo_button.setEnabled(
             bool(
@@ -182,11 +183,11 @@ class HistoryTab(QWidget):
         )
 
     def _on_done(self, result: Any) -> None:
+        emit(self.changed)  # the window refreshes the list (which clears the status line) first
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
-        emit(self.changed)
 
     def _on_error(self, message: str) -> None:
         self.status.setText(message)
