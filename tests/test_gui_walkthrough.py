@@ -142,3 +142,29 @@ def test_historys_status_line_is_of_the_last_action_only(qtbot, window, monkeypa
     assert history.status.text().startswith("succeeded"), (history.status.text(), window.errors)
     history.table.setCurrentItem(history.table.topLevelItem(history.table.topLevelItemCount() - 1))
     assert history.status.text() == ""
+
+
+def test_a_rule_with_a_typo_is_amber_with_the_nearest_names(qtbot, window):
+    """`Database.DisplayNme` was accepted and listed like the working rules."""
+    from app.gui import colours
+    from app.gui.rules_dialog import RulesDialog
+    from app.shaping.rules import Rule
+
+    window.promote_tab.plan_button.click()  # a read of qa, archived: what the rules are checked on
+    idle(qtbot, window)
+    env = window.environments
+    dialog = RulesDialog(window.ctx.profiles, "qa", window, env.rule_checker)
+    qtbot.addWidget(dialog)
+    assert dialog.add(Rule(0, "keep", "Database.DisplayName"))
+    assert dialog.add(Rule(0, "keep", "Database.DisplayNme"))
+    said = dialog.unmatched_label.text()
+    assert "Database.DisplayNme" in said and "nearest: DisplayName" in said, said
+    assert "Rule 1 " not in said  # the working rule is not named
+    amber = colours.qcolor("amber")
+    rows = {dialog.table.item(r, 2).text(): dialog.table.item(r, 2) for r in range(dialog.table.rowCount())}
+    assert rows["Database.DisplayNme"].foreground().color() == amber
+    assert rows["Database.DisplayName"].foreground().color() != amber
+    env.refresh("qa")
+    item = env.list.currentItem()
+    assert "2 rules (1 matches nothing)" in item.text() and item.foreground().color() == amber
+    assert "nearest: DisplayName" in item.toolTip()
