@@ -168,3 +168,34 @@ def test_a_rule_with_a_typo_is_amber_with_the_nearest_names(qtbot, window):
     item = env.list.currentItem()
     assert "2 rules (1 matches nothing)" in item.text() and item.foreground().color() == amber
     assert "nearest: DisplayName" in item.toolTip()
+
+
+def test_a_focused_list_shows_a_ring(qtbot, window):
+    """The keyboard focus on a list was invisible: its frame looked the same either way."""
+    from PySide6.QtGui import QColor, QPalette
+
+    env = window.environments.list
+    window.activateWindow()
+    env.setFocus()
+    qtbot.waitUntil(env.hasFocus)
+    middle = env.height() // 2
+    focused = QColor(env.grab().toImage().pixel(0, middle))
+    window.promote_tab.plan_button.setFocus()
+    qtbot.waitUntil(lambda: not env.hasFocus())
+    unfocused = QColor(env.grab().toImage().pixel(0, middle))
+    highlight = env.palette().color(QPalette.ColorRole.Highlight)
+    assert focused == highlight and unfocused != highlight, (focused.name(), unfocused.name())
+
+
+def test_the_archive_says_a_zip_can_be_dropped_on_the_window(qtbot, window):
+    tab = window.archive_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.refresh()
+    assert tab.model.total == 0
+    assert tab.empty_hint.isVisible() and "Drop a .zip anywhere on the window" in tab.empty_hint.text()
+    assert "drop a .zip" in tab.buttons["Import a zip…"].toolTip()
+    window.promote_tab.plan_button.click()  # a plan read is archived: the list shows it
+    idle(qtbot, window)
+    tab.refresh()
+    assert not tab.empty_hint.isVisible() and tab.table.isVisible()
+    assert "drop a .zip" in tab.table.statusTip()

@@ -33,6 +33,9 @@ from app.paths import Home
 from app.profiles import Profile
 from app.secrets import SecretStore, friendly_name
 
+# A list or table with the keyboard focus says so: the native styles drew no visible ring there.
+FOCUS_RING = "QAbstractItemView:focus { border: 2px solid palette(highlight); }"
+
 
 class MainWindow(QMainWindow):
     def __init__(self, home: Home, secrets: SecretStore, demo: bool = False) -> None:
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([260, 1020])
         self.setCentralWidget(self.splitter)
         self.setAcceptDrops(True)
+        self.setStyleSheet(FOCUS_RING)
 
         self.environments.selected.connect(self._on_environment)
         self.environments.changed.connect(self.refresh)
