@@ -166,7 +166,7 @@ def test_a_rule_with_a_typo_is_amber_with_the_nearest_names(qtbot, window):
     assert rows["Database.DisplayName"].foreground().color() != amber
     env.refresh("qa")
     item = env.list.currentItem()
-    assert "2 rules (1 matches nothing)" in item.text() and item.foreground().color() == amber
+    assert "2 rules\n1 rule matches nothing" in item.text() and item.foreground().color() == amber
     assert "nearest: DisplayName" in item.toolTip()
 
 

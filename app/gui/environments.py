@@ -151,8 +151,9 @@ class EnvironmentsPanel(QWidget):
             count = len(profile.rules or ())
             rules = f" · {count} rule{'s' if count != 1 else ''}" if count else ""
             unmatched = self.rule_checker.unmatched(profile) if count else []
-            if unmatched:  # a typo: said here, in amber, not like the working rules
-                rules += f" ({len(unmatched)} {'match' if len(unmatched) > 1 else 'matches'} nothing)"
+            if unmatched:  # a typo: said here, in amber, on a line of its own (the list is narrow)
+                many = len(unmatched) > 1
+                rules += f"\n{len(unmatched)} {'rules match' if many else 'rule matches'} nothing"
             item = QListWidgetItem(
                 dot_icon(profile.colour, state),
                 f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}{rules}",
