@@ -159,8 +159,8 @@ def _render(app: QApplication, window: MainWindow, out: Path, root: Path) -> Non
 
         return confirm_write
 
-    write_door.confirm_write = look("restore-plan.png")  # type: ignore[assignment]
-    messages.ask_choice = lambda *_a: "qa"  # type: ignore[assignment]
+    write_door.confirm_write = look("restore-plan.png")
+    messages.ask_choice = lambda *_a: "qa"
     window.tabs.setCurrentWidget(window.archive_tab)
     window.archive_tab.refresh()
     window.archive_tab.select_ids([imported.id])
@@ -189,7 +189,7 @@ def _render(app: QApplication, window: MainWindow, out: Path, root: Path) -> Non
 
     # a promotion dev → qa, so Versions, Archive and History have something to show
     tab.set_profiles(ctx.profiles.load(), "dev", "qa")
-    confirm.confirm_promotion = lambda *_args: Consent()  # type: ignore[assignment]
+    confirm.confirm_promotion = lambda *_args: Consent()
     tab.on_promote()
     idle()
     tab.on_plan()
