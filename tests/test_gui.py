@@ -204,7 +204,11 @@ def test_cancel_during_the_config_transfer(qtbot, window, monkeypatch, control, 
     qtbot.waitUntil(lambda: tab.progress.format().startswith("Upload configuration"), timeout=60000)
     tab.cancel_button.click()
     idle(qtbot, window)
-    assert tab.banner.text().startswith("Rolled back:") and "cancelled" in tab.banner.text()
+    # a cancel the user asked for, after something was written: amber, no pop-up, sentences
+    banner = tab.banner.text()
+    assert banner.startswith("Upload cancelled by the user. It was rolled back: qa is as it was"), banner
+    assert "#ef6c00" in tab.banner.styleSheet() and window.errors == []
+    assert tab.progress.format() == "cancelled"
     after = control.state("shop-qa")
     assert after["model"] == qa_before["model"] and not after["cache_stale"]
 
@@ -578,7 +582,6 @@ def test_the_keyring_is_named_as_a_person_would(window):
 
 def test_help_about_names_version_qt_python_keyring_home_and_licence(window, monkeypatch):
     from app import __version__
-    from app.gui import help_menu
 
     shown = []
     monkeypatch.setattr(messages, "show_info", lambda parent, title, text: shown.append(text))
@@ -586,8 +589,31 @@ def test_help_about_names_version_qt_python_keyring_home_and_licence(window, mon
     text = shown[0]
     for part in (__version__, "Qt ", "Python ", "Keyring: ", str(window.home.root), "Licence: MIT"):
         assert part in text, (part, text)
-    url = help_menu.guide_url()
-    assert url is not None and url.toLocalFile().endswith("README.md")
+
+
+def test_the_user_guide_opens_inside_the_window_offline(qtbot, window, monkeypatch, tmp_path):
+    """Help → User guide shows the README shipped as a resource, rendered, in a dialog: nothing is
+    handed to an external viewer (there was none registered, and the menu did nothing)."""
+    from PySide6.QtGui import QDesktopServices
+
+    from app.gui import help_menu
+
+    handed_out = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: handed_out.append(url) or False)
+    window.guide_action.trigger()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, help_menu.GuideDialog)]
+    assert len(dialogs) == 1 and not handed_out
+    dialog = dialogs[0]
+    try:
+        assert dialog.isVisible()
+        text = dialog.browser.toPlainText()
+        assert "Promoting from the terminal" in text and "## " not in text  # rendered Markdown
+        assert "Environments that differ" in text
+    finally:
+        dialog.close()
+    # an installed app ships no screenshots: a picture becomes its caption, never a broken image
+    offline = help_menu.guide_markdown(base=tmp_path)
+    assert offline is not None and "![" not in offline and "*[Promote: the plan of dev → qa]*" in offline
 
 
 def test_a_long_home_path_does_not_widen_the_window_past_the_screen(qtbot, tmp_path, secret_store):

@@ -394,3 +394,29 @@ def test_a_row_without_a_name_offers_its_whole_table_not_a_checkbox(qtbot, windo
     assert "no name" in row.toolTip(0)
     assert find_item(tab.plan_tree, "Tooltip[#3]") is None
     assert find_item(tab.plan_tree, "Rule[o.a]").checkState(0) == Qt.CheckState.Checked
+
+
+def overview_text(window) -> str:
+    return " ".join(label.text() for label in window.overview_tab.area.widget().findChildren(QLabel))
+
+
+def test_the_overview_on_show_reads_again_after_a_write_elsewhere(qtbot, window, monkeypatch):
+    """A Set written while the Overview is on show (or while it reads) is shown at once; it said
+    "Restored … (run #11)" after run #12 until the tab was left and opened again."""
+    from app.engine.gates import Consent
+    from app.gui import write_door
+
+    overview = window.overview_tab
+    window.tabs.setCurrentWidget(overview)
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=60000)
+    idle(qtbot, window)
+    assert "Set to a server version" not in overview_text(window)
+    monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent())
+    versions = window.versions_tab
+    versions.show_profile(window.ctx.profiles.get("qa"))
+    qtbot.waitUntil(lambda: versions.table.topLevelItemCount() == 5, timeout=30000)
+    versions.table.topLevelItem(3).setSelected(True)  # 1.0.9
+    versions.on_set()  # written while the Overview stays on show
+    qtbot.waitUntil(lambda: "Set to a server version" in overview_text(window), timeout=60000)
+    idle(qtbot, window)
+    assert window.tabs.currentWidget() is overview and "from version 1.0.9" in overview_text(window)

@@ -27,6 +27,7 @@ def test_resources_from_the_source_checkout():
     assert svg == (REPO / "resources" / "backand-promoter.svg").read_bytes()
     assert len(assets.icon_files()) == 8 and all(f.is_file() for f in assets.icon_files())
     assert b"Exec=promoter gui" in assets.read_bytes("backand-promoter.desktop")
+    assert assets.read_bytes("README.md") == (REPO / "README.md").read_bytes()  # the user guide
 
 
 def test_resources_from_an_installed_wheel(tmp_path):
@@ -55,6 +56,7 @@ def test_resources_from_an_installed_wheel(tmp_path):
     assert (
         "app/resources/backand-promoter.svg" in names
         and "app/resources/icons/backand-promoter-512.png" in names
+        and "app/resources/README.md" in names  # the user guide, shown by Help → User guide
     )
     assert "app/cli/main.py" in names and "app/gui/main_window.py" in names  # every package, not only top
     target = tmp_path / "site"

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-import zipfile
 from pathlib import Path
 
 from app.cli.cmd_profiles import guarded, profile_store
 from app.cli.output import print_json
-from app.errors import PromoterError, UsageError
+from app.errors import UsageError
 from app.paths import Home
 from app.profiles import Profile
 from app.shaping.rules import Rule
@@ -31,16 +29,12 @@ def do_add(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-CHEAP_BYTES = 16 << 20  # a larger archived configuration is not parsed just to check a selector
-
-
 def _matches_nothing(home: Home, target: Profile, rule: Rule) -> str:
     """A warning when the target's newest archived read (no server call) has nothing the rule
     names, with the nearest names; "" when it matches, or when that is not known cheaply."""
     from app.archive import Archive
-    from app.configdoc.dataset import read_config_zip
+    from app.engine.rulecheck import last_read, matches_nothing
     from app.settings import load
-    from app.shaping.check import missing
 
     folder = load(home.settings_file).archive_dir
     root = Path(folder).expanduser() if folder else home.archive_dir
@@ -48,27 +42,15 @@ def _matches_nothing(home: Home, target: Profile, rule: Rule) -> str:
         return ""  # nothing read yet (and no archive made just to say so)
     archive = Archive(root)
     try:
-        reads = [
-            e
-            for e in archive.entries(target.name)
-            if e.kind in ("export", "backup", "plan") and e.app == target.app and e.size <= CHEAP_BYTES
-        ]
-        if not reads:
-            return ""
-        newest = archive.get(max(reads, key=lambda e: (e.created_at, e.id)).id)
-        selector = rule.parsed
-        docs = None if selector.is_model else read_config_zip(archive.path_of(newest))
-        what = missing(selector, newest.model, docs)
-    except (PromoterError, OSError, ValueError, zipfile.BadZipFile):
-        return ""  # a damaged or missing file: the plan will say what it finds
+        read = last_read(archive, target)
+        what = matches_nothing(read, rule)
     finally:
         archive.close()
-    if not what:
+    if not what or read is None:
         return ""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.created_at))
     return (
-        f"Warning: {rule.selector} matches nothing in {target.name} as last read (archive #{newest.id}, "
-        f"{when}): {what}. The rule is kept; a plan reports it as matching nothing. To remove it: "
+        f"Warning: {rule.selector} matches nothing in {target.name} as last read (archive #{read.entry.id}, "
+        f"{read.when}): {what}. The rule is kept; a plan reports it as matching nothing. To remove it: "
         f"promoter rules remove {target.name} {rule.id}"
     )
 

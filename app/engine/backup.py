@@ -13,6 +13,7 @@ from app.engine.events import CancelToken
 from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
 from app.errors import PromoterError
+from app.words import sentence
 
 if TYPE_CHECKING:
     from app.engine.run import Session
@@ -140,6 +141,6 @@ def undo_from_backup(s: Session, cause: BaseException) -> None:
             step.status = "rolled_back"
     r.status = Status.ROLLED_BACK
     r.message = (
-        f"{why} It was rolled back: {s.target.name} is as it was before, model and configuration "
+        f"{sentence(why)} It was rolled back: {s.target.name} is as it was before, model and configuration "
         f"(backup #{backup.id}, verified)."
     )

@@ -175,6 +175,7 @@ class Plan:
             "backup_id": self.backup.id if self.backup else None,
             "shaping": self.shaped.summary(),
             "shaping_lines": self.shaped.lines(),
+            "shaping_effects": self.shaped.effect_lines(),
             "release": self.archived.release if self.archived else None,
             "source_label": self.archived.label if self.archived else self.source.name,
             "source_drifted": self.source_drifted,

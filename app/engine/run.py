@@ -31,6 +31,7 @@ from app.engine.lock import TargetLock
 from app.engine.result import Result, Status, describe, error_kind, recovery_command
 from app.engine.settle import OutcomeUnknown, settle
 from app.profiles import Profile
+from app.words import sentence
 
 T = TypeVar("T")
 GATEWAY = (502, 503, 504)  # a proxy answered: the server behind it may still carry the write out
@@ -144,12 +145,12 @@ def run_write(
         except OutcomeUnknown as exc:
             _unknown(s, exc)
         except BaseException as exc:
+            result.error_kind = error_kind(exc)  # a cancel stays a cancel, rolled back or not
             if result.written and s.backup is not None:
                 backups.undo_from_backup(s, exc)
             else:
                 result.status = Status.FAILED
-                result.error_kind = error_kind(exc)
-                result.message = f"{describe(exc)} Nothing was written to {op.target.name}."
+                result.message = f"{sentence(describe(exc))} Nothing was written to {op.target.name}."
         finally:
             _finish(s)
         return result

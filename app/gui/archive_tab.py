@@ -37,6 +37,12 @@ from app.gui.signals import emit
 from app.gui.write_door import WriteDoor
 from app.words import count
 
+DROP_HINT = "Or drop a .zip anywhere on the window: it is checked, then imported into the archive."
+DROP_HINT_EMPTY = (
+    "The archive is empty. Every configuration zip the promoter downloads (plans, backups, exports) "
+    "is kept here.\n\nDrop a .zip anywhere on the window to import it, or use “Import a zip…”."
+)
+
 
 class ArchiveTab(QWidget):
     """Signals: changed(): an operation wrote to a server (the window refreshes)."""
@@ -76,6 +82,12 @@ class ArchiveTab(QWidget):
         self.table.setColumnWidth(1, 150)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.table, 1)
+        self.empty_hint = QLabel(DROP_HINT_EMPTY)  # in place of the empty table: how zips get here
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setVisible(False)
+        layout.addWidget(self.empty_hint, 1)
+        self.table.setStatusTip(DROP_HINT)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu)
         self.setAcceptDrops(True)  # drop a .zip here to import it
@@ -107,6 +119,8 @@ class ArchiveTab(QWidget):
                 row.addWidget(button)
             row.addStretch(1)
             layout.addLayout(row)
+        self.buttons["Import a zip…"].setToolTip("Check a configuration zip and add it. " + DROP_HINT)
+        self.buttons["Import a zip…"].setStatusTip(DROP_HINT)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -139,6 +153,9 @@ class ArchiveTab(QWidget):
         if apart:
             text += f" ({' and '.join(apart)} not listed)"
         self.count.setText(text)
+        empty = total == 0
+        self.empty_hint.setVisible(empty)
+        self.table.setVisible(not empty)
 
     def selected(self) -> list[Entry]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

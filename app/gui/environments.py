@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from app.engine import connect
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
+from app.engine.rulecheck import RuleChecker
 from app.errors import PromoterError
-from app.gui import messages
+from app.gui import colours, messages
 from app.gui.jobs import JobRunner
 from app.gui.profile_dialog import ProfileDialog, confirm_change
 from app.gui.signals import emit
@@ -60,6 +61,7 @@ class EnvironmentsPanel(QWidget):
     def __init__(self, ctx: Context, jobs: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.jobs = ctx, jobs
+        self.rule_checker = RuleChecker(lambda: ctx.archive)  # rules that match nothing (typos)
         self.states: dict[str, tuple[str, str]] = {}
         self.warned: set[str] = set()  # environments whose lost protection was said
         layout = QVBoxLayout(self)
@@ -148,6 +150,10 @@ class EnvironmentsPanel(QWidget):
             host = urlsplit(profile.base_url).netloc
             count = len(profile.rules or ())
             rules = f" · {count} rule{'s' if count != 1 else ''}" if count else ""
+            unmatched = self.rule_checker.unmatched(profile) if count else []
+            if unmatched:  # a typo: said here, in amber, on a line of its own (the list is narrow)
+                many = len(unmatched) > 1
+                rules += f"\n{len(unmatched)} {'rules match' if many else 'rule matches'} nothing"
             item = QListWidgetItem(
                 dot_icon(profile.colour, state),
                 f"{profile.stage}. {profile.name}{badge}\n{profile.app} @ {host}{rules}",
@@ -156,6 +162,15 @@ class EnvironmentsPanel(QWidget):
             item.setToolTip(f"{profile.base_url}\nconnection: {why}\n{self._last_backup(profile)}")
             if profile.name in lost:
                 item.setToolTip(item.toolTip() + "\n" + lost[profile.name].message())
+            if unmatched:
+                item.setForeground(colours.qcolor("amber"))
+                item.setToolTip(
+                    item.toolTip()
+                    + "".join(
+                        f"\nrule {rule.id} ({rule.selector}) matches nothing as last read: {what}"
+                        for rule, what in unmatched
+                    )
+                )
             self.list.addItem(item)
             if profile.name == keep:
                 self.list.setCurrentItem(item)
@@ -230,7 +245,7 @@ class EnvironmentsPanel(QWidget):
             return
         from app.gui.rules_dialog import RulesDialog
 
-        RulesDialog(self.ctx.profiles, profile.name, self).exec()
+        RulesDialog(self.ctx.profiles, profile.name, self, self.rule_checker).exec()
         self.refresh(profile.name)
         emit(self.changed)
 

@@ -25,7 +25,7 @@ from app.engine.context import Context
 from app.engine.history import Run
 from app.engine.undo import UNDOABLE, undo, undo_source
 from app.errors import PromoterError
-from app.gui import diffview, messages, notify
+from app.gui import diffview, fit, messages, notify
 from app.gui.jobs import JobRunner
 from app.gui.signals import emit
 from app.gui.write_door import WriteDoor
@@ -100,12 +100,14 @@ class HistoryTab(QWidget):
                 ],
             )
             item.setData(0, Qt.ItemDataRole.UserRole, run.id)
+        fit.fit_columns(self.table)  # "When" and the others whole, not cut to 100 px
 
     def selected_run(self) -> Run | None:
         items = self.table.selectedItems()
         return self.runs.get(items[0].data(0, Qt.ItemDataRole.UserRole)) if items else None
 
     def _on_selected(self) -> None:
+        self.status.clear()  # an older run's message never stands beside another run (or a refresh)
         run = self.selected_run()
         self.undo_button.setEnabled(
             bool(
@@ -181,11 +183,11 @@ class HistoryTab(QWidget):
         )
 
     def _on_done(self, result: Any) -> None:
+        emit(self.changed)  # the window refreshes the list (which clears the status line) first
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
         if not result.ok:
             messages.show_error(self, result.message, messages.steps_text(result))
-        emit(self.changed)
 
     def _on_error(self, message: str) -> None:
         self.status.setText(message)

@@ -65,6 +65,13 @@ class OverviewTab(QWidget):
         layout.addWidget(self.area, 1)
         self._fill(None)
 
+    def invalidate(self) -> None:
+        """Something was written: read again now when on show, else when next shown. A read already
+        under way may have read history before the write: it is followed by another one."""
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
     def refresh(self, full: bool = False) -> None:
         """Read the pipeline: only what may have changed, or (*full*) everything again."""
         full = full or self.want_full
@@ -85,6 +92,7 @@ class OverviewTab(QWidget):
 
     def _done(self, overview: Overview) -> None:
         self.overview = overview
+        self._again_if_written()
         self.refresh_button.setEnabled(True)
         reachable = sum(s.reachable for s in overview.stations)
         when = time.strftime("%H:%M:%S")
@@ -107,6 +115,12 @@ class OverviewTab(QWidget):
     def _failed(self, message: str) -> None:
         self.refresh_button.setEnabled(True)
         self.status.setText(f"Could not read the environments: {message}")
+        self._again_if_written()
+
+    def _again_if_written(self) -> None:
+        """A write ended during this read (it may be missing from it): read again, when on show."""
+        if self.stale and self.isVisible():
+            self.refresh()
 
     def _fill(self, overview: Overview | None) -> None:
         body = QWidget()
@@ -238,7 +252,7 @@ def _last_write(write: dict[str, Any] | None) -> str:
     source = f" from {write['source']}" if write.get("source") else ""
     verb = {
         "promote": "Promoted",
-        "set": "Set to a server version",
+        "rollback": "Set to a server version",  # a Set is recorded as "rollback"
         "restore": "Restored",
         "model": "Model applied",
         "undo": "Undone",

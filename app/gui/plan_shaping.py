@@ -20,6 +20,7 @@ from app.gui import colours, messages
 from app.gui.diffview import CELL, SELECTOR
 from app.shaping.rules import Rule
 from app.shaping.selectors import POSITION
+from app.words import count
 
 Pair = tuple[str, str]
 
@@ -94,7 +95,9 @@ class PlanShaping:
         lines = plan.get("shaping_lines") or []
         if not lines:
             return
-        root = QTreeWidgetItem([f"Rules and exclusions: {len(lines) + len(shaping.get('excludes', []))}"])
+        # the same count as the confirmation's: the effects (not the --no-rules line, not the
+        # "left out by you" rows, whose effects are among the lines already)
+        root = QTreeWidgetItem([f"Rules and exclusions: {count(len(effect_lines(plan)), 'effect')}"])
         root.setForeground(0, colours.qcolor("rule"))
         self.tree.insertTopLevelItem(1, root)
         for line in lines:
@@ -102,7 +105,10 @@ class PlanShaping:
             node.setToolTip(0, line)
             node.setForeground(0, colours.qcolor("red" if line.startswith("--no-rules") else "rule"))
         for selector in shaping.get("excludes", []):
-            node = QTreeWidgetItem(root, [f"left out by you: {selector} (tick to include it again)"])
+            node = QTreeWidgetItem(
+                root,
+                [f"left out by you: {selector} (out of every plan of this pair until you tick it again)"],
+            )
             node.setForeground(0, colours.qcolor("rule"))
             node.setData(0, SELECTOR, selector)
             node.setCheckState(0, Qt.CheckState.Unchecked)
@@ -168,6 +174,12 @@ class PlanShaping:
             kind,
         )
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+
+def effect_lines(plan: dict[str, Any]) -> list[str]:
+    """The rules' and exclusions' effects on a plan (its record): what the plan view and the
+    confirmation count, as the engine lists them (``Shaped.effect_lines``)."""
+    return list(plan.get("shaping_effects") or [])
 
 
 def whole_table(item: QTreeWidgetItem, table: str, key: str) -> None:

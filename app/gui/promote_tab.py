@@ -34,7 +34,7 @@ from app.engine.plan import Plan, PromoteOptions
 from app.engine.promote import promote
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.gui import colours, confirm, diffview, notify, verdict
+from app.gui import colours, confirm, diffview, fit, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
@@ -324,7 +324,7 @@ class PromoteTab(QWidget):
         self.steps.clear()
         self.progress.setValue(0)
         self.progress.setFormat(verb.lower() + "…")
-        self._append(f"{verb} {label} → {target.name}")
+        self.log_panel.start_run(f"{verb} {label} → {target.name}")  # follows the log again
         self._running = f"{verb} {label} → {target.name}"
         self._steps_running = []
         self._banner(f"{self._running}…", NEUTRAL)  # never a stale "Plan ready" while a run goes on
@@ -391,6 +391,7 @@ class PromoteTab(QWidget):
         item.setText(text)
         item.setToolTip(message)
         item.setForeground(colours.qcolor(STEP_COLOURS.get(status, "grey")))
+        fit.fit_list(self.steps)  # "Download source configuratio" was cut off
 
     def _on_finished(self, result: Result) -> None:
         self._key = None
@@ -408,9 +409,9 @@ class PromoteTab(QWidget):
             self._shown_pair = (result.source or "", result.target)
         self._banner(*verdict.banner(result))
         self._show_verdict(planned)
-        cancelled = verdict.cancelled_before_writing(result)
+        cancelled = verdict.cancelled_as_asked(result)
         if result.status in ("failed", "rolled_back", "rollback_failed", "unknown") and not cancelled:
-            from app.gui import messages  # (a cancel before any write is said in the banner, no box)
+            from app.gui import messages  # (a cancel that left the target as it was: the banner, no box)
 
             messages.show_error(self, result.message, messages.steps_text(result))
         status = "cancelled" if cancelled else result.status.replace("_", " ")

@@ -2,7 +2,8 @@
 
 Listed in a table (id, kind, selector, find, with); added with a small form that the engine's own
 validation checks (a bad selector or regular expression is named and nothing is saved); removed by
-selection. Rules live in the profile (``profiles.json``).
+selection. A rule that matches nothing in the environment as last read (a typo) is shown in amber
+with the nearest names, at once when it is added. Rules live in the profile (``profiles.json``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.rulecheck import RuleChecker
 from app.errors import PromoterError, UsageError
-from app.gui import messages
+from app.gui import colours, messages
 from app.profiles import ProfileStore
 from app.shaping.rules import Rule
 
@@ -102,9 +104,15 @@ class RuleForm(QDialog):
 
 
 class RulesDialog(QDialog):
-    def __init__(self, store: ProfileStore, name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: ProfileStore,
+        name: str,
+        parent: QWidget | None = None,
+        checker: RuleChecker | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.store, self.name = store, name
+        self.store, self.name, self.checker = store, name, checker
         self.setWindowTitle(f"Rules of {name}")
         self.resize(760, 360)
         layout = QVBoxLayout(self)
@@ -124,6 +132,10 @@ class RulesDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table)
+        self.unmatched_label = QLabel("")  # the rules that match nothing, with the nearest names
+        self.unmatched_label.setWordWrap(True)
+        self.unmatched_label.setStyleSheet(f"color: {colours.text('amber')}")
+        layout.addWidget(self.unmatched_label)
         row = QHBoxLayout()
         self.add_button, self.remove_button = QPushButton("Add…"), QPushButton("Remove")
         self.add_button.setToolTip("A new keep or replace rule")
@@ -140,15 +152,26 @@ class RulesDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        rules = self.store.get(self.name).rules or ()
+        profile = self.store.get(self.name)
+        rules = profile.rules or ()
+        unmatched = dict(self.checker.unmatched(profile)) if self.checker is not None else {}
         self.table.setRowCount(len(rules))
         for index, rule in enumerate(rules):
             texts = [str(rule.id), rule.kind + (" (regex)" if rule.regex else ""), rule.selector]
             texts += [rule.find, rule.with_] if rule.kind == "replace" else ["", ""]
+            what = unmatched.get(rule, "")
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(f"Matches nothing in {self.name} as last read: {what}" if what else text)
+                if what:
+                    item.setForeground(colours.qcolor("amber"))
                 self.table.setItem(index, column, item)
+        self.unmatched_label.setText(
+            "\n".join(
+                f"Rule {rule.id} ({rule.selector}) matches nothing in {self.name} as last read: {what}."
+                for rule, what in unmatched.items()
+            )
+        )
         self.remove_button.setEnabled(bool(rules))
 
     def on_add(self) -> None:

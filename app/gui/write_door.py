@@ -5,6 +5,7 @@ plan's stamp (it refuses if the target changed since), and its result is shown."
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from app.engine.gates import Consent, Gate
 from app.engine.result import Result
 from app.engine.verdict import Tone
 from app.engine.writeplan import WritePlan, WriteSource, preview
-from app.gui import colours, diffview
+from app.gui import colours, diffview, fit
 from app.gui.consent import ConsentPanel
 from app.gui.jobs import JobRunner
 from app.gui.verdict import TONE_COLOURS
@@ -72,9 +73,15 @@ class PlanDialog(QDialog):
     def __init__(self, plan: WritePlan, verb: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plan = plan
-        self.setWindowTitle(f"{verb} {plan.source.label} → {plan.target.name}")
-        self.resize(760, 560)
+        title = f"{verb} {plan.source.label} → {plan.target.name}"
+        self.setWindowTitle(title)
+        # wide enough for the whole title (an undo's was cut off), within the screen
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else 1280
+        self.resize(max(760, min(fit.text_width(self, title) + 220, screen)), 560)
         layout = QVBoxLayout(self)
+        self.heading = QLabel(f"<b>{html.escape(title)}</b>")  # whole, whatever the title bar shows
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
         text, colour = banner(plan)
         self.banner = QLabel(text)
         self.banner.setWordWrap(True)

@@ -429,10 +429,193 @@ def run_disk_full(rig: Rig) -> Row:
     )
 
 
-SPECIALS = ["SIGINT", "SIGTERM", "never settles", "kill model apply", "kill upload", "disk full"]
+def _row(step: str, fault: str, code: int, doc: dict[str, Any], target: str, problems: list[str]) -> Row:
+    return Row(
+        step, fault, code, str(doc.get("status")), str(doc.get("message", "")), target, not problems, problems
+    )
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def run_regex_sigint(rig: Rig) -> Row:
+    """Issue 25 #6: a backtracking replace rule already in qa's profile (a hand edit): the promotion
+    runs it bounded, and SIGINT while it runs ends the command within seconds, nothing written."""
+    from tests.test_cli_rules import _regex_children
+
+    rig.reset()
+    before = rig.snapshot("shop-qa")
+    path = rig.home.profiles_file
+    saved = path.read_text()
+    doc = json.loads(saved)
+    qa = next(p for p in doc["profiles"] if p["name"] == "qa")
+    qa["rules"] = [
+        {
+            "id": 1,
+            "kind": "replace",
+            "selector": "Rule[Validate price].Code",
+            "find": "(?:[^@]+)+@",
+            "with": "x",
+            "regex": True,
+        }
+    ]
+    path.write_text(json.dumps(doc))
+    problems: list[str] = []
+    try:
+        proc = rig.popen("promote", "dev", "qa", "--yes", "--json")
+        if not wait_until(lambda: bool(_regex_children(proc.pid)) or proc.poll() is not None, 60):
+            problems.append("the expression never ran")
+        proc.send_signal(signal.SIGINT)
+        stopped = time.monotonic()
+        out, err = proc.communicate(timeout=120)
+        took = time.monotonic() - stopped
+    finally:
+        path.write_text(saved)
+    result = _json(out)
+    after = rig.snapshot("shop-qa")
+    target = "as before" if after[:2] == before[:2] else "NOT as before"
+    if took > 10:
+        problems.append(f"SIGINT took {took:.0f} s")
+    if proc.returncode != 1 or result.get("status") != "failed" or result.get("written"):
+        problems.append(
+            f"exit {proc.returncode}, status {result.get('status')}, written {result.get('written')}"
+        )
+    if "Traceback" in err or target != "as before":
+        problems.append(f"traceback or target {target}")
+    return _row("plan (rules)", "regex rule + SIGINT", proc.returncode, result, target, problems)
+
+
+def run_trickling_small_call(rig: Rig) -> Row:
+    """A server trickling a small JSON answer a byte at a time (`promoter check`): the call ends at
+    the small-call deadline (here 3 s), not the 900 s a configuration transfer may take."""
+    from tests.hostile_server import hostile
+
+    save(rig.home.settings_file, Settings(read_timeout=READ_TIMEOUT, retries=1, small_call_deadline=3))
+    store = ProfileStore(rig.home.profiles_file)
+    problems: list[str] = []
+    with hostile("trickle-body") as url:
+        profile = store.upsert(Profile(name="slow", base_url=url, app="shop-qa", auth="token", stage=9))
+        rig.secrets.set(profile, "t0ken-for-the-matrix")
+        began = time.monotonic()
+        try:
+            result = rig.cli("check", "slow", timeout=120)
+        finally:
+            took = time.monotonic() - began
+            rig.secrets.delete(profile)
+            store.remove("slow")
+            save(rig.home.settings_file, Settings(read_timeout=READ_TIMEOUT, retries=1))
+    said = (result.stdout + result.stderr).strip()
+    if result.returncode != 1 or "within 3 s" not in said or "Traceback" in said:
+        problems.append(f"exit {result.returncode}: {said[-200:]}")
+    if took > 30:
+        problems.append(f"took {took:.0f} s")
+    doc = {"status": "failed", "message": said.splitlines()[-1] if said else ""}
+    return _row("check", "trickling small answer", result.returncode, doc, "nothing written", problems)
+
+
+def run_lost_answer_settled(rig: Rig) -> Row:
+    """The upload's answer is lost but the upload lands: the run succeeds and its message, --json
+    and history say "the answer was lost; the target held what was sent (settled after N s)"."""
+    rig.reset()
+    rig.fault({**STEPS["upload"], "delay": READ_TIMEOUT * 2})
+    try:
+        result = rig.cli("promote", "dev", "qa", "--yes", "--json")
+    finally:
+        rig.clear()
+    doc = _json(result.stdout)
+    said = "the answer was lost; the target held what was sent (settled after"
+    runs = _json('{"runs": ' + (rig.cli("history", "--json", "--limit", "1").stdout or "[]") + "}")
+    recorded = (runs.get("runs") or [{}])[0]
+    after = rig.snapshot("shop-qa")
+    target = "equal to source" if after[1] == rig.snapshot("shop-dev")[1] else "NOT equal to source"
+    problems: list[str] = []
+    if result.returncode != 0 or doc.get("status") != "succeeded" or target != "equal to source":
+        problems.append(f"exit {result.returncode}, status {doc.get('status')}, target {target}")
+    if said not in str(doc.get("message")) or said not in json.dumps(doc.get("steps")):
+        problems.append("the message or the step does not say the answer was lost")
+    if said not in json.dumps(recorded):
+        problems.append("history does not say the answer was lost")
+    return _row("upload", "answer lost, settled", result.returncode, doc, target, problems)
+
+
+def run_ctrl_c_at_start(rig: Rig) -> Row:
+    """Ctrl+C while the command line is still importing: one line, exit 130, no traceback."""
+    from tests.test_robust_cli import INTERRUPT_AT_IMPORT
+
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_AT_IMPORT, "app.cli.main", "--home", str(rig.home.root), "history"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+    problems: list[str] = []
+    if result.returncode != 130 or "Traceback" in result.stderr or message != "promoter: interrupted":
+        problems.append(f"exit {result.returncode}: {result.stderr.strip()[-200:]}")
+    doc = {"status": "interrupted", "message": message}
+    return _row("start-up", "Ctrl+C while importing", result.returncode, doc, "untouched", problems)
+
+
+def run_swapped_backup(rig: Rig) -> Row:
+    """Issue 25 #7: a backup whose file was replaced by another valid zip is named, never uploaded:
+    the undo writes nothing and does not say "verified"."""
+    import shutil
+
+    from app.archive import Archive
+
+    rig.reset()
+    done = _json(rig.cli("promote", "dev", "qa", "--yes", "--json").stdout)
+    before = rig.snapshot("shop-qa")
+    archive = Archive(rig.home.archive_dir)
+    try:
+        backup, other = archive.get(int(done["backup_id"])), archive.get(int(done["export_id"]))
+        swapped = archive.path_of(backup)
+        swapped.unlink()
+        shutil.copyfile(archive.path_of(other), swapped)
+    finally:
+        archive.close()
+    result = rig.cli("undo", str(done["run_id"]), "--yes", "--allow-data-loss", "--json")
+    doc = _json(result.stdout) or {"status": "?", "message": result.stderr.strip()[-300:]}
+    after = rig.snapshot("shop-qa")
+    target = "as before" if after[:2] == before[:2] else "NOT as before"
+    message = str(doc.get("message", ""))
+    problems: list[str] = []
+    if result.returncode == 0 or doc.get("written") or target != "as before":
+        problems.append(f"exit {result.returncode}, written {doc.get('written')}, target {target}")
+    if f"#{backup.id}" not in message or "verified" in message.replace("archive verify", ""):
+        problems.append("the swapped backup is not named, or the undo claims verified")
+    return _row("undo", "swapped backup file", result.returncode, doc, target, problems)
+
+
+ISSUE_25 = {
+    "regex rule + SIGINT": run_regex_sigint,
+    "trickling small call": run_trickling_small_call,
+    "lost answer settled": run_lost_answer_settled,
+    "Ctrl+C at start-up": run_ctrl_c_at_start,
+    "swapped backup": run_swapped_backup,
+}
+SPECIALS = [
+    "SIGINT",
+    "SIGTERM",
+    "never settles",
+    "kill model apply",
+    "kill upload",
+    "disk full",
+    *ISSUE_25,
+]
 
 
 def run_special(rig: Rig, name: str) -> Row:
+    if name in ISSUE_25:
+        return ISSUE_25[name](rig)
     if name in ("SIGINT", "SIGTERM"):
         return run_signal(rig, signal.Signals[name])
     if name == "never settles":
@@ -526,6 +709,11 @@ def write_report(path: Path, rows: list[Row], seconds: float) -> None:
         "never settles within the settle time ends with exit 5 and the recovery command (`never settles`).",
         "SIGINT and SIGTERM cancel and roll back; after a kill -9 the command printed in history puts the",
         "whole target back (model and configuration).",
+        "The last rows are faults found by attack (issue 25): a backtracking regular expression in a rule",
+        "already saved (bounded; SIGINT stops it within seconds), a small JSON answer trickled a byte at a",
+        "time (the small-call deadline), an upload whose answer is lost but which landed (said in the step,",
+        "`--json` and history), Ctrl+C while the command line is still importing, and a backup whose file",
+        "was swapped for another valid zip (named, never uploaded).",
         "",
         HOSTILE,
     ]
