@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.promote_tab.rules_changed.connect(self._rules_changed)
         for tab in (self.versions_tab, self.archive_tab, self.history_tab):
             tab.changed.connect(self._after_write)
-        self.promote_tab.finished.connect(lambda _r: self._after_write())
+        self.promote_tab.finished.connect(self._after_promote_tab)
         self.overview_tab.plan_requested.connect(self._plan_step)
         self.tabs.currentChanged.connect(self._on_tab)
 
@@ -233,6 +233,13 @@ class MainWindow(QMainWindow):
     def _rules_changed(self) -> None:
         self.environments.refresh()
         self.overview_tab.invalidate()
+
+    def _after_promote_tab(self, result: Result) -> None:
+        """A plan wrote nothing (its reads are in the archive); a promotion's end is a write's."""
+        if result.status == "dry_run":
+            self.archive_tab.refresh()
+        else:
+            self._after_write()
 
     def _after_write(self) -> None:
         self.archive_tab.refresh()
