@@ -197,7 +197,9 @@ def _render(app: QApplication, window: MainWindow, out: Path, root: Path) -> Non
     idle()
     window.environments.list.setCurrentRow(1)
     window.tabs.setCurrentWidget(window.versions_tab)
-    _wait(app, lambda: window.versions_tab.table.topLevelItemCount() > 0)
+    _wait(app, lambda: window.versions_tab.table.topLevelItemCount() > 2)
+    window.versions_tab.table.topLevelItem(2).setSelected(True)  # what a Set of it would change
+    _wait(app, lambda: window.versions_tab.preview.shown is not None)
     _shoot(app, window, out / "versions.png")
     window.tabs.setCurrentWidget(window.archive_tab)
     window.archive_tab.refresh()

@@ -48,23 +48,37 @@ def banner(plan: WritePlan) -> tuple[str, str]:
 
 
 def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
-    """The plan's model and configuration changes (as a promotion's), then what it does not carry,
-    what would be inconsistent, and the later runs an undo discards."""
+    """First what the write would leave inconsistent, what it does not carry and the later runs an
+    undo discards; then its model and configuration changes, as a promotion's plan shows them (a
+    write that carries no model says so instead of a verdict on a model it does not send)."""
     doc = plan.as_json()
-    if plan.source.model is None:
-        doc = doc | {"valid": "always", "model_details": {}}
     diffview.fill_plan_tree(tree, doc)
+    root = tree.invisibleRootItem()
+    if plan.source.model is None:
+        for index in reversed(range(root.childCount())):
+            item = root.child(index)
+            if item is not None and item.text(0).startswith(("Validation", "Model changes")):
+                root.takeChild(index)
+        root.insertChild(0, _item(f"Model: not written ({plan.target.name}'s model stays as it is)", "grey"))
+    at = 0
     for title, lines, colour in (
-        ("Not carried", plan.not_carried, "amber"),
         ("Inconsistent after this write", doc["mismatch"], "red"),
+        ("Not carried", plan.not_carried, "amber"),
         ("Later runs this undo discards", list(plan.source.later), "amber"),
     ):
         if lines:
-            node = QTreeWidgetItem(tree.invisibleRootItem(), [f"{title}: {len(lines)}"])
-            node.setForeground(0, colours.qcolor(colour))
+            node = _item(f"{title}: {len(lines)}", colour)
             for line in lines:
-                QTreeWidgetItem(node, [line]).setForeground(0, colours.qcolor(colour))
+                node.addChild(_item(line, colour))
+            root.insertChild(at, node)
             node.setExpanded(True)
+            at += 1
+
+
+def _item(text: str, colour: str) -> QTreeWidgetItem:
+    item = QTreeWidgetItem([text])
+    item.setForeground(0, colours.qcolor(colour))
+    return item
 
 
 class PlanDialog(QDialog):
