@@ -108,7 +108,7 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
 
 
 def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
-    from app.engine.promote import plan_promotion
+    from app.engine.ops.promote import plan_promotion
 
     ctx = window.ctx
     dev, qa, prod = (ctx.profiles.get(n) for n in ("dev", "qa", "prod"))
@@ -145,8 +145,8 @@ def test_the_banner_tells_the_truth_before_the_confirmation(qtbot, window, monke
     assert "prod is protected" in text and "next stage" in text and "Safe" not in text
     assert "ef6c00" in tab.banner.styleSheet()  # amber
     assert tab.promote_button.isEnabled()
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
 
     ctx = window.ctx
     assert promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).ok
@@ -235,13 +235,13 @@ def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, cont
 
 
 def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatch, control):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     qa = window.ctx.profiles.get("qa")
-    first = operations.export(window.ctx, qa)
+    first = one_target.export(window.ctx, qa)
     with window.ctx.client(qa) as client:
         client.restore_version("1.0.9")
-    second = operations.export(window.ctx, qa)
+    second = one_target.export(window.ctx, qa)
     tab = window.archive_tab
     tab.refresh()
     assert tab.model.rowCount() == 2
@@ -552,10 +552,10 @@ def test_a_protected_set_keeps_ok_disabled_until_the_name_is_typed(qtbot, window
 
 
 def test_archive_actions_keep_the_selection_and_the_id_comes_first(qtbot, window, monkeypatch):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     qa = window.ctx.profiles.get("qa")
-    first = operations.export(window.ctx, qa)
+    first = one_target.export(window.ctx, qa)
     tab = window.archive_tab
     tab.refresh()
     assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "#"

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from app.engine.overview import clock, read_overview, step_freshness
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads.overview import clock, read_overview, step_freshness
+from app.engine.reads.plan import PromoteOptions
 from app.shaping.rules import Rule
 from tests.conftest import HAVE_SECRET_SERVICE
 from tests.test_cli import run

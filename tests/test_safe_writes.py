@@ -19,13 +19,13 @@ from app.engine.connect import ClientSettings
 from app.engine.context import Context
 from app.engine.gates import Consent, Gate
 from app.engine.lock import TargetLock
-from app.engine.modelapply import apply_model
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
-from app.engine.restore import restore
+from app.engine.ops.modelapply import apply_model
+from app.engine.ops.promote import plan_promotion, promote
+from app.engine.ops.restore import restore
+from app.engine.ops.setversion import set_version
+from app.engine.ops.undo import undo
+from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
-from app.engine.setversion import set_version
-from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
 from app.profiles import Profile

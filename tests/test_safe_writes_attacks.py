@@ -13,11 +13,11 @@ from app.engine.connect import ClientSettings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent, Gate
 from app.engine.lock import TargetLock
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.ops.setversion import set_version
+from app.engine.ops.undo import undo
+from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
-from app.engine.setversion import set_version
-from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
 from app.profiles import Profile
 from app.sandbox import seed
@@ -197,7 +197,7 @@ def test_a_rolled_back_run_has_nothing_to_undo(ctx, control):
 
 def test_the_overview_counts_a_set_as_the_last_write(ctx, control):
     """Issue 25 #11: a Set is recorded as kind 'rollback'; the Overview looked for 'set'."""
-    from app.engine.overview import _last_write
+    from app.engine.reads.overview import _last_write
 
     qa = ctx.profiles.get("qa")
     promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())

@@ -86,7 +86,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Drill:
-    """One restore drill of an archived backup (``app/engine/drill.py``): passed or not, and what
+    """One restore drill of an archived backup (``app/engine/reads/drill.py``): passed or not, and what
     differed."""
 
     entry_id: int

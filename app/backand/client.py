@@ -18,6 +18,7 @@ import requests
 from app import logs
 from app.backand import errors
 from app.backand.auth import BearerCredentials, Credentials, KeyCredentials, PasswordLogin, TokenSet
+from app.backand.model import Model
 from app.backand.quirks import encode_url_decoded_json, sort_versions
 from app.backand.streams import (
     MIN_RATE,
@@ -31,9 +32,6 @@ from app.backand.streams import (
 from app.backand.transport import Timeouts, Transport
 
 log = logs.network
-
-Model = list[dict[str, Any]]
-
 
 def model_shape_problem(body: Any) -> str:
     """What keeps *body* from being a model as every reader of one expects it (an array of objects,
@@ -333,6 +331,17 @@ class BackandClient:
         if not isinstance(body, dict) or "valid" not in body:
             raise errors.ProtocolError(f"{what}: the answer has no 'valid'.")
         return Validation.from_response(body)
+
+    def validate_fully(self, new: Model, old: Model) -> Validation:
+        """Validate at severity 0; when the verdict is ``data`` the notifications are missing (an
+        early return), so ask again at severity 1, which is still read-only."""
+        result = self.validate_model(new, old, severity=0)
+        if result.valid == "data" and not result.complete:
+            full = self.validate_model(new, old, severity=1)
+            return Validation(
+                result.valid, result.warnings, full.dropped_tables, full.dropped_columns, full.alter, True
+            )
+        return result
 
     def apply_model(self, new: Model, severity: int = 0, first_time: bool = False) -> Model:
         """``POST /1/model``: alters the app's tables. Dropped tables and columns lose their data."""

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 
 from app import logs
 from app.cli.output import print_json, stderr_listener
-from app.engine.backups import back_up_all
 from app.engine.context import Context
+from app.engine.reads.backup_all import back_up_all
 from app.errors import UsageError
 from app.paths import Home
 from app.profiles import Profile
 from app.secrets import SecretStore
 
 if TYPE_CHECKING:
-    from app.engine.driftcheck import DriftCheck
-    from app.engine.drill import DrillReport
+    from app.engine.reads.driftcheck import DriftCheck
+    from app.engine.reads.drill import DrillReport
 
 
 def _chosen(ctx: Context, names: list[str], every: bool, what: str) -> list[Profile]:
@@ -43,8 +43,8 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
         reports = back_up_all(ctx, chosen, at_once=args.jobs)
         pruned: list[int] = []
         if args.scheduled:  # the job that runs while nobody watches: drift, drills when due
-            from app.engine.driftcheck import check_all
-            from app.engine.drill import drill_all, due
+            from app.engine.reads.driftcheck import check_all
+            from app.engine.reads.drill import drill_all, due
 
             checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
             if args.drill:
@@ -80,7 +80,7 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
 
 def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
     """``promoter backup drill [PROFILE…|--all]``: restore each newest backup into a sandbox."""
-    from app.engine.drill import drill_all
+    from app.engine.reads.drill import drill_all
 
     ctx = Context(home, SecretStore())
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from app.cli.output import print_json
-from app.engine import operations
 from app.engine.context import Context
-from app.engine.modelapply import apply_model, model_source
+from app.engine.ops.modelapply import apply_model, model_source
+from app.engine.reads import one_target
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.secrets import SecretStore
@@ -27,7 +27,7 @@ def do_validate(args: argparse.Namespace, home: Home) -> int:
     model = load_model_file(args.file)
     ctx = Context(home, SecretStore())
     try:
-        info = operations.validate_model(ctx, ctx.profiles.get(args.name), model)
+        info = one_target.validate_model(ctx, ctx.profiles.get(args.name), model)
     finally:
         ctx.close()
     if args.json:

@@ -7,7 +7,7 @@ import time
 
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
-from app.engine.overview import Station, read_overview, station_freshness, step_freshness
+from app.engine.reads.overview import Station, read_overview, station_freshness, step_freshness
 from app.paths import Home
 from app.secrets import SecretStore
 

@@ -11,9 +11,10 @@ from dataclasses import replace
 from typing import TypeVar
 
 from app.cli.output import print_json
-from app.engine import connect, operations
+from app.engine import connect
 from app.engine.context import Context
 from app.engine.history import HistoryJournal
+from app.engine.reads import one_target
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
 from app.profileguard import LostProtection, ProtectedProfileChange
@@ -184,7 +185,7 @@ def do_login(args: argparse.Namespace, home: Home) -> int:
 def do_check(args: argparse.Namespace, home: Home) -> int:
     ctx = Context(home, SecretStore())
     try:
-        info = operations.check(ctx, ctx.profiles.get(args.name))
+        info = one_target.check(ctx, ctx.profiles.get(args.name))
     finally:
         ctx.close()
     if args.json:

@@ -32,7 +32,7 @@ def _lines(release: Release) -> list[str]:
 def do_create(args: argparse.Namespace, home: Home) -> int:
     from app.cli.cmd_target import open_context
     from app.cli.output import stderr_listener
-    from app.engine import releases as engine_releases
+    from app.engine.reads import releases as engine_releases
 
     ctx = open_context(home)
     try:

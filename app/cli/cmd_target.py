@@ -13,16 +13,16 @@ from app.cli import exitcodes
 from app.cli.gateflags import print_gates, with_flags
 from app.cli.output import confirm, print_json, stderr_listener
 from app.cli.signals import cancel_on_signals
-from app.engine import operations
 from app.engine.context import Context
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
-from app.engine.restore import restore, restore_source
+from app.engine.ops.restore import restore, restore_source
+from app.engine.ops.setversion import set_version, version_source
+from app.engine.ops.undo import undo, undo_source
+from app.engine.reads import one_target
+from app.engine.reads.writeplan import WriteSource, preview
 from app.engine.result import BAD_STATE, Result
 from app.engine.security import check_reason
-from app.engine.setversion import set_version, version_source
-from app.engine.undo import undo, undo_source
-from app.engine.writeplan import WriteSource, preview
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.profiles import Profile
@@ -44,7 +44,7 @@ def open_context(home: Home) -> Context:
 def do_export(args: argparse.Namespace, home: Home) -> int:
     ctx = open_context(home)
     try:
-        entry = operations.export(ctx, ctx.profiles.get(args.name), args.version)
+        entry = one_target.export(ctx, ctx.profiles.get(args.name), args.version)
         if args.json:
             print_json(entry.as_json(ctx.archive.root))
         else:
@@ -57,7 +57,7 @@ def do_export(args: argparse.Namespace, home: Home) -> int:
 def do_versions(args: argparse.Namespace, home: Home) -> int:
     ctx = open_context(home)
     try:
-        info = operations.versions(ctx, ctx.profiles.get(args.name))
+        info = one_target.versions(ctx, ctx.profiles.get(args.name))
     finally:
         ctx.close()
     if args.json:

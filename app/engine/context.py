@@ -15,8 +15,8 @@ from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
 from app.engine.connect import ClientSettings, client_for, client_settings
 from app.engine.events import Reporter
-from app.engine.headstart import HeadStart
 from app.engine.history import History, HistoryJournal
+from app.engine.reads.headstart import HeadStart
 from app.errors import UsageError
 from app.paths import Home
 from app.profileguard import LostProtection

@@ -17,7 +17,6 @@ from app.profiles import Profile
 from app.words import count as count_of
 
 if TYPE_CHECKING:
-    from app.engine.plan import Plan
     from app.engine.security import SecurityChange
 
 
@@ -185,32 +184,6 @@ def other_app(target: Profile, why: str, consent: Consent) -> list[Refusal]:
             f"{why}: {target.name} would receive another app's model and configuration",
         )
     ]
-
-
-def promotion(
-    plan: Plan, consent: Consent, *, skip_model: bool = False, skip_config: bool = False
-) -> list[Refusal]:
-    """Every gate of a promotion, in the order a user should read them."""
-    out: list[Refusal] = []
-    if not skip_model and not plan.model_diff.empty:
-        drops = [f"table {t}" for t in plan.dropped_tables]
-        drops += [f"column {t}.{c}" for t, c in plan.dropped_columns]
-        out += model_change(
-            plan.target, plan.validation.valid, plan.validation.warning_lines(), drops, consent
-        )
-    out += protected(plan.target, consent)
-    out += stage_order(plan.source, plan.target, consent)
-    count = plan.drift.count() if plan.drift is not None else None
-    out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
-    if not skip_config:
-        out += security(plan.target, plan.security.weakening, consent)
-    source_count = plan.source_drift.count() if plan.source_drift is not None else None
-    out += unverified_source(
-        plan.source, plan.target, plan.source_drifted, plan.source_drift_since, source_count, consent
-    )
-    if plan.archived is not None:
-        out += other_app(plan.target, plan.archived.foreign, consent)
-    return out
 
 
 def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[Refusal]:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from app import logs
 from app.engine.gates import Refusal
+from app.engine.verdict import Verdict
 from app.errors import PromoterError
 from app.profiles import Profile
 
-if TYPE_CHECKING:
-    from app.engine.plan import Plan
-    from app.engine.writeplan import WritePlan
+
+class Planned(Protocol):
+    """A typed plan (``plan.Plan`` of a promotion, ``writeplan.WritePlan`` of any other write), as a
+    result carries it: the front ends narrow it with ``isinstance``."""
+
+    def verdict(self) -> Verdict: ...
 
 
 class Status(enum.StrEnum):
@@ -46,7 +50,7 @@ class Result:
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
     # the plan itself, typed, for the front ends (``plan`` above is its record, as JSON)
-    planned: Plan | WritePlan | None = field(default=None, repr=False, compare=False)
+    planned: Planned | None = field(default=None, repr=False, compare=False)
     settled: list[str] = field(default_factory=list)  # writes whose answer was lost, found landed
 
     @property

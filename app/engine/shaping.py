@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import Entry
+from app.backand.model import Model
 from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
 from app.engine.events import CancelToken, Reporter
@@ -27,8 +28,6 @@ from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
 from app.shaping.selectors import Selector, for_shaping, parse
 from app.words import count
-
-Model = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.archive import Entry
-from app.engine import operations
 from app.engine.context import Context
-from app.engine.restore import restore, restore_source
+from app.engine.ops.restore import restore, restore_source
+from app.engine.reads import one_target
 from app.errors import PromoterError
 from app.gui import bundle_actions, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
@@ -316,7 +316,7 @@ class ArchiveTab(QWidget):
 
         self._job(
             f"compare #{old.id} and #{new.id}",
-            lambda: operations.compare(ctx, old, new).as_json(),
+            lambda: one_target.compare(ctx, old, new).as_json(),
             done,
         )
 

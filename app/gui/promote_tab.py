@@ -1,7 +1,7 @@
 """The Promote tab: pick source and target, Plan, Promote with confirmation, watch steps and log.
 
 Signals:
-    finished(object): a :class:`~app.engine.promote.Result` (the window refreshes).
+    finished(object): a :class:`~app.engine.ops.promote.Result` (the window refreshes).
     rules_changed(): a keep rule was made from the plan's right-click menu.
 """
 
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.events import Event
-from app.engine.plan import Plan, PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads.plan import Plan, PromoteOptions
 from app.engine.result import Result
 from app.engine.verdict import Tone
 from app.gui import colours, confirm, diffview, notify, verdict
@@ -341,7 +341,7 @@ class PromoteTab(QWidget):
         def work(listen: Any, cancel: Any) -> Result:
             if release is None:
                 return promote(ctx, source, target, options, listen, cancel)
-            from app.engine.releases import source_of
+            from app.engine.reads.releases import source_of
 
             origin, archived = source_of(ctx, release)
             return promote(ctx, origin, target, options, listen, cancel, archived=archived)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.engine.plan import Plan
+from app.engine.reads.plan import Plan
 from app.engine.result import Result
 from app.engine.verdict import Tone
 from app.gui.colours import LIGHT

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.gates import Consent, Gate
+from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.engine.writeplan import WritePlan, WriteSource, preview
 from app.gui import colours, diffview
 from app.gui.consent import ConsentPanel
 from app.gui.jobs import JobRunner

@@ -393,8 +393,8 @@ def run_disk_full(rig: Rig) -> Row:
 
     from app.cli import exitcodes
     from app.engine.context import Context
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
 
     rig.reset()
     before = rig.snapshot("shop-qa")

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.configdoc.diff import fingerprint
-from app.engine import writeplan
-from app.engine.backup import VerifyFailed
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent
+from app.engine.ops import under_lock
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import VerifyFailed
+from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
-from app.engine.run import Session, run_write
-from app.engine.writeplan import WritePlan, WriteSource
+from app.engine.session import Session
 from app.profiles import Profile
 
 
@@ -56,7 +57,7 @@ class SetVersion:
         return f"version {self.version}"
 
     def prepare(self, s: Session) -> None:
-        self.plan = writeplan.prepare(
+        self.plan = under_lock.prepare(
             s, self.kind, version_source(self.version), self.consent, self.expect_stamp
         )
         if self.plan.version_entry is not None:

@@ -3,29 +3,23 @@ keeping the server's own versions from being pushed off by our writes."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.archive import Entry
+from app.backand.model import model_digest
+from app.backand.quirks import KEPT_BY_SERVER
 from app.engine.events import CancelToken
 from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
 from app.errors import PromoterError
 
 if TYPE_CHECKING:
-    from app.engine.run import Session
-
-KEPT_BY_SERVER = 5
+    from app.engine.session import Session
 
 
 class VerifyFailed(PromoterError):
     """The target does not hold what was sent."""
-
-
-def model_digest(model: Any) -> str:
-    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
 
 
 def take_backup(s: Session, note: str) -> Entry:
