@@ -308,9 +308,20 @@ def test_add_an_environment_with_the_editor(qtbot, window, sandbox, monkeypatch)
     window.ctx.secrets.delete(prod2)
 
 
-def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox):
+def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox, monkeypatch):
+    import threading
+
+    from app.engine import connect
     from app.sandbox import seed
 
+    threads: list[threading.Thread] = []
+    sign_in = connect.login
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return sign_in(*args, **kwargs)
+
+    monkeypatch.setattr(connect, "login", recorded)
     dialog = window.environments.open_dialog(None)
     qtbot.addWidget(dialog)
     dialog.name.setText("qa-pass")
@@ -331,6 +342,7 @@ def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox
     qa_pass = window.ctx.profiles.get("qa-pass")
     assert window.ctx.secrets.get(qa_pass) and window.ctx.secrets.get(qa_pass, "refresh")
     assert seed.ADMIN[1] not in (window.ctx.home.root / "profiles.json").read_text()
+    assert len(threads) == 2 and threading.main_thread() not in threads  # each sign-in on a worker
     window.ctx.secrets.delete(qa_pass)
 
 

@@ -30,6 +30,7 @@ from app.backand.streams import (
     stream_to_file,
 )
 from app.backand.transport import Timeouts, Transport
+from app.kinds import Valid
 
 log = logs.network
 
@@ -70,7 +71,7 @@ def _json_kind(value: Any) -> str:
 class Validation:
     """The result of ``POST /1/model/validate``."""
 
-    valid: str
+    valid: Valid
     warnings: list[Any] = field(default_factory=list)
     dropped_tables: list[str] = field(default_factory=list)
     dropped_columns: list[tuple[str, str]] = field(default_factory=list)
@@ -90,7 +91,7 @@ class Validation:
                 if isinstance(c, dict)
             ]
         return cls(
-            valid=str(body.get("valid")),
+            valid=Valid(body["valid"]),
             warnings=list(body.get("warnings") or []),
             dropped_tables=dropped_tables,
             dropped_columns=dropped_columns,
@@ -330,13 +331,16 @@ class BackandClient:
         body = self._data_or_not_ready(response, what)
         if not isinstance(body, dict) or "valid" not in body:
             raise errors.ProtocolError(f"{what}: the answer has no 'valid'.")
+        if body["valid"] not in tuple(Valid):
+            said = body["valid"]
+            raise errors.ProtocolError(f"{what}: 'valid' is {said!r}, not one of always, data, never.")
         return Validation.from_response(body)
 
     def validate_fully(self, new: Model, old: Model) -> Validation:
         """Validate at severity 0; when the verdict is ``data`` the notifications are missing (an
         early return), so ask again at severity 1, which is still read-only."""
         result = self.validate_model(new, old, severity=0)
-        if result.valid == "data" and not result.complete:
+        if result.valid == Valid.DATA and not result.complete:
             full = self.validate_model(new, old, severity=1)
             return Validation(
                 result.valid, result.warnings, full.dropped_tables, full.dropped_columns, full.alter, True

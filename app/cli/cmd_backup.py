@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app import logs
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
 from app.engine.reads.backup_all import back_up_all
@@ -75,7 +76,7 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
             print(f"retention: removed {len(pruned)} old entries")
     for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
         logs.engine.warning("%s", item.message)
-    return 0 if not failed else 1
+    return Exit.OK if not failed else Exit.FAILED
 
 
 def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
@@ -94,7 +95,7 @@ def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
             print(f"{report.status:<7} {report.message} ({report.seconds:.1f} s)")
             for line in report.differences:
                 print(f"        {line}")
-    return 0 if all(r.ok for r in reports) else 1
+    return Exit.OK if all(r.ok for r in reports) else Exit.FAILED
 
 
 def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
@@ -109,7 +110,7 @@ def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
     running, said = schedule.install(home, plan)
     for line in said:
         print(line)
-    return 0 if running else 1
+    return Exit.OK if running else Exit.FAILED
 
 
 def do_schedule_status(args: argparse.Namespace, home: Home) -> int:
@@ -121,7 +122,7 @@ def do_schedule_status(args: argparse.Namespace, home: Home) -> int:
     else:
         for line in state.lines():
             print(line)
-    return 0
+    return Exit.OK
 
 
 def do_schedule_remove(args: argparse.Namespace, home: Home) -> int:
@@ -129,4 +130,4 @@ def do_schedule_remove(args: argparse.Namespace, home: Home) -> int:
 
     for line in schedule.remove(home):
         print(line, file=sys.stdout)
-    return 0
+    return Exit.OK

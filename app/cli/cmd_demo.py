@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from app.cli.exitcodes import Exit
 from app.paths import Home
 from app.profiles import Profile, ProfileStore
 from app.sandbox import seed
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace, root: Path, keep: bool) -> int:
     )
     try:
         if args.no_gui:
-            return 0
+            return Exit.OK
         from app.gui.launch import run_gui
 
         return int(run_gui(demo_home, secrets=secrets, demo=True))

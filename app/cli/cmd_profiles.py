@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TypeVar
 
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.engine import connect
 from app.engine.context import Context
@@ -78,20 +79,20 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
     if before is not None and before.address_key != saved.address_key:
         SecretStore().delete(before)  # bound to the old server and app: never sent to the new one
         print(f"It now points elsewhere: its secret was forgotten; set it again for {saved.base_url}.")
-    return 0
+    return Exit.OK
 
 
 def profile_list(args: argparse.Namespace, home: Home) -> int:
     profiles = profile_store(home).load()
     if args.json:
         print_json([p.as_json() for p in profiles])
-        return 0
+        return Exit.OK
     if not profiles:
         print("No profiles yet: promoter profile add NAME --url URL --app APP")
     for p in profiles:
         lock = " [protected]" if p.protected else ""
         print(f"{p.stage}  {p.name:<12} {p.app:<16} {p.base_url}  auth={p.auth}{lock}")
-    return 0
+    return Exit.OK
 
 
 def profile_show(args: argparse.Namespace, home: Home) -> int:
@@ -101,7 +102,7 @@ def profile_show(args: argparse.Namespace, home: Home) -> int:
     else:
         for key, value in profile.as_json().items():
             print(f"{key}: {value}")
-    return 0
+    return Exit.OK
 
 
 def profile_remove(args: argparse.Namespace, home: Home) -> int:
@@ -111,7 +112,7 @@ def profile_remove(args: argparse.Namespace, home: Home) -> int:
         store.remove(args.name, args.confirm)
     SecretStore().delete(profile)  # this home's profile's secrets, no one else's
     print(f"Removed profile {args.name} and its keyring secrets.")
-    return 0
+    return Exit.OK
 
 
 def profile_protect(args: argparse.Namespace, home: Home) -> int:
@@ -124,13 +125,13 @@ def profile_protect(args: argparse.Namespace, home: Home) -> int:
         print(f"{args.name} is protected: writes into it and changes of it need its name typed.")
     else:
         print(f"{args.name} is no longer protected.")
-    return 0
+    return Exit.OK
 
 
 def profile_export(args: argparse.Namespace, home: Home) -> int:
     ProfileStore(home.profiles_file).export_to(args.path)
     print(f"Wrote the profiles (no secrets) to {args.path}.")
-    return 0
+    return Exit.OK
 
 
 def profile_import(args: argparse.Namespace, home: Home) -> int:
@@ -148,7 +149,7 @@ def profile_import(args: argparse.Namespace, home: Home) -> int:
             for rule in profile.rules or ():
                 print(f"  {rule.describe()}")
     print(f"Imported {len(added)} profiles: {', '.join(p.name for p in added)}. Set their secrets next.")
-    return 0
+    return Exit.OK
 
 
 def _read_secret(prompt: str) -> str:
@@ -170,7 +171,7 @@ def secret_set(args: argparse.Namespace, home: Home) -> int:
     store = SecretStore()
     store.set(profile, value)
     print(f"Stored the secret of {profile.name} in the keyring ({store.name}).")
-    return 0
+    return Exit.OK
 
 
 def do_login(args: argparse.Namespace, home: Home) -> int:
@@ -179,7 +180,7 @@ def do_login(args: argparse.Namespace, home: Home) -> int:
     store = SecretStore()
     tokens = connect.login(profile, store, password)
     print(f"Signed in as {tokens.username} (role {tokens.role}); tokens stored in {store.name}.")
-    return 0
+    return Exit.OK
 
 
 def do_check(args: argparse.Namespace, home: Home) -> int:
@@ -195,7 +196,7 @@ def do_check(args: argparse.Namespace, home: Home) -> int:
             f"{info['profile']}: {info['app']} at {info['base_url']}: {info['status']}, role {info['role']}, "
             f"current configuration version {info['current_version']}"
         )
-    return 0
+    return Exit.OK
 
 
 def secret_migrate(args: argparse.Namespace, home: Home) -> int:
@@ -205,4 +206,4 @@ def secret_migrate(args: argparse.Namespace, home: Home) -> int:
     print(
         f"Bound the older keyring entry {profile.name} to this profile ({profile.app} at {profile.base_url})."
     )
-    return 0
+    return Exit.OK

@@ -17,7 +17,8 @@ import time
 from typing import Any
 
 from app.cli import exitcodes
-from app.cli.signals import cancel_on_signals
+from app.cli.cancel_by_signal import cancel_on_signals
+from app.cli.exitcodes import Exit
 from app.engine import gates
 from app.engine.connect import client_settings
 from app.engine.events import CancelToken
@@ -161,7 +162,7 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
     out = sys.stderr if args.json else sys.stdout
     print_gates(result.plan.get("gates", []), args.target, out)
     print(f"  to promote exactly this plan: --expect-plan {result.plan['stamp']}", file=out)
-    return 0
+    return Exit.OK
 
 
 def _source(ctx: Any, args: argparse.Namespace) -> tuple[Any, Any]:

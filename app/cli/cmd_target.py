@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from app.cli import exitcodes
+from app.cli.cancel_by_signal import cancel_on_signals
+from app.cli.exitcodes import Exit
 from app.cli.gateflags import print_gates, with_flags
 from app.cli.output import confirm, print_json, stderr_listener
-from app.cli.signals import cancel_on_signals
 from app.engine.context import Context
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
@@ -51,7 +52,7 @@ def do_export(args: argparse.Namespace, home: Home) -> int:
             print(entry.id)
     finally:
         ctx.close()
-    return 0
+    return Exit.OK
 
 
 def do_versions(args: argparse.Namespace, home: Home) -> int:
@@ -62,7 +63,7 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
         ctx.close()
     if args.json:
         print_json(info)
-        return 0
+        return Exit.OK
     print(f"{info['profile']}: the server keeps only the {info['kept_by_server']} newest versions")
     for row in info["versions"]:
         marks = (" (current)" if row["current"] else "") + (" [archived]" if row["archived"] else "")
@@ -71,7 +72,7 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
         print(f"  {row['version']}{marks}{when}")
     if not any(r["current"] for r in info["versions"]):
         print(f"  current: {info['current']} (not in the list)")
-    return 0
+    return Exit.OK
 
 
 def _consent(args: argparse.Namespace) -> Consent:
@@ -106,7 +107,7 @@ def planned_write(
                 plan = preview(ctx, profile, kind, source, stderr_listener(quiet=args.json), token)
             if args.dry_run:
                 show_plan(with_flags(plan.as_json(), profile.name), plan.lines(), as_json=args.json)
-                return 0
+                return Exit.OK
             if not args.json:
                 print("\n".join(plan.lines()))
             print_gates(plan.as_json()["gates"], profile.name, sys.stdout if not args.json else sys.stderr)
@@ -183,7 +184,7 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
         ctx.close()
     if args.json:
         print_json([r.as_json() for r in runs])
-        return 0
+        return Exit.OK
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
         src = f"{run.source} -> " if run.source else ""
@@ -195,4 +196,4 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
             f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status}{undone} "
             f"({run.seconds} s, {run.user})"
         )
-    return 0
+    return Exit.OK

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.errors import SafetyRefusal
+from app.kinds import Valid
 from app.profiles import Profile
 from app.words import count as count_of
 
@@ -101,10 +102,10 @@ def model_change(
     target: Profile, valid: str, warnings: list[str], drops: list[str], consent: Consent
 ) -> list[Refusal]:
     """A model about to be applied: refused when invalid, or when it loses data without consent."""
-    if valid == "never":
+    if valid == Valid.NEVER:
         return [Refusal(Gate.INVALID, f"{target.name} refuses the model as invalid: " + "; ".join(warnings))]
-    if (valid == "data" or drops) and not consent.allow_data_loss:
-        parts = drops + (warnings if valid == "data" else [])
+    if (valid == Valid.DATA or drops) and not consent.allow_data_loss:
+        parts = drops + (warnings if valid == Valid.DATA else [])
         return [
             Refusal(
                 Gate.DATA_LOSS,

@@ -10,6 +10,7 @@ from app import logs
 from app.engine.gates import Refusal
 from app.engine.verdict import Verdict
 from app.errors import PromoterError
+from app.kinds import ErrorKind
 from app.profiles import Profile
 
 
@@ -35,7 +36,7 @@ BAD_STATE = (Status.ROLLBACK_FAILED, Status.UNKNOWN)
 
 @dataclass
 class Result:
-    kind: str  # promote, rollback (Set), restore, model, undo
+    kind: str  # a WriteKind (app/kinds.py)
     status: Status
     target: str
     message: str = ""
@@ -46,7 +47,7 @@ class Result:
     backup_id: int | None = None
     export_id: int | None = None
     refusals: list[Refusal] = field(default_factory=list)
-    error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done; "cancelled"
+    error_kind: ErrorKind = ErrorKind.NONE
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
     # the plan itself, typed, for the front ends (``plan`` above is its record, as JSON)
@@ -95,7 +96,7 @@ def recovery_command(target: Profile, backup_id: int) -> str:
     return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
 
 
-def error_kind(exc: BaseException) -> str:
+def error_kind(exc: BaseException) -> ErrorKind:
     """How a failure is classed (for exit codes and the window): a refused credential, a request
     that cannot be honoured as asked (an exclusion that leaves a dependent change behind, a missing
     archive file), or a cancel the user asked for."""
@@ -103,7 +104,7 @@ def error_kind(exc: BaseException) -> str:
     from app.errors import Cancelled, UsageError
 
     if isinstance(exc, AuthError):
-        return "auth"
+        return ErrorKind.AUTH
     if isinstance(exc, Cancelled):
-        return "cancelled"
-    return "usage" if isinstance(exc, UsageError) else ""
+        return ErrorKind.CANCELLED
+    return ErrorKind.USAGE if isinstance(exc, UsageError) else ErrorKind.NONE

@@ -33,7 +33,7 @@ from app.errors import PromoterError
 from app.gui import bundle_actions, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.write_door import WriteDoor
 from app.words import count
 

@@ -32,7 +32,7 @@ from app.errors import PromoterError
 from app.gui import messages
 from app.gui.jobs import JobRunner
 from app.gui.profile_dialog import ProfileDialog, confirm_change
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.profileguard import LostProtection
 from app.profiles import Profile
 

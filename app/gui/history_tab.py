@@ -27,7 +27,7 @@ from app.engine.ops.undo import UNDOABLE, undo, undo_source
 from app.errors import PromoterError
 from app.gui import diffview, messages, notify
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.write_door import WriteDoor
 
 

@@ -39,7 +39,7 @@ from app.engine.reads.overview import (
 )
 from app.gui import colours
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.words import count
 
 KEY = "overview:all"

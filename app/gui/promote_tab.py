@@ -38,7 +38,7 @@ from app.gui import colours, confirm, diffview, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.slices import Slices
 from app.profiles import Profile
 
@@ -370,7 +370,7 @@ class PromoteTab(QWidget):
             rate_text = f" — {_size(int(event.done / elapsed))}/s"
             self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
         elif event.kind == "step":
-            self._set_step(event.step, event.status, event.message)
+            self._set_step(event.step, event.status or "", event.message)
             if event.status == "running":
                 self._steps_running.append(event.step)
             elif event.step in self._steps_running:

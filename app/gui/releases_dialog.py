@@ -29,7 +29,7 @@ from app.engine.reads import releases as engine_releases
 from app.errors import PromoterError
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 
 COLUMNS = ("Release", "From", "Taken", "Verified", "Pinned", "Note")
 

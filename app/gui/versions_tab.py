@@ -23,7 +23,7 @@ from app.engine.ops.setversion import set_version, version_source
 from app.engine.reads import one_target
 from app.gui import messages, notify
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.version_preview import VersionPreview
 from app.gui.write_door import WriteDoor
 from app.profiles import Profile

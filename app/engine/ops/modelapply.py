@@ -14,6 +14,7 @@ from app.engine.ops.safety_backup import VerifyFailed
 from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
+from app.kinds import WriteKind
 from app.profiles import Profile
 
 
@@ -43,7 +44,7 @@ class ModelApply:
     consent: Consent
     expect_stamp: str | None = None
     label: str = "the model file"
-    kind: str = "model"
+    kind: str = WriteKind.MODEL
     versions_saved: int = 2
     plan: WritePlan | None = field(default=None, repr=False)
 

@@ -22,6 +22,7 @@ from app.engine.reads.plan import ArchivedSource, Plan, PromoteOptions, make_pla
 from app.engine.result import Result, Status, describe, error_kind
 from app.engine.session import Session
 from app.errors import Cancelled, PromoterError, UsageError
+from app.kinds import WriteKind
 from app.profiles import Profile
 
 __all__ = ["PromoteOptions", "Result", "Status", "VerifyFailed", "plan_promotion", "promote"]
@@ -149,7 +150,7 @@ class Promotion:
     source: Profile
     target: Profile
     options: PromoteOptions
-    kind: str = "promote"
+    kind: str = WriteKind.PROMOTE
     versions_saved: int = 0
     plan: Plan | None = None
     src: BackandClient | None = None

@@ -25,6 +25,7 @@ from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
 from app.errors import UsageError
+from app.kinds import WriteKind
 from app.profiles import Profile
 
 
@@ -86,7 +87,7 @@ class Restore:
     source: WriteSource
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "restore"
+    kind: str = WriteKind.RESTORE
     versions_saved: int = 2
     plan: WritePlan | None = None
     _fp: str = field(default="", repr=False)

@@ -13,6 +13,7 @@ from app.engine.events import CancelToken
 from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
 from app.errors import PromoterError
+from app.kinds import StepStatus
 
 if TYPE_CHECKING:
     from app.engine.session import Session
@@ -130,8 +131,8 @@ def undo_from_backup(s: Session, cause: BaseException) -> None:
         return
     r.undone, r.written = written, written
     for step in s.reporter.steps:
-        if step.name in written and step.status == "done":
-            step.status = "rolled_back"
+        if step.name in written and step.status is StepStatus.DONE:
+            step.status = StepStatus.ROLLED_BACK
     r.status = Status.ROLLED_BACK
     r.message = (
         f"{why} It was rolled back: {s.target.name} is as it was before, model and configuration "

@@ -19,6 +19,7 @@ from app.engine.ops.safety_backup import VerifyFailed
 from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
+from app.kinds import WriteKind
 from app.profiles import Profile
 
 
@@ -48,7 +49,7 @@ class SetVersion:
     version: str
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "rollback"  # (history's name for a Set, kept for the runs already recorded)
+    kind: str = WriteKind.SET  # (recorded as "rollback", kept for the runs already recorded)
     versions_saved: int = 2  # the Set and, if it fails, the undo's model apply
     plan: WritePlan | None = field(default=None, repr=False)
 

@@ -20,9 +20,10 @@ from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
 from app.errors import UsageError
+from app.kinds import WriteKind
 from app.profiles import Profile
 
-UNDOABLE = ("promote", "rollback", "restore", "model", "undo")
+UNDOABLE = tuple(WriteKind)  # every write kind, an undo included
 NOTHING_WRITTEN = ("refused", "failed", "dry_run", "running")
 
 
@@ -92,7 +93,7 @@ class Undo:
     source: WriteSource
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "undo"
+    kind: str = WriteKind.UNDO
     versions_saved: int = 2
     plan: WritePlan | None = field(default=None, repr=False)
     _fp: str = ""

@@ -39,10 +39,11 @@ from app.engine.result import describe
 from app.engine.shaping import shape_model, spec_for, write_sent
 from app.errors import PromoterError
 from app.fsutil import sha256_file
+from app.kinds import WriteKind
 from app.profiles import Profile
 
 log = logs.engine
-WRITES = ("promote", "rollback", "restore", "model", "undo")  # (a Set is recorded as "rollback")
+WRITES = tuple(WriteKind)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from app.engine.modeldiff import Drops, ModelDiff, diff_models
 from app.engine.security import SecurityReport, classify
 from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
+from app.kinds import Valid
 from app.modelcheck import schema_errors
 from app.profiles import Profile
 from app.words import count
@@ -81,10 +82,10 @@ class WritePlan:
         return self.source.model is not None and not self.model_diff.empty
 
     @property
-    def valid(self) -> str:
+    def valid(self) -> Valid:
         if self.local_errors:
-            return "never"
-        return self.validation.valid if self.validation is not None else "always"
+            return Valid.NEVER
+        return self.validation.valid if self.validation is not None else Valid.ALWAYS
 
     @property
     def warnings(self) -> list[str]:
@@ -234,7 +235,7 @@ def make_write_plan(
     plan = WritePlan(kind, target, source, current)
     if source.model is not None:
         _plan_model(plan, client, source.model, reporter)
-        if plan.valid == "never":  # refused whatever else is found: nothing more is read
+        if plan.valid == Valid.NEVER:  # refused whatever else is found: nothing more is read
             return plan
     with reporter.step("Read target configuration"):
         plan.read = ctx.download(
