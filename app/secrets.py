@@ -144,10 +144,6 @@ class SecretStore:
     def name(self) -> str:
         return backend_name(self.backend)
 
-    @property
-    def is_memory(self) -> bool:
-        return isinstance(self.backend, MemoryKeyring)
-
     def _guard(self) -> Any:
         backend = self.backend
         if _unusable(backend):

@@ -14,7 +14,7 @@ from app.backand.urlpolicy import normalise_base_url
 from app.errors import Cancelled, UsageError
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.helpers import MAP_DOC, big_config_zip, make_config_zip
+from tests.helpers import MAP_DOC, big_config_zip, list_apps, make_config_zip, sync
 
 
 def test_download_is_the_two_entry_zip(client_for, tmp_path):
@@ -71,7 +71,7 @@ def test_restore_and_export_a_version(client_for, tmp_path):
 def test_only_five_versions_are_kept(client_for):
     qa = client_for("shop-qa")
     for _ in range(3):
-        qa.sync()
+        sync(qa)
         qa.restore_version(qa.list_versions().versions[0])
     assert len(qa.list_versions().versions) == 5
 
@@ -214,7 +214,7 @@ def errors_creds():
 
 def test_apps_calls(client_for):
     qa = client_for("shop-qa")
-    names = [a["Name"] for a in qa.list_apps()]
+    names = [a["Name"] for a in list_apps(qa)]
     assert names == ["shop-dev", "shop-prod", "shop-qa", "shop-staging"]
     assert qa.get_app()["Title"] == "Shop (QA)"
     with pytest.raises(errors.NotFoundError, match='The app "nope" was not found.'):
@@ -256,7 +256,7 @@ def test_real_fixture_comes_back_byte_for_byte(client_for, shared_fixtures, tmp_
     with zipfile.ZipFile(qa.download_config(tmp_path / "now.zip").path) as archive:
         assert archive.read("duradosappsys102") == expected
         assert archive.read("duradosappsys102xml") == map_doc
-    qa.sync()  # saves the current configuration as version 1.0.407
+    sync(qa)  # saves the current configuration as version 1.0.407
     with zipfile.ZipFile(qa.download_config(tmp_path / "v.zip", version="1.0.407").path) as archive:
         assert archive.read("duradosappsys102") == expected
         assert archive.read("duradosappsys102xml") == map_doc

@@ -29,7 +29,7 @@ from app.engine.result import Status
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
 from app.profiles import Profile
-from tests.helpers import wait_until
+from tests.helpers import sync, wait_until
 
 
 def qa_state(control):
@@ -192,7 +192,7 @@ def test_restore_of_a_backup_entry_restores_the_model_too(ctx, control):
 def test_set_of_the_oldest_version_archives_what_the_server_drops(ctx, control):
     qa = ctx.profiles.get("qa")
     with ctx.client(qa) as client:
-        client.sync()  # a fifth version: the list is full
+        sync(client)  # a fifth version: the list is full
         model = client.get_model()
         model[0]["fields"]["note"] = {"type": "string"}
         client.apply_model(model)  # the live configuration is now at a version the list lacks

@@ -54,7 +54,7 @@ def test_real_secret_service_round_trip():
 
 def test_memory_keyring_round_trip():
     store = SecretStore(MemoryKeyring())
-    assert store.is_memory and "demo" in store.name
+    assert isinstance(store.backend, MemoryKeyring) and "demo" in store.name
     store.set(QA, "v1")
     assert store.get(QA) == "v1"
     store.delete(QA)

@@ -458,20 +458,7 @@ class BackandClient:
         )
         response.close()
 
-    def sync(self) -> None:
-        """``GET /1/app/sync``: save a version now."""
-        self._call("GET", "/1/app/sync", f"Snapshot {self.app_name}").close()
-
     # -- apps -----------------------------------------------------------------------------------
-
-    def list_apps(self, page_size: int = 200, search: str | None = None) -> list[dict[str, Any]]:
-        params = {"pageSize": str(page_size)}
-        if search:
-            params["search"] = search
-        body = self._get_json("/admin/myApps", "List the apps", params)
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise errors.ProtocolError("List the apps: unexpected answer.")
-        return list(body["data"])
 
     def get_app(self, name: str | None = None) -> dict[str, Any]:
         app = name or self.app_name

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from app.cli.cmd_demo import prepare
 from app.engine.gates import Consent
 from app.gui import confirm
 from app.gui.main_window import MainWindow
+from app.sandbox.demo import prepare
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore
 

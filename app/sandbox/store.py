@@ -103,12 +103,6 @@ class AppRow:
     refresh_tokens: bool
 
 
-@dataclass(frozen=True)
-class Caller:
-    username: str
-    role: str  # "Admin", "Developer", "User"; "Key" for basic access
-
-
 class Store:
     """All sandbox state under *data_dir*."""
 
