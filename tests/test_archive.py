@@ -264,7 +264,7 @@ def test_undo_and_restore_refuse_a_backup_whose_file_no_longer_matches_its_sha25
     swapped.unlink()  # (it may share its file with another entry: replace, not rewrite)
     shutil.copyfile(ctx.archive.path_of(other), swapped)
     before = control.state("shop-qa")
-    result = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True))
+    result = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True, accept_later_writes=True))
     assert not result.ok and result.written == [], result.message
     assert f"#{backup.id}" in result.message and "archive verify" in result.message, result.message
     assert "verified" not in result.message.replace("archive verify", "")

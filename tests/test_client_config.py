@@ -55,14 +55,14 @@ def test_versions_are_sorted_by_the_client(client_for, sandbox):
 
 def test_restore_and_export_a_version(client_for, tmp_path):
     qa = client_for("shop-qa")
-    qa.restore_version("1.0.10")
+    qa.set_version("1.0.10")
     assert qa.list_versions().current == "1.0.10"
     assert "1.1.1" in qa.list_versions().versions  # the current one was saved first
     exported = qa.download_config(tmp_path / "v.zip", version="1.1.1")
     with zipfile.ZipFile(exported.path) as archive:
         assert b"<ConfigVersion>1.1.1</ConfigVersion>" in archive.read("duradosappsys102")
     with pytest.raises(errors.ServerError, match="Could not find configuration version 9.9.9"):
-        qa.restore_version("9.9.9")
+        qa.set_version("9.9.9")
     with pytest.raises(errors.ServerError):
         qa.download_config(tmp_path / "none.zip", version="9.9.9")
     assert not (tmp_path / "none.zip").exists()
@@ -72,7 +72,7 @@ def test_only_five_versions_are_kept(client_for):
     qa = client_for("shop-qa")
     for _ in range(3):
         sync(qa)
-        qa.restore_version(qa.list_versions().versions[0])
+        qa.set_version(qa.list_versions().versions[0])
     assert len(qa.list_versions().versions) == 5
 
 

@@ -125,7 +125,7 @@ def test_drift_is_reported_and_needs_yes(ctx, control):
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
     assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
     with ctx.client(qa) as client:
-        client.restore_version("1.1.1")  # somebody changed QA in the console
+        client.set_version("1.1.1")  # somebody changed QA in the console
     plan = promote(ctx, dev, qa, PromoteOptions(dry_run=True))
     assert plan.status == "dry_run" and plan.plan["drift"] and plan.plan["drifted"]
     assert [r.gate for r in plan.refusals] == [Gate.DRIFT]
@@ -160,7 +160,7 @@ def test_drift_survives_a_missing_reference_export(ctx, control):
     verify_id = ctx.history.runs()[0].archive_ids["verify"]
     ctx.archive.path_of(ctx.archive.get(verify_id)).unlink()
     with ctx.client(qa) as client:
-        client.restore_version("1.1.1")
+        client.set_version("1.1.1")
     lines = []
     refused = promote(ctx, dev, qa, PromoteOptions(), lambda e: lines.append(e.message))
     assert refused.status == "refused" and "details unavailable" in refused.message, refused.message

@@ -240,7 +240,7 @@ def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatc
     qa = window.ctx.profiles.get("qa")
     first = one_target.export(window.ctx, qa)
     with window.ctx.client(qa) as client:
-        client.restore_version("1.0.9")
+        client.set_version("1.0.9")
     second = one_target.export(window.ctx, qa)
     tab = window.archive_tab
     tab.refresh()

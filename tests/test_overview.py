@@ -46,7 +46,7 @@ def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     assert after.steps[0].equal and not after.steps[1].equal
     # a change made outside the promoter is drift
     with ctx.client(ctx.profiles.get("qa")) as client:
-        client.restore_version("1.1.0")
+        client.set_version("1.1.0")
         client.reload_cache()
     assert read_overview(ctx).stations[1].drifted is True
     control.fault(path="/1/app/versions", status=500, times=20)  # retried reads included

@@ -172,7 +172,7 @@ def test_undo_warns_when_later_runs_wrote_the_same_target(ctx, control):
     assert refused.status == Status.REFUSED
     assert [r.gate for r in refused.refusals] == [Gate.LATER_WRITES]
     assert f"#{later.run_id}" in refused.message
-    accepted = undo(ctx, first.run_id, Consent(accept_drift=True, allow_data_loss=True))
+    accepted = undo(ctx, first.run_id, Consent(accept_drift=True, accept_later_writes=True, allow_data_loss=True))
     assert accepted.status == Status.SUCCEEDED, accepted.message
 
 
@@ -255,7 +255,7 @@ def test_a_stale_plan_is_refused(ctx, control):
     planned = plan_promotion(ctx, dev, qa)
     stamp = planned.plan["stamp"]
     with ctx.client(qa) as client:
-        client.restore_version("1.0.9")  # somebody changes QA after the plan was confirmed
+        client.set_version("1.0.9")  # somebody changes QA after the plan was confirmed
     refused = promote(ctx, dev, qa, PromoteOptions(yes=True, expect_stamp=stamp))
     assert refused.status == Status.REFUSED
     assert Gate.STALE_PLAN in [r.gate for r in refused.refusals]
@@ -273,7 +273,7 @@ def test_drift_after_a_prune_and_none_after_our_own_set(ctx, control):
     ctx.archive.prune(0)
     with ctx.client(qa) as client:
         versions = client.list_versions().newest_first
-        client.restore_version(versions[0])  # changed in the console
+        client.set_version(versions[0])  # changed in the console
     plan = plan_promotion(ctx, dev, qa)
     assert plan.plan["drifted"] and [r.gate for r in plan.refusals] == [Gate.DRIFT]
     # a Set over the console's change is a write over drift: it asks, as a promotion does

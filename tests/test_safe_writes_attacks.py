@@ -177,7 +177,7 @@ def test_undo_refuses_when_the_target_changed_since_whoever_changed_it(ctx, cont
     first = promote(ctx, dev, qa, PromoteOptions())
     assert first.status == Status.SUCCEEDED, first.message
     with ctx.client(qa) as client:
-        client.restore_version(client.list_versions().newest_first[1])
+        client.set_version(client.list_versions().newest_first[1])
         client.reload_cache()
     before = qa_state(control)
     refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
@@ -192,7 +192,7 @@ def test_a_rolled_back_run_has_nothing_to_undo(ctx, control):
     assert result.status == Status.ROLLED_BACK, result.message
     control.clear_faults()
     with pytest.raises(UsageError, match="rolled back"):
-        undo(ctx, result.run_id, Consent(allow_data_loss=True, accept_drift=True))
+        undo(ctx, result.run_id, Consent(allow_data_loss=True, accept_drift=True, accept_later_writes=True))
 
 
 def test_the_overview_counts_a_set_as_the_last_write(ctx, control):

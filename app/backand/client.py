@@ -448,8 +448,9 @@ class BackandClient:
         current = body.get("current")
         return VersionList(sort_versions(str(v) for v in body["versions"]), current and str(current))
 
-    def restore_version(self, version: str) -> None:
-        """``GET /1/app/restore?version=``: make *version* current ("Set"); refreshes the cache."""
+    def set_version(self, version: str) -> None:
+        """A Set: ``GET /1/app/restore?version=`` makes *version* current; refreshes the cache.
+        (The promoter calls this one write "Set" everywhere; history records it as ``rollback``.)"""
         response = self._call(
             "GET",
             "/1/app/restore",

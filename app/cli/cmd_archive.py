@@ -11,7 +11,7 @@ from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.errors import UsageError
 from app.paths import Home
-from app.words import count
+from app.plural import count
 
 
 def _open(home: Home) -> Archive:

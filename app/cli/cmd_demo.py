@@ -10,10 +10,10 @@ from pathlib import Path
 
 from app.cli.exitcodes import Exit
 from app.paths import Home
+from app.plural import count
 from app.profiles import ProfileStore
 from app.sandbox.demo import demo_secret_store, prepare
 from app.sandbox.server import SandboxServer
-from app.words import count
 
 
 def run(args: argparse.Namespace, home: Home) -> int:

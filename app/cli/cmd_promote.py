@@ -27,10 +27,10 @@ from app.engine.reads import planrecord
 from app.engine.reads.headstart import HeadStart
 from app.errors import PromoterError, UsageError
 from app.paths import Home
+from app.plural import count
 from app.profiles import ProfileStore
 from app.secrets import SecretStore
 from app.settings import load as load_settings
-from app.words import count
 
 
 def _head_start(

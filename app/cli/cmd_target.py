@@ -81,6 +81,7 @@ def _consent(args: argparse.Namespace) -> Consent:
         confirm=args.confirm,
         allow_data_loss=getattr(args, "allow_data_loss", False),
         accept_drift=args.yes,
+        accept_later_writes=args.yes,
         config_only=getattr(args, "config_only", False),
         security_reason=check_reason(reason) if reason is not None else None,
     )

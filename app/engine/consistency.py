@@ -18,7 +18,7 @@ from typing import Any
 
 from app.backand.model import Model
 from app.configdoc.dataset import ConfigDocs
-from app.words import count
+from app.plural import count
 
 RELATIONS = {"SingleSelect", "Children", "MultiSelect", "Parent"}
 BOOKKEEPING = {"id", "ID", "Id", "__metadata"}

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from app.errors import SafetyRefusal
 from app.kinds import Valid
+from app.plural import count as count_of
 from app.profiles import Profile
-from app.words import count as count_of
 
 if TYPE_CHECKING:
     from app.engine.security import SecurityChange
@@ -61,7 +61,8 @@ class Consent:
     confirm: str | None = None  # the typed name of a protected target
     allow_data_loss: bool = False
     allow_skip_stage: bool = False
-    accept_drift: bool = False
+    accept_drift: bool = False  # overwrite changes made outside the promoter since its last write
+    accept_later_writes: bool = False  # an undo that also discards the runs written after it
     config_only: bool = False  # write a configuration that does not match the target's model
     security_reason: str | None = None  # why access may be widened (words; blank is no consent)
     accept_unverified_source: bool = False  # send a source state never promoted through the source
@@ -203,7 +204,7 @@ def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[
 def later_writes(target: Profile, undoing: str, later: tuple[str, ...], consent: Consent) -> list[Refusal]:
     """An undo puts a backup back over every later write into the same target (whichever profile
     or home made it): those are discarded too."""
-    if later and not consent.accept_drift:
+    if later and not consent.accept_later_writes:
         return [
             Refusal(
                 Gate.LATER_WRITES,

@@ -22,12 +22,12 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Reporter
 from app.engine.modeldiff import ModelDiff
 from app.fsutil import move_into
+from app.plural import count
 from app.profiles import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
 from app.shaping.selectors import Selector, for_shaping, parse
-from app.words import count
 
 
 @dataclass(frozen=True)

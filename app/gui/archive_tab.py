@@ -35,7 +35,7 @@ from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
 from app.gui.pyside_refs import emit
 from app.gui.write_door import WriteDoor
-from app.words import count
+from app.plural import count
 
 
 class ArchiveTab(QWidget):

@@ -13,7 +13,7 @@ from app.engine.events import CancelToken, Event
 from app.engine.reads.backup_all import BackupReport, back_up_all
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.words import count
+from app.plural import count
 
 
 def start_back_up_all(

@@ -14,8 +14,8 @@ from app.engine.reads.plan import Plan
 from app.gui import colours
 from app.gui.consent import ConsentPanel
 from app.gui.diffview import VERDICTS
+from app.plural import count
 from app.profiles import Profile
-from app.words import count
 
 
 class ConfirmPromotion(QDialog):

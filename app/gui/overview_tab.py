@@ -40,7 +40,7 @@ from app.engine.reads.overview import (
 from app.gui import colours
 from app.gui.jobs import JobRunner
 from app.gui.pyside_refs import emit
-from app.words import count
+from app.plural import count
 
 KEY = "overview:all"
 

@@ -29,7 +29,6 @@ from app.gui.jobs import JobRunner
 from app.gui.verdict import TONE_COLOURS
 from app.profiles import Profile
 
-CHANGE_ROLE = 256  # (Qt.UserRole) where the diff tree keeps a configuration change for side by side
 Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
 
 
@@ -109,7 +108,7 @@ class PlanDialog(QDialog):
         self.ok_button.setEnabled(not self.plan.nothing_to_write and self.consent_panel.ready())
 
     def _open(self, item: QTreeWidgetItem) -> None:
-        change = item.data(0, CHANGE_ROLE)
+        change = item.data(0, diffview.CHANGE_ROLE)
         if isinstance(change, dict) and change.get("columns"):
             diffview.SideBySide(change, self).open()
 

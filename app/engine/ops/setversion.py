@@ -70,7 +70,7 @@ class SetVersion:
         with s.reporter.step(f"Restore version {self.version}"):
             s.write(
                 f"Restore version {self.version}",
-                lambda: dst.restore_version(self.version),
+                lambda: dst.set_version(self.version),
                 probe=lambda: s.ctx.live_fingerprint(dst),
                 sent=fingerprint(s.ctx.docs(wanted)),
             )

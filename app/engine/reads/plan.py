@@ -23,8 +23,8 @@ from app.engine.security import SecurityReport, classify
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
+from app.plural import count
 from app.profiles import Profile
-from app.words import count
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
 from app.kinds import Valid
 from app.modelcheck import schema_errors
+from app.plural import count
 from app.profiles import Profile
-from app.words import count
 
 
 @dataclass(frozen=True)
