@@ -35,7 +35,7 @@ from keyring.backend import KeyringBackend
 
 from app import logs
 from app.errors import PromoterError
-from app.profiles import Profile
+from app.profile import Profile
 
 SERVICE = "backand-promoter"
 _RESOLVE = threading.Lock()

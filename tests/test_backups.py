@@ -13,7 +13,7 @@ from app.archive import Archive, Entry
 from app.archive.bundle import export_bundle, import_bundle
 from app.archive.retention import Retention, doomed
 from app.engine.reads.backup_all import back_up_all
-from app.profiles import Profile
+from app.profile import Profile
 from tests.conftest import HAVE_SECRET_SERVICE
 from tests.test_cli import run
 

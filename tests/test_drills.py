@@ -14,7 +14,7 @@ import pytest
 from app.engine.reads.backup_all import back_up_all
 from app.engine.reads.drill import drill_all
 from app.fsutil import sha256_file
-from app.profiles import Profile
+from app.profile import Profile
 from tests.test_cli import run
 
 

@@ -362,7 +362,7 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
         client.reload_cache()
         from app.engine.context import Context
         from app.paths import Home
-        from app.profiles import Profile
+        from app.profile import Profile
 
         ctx = Context(Home(tmp_path / "home"), secret_store)
         for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):

@@ -63,7 +63,7 @@ def test_export_bundle_into_a_new_name_and_a_busy_folder(qtbot, window, monkeypa
 
 
 def test_back_up_all_shows_each_environment_and_the_tooltips_follow_at_once(qtbot, window, secret_store):
-    from app.profiles import Profile
+    from app.profile import Profile
 
     gone = window.ctx.profiles.upsert(
         Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys", stage=4)

@@ -63,7 +63,7 @@ def test_a_secret_is_bound_to_one_address_not_to_every_name_of_the_loopback(tmp_
     from app.engine.reads import one_target
     from app.errors import PromoterError
     from app.paths import Home
-    from app.profiles import Profile
+    from app.profile import Profile
 
     ctx = Context(Home(tmp_path / "home"), secret_store)
     ipv4 = socket.socket()

@@ -75,7 +75,7 @@ def test_a_small_call_has_its_own_deadline_set_in_the_settings(tmp_path, secret_
     from app.engine.context import Context
     from app.engine.reads import one_target
     from app.paths import Home
-    from app.profiles import Profile
+    from app.profile import Profile
     from tests.hostile_server import hostile
 
     home = Home(tmp_path / "home")

@@ -28,7 +28,7 @@ from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from tests.helpers import sync, wait_until
 
 

@@ -19,7 +19,7 @@ from app.engine.ops.undo import undo
 from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
 from app.errors import SafetyRefusal, UsageError
-from app.profiles import Profile
+from app.profile import Profile
 from app.sandbox import seed
 from tests.helpers import wait_until
 

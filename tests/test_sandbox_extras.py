@@ -13,7 +13,8 @@ from app.configdoc.dataset import ConfigDocs, read_dataset
 from app.configdoc.diff import diff_configs, fingerprint
 from app.engine.modeldiff import diff_models
 from app.errors import UsageError
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.helpers import list_apps

@@ -9,7 +9,8 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.secrets import SERVICE, MemoryKeyring, SecretStore, SecretStoreError
 from tests.conftest import HAVE_SECRET_SERVICE
 

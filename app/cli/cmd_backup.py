@@ -13,7 +13,7 @@ from app.engine.context import Context
 from app.engine.reads.backup_all import back_up_all
 from app.errors import UsageError
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 if TYPE_CHECKING:

@@ -18,8 +18,9 @@ from app.engine.history import HistoryJournal
 from app.engine.reads import one_target
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
+from app.profile import Profile
 from app.profileguard import LostProtection, ProtectedProfileChange
-from app.profiles import Profile, ProfileStore
+from app.profiles import ProfileStore
 from app.secrets import SecretStore
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.errors import PromoterError, UsageError
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.shaping.rules import Rule
 
 

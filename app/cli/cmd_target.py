@@ -26,7 +26,7 @@ from app.engine.result import BAD_STATE, Result
 from app.engine.security import check_reason
 from app.modelcheck import load_model_file
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 

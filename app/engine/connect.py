@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from app.backand import BackandClient, BearerCredentials, KeyCredentials, PasswordLogin, Timeouts, TokenSet
 from app.backand.auth import Credentials
 from app.backand.errors import AuthError
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 from app.settings import SETTLE_SECONDS, Settings
 

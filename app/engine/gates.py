@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.errors import SafetyRefusal
 from app.kinds import Valid
 from app.plural import count as count_of
-from app.profiles import Profile
+from app.profile import Profile
 
 if TYPE_CHECKING:
     from app.engine.security import SecurityChange

@@ -19,7 +19,7 @@ from app.profileguard import Known, ProfileChange
 from app.sqlstore import open_db
 
 if TYPE_CHECKING:
-    from app.profiles import Profile
+    from app.profile import Profile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

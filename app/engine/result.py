@@ -11,7 +11,7 @@ from app.engine.gates import Refusal
 from app.engine.verdict import Verdict
 from app.errors import PromoterError
 from app.kinds import ErrorKind
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class Planned(Protocol):

@@ -15,7 +15,7 @@ from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.result import Result
 from app.engine.settle import settle
-from app.profiles import Profile
+from app.profile import Profile
 from app.settings import SETTLE_SECONDS
 
 T = TypeVar("T")

@@ -23,7 +23,7 @@ from app.engine.events import CancelToken, Reporter
 from app.engine.modeldiff import ModelDiff
 from app.fsutil import move_into
 from app.plural import count
-from app.profiles import Profile
+from app.profile import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule

@@ -15,7 +15,7 @@ from app.gui import colours
 from app.gui.consent import ConsentPanel
 from app.gui.diffview import VERDICTS
 from app.plural import count
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class ConfirmPromotion(QDialog):

@@ -33,7 +33,7 @@ from app.gui.releases_dialog import ReleasesDialog
 from app.gui.versions_tab import VersionsTab
 from app.gui.write_door import WriteDoor
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore, friendly_name
 
 

@@ -13,7 +13,7 @@ from app.errors import PromoterError
 from app.gui import messages
 from app.gui.write_door import WriteDoor
 from app.modelcheck import load_model_file
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def apply_model_file(

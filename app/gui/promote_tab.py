@@ -40,7 +40,7 @@ from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
 from app.gui.pyside_refs import emit
 from app.gui.slices import Slices
-from app.profiles import Profile
+from app.profile import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
 STEP_COLOURS = {"failed": "red", "rolled_back": "amber", "done": "green", "running": "blue"}

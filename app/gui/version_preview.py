@@ -13,7 +13,7 @@ from app.engine.reads.writeplan import WritePlan, preview
 from app.gui import colours
 from app.gui.jobs import JobRunner
 from app.gui.write_door import banner, fill_tree
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class VersionPreview(QWidget):

@@ -26,7 +26,7 @@ from app.gui.jobs import JobRunner
 from app.gui.pyside_refs import emit
 from app.gui.version_preview import VersionPreview
 from app.gui.write_door import WriteDoor
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class VersionsTab(QWidget):

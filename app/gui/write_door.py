@@ -27,7 +27,7 @@ from app.gui import colours, diffview
 from app.gui.consent import ConsentPanel
 from app.gui.jobs import JobRunner
 from app.gui.verdict import TONE_COLOURS
-from app.profiles import Profile
+from app.profile import Profile
 
 Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
 

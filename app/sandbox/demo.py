@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore, SecretStoreError

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from app.backand import BackandClient, PasswordLogin
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 
 if TYPE_CHECKING:

@@ -27,7 +27,8 @@ from app.configdoc.diff import fingerprint
 from app.engine import connect
 from app.engine.lock import TargetLock
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore

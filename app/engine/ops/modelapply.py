@@ -15,7 +15,7 @@ from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def model_source(model: Model, label: str = "the model file") -> WriteSource:

@@ -23,7 +23,7 @@ from app.engine.result import Result, Status, describe, error_kind
 from app.engine.session import Session
 from app.errors import Cancelled, PromoterError, UsageError
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 __all__ = ["PromoteOptions", "Result", "Status", "VerifyFailed", "plan_promotion", "promote"]
 

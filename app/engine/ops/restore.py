@@ -26,7 +26,7 @@ from app.engine.result import Result
 from app.engine.session import Session
 from app.errors import UsageError
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def resolve_zip(ctx: Context, source: str) -> tuple[Path, str, Entry | None]:

@@ -20,7 +20,7 @@ from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
 from app.engine.session import Session
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def version_source(version: str) -> WriteSource:

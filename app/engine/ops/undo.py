@@ -21,7 +21,7 @@ from app.engine.result import Result
 from app.engine.session import Session
 from app.errors import UsageError
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 UNDOABLE = tuple(WriteKind)  # every write kind, an undo included
 NOTHING_WRITTEN = ("refused", "failed", "dry_run", "running")

@@ -32,7 +32,7 @@ from app.engine.alongside import Alongside
 from app.engine.connect import ClientSettings, client_for
 from app.errors import Cancelled, PromoterError
 from app.fsutil import move_into
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 

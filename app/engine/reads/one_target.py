@@ -10,7 +10,7 @@ from app.backand.quirks import KEPT_BY_SERVER
 from app.configdoc.diff import ConfigDiff, diff_configs
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def check(ctx: Context, profile: Profile) -> dict[str, Any]:

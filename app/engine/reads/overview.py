@@ -40,7 +40,7 @@ from app.engine.shaping import shape_model, spec_for, write_sent
 from app.errors import PromoterError
 from app.fsutil import sha256_file
 from app.kinds import WriteKind
-from app.profiles import Profile
+from app.profile import Profile
 
 log = logs.engine
 WRITES = tuple(WriteKind)

@@ -24,7 +24,7 @@ from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_
 from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
 from app.plural import count
-from app.profiles import Profile
+from app.profile import Profile
 
 
 @dataclass(frozen=True)

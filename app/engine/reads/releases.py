@@ -20,7 +20,7 @@ from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.history import current_user
 from app.engine.reads.plan import ArchivedSource
 from app.errors import UsageError
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def default_name(profile: Profile, now: float | None = None) -> str:

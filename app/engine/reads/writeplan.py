@@ -32,7 +32,7 @@ from app.errors import PromoterError, UsageError
 from app.kinds import Valid
 from app.modelcheck import schema_errors
 from app.plural import count
-from app.profiles import Profile
+from app.profile import Profile
 
 
 @dataclass(frozen=True)
