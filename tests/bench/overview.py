@@ -15,6 +15,7 @@ from app.backand import BackandClient, PasswordLogin
 from app.profile import Profile
 from app.profiles import ProfileStore
 from app.sandbox import seed
+from tests.helpers import sync
 
 if TYPE_CHECKING:
     from tests.bench.run import Rig
@@ -73,7 +74,7 @@ def bench_overview(rig: Rig, mib: int = 35, runs: int = 3) -> dict[str, Any]:
         changed = []
         for _ in range(runs):
             with _client(rig, "shop-qa") as client:
-                client.sync()
+                sync(client)
             changed.append(measured())
     finally:
         rig.secrets.delete(prod)
