@@ -52,10 +52,6 @@ class Home:
         return self.root / "archive"
 
     @property
-    def archive_index(self) -> Path:
-        return self.root / "archive" / "index.sqlite"
-
-    @property
     def history_db(self) -> Path:
         return self.root / "history.sqlite"
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import SafetyRefusal
 
 if TYPE_CHECKING:
-    from app.profiles import Profile
+    from app.profile import Profile
     from app.shaping.rules import Rule
 
 # the fields a change is recorded for, in the order they are shown (the id and "extra" are not)

@@ -35,7 +35,7 @@ from keyring.backend import KeyringBackend
 
 from app import logs
 from app.errors import PromoterError
-from app.profiles import Profile
+from app.profile import Profile
 
 SERVICE = "backand-promoter"
 _RESOLVE = threading.Lock()
@@ -143,10 +143,6 @@ class SecretStore:
     @property
     def name(self) -> str:
         return backend_name(self.backend)
-
-    @property
-    def is_memory(self) -> bool:
-        return isinstance(self.backend, MemoryKeyring)
 
     def _guard(self) -> Any:
         backend = self.backend

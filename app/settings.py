@@ -15,6 +15,7 @@ from app.errors import UsageError
 from app.fsutil import atomic_write_bytes
 
 SCHEMA_VERSION = 1
+SETTLE_SECONDS = 600.0  # a timed-out write is awaited this long before its outcome is unknown
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Settings:
     small_call_deadline: float = 60.0  # a whole call answered in JSON (every call but those transfers)
     retries: int = 2
     archive_dir: str = ""  # empty: HOME/archive
-    settle_seconds: float = 600.0  # a timed-out write is awaited this long before its outcome is unknown
+    settle_seconds: float = SETTLE_SECONDS
     keep_days: float = 30.0  # and every entry of the last this many days
     keep_per_kind: int = 20  # retention used by "Prune" (pinned and promotion backups always stay)
     plan_keep_days: float = 7.0  # a plan's reads (kind ``plan``) are kept this long, on their own rule

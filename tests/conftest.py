@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,12 @@ from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore
 from tests.helpers import SHARED_FIXTURES, SandboxControl
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from app.engine.context import Context
+    from app.gui.main_window import MainWindow
 
 HAVE_SECRET_SERVICE = os.environ.get("PROMOTER_TEST_KEYRING") == "secretservice"
 
@@ -70,12 +77,14 @@ def secret_store() -> SecretStore:
 @pytest.fixture
 def shared_fixtures() -> Path:
     if not (SHARED_FIXTURES / "app-config.xml").exists():
-        pytest.skip(f"the real configuration documents are not at {SHARED_FIXTURES}")
+        pytest.skip(
+            f"the real configuration documents are not at {SHARED_FIXTURES} (../shared beside the checkout)"
+        )
     return SHARED_FIXTURES
 
 
 @pytest.fixture
-def ctx(tmp_path, sandbox, secret_store):
+def ctx(tmp_path: Path, sandbox: SandboxServer, secret_store: SecretStore) -> Iterator[Context]:
     """An engine context whose home has profiles dev, qa and prod (keys in the keyring) wired to
     the sandbox; their secrets are deleted afterwards."""
     from tests.engine_helpers import wire
@@ -88,7 +97,13 @@ def ctx(tmp_path, sandbox, secret_store):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
+def window(
+    qtbot: QtBot,
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    secret_store: SecretStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[MainWindow]:
     """The main window on a home wired to the sandbox (GUI tests); error boxes recorded in
     ``window.errors`` instead of shown."""
     from app.gui import messages
@@ -102,7 +117,7 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
     ctx = wire(tmp_path / "home", sandbox, secret_store)
     ctx.close()
     win = MainWindow(ctx.home, secret_store, demo=True)
-    win.errors = errors
+    setattr(win, "errors", errors)  # noqa: B010  (read by the tests; not the window's own)
     # not qtbot.addWidget: pytest-qt would close *and delete* it before this fixture's teardown,
     # and deleting a window whose job threads still run (a background read started by the test's
     # last action) is Qt's "QThread: Destroyed while thread is still running" abort
@@ -120,7 +135,7 @@ def window(qtbot, tmp_path, sandbox, secret_store, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def modal_dialogs_need_an_answer(request):
+def modal_dialogs_need_an_answer(request: pytest.FixtureRequest) -> Iterator[None]:
     """A window test that opens a modal dialog nobody answers would wait for its timeout (120 s,
     then a hang in CI's log): fail at once instead, naming the dialog. Tests answer dialogs by
     replacing the module functions that open them (``messages.ask_*``, ``confirm_write``, …)."""
@@ -129,7 +144,7 @@ def modal_dialogs_need_an_answer(request):
         return
     from PySide6.QtWidgets import QDialog, QMessageBox
 
-    def unanswered(self, *_args):
+    def unanswered(self: QDialog, *_args: object) -> int:
         raise AssertionError(f"a modal dialog was opened and nobody answered it: {self.windowTitle()!r}")
 
     mp = pytest.MonkeyPatch()

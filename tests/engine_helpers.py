@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.engine.context import Context
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore

@@ -9,9 +9,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from app.backand import BackandClient
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "backand-config"
@@ -189,3 +192,18 @@ def set_view_cell(doc: str, view: str, column: str, value: str) -> str:
     else:
         row += f"  {cell}\n  "
     return doc[: head.start()] + row + doc[end:]
+
+
+# -- Backand calls only tests make (the promoter never does) ------------------------------------
+
+
+def sync(client: BackandClient) -> None:
+    """``GET /1/app/sync``: the server saves a version now (as the Backand console's snapshot does)."""
+    client._call("GET", "/1/app/sync", f"Snapshot {client.app_name}").close()
+
+
+def list_apps(client: BackandClient, page_size: int = 200) -> list[dict[str, Any]]:
+    """``GET /admin/myApps``: the apps the credentials can see."""
+    body = client._get_json("/admin/myApps", "List the apps", {"pageSize": str(page_size)})
+    assert isinstance(body, dict) and isinstance(body.get("data"), list), body
+    return list(body["data"])

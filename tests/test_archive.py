@@ -234,12 +234,12 @@ def test_a_download_is_hashed_once_and_its_digest_is_the_files(ctx, monkeypatch)
     import hashlib
 
     from app.archive import store
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     calls: list[object] = []
     real = store.sha256_file
     monkeypatch.setattr(store, "sha256_file", lambda path: calls.append(path) or real(path))
-    entry = operations.export(ctx, ctx.profiles.get("dev"))
+    entry = one_target.export(ctx, ctx.profiles.get("dev"))
     assert calls == []
     assert entry.sha256 == hashlib.sha256(ctx.archive.path_of(entry).read_bytes()).hexdigest()
 
@@ -250,10 +250,10 @@ def test_undo_and_restore_refuse_a_backup_whose_file_no_longer_matches_its_sha25
     import shutil
 
     from app.engine.gates import Consent
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
-    from app.engine.restore import restore
-    from app.engine.undo import undo
+    from app.engine.ops.promote import promote
+    from app.engine.ops.restore import restore
+    from app.engine.ops.undo import undo
+    from app.engine.reads.plan import PromoteOptions
 
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
     done = promote(ctx, dev, qa, PromoteOptions())
@@ -264,7 +264,7 @@ def test_undo_and_restore_refuse_a_backup_whose_file_no_longer_matches_its_sha25
     swapped.unlink()  # (it may share its file with another entry: replace, not rewrite)
     shutil.copyfile(ctx.archive.path_of(other), swapped)
     before = control.state("shop-qa")
-    result = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True))
+    result = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True, accept_later_writes=True))
     assert not result.ok and result.written == [], result.message
     assert f"#{backup.id}" in result.message and "archive verify" in result.message, result.message
     assert "verified" not in result.message.replace("archive verify", "")

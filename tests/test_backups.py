@@ -12,8 +12,8 @@ import pytest
 from app.archive import Archive, Entry
 from app.archive.bundle import export_bundle, import_bundle
 from app.archive.retention import Retention, doomed
-from app.engine.backups import back_up_all
-from app.profiles import Profile
+from app.engine.reads.backup_all import back_up_all
+from app.profile import Profile
 from tests.conftest import HAVE_SECRET_SERVICE
 from tests.test_cli import run
 
@@ -179,7 +179,7 @@ def test_a_locked_keyring_is_a_skipped_backup_in_history(ctx):
 def test_a_backup_equal_to_a_plan_read_is_its_own_entry_and_survives_prune(ctx):
     """plan dev qa; backup qa: the backup's bytes equal the plan's read of qa, yet it is an entry of
     its own (kind backup, with the model), and a prune that takes everything else leaves it."""
-    from app.engine.promote import plan_promotion
+    from app.engine.ops.promote import plan_promotion
 
     qa = ctx.profiles.get("qa")
     assert plan_promotion(ctx, ctx.profiles.get("dev"), qa).ok

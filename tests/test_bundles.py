@@ -11,9 +11,9 @@ import pytest
 
 from app.archive import Archive
 from app.archive.bundle import export_bundle, import_bundle
-from app.engine import operations
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads import one_target
+from app.engine.reads.plan import PromoteOptions
 from app.errors import UsageError
 from tests.helpers import MAP_DOC, make_config_zip
 from tests.test_cli import run
@@ -55,7 +55,7 @@ def test_a_promotion_round_trips_through_a_bundle_with_its_backup_and_model(ctx,
     """export qa; promote dev qa; export-bundle; import-bundle into an empty home: every entry is
     there, the promotion's backup with its model (its bytes equal the export taken before)."""
     qa = ctx.profiles.get("qa")
-    operations.export(ctx, qa)
+    one_target.export(ctx, qa)
     result = promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions(yes=True))
     assert result.ok, result.message
     backup = ctx.archive.get(result.backup_id)

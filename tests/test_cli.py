@@ -38,7 +38,7 @@ def test_version_is_fast_and_imports_no_qt(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, app.cli.main, app.engine.promote, app.engine.operations; "
+            "import sys, app.cli.main, app.engine.ops.promote, app.engine.reads.one_target; "
             "print('PySide6' in sys.modules)",
         ],
         capture_output=True,

@@ -14,7 +14,7 @@ from app.backand.urlpolicy import normalise_base_url
 from app.errors import Cancelled, UsageError
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.helpers import MAP_DOC, big_config_zip, make_config_zip
+from tests.helpers import MAP_DOC, big_config_zip, list_apps, make_config_zip, sync
 
 
 def test_download_is_the_two_entry_zip(client_for, tmp_path):
@@ -55,14 +55,14 @@ def test_versions_are_sorted_by_the_client(client_for, sandbox):
 
 def test_restore_and_export_a_version(client_for, tmp_path):
     qa = client_for("shop-qa")
-    qa.restore_version("1.0.10")
+    qa.set_version("1.0.10")
     assert qa.list_versions().current == "1.0.10"
     assert "1.1.1" in qa.list_versions().versions  # the current one was saved first
     exported = qa.download_config(tmp_path / "v.zip", version="1.1.1")
     with zipfile.ZipFile(exported.path) as archive:
         assert b"<ConfigVersion>1.1.1</ConfigVersion>" in archive.read("duradosappsys102")
     with pytest.raises(errors.ServerError, match="Could not find configuration version 9.9.9"):
-        qa.restore_version("9.9.9")
+        qa.set_version("9.9.9")
     with pytest.raises(errors.ServerError):
         qa.download_config(tmp_path / "none.zip", version="9.9.9")
     assert not (tmp_path / "none.zip").exists()
@@ -71,8 +71,8 @@ def test_restore_and_export_a_version(client_for, tmp_path):
 def test_only_five_versions_are_kept(client_for):
     qa = client_for("shop-qa")
     for _ in range(3):
-        qa.sync()
-        qa.restore_version(qa.list_versions().versions[0])
+        sync(qa)
+        qa.set_version(qa.list_versions().versions[0])
     assert len(qa.list_versions().versions) == 5
 
 
@@ -214,7 +214,7 @@ def errors_creds():
 
 def test_apps_calls(client_for):
     qa = client_for("shop-qa")
-    names = [a["Name"] for a in qa.list_apps()]
+    names = [a["Name"] for a in list_apps(qa)]
     assert names == ["shop-dev", "shop-prod", "shop-qa", "shop-staging"]
     assert qa.get_app()["Title"] == "Shop (QA)"
     with pytest.raises(errors.NotFoundError, match='The app "nope" was not found.'):
@@ -256,7 +256,7 @@ def test_real_fixture_comes_back_byte_for_byte(client_for, shared_fixtures, tmp_
     with zipfile.ZipFile(qa.download_config(tmp_path / "now.zip").path) as archive:
         assert archive.read("duradosappsys102") == expected
         assert archive.read("duradosappsys102xml") == map_doc
-    qa.sync()  # saves the current configuration as version 1.0.407
+    sync(qa)  # saves the current configuration as version 1.0.407
     with zipfile.ZipFile(qa.download_config(tmp_path / "v.zip", version="1.0.407").path) as archive:
         assert archive.read("duradosappsys102") == expected
         assert archive.read("duradosappsys102xml") == map_doc

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.backups import back_up_all
-from app.engine.drill import drill_all
+from app.engine.reads.backup_all import back_up_all
+from app.engine.reads.drill import drill_all
 from app.fsutil import sha256_file
-from app.profiles import Profile
+from app.profile import Profile
 from tests.test_cli import run
 
 
@@ -105,7 +105,7 @@ def test_a_sandbox_that_cannot_start_is_each_environments_report_and_loses_nothi
 def test_a_full_disk_for_the_sandbox_is_reported(ctx, monkeypatch):
     qa = _qa(ctx)
     back_up_all(ctx, [qa])
-    import app.engine.drill as drill_module
+    import app.engine.reads.drill as drill_module
 
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
@@ -173,7 +173,7 @@ def test_archive_index_from_before_drills_is_migrated(tmp_path):
 @pytest.fixture
 def drifted_qa(ctx, tmp_path):
     """qa promoted into by the promoter (a baseline), then changed in its console."""
-    from app.engine.promote import PromoteOptions, promote
+    from app.engine.ops.promote import PromoteOptions, promote
     from tests.helpers import edit_config, set_view_cell
 
     result = promote(ctx, ctx.profiles.get("dev"), _qa(ctx), PromoteOptions())
@@ -217,7 +217,7 @@ def test_overview_json_says_restorability_and_what_the_scheduled_drift_check_saw
 
 
 def test_restorability_is_red_when_the_last_drill_failed_and_amber_when_the_target_is_missed(ctx):
-    from app.engine.restorability import restorability
+    from app.engine.reads.restorability import restorability
 
     qa = _qa(ctx)
     [backed] = back_up_all(ctx, [qa])

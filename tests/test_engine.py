@@ -8,14 +8,14 @@ import pytest
 
 from app.cli import exitcodes
 from app.configdoc.diff import fingerprint
-from app.engine import operations
 from app.engine.events import CancelToken
 from app.engine.gates import Gate
 from app.engine.lock import TargetLock
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
-from app.engine.restore import restore
-from app.engine.setversion import set_version
+from app.engine.ops.promote import promote
+from app.engine.ops.restore import restore
+from app.engine.ops.setversion import set_version
+from app.engine.reads import one_target
+from app.engine.reads.plan import PromoteOptions
 from app.errors import SafetyRefusal
 
 
@@ -24,7 +24,7 @@ def target_state(ctx, control, name="qa"):
     profile = ctx.profiles.get(name)
     with ctx.client(profile) as client:
         model = client.get_model()
-    entry = operations.export(ctx, profile)
+    entry = one_target.export(ctx, profile)
     state = control.state(profile.app)
     return model, fingerprint(ctx.docs(entry)), state["stored_version"], state["cache_stale"]
 
@@ -125,7 +125,7 @@ def test_drift_is_reported_and_needs_yes(ctx, control):
     dev, qa = ctx.profiles.get("dev"), ctx.profiles.get("qa")
     assert promote(ctx, dev, qa, PromoteOptions()).status == "succeeded"
     with ctx.client(qa) as client:
-        client.restore_version("1.1.1")  # somebody changed QA in the console
+        client.set_version("1.1.1")  # somebody changed QA in the console
     plan = promote(ctx, dev, qa, PromoteOptions(dry_run=True))
     assert plan.status == "dry_run" and plan.plan["drift"] and plan.plan["drifted"]
     assert [r.gate for r in plan.refusals] == [Gate.DRIFT]
@@ -141,11 +141,11 @@ def test_a_running_promotion_locks_the_target(ctx):
 
 def test_versions_set_and_restore(ctx, control):
     qa = ctx.profiles.get("qa")
-    listing = operations.versions(ctx, qa)
+    listing = one_target.versions(ctx, qa)
     assert [v["version"] for v in listing["versions"]] == ["1.1.0", "1.0.10", "1.0.9", "1.0.8"]
-    entry = operations.export(ctx, qa, "1.0.10")
+    entry = one_target.export(ctx, qa, "1.0.10")
     assert entry.kind == "version"
-    assert operations.versions(ctx, qa)["versions"][1]["archived"]
+    assert one_target.versions(ctx, qa)["versions"][1]["archived"]
     result = set_version(ctx, qa, "1.0.9")
     assert result.status == "succeeded" and control.state("shop-qa")["cached_version"] == "1.0.9"
     restored = restore(ctx, qa, str(result.backup_id))
@@ -160,7 +160,7 @@ def test_drift_survives_a_missing_reference_export(ctx, control):
     verify_id = ctx.history.runs()[0].archive_ids["verify"]
     ctx.archive.path_of(ctx.archive.get(verify_id)).unlink()
     with ctx.client(qa) as client:
-        client.restore_version("1.1.1")
+        client.set_version("1.1.1")
     lines = []
     refused = promote(ctx, dev, qa, PromoteOptions(), lambda e: lines.append(e.message))
     assert refused.status == "refused" and "details unavailable" in refused.message, refused.message
@@ -244,7 +244,7 @@ def _threads_named(name):
 
 def test_the_source_downloads_while_the_target_is_read(ctx, control):
     """The server builds both zips at once: a slow source export does not hold the target's up."""
-    from app.engine.promote import plan_promotion
+    from app.engine.ops.promote import plan_promotion
 
     control.fault(path="/1/app/download", app="shop-dev", delay=1.0)
     events = []
@@ -259,7 +259,7 @@ def test_the_source_downloads_while_the_target_is_read(ctx, control):
 def test_a_failure_on_either_side_stops_the_other_and_names_itself(ctx, control, failing):
     """The target's read failing stops the source's download (nothing left running); the source's
     failing is the plan's error, as if it ran alone."""
-    from app.engine.promote import plan_promotion
+    from app.engine.ops.promote import plan_promotion
 
     control.fault(path="/1/app/download", app=failing, status=500, body="broken export")
     if failing == "shop-qa":

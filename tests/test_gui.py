@@ -108,7 +108,7 @@ def test_plan_then_promote_dev_to_qa(qtbot, window, monkeypatch, tmp_path):
 
 
 def test_protected_target_refuses_until_the_name_is_typed(qtbot, window):
-    from app.engine.promote import plan_promotion
+    from app.engine.ops.promote import plan_promotion
 
     ctx = window.ctx
     dev, qa, prod = (ctx.profiles.get(n) for n in ("dev", "qa", "prod"))
@@ -145,8 +145,8 @@ def test_the_banner_tells_the_truth_before_the_confirmation(qtbot, window, monke
     assert "prod is protected" in text and "next stage" in text and "Safe" not in text
     assert "ef6c00" in tab.banner.styleSheet()  # amber
     assert tab.promote_button.isEnabled()
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
 
     ctx = window.ctx
     assert promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions()).ok
@@ -239,13 +239,13 @@ def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, cont
 
 
 def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatch, control):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     qa = window.ctx.profiles.get("qa")
-    first = operations.export(window.ctx, qa)
+    first = one_target.export(window.ctx, qa)
     with window.ctx.client(qa) as client:
-        client.restore_version("1.0.9")
-    second = operations.export(window.ctx, qa)
+        client.set_version("1.0.9")
+    second = one_target.export(window.ctx, qa)
     tab = window.archive_tab
     tab.refresh()
     assert tab.model.rowCount() == 2
@@ -312,9 +312,20 @@ def test_add_an_environment_with_the_editor(qtbot, window, sandbox, monkeypatch)
     window.ctx.secrets.delete(prod2)
 
 
-def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox):
+def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox, monkeypatch):
+    import threading
+
+    from app.engine import connect
     from app.sandbox import seed
 
+    threads: list[threading.Thread] = []
+    sign_in = connect.login
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return sign_in(*args, **kwargs)
+
+    monkeypatch.setattr(connect, "login", recorded)
     dialog = window.environments.open_dialog(None)
     qtbot.addWidget(dialog)
     dialog.name.setText("qa-pass")
@@ -335,6 +346,7 @@ def test_password_environment_signs_in_off_the_gui_thread(qtbot, window, sandbox
     qa_pass = window.ctx.profiles.get("qa-pass")
     assert window.ctx.secrets.get(qa_pass) and window.ctx.secrets.get(qa_pass, "refresh")
     assert seed.ADMIN[1] not in (window.ctx.home.root / "profiles.json").read_text()
+    assert len(threads) == 2 and threading.main_thread() not in threads  # each sign-in on a worker
     window.ctx.secrets.delete(qa_pass)
 
 
@@ -354,7 +366,7 @@ def test_window_stays_responsive_during_a_30_mib_promotion(
         client.reload_cache()
         from app.engine.context import Context
         from app.paths import Home
-        from app.profiles import Profile
+        from app.profile import Profile
 
         ctx = Context(Home(tmp_path / "home"), secret_store)
         for name, app, stage in (("dev", "shop-dev", 1), ("qa", "shop-qa", 2)):
@@ -556,10 +568,10 @@ def test_a_protected_set_keeps_ok_disabled_until_the_name_is_typed(qtbot, window
 
 
 def test_archive_actions_keep_the_selection_and_the_id_comes_first(qtbot, window, monkeypatch):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     qa = window.ctx.profiles.get("qa")
-    first = operations.export(window.ctx, qa)
+    first = one_target.export(window.ctx, qa)
     tab = window.archive_tab
     tab.refresh()
     assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "#"

@@ -8,7 +8,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QMessageBox
 
-from app.engine.promote import plan_promotion
+from app.engine.ops.promote import plan_promotion
 from app.gui import messages
 from tests.test_gui import idle
 
@@ -41,9 +41,9 @@ def test_plan_reads_are_kept_apart_and_the_counts_agree(qtbot, window):
 
 
 def test_export_bundle_into_a_new_name_and_a_busy_folder(qtbot, window, monkeypatch, tmp_path):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
-    operations.export(window.ctx, window.ctx.profiles.get("qa"))
+    one_target.export(window.ctx, window.ctx.profiles.get("qa"))
     tab = window.archive_tab
     tab.refresh()
     errors: list[tuple[str, str]] = []
@@ -63,7 +63,7 @@ def test_export_bundle_into_a_new_name_and_a_busy_folder(qtbot, window, monkeypa
 
 
 def test_back_up_all_shows_each_environment_and_the_tooltips_follow_at_once(qtbot, window, secret_store):
-    from app.profiles import Profile
+    from app.profile import Profile
 
     gone = window.ctx.profiles.upsert(
         Profile(name="gone", base_url="http://127.0.0.1:9", app="shop-qa", auth="keys", stage=4)

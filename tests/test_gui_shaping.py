@@ -183,12 +183,12 @@ def test_a_dropped_zip_is_checked_its_environment_proposed_and_a_mismatch_asked(
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
 
-    from app.engine import operations
+    from app.engine.reads import one_target
     from app.gui import messages
 
     ctx = window.ctx
     for name in ("dev", "qa"):
-        operations.export(ctx, ctx.profiles.get(name))
+        one_target.export(ctx, ctx.profiles.get(name))
     dev_zip = tmp_path / "from-dev.zip"
     shutil.copyfile(ctx.archive.path_of(ctx.archive.entries("dev")[0]), dev_zip)
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
@@ -283,7 +283,7 @@ def test_slots_do_not_wear_down_true_and_false(qtbot, window):
 
     from PySide6.QtWidgets import QPushButton
 
-    from app.engine.overview import Overview, Station, Step
+    from app.engine.reads.overview import Overview, Station, Step
     from app.gui.overview_tab import OverviewTab
 
     envs = window.environments.list
@@ -303,11 +303,11 @@ def test_slots_do_not_wear_down_true_and_false(qtbot, window):
 
 
 def test_identical_zips_are_listed_once_and_hints_carry_no_old_details(qtbot, window):
-    from app.engine import operations
+    from app.engine.reads import one_target
 
     ctx = window.ctx
     for _ in range(3):  # three exports of an unchanged environment: the same bytes
-        operations.export(ctx, ctx.profiles.get("qa"))
+        one_target.export(ctx, ctx.profiles.get("qa"))
     tab = window.archive_tab
     tab.refresh()
     rows = [tab.model.entry(r) for r in range(tab.model.rowCount())]
@@ -327,7 +327,7 @@ def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
     rule form keeps what was typed when it is wrong; a noted archive entry is never folded away."""
     from PySide6.QtWidgets import QPushButton
 
-    from app.engine import operations
+    from app.engine.reads import one_target
     from app.gui.rules_dialog import RuleForm
 
     overview = window.overview_tab
@@ -366,9 +366,9 @@ def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
     assert "This rule: --find is not a valid regular expression" in window.errors[-1]
     assert form.result() != form.DialogCode.Accepted and form.find_edit.text() == "taxRate = ("
 
-    first = operations.export(window.ctx, window.ctx.profiles.get("dev"))
+    first = one_target.export(window.ctx, window.ctx.profiles.get("dev"))
     window.ctx.archive.set_note(first.id, "my important note")
-    operations.export(window.ctx, window.ctx.profiles.get("dev"))
+    one_target.export(window.ctx, window.ctx.profiles.get("dev"))
     window.archive_tab.refresh()
     listed = [window.archive_tab.model.entry(r).id for r in range(window.archive_tab.model.rowCount())]
     assert first.id in listed

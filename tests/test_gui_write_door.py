@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shutil
 
-from app.engine import operations
 from app.engine.gates import Gate
+from app.engine.reads import one_target
 from app.gui import write_door
 from tests.test_gui import idle, plan_like
 
@@ -49,7 +49,7 @@ def test_a_zip_without_its_model_is_shown_inconsistent_and_refused_until_ticked(
     qtbot, window, monkeypatch, control, tmp_path
 ):
     ctx = window.ctx
-    dev_export = operations.export(ctx, ctx.profiles.get("dev"))
+    dev_export = one_target.export(ctx, ctx.profiles.get("dev"))
     outside = tmp_path / "dev.zip"
     shutil.copyfile(ctx.archive.path_of(dev_export), outside)
     imported = ctx.archive.import_zip(outside, profile="dev", base_url="", app="shop-dev")  # as a user imports
@@ -80,7 +80,7 @@ def test_undo_of_a_set_from_history_and_a_protected_target_needs_its_name(
     qtbot, window, monkeypatch, control
 ):
     from app.engine.gates import Consent
-    from app.engine.setversion import set_version
+    from app.engine.ops.setversion import set_version
 
     ctx = window.ctx
     prod = ctx.profiles.get("prod")

@@ -1,4 +1,4 @@
-"""The source's export asked for first (app/engine/headstart.py): before the target's lock, in a new
+"""The source's export asked for first (app/engine/reads/headstart.py): before the target's lock, in a new
 process before the engine is imported; whatever becomes of the promotion, nothing is left running
 or behind, and a failure or a cancel is reported at the plan's own step."""
 
@@ -18,8 +18,8 @@ from app import settings
 from app.engine.context import Context
 from app.engine.events import CancelToken
 from app.engine.lock import TargetLock
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
+from app.engine.ops.promote import plan_promotion, promote
+from app.engine.reads.plan import PromoteOptions
 from app.errors import SafetyRefusal
 from app.paths import Home
 from tests.conftest import HAVE_SECRET_SERVICE
@@ -123,11 +123,11 @@ def test_the_command_line_starts_the_download_before_it_imports_the_engine(tmp_p
     probe = (
         "import sys, threading\n"
         "from app.cli import cmd_promote\n"
-        "from app.engine import headstart\n"
+        "from app.engine.reads import headstart\n"
         "seen = {}\n"
         "started = headstart.HeadStart.__init__\n"
         "def spy(self, *a, **k):\n"
-        "    seen['engine'] = 'app.engine.promote' in sys.modules\n"
+        "    seen['engine'] = 'app.engine.ops.promote' in sys.modules\n"
         "    started(self, *a, **k)\n"
         "headstart.HeadStart.__init__ = spy\n"
         "from app.cli.main import main\n"
@@ -185,7 +185,7 @@ def test_a_head_start_that_cannot_keep_its_file_is_replaced_by_a_download(ctx, c
     full disk cannot be made on demand here.)"""
     import errno
 
-    from app.engine import headstart
+    from app.engine.reads import headstart
 
     def full(self, stopped):
         raise OSError(errno.ENOSPC, "No space left on device", str(self._path))
@@ -200,7 +200,7 @@ def test_a_head_start_that_cannot_keep_its_file_is_replaced_by_a_download(ctx, c
 def test_a_head_start_for_another_profile_is_not_used(ctx, control):
     """The CLI begins one from the profiles file before the engine reads it again: if the file
     changed in between, what was begun is dropped, not archived under the wrong profile."""
-    from app.engine.headstart import HeadStart
+    from app.engine.reads.headstart import HeadStart
 
     qa = ctx.profiles.get("qa")
     head = HeadStart.begin(qa, ctx.secrets, ctx.settings, ctx.home.tmp_dir)

@@ -14,10 +14,10 @@ import threading
 import pytest
 
 from app.configdoc import dataset, zipcheck
-from app.engine import planrecord
 from app.engine.gates import Gate
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
+from app.engine.ops.promote import plan_promotion, promote
+from app.engine.reads import planrecord
+from app.engine.reads.plan import PromoteOptions
 
 
 @pytest.fixture
@@ -119,12 +119,12 @@ def test_a_wrong_plan_record_is_not_trusted(ctx, control):
 
 def test_the_same_bytes_are_checked_and_parsed_once(ctx, parses):
     dev = ctx.profiles.get("dev")
-    from app.engine import operations
+    from app.engine.reads import one_target
 
-    first = operations.export(ctx, dev)
+    first = one_target.export(ctx, dev)
     assert parses and ctx.fingerprint(first)
     parses.clear()
-    again = operations.export(ctx, dev)
+    again = one_target.export(ctx, dev)
     assert again.sha256 == first.sha256 and again.id != first.id
     assert ctx.fingerprint(again) == ctx.fingerprint(first)
     assert parses == []
@@ -133,7 +133,7 @@ def test_the_same_bytes_are_checked_and_parsed_once(ctx, parses):
     with db:
         db.execute("UPDATE parses SET app_entry='evil' WHERE sha256=?", (first.sha256,))
     db.close()
-    third = operations.export(ctx, dev)
+    third = one_target.export(ctx, dev)
     assert parses and third.sha256 == first.sha256
 
 

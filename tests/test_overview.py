@@ -8,11 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from app.engine.overview import clock, read_overview, step_freshness
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads.overview import clock, read_overview, step_freshness
+from app.engine.reads.plan import PromoteOptions
 from app.shaping.rules import Rule
 from tests.conftest import HAVE_SECRET_SERVICE
+from tests.helpers import sync
 from tests.test_cli import run
 
 
@@ -45,7 +46,7 @@ def test_the_overview_says_what_is_where_and_writes_nothing(ctx, control):
     assert after.steps[0].equal and not after.steps[1].equal
     # a change made outside the promoter is drift
     with ctx.client(ctx.profiles.get("qa")) as client:
-        client.restore_version("1.1.0")
+        client.set_version("1.1.0")
         client.reload_cache()
     assert read_overview(ctx).stations[1].drifted is True
     control.fault(path="/1/app/versions", status=500, times=20)  # retried reads included
@@ -125,7 +126,7 @@ def test_a_change_behind_the_back_with_the_same_label_is_found_by_a_full_read_on
 def test_a_changed_label_or_model_is_read_again_with_the_steps_that_involve_it(ctx, control):
     read_overview(ctx)
     with ctx.client(ctx.profiles.get("prod")) as client:
-        client.sync()  # a snapshot: a new version in the list
+        sync(client)  # a snapshot: a new version in the list
     control.clear_requests()
     again = read_overview(ctx)
     assert downloads(control) == 1 and downloads(control, "shop-prod") == 1

@@ -150,9 +150,9 @@ def test_a_protection_removed_by_hand_still_guards_writes(ctx, control):
     """The promoter's record says prod is protected: a promotion, a restore or a Set into it still
     needs its name until `profile unprotect prod --confirm prod` (the engine asks, once)."""
     from app.engine.gates import Consent, Gate
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import plan_promotion, promote
-    from app.engine.setversion import set_version
+    from app.engine.ops.promote import plan_promotion, promote
+    from app.engine.ops.setversion import set_version
+    from app.engine.reads.plan import PromoteOptions
 
     path = ctx.home.profiles_file
     path.write_text(path.read_text().replace('"protected": true', '"protected": false'))

@@ -9,10 +9,10 @@ import pytest
 from app.archive import releases
 from app.archive.bundle import export_bundle, import_bundle
 from app.archive.store import Archive
-from app.engine import releases as engine_releases
-from app.engine.overview import read_overview
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads import releases as engine_releases
+from app.engine.reads.overview import read_overview
+from app.engine.reads.plan import PromoteOptions
 from app.errors import UsageError
 from tests.helpers import edit_config
 

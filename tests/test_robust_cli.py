@@ -59,11 +59,11 @@ def test_keys_stored_for_one_loopback_address_are_not_sent_to_the_other(tmp_path
 
 
 def test_a_secret_is_bound_to_one_address_not_to_every_name_of_the_loopback(tmp_path, secret_store):
-    from app.engine import operations
     from app.engine.context import Context
+    from app.engine.reads import one_target
     from app.errors import PromoterError
     from app.paths import Home
-    from app.profiles import Profile
+    from app.profile import Profile
 
     ctx = Context(Home(tmp_path / "home"), secret_store)
     ipv4 = socket.socket()
@@ -78,7 +78,7 @@ def test_a_secret_is_bound_to_one_address_not_to_every_name_of_the_loopback(tmp_
             moved = ctx.profiles.upsert(Profile(**{**qa.as_json(), "base_url": other}))
             assert moved.id == qa.id  # the same profile, now at another address
             with pytest.raises(PromoterError, match="secret"):
-                operations.check(ctx, moved)
+                one_target.check(ctx, moved)
             assert not _sent_the_keys(hostile.received), hostile.received  # type: ignore[attr-defined]
         same = Profile(**{**qa.as_json(), "base_url": f"http://127.0.0.1:{port}/"})
         assert secret_store.get(same) == KEYS  # one address under another spelling keeps it

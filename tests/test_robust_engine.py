@@ -9,7 +9,7 @@ import time
 import pytest
 
 from app.backand import errors
-from app.engine.overview import read_overview
+from app.engine.reads.overview import read_overview
 
 MALFORMED_MODELS = {
     "scalars": [1, "x", None],
@@ -49,8 +49,8 @@ def _calls_left(control) -> list[int]:
     ],
 )
 def test_a_refusal_that_needs_no_server_data_reads_nothing(ctx, control, source, options, gate):
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
     from app.engine.result import Status
 
     control.fault(path="/1/app/download", app=f"shop-{source}", delay=15.0)  # a long export
@@ -72,10 +72,10 @@ def test_a_small_call_has_its_own_deadline_set_in_the_settings(tmp_path, secret_
     """A JSON answer is at most 8 MiB: it gets the settings' small-call deadline (here 2 s), not the
     15 minutes a configuration transfer may take."""
     from app import settings
-    from app.engine import operations
     from app.engine.context import Context
+    from app.engine.reads import one_target
     from app.paths import Home
-    from app.profiles import Profile
+    from app.profile import Profile
     from tests.hostile_server import hostile
 
     home = Home(tmp_path / "home")
@@ -88,7 +88,7 @@ def test_a_small_call_has_its_own_deadline_set_in_the_settings(tmp_path, secret_
         began = time.monotonic()
         try:
             with pytest.raises(errors.TimeoutError_, match="within 2 s"):
-                operations.check(ctx, profile)
+                one_target.check(ctx, profile)
         finally:
             secret_store.delete(profile)
             ctx.close()
@@ -115,8 +115,8 @@ def test_a_write_whose_answer_was_lost_but_landed_is_said_in_the_step_the_result
 ):
     from app.backand import Timeouts
     from app.engine.connect import ClientSettings
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
     from app.engine.result import Status
 
     ctx.settings = ClientSettings(Timeouts(connect=5, read=1.0), retries=1, settle_seconds=20)

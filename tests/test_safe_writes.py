@@ -19,17 +19,17 @@ from app.engine.connect import ClientSettings
 from app.engine.context import Context
 from app.engine.gates import Consent, Gate
 from app.engine.lock import TargetLock
-from app.engine.modelapply import apply_model
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
-from app.engine.restore import restore
+from app.engine.ops.modelapply import apply_model
+from app.engine.ops.promote import plan_promotion, promote
+from app.engine.ops.restore import restore
+from app.engine.ops.setversion import set_version
+from app.engine.ops.undo import undo
+from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
-from app.engine.setversion import set_version
-from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
-from app.profiles import Profile
-from tests.helpers import wait_until
+from app.profile import Profile
+from tests.helpers import sync, wait_until
 
 
 def qa_state(control):
@@ -172,7 +172,7 @@ def test_undo_warns_when_later_runs_wrote_the_same_target(ctx, control):
     assert refused.status == Status.REFUSED
     assert [r.gate for r in refused.refusals] == [Gate.LATER_WRITES]
     assert f"#{later.run_id}" in refused.message
-    accepted = undo(ctx, first.run_id, Consent(accept_drift=True, allow_data_loss=True))
+    accepted = undo(ctx, first.run_id, Consent(accept_drift=True, accept_later_writes=True, allow_data_loss=True))
     assert accepted.status == Status.SUCCEEDED, accepted.message
 
 
@@ -192,7 +192,7 @@ def test_restore_of_a_backup_entry_restores_the_model_too(ctx, control):
 def test_set_of_the_oldest_version_archives_what_the_server_drops(ctx, control):
     qa = ctx.profiles.get("qa")
     with ctx.client(qa) as client:
-        client.sync()  # a fifth version: the list is full
+        sync(client)  # a fifth version: the list is full
         model = client.get_model()
         model[0]["fields"]["note"] = {"type": "string"}
         client.apply_model(model)  # the live configuration is now at a version the list lacks
@@ -255,7 +255,7 @@ def test_a_stale_plan_is_refused(ctx, control):
     planned = plan_promotion(ctx, dev, qa)
     stamp = planned.plan["stamp"]
     with ctx.client(qa) as client:
-        client.restore_version("1.0.9")  # somebody changes QA after the plan was confirmed
+        client.set_version("1.0.9")  # somebody changes QA after the plan was confirmed
     refused = promote(ctx, dev, qa, PromoteOptions(yes=True, expect_stamp=stamp))
     assert refused.status == Status.REFUSED
     assert Gate.STALE_PLAN in [r.gate for r in refused.refusals]
@@ -273,7 +273,7 @@ def test_drift_after_a_prune_and_none_after_our_own_set(ctx, control):
     ctx.archive.prune(0)
     with ctx.client(qa) as client:
         versions = client.list_versions().newest_first
-        client.restore_version(versions[0])  # changed in the console
+        client.set_version(versions[0])  # changed in the console
     plan = plan_promotion(ctx, dev, qa)
     assert plan.plan["drifted"] and [r.gate for r in plan.refusals] == [Gate.DRIFT]
     # a Set over the console's change is a write over drift: it asks, as a promotion does

@@ -13,13 +13,13 @@ from app.engine.connect import ClientSettings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent, Gate
 from app.engine.lock import TargetLock
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.ops.setversion import set_version
+from app.engine.ops.undo import undo
+from app.engine.reads.plan import PromoteOptions
 from app.engine.result import Status
-from app.engine.setversion import set_version
-from app.engine.undo import undo
 from app.errors import SafetyRefusal, UsageError
-from app.profiles import Profile
+from app.profile import Profile
 from app.sandbox import seed
 from tests.helpers import wait_until
 
@@ -177,7 +177,7 @@ def test_undo_refuses_when_the_target_changed_since_whoever_changed_it(ctx, cont
     first = promote(ctx, dev, qa, PromoteOptions())
     assert first.status == Status.SUCCEEDED, first.message
     with ctx.client(qa) as client:
-        client.restore_version(client.list_versions().newest_first[1])
+        client.set_version(client.list_versions().newest_first[1])
         client.reload_cache()
     before = qa_state(control)
     refused = undo(ctx, first.run_id, Consent(allow_data_loss=True))
@@ -192,12 +192,12 @@ def test_a_rolled_back_run_has_nothing_to_undo(ctx, control):
     assert result.status == Status.ROLLED_BACK, result.message
     control.clear_faults()
     with pytest.raises(UsageError, match="rolled back"):
-        undo(ctx, result.run_id, Consent(allow_data_loss=True, accept_drift=True))
+        undo(ctx, result.run_id, Consent(allow_data_loss=True, accept_drift=True, accept_later_writes=True))
 
 
 def test_the_overview_counts_a_set_as_the_last_write(ctx, control):
     """Issue 25 #11: a Set is recorded as kind 'rollback'; the Overview looked for 'set'."""
-    from app.engine.overview import _last_write
+    from app.engine.reads.overview import _last_write
 
     qa = ctx.profiles.get("qa")
     promote(ctx, ctx.profiles.get("dev"), qa, PromoteOptions())

@@ -13,9 +13,11 @@ from app.configdoc.dataset import ConfigDocs, read_dataset
 from app.configdoc.diff import diff_configs, fingerprint
 from app.engine.modeldiff import diff_models
 from app.errors import UsageError
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
+from tests.helpers import list_apps
 
 
 def test_sandbox_refuses_a_non_loopback_address(tmp_path):
@@ -40,7 +42,7 @@ def test_create_app_uses_the_url_decoding_quirk(client_for, sandbox):
         timeout=10,
     )
     assert response.status_code == 200 and response.json()["Title"] == "A+B"
-    assert "new-app" in [a["Name"] for a in qa.list_apps()]
+    assert "new-app" in [a["Name"] for a in list_apps(qa)]
 
 
 def test_model_diff_names_what_changes():

@@ -20,7 +20,8 @@ import pytest
 
 from app.engine.history import History
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from tests.helpers import REPO, cli_env
 
 FAKE_CRONTAB = """#!{python}

@@ -9,7 +9,8 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.secrets import SERVICE, MemoryKeyring, SecretStore, SecretStoreError
 from tests.conftest import HAVE_SECRET_SERVICE
 
@@ -54,7 +55,7 @@ def test_real_secret_service_round_trip():
 
 def test_memory_keyring_round_trip():
     store = SecretStore(MemoryKeyring())
-    assert store.is_memory and "demo" in store.name
+    assert isinstance(store.backend, MemoryKeyring) and "demo" in store.name
     store.set(QA, "v1")
     assert store.get(QA) == "v1"
     store.delete(QA)

@@ -228,8 +228,8 @@ def test_the_gate_in_the_engine(ctx, sandbox, tmp_path):
     from dataclasses import replace
 
     from app.engine.gates import Gate
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
     from app.shaping.rules import Rule
 
     qa, prod = ctx.profiles.get("qa"), ctx.profiles.get("prod")
@@ -295,15 +295,15 @@ def test_a_restore_that_widens_access_into_a_protected_target_needs_a_reason(ctx
     """Every write kind with a plan has the Security section and its gate, not only promotions."""
     import shutil
 
-    from app.engine import operations
     from app.engine.gates import Consent, Gate
-    from app.engine.restore import restore
+    from app.engine.ops.restore import restore
+    from app.engine.reads import one_target
 
     prod = ctx.profiles.get("prod")
     _edit(sandbox, tmp_path, "shop-prod", "Developer,Admin")
     _edit(sandbox, tmp_path, "shop-qa", "everyone")
     zip_path = tmp_path / "qa-export.zip"
-    shutil.copyfile(ctx.archive.path_of(operations.export(ctx, ctx.profiles.get("qa"))), zip_path)
+    shutil.copyfile(ctx.archive.path_of(one_target.export(ctx, ctx.profiles.get("qa"))), zip_path)
     refused = restore(ctx, prod, str(zip_path), Consent(confirm="prod"))
     assert refused.status == "refused" and Gate.SECURITY in [r.gate for r in refused.refusals]
     assert refused.plan["security"]["weakening"] == 1

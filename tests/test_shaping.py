@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from app.engine import operations
 from app.engine.gates import Consent
-from app.engine.plan import PromoteOptions
-from app.engine.promote import plan_promotion, promote
-from app.engine.undo import undo
+from app.engine.ops.promote import plan_promotion, promote
+from app.engine.ops.undo import undo
+from app.engine.reads import one_target
+from app.engine.reads.plan import PromoteOptions
 from app.errors import InvalidConfigZip, UsageError
 from app.shaping.rules import Rule
 
@@ -26,7 +26,7 @@ def live(ctx, name):
     profile = ctx.profiles.get(name)
     with ctx.client(profile) as client:
         model = client.get_model()
-    docs = ctx.docs(operations.export(ctx, profile))
+    docs = ctx.docs(one_target.export(ctx, profile))
     return {o["name"]: o for o in model}, docs
 
 
@@ -282,7 +282,7 @@ def test_a_field_row_of_a_new_object_cannot_be_left_out_alone(ctx):
 
 def edit_config(ctx, name, edit, tmp_path):
     """Change an environment's configuration outside the promoter (as the Backand console would)."""
-    entry = operations.export(ctx, ctx.profiles.get(name))
+    entry = one_target.export(ctx, ctx.profiles.get(name))
     out = tmp_path / f"edited-{name}.zip"
     with (
         zipfile.ZipFile(ctx.archive.path_of(entry)) as zin,

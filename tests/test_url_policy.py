@@ -7,7 +7,7 @@ import pytest
 from app.backand import BackandClient, BearerCredentials
 from app.backand.urlpolicy import normalise_base_url
 from app.errors import UsageError
-from app.profiles import Profile
+from app.profile import Profile
 
 TRICKS = {
     "backslash": ("http://evil.example\\@127.0.0.1:8099", "backslash"),

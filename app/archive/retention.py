@@ -12,8 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from app.archive.store import Entry
+
+class Kept(Protocol):
+    """What the rule reads of an entry (``store.Entry`` has it): the rule needs nothing else."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def app(self) -> str: ...
+    @property
+    def created_at(self) -> float | None: ...
+    @property
+    def pinned(self) -> bool: ...
+
+
+E = TypeVar("E", bound=Kept)
 
 
 @dataclass(frozen=True)
@@ -27,7 +48,7 @@ class Retention:
             raise ValueError("retention needs keep, days and plan_days >= 0")
 
 
-def doomed(entries: Iterable[Entry], rule: Retention, referenced: set[int], now: float) -> list[Entry]:
+def doomed(entries: Iterable[E], rule: Retention, referenced: set[int], now: float) -> list[E]:
     """The entries the rule deletes, oldest first; *entries* in any order."""
     ordered = sorted(entries, key=lambda e: (e.created_at or 0, e.id), reverse=True)
     newest_backup: set[tuple[str, str]] = set()

@@ -23,9 +23,10 @@ from app.archive.parses import Parsed, Parses
 from app.configdoc.zipcheck import ConfigZipInfo, check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import copy_atomically, fsync_dir, sha256_file
+from app.kinds import ArchiveKind
 from app.sqlstore import open_db
 
-KINDS = ("export", "backup", "version", "import", "plan", "sent", "release")
+KINDS = tuple(ArchiveKind)
 log = logs.archive
 
 SCHEMA = """
@@ -86,7 +87,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Drill:
-    """One restore drill of an archived backup (``app/engine/drill.py``): passed or not, and what
+    """One restore drill of an archived backup (``app/engine/reads/drill.py``): passed or not, and what
     differed."""
 
     entry_id: int

@@ -18,6 +18,7 @@ import requests
 from app import logs
 from app.backand import errors
 from app.backand.auth import BearerCredentials, Credentials, KeyCredentials, PasswordLogin, TokenSet
+from app.backand.model import Model
 from app.backand.quirks import encode_url_decoded_json, sort_versions
 from app.backand.streams import (
     MIN_RATE,
@@ -29,11 +30,9 @@ from app.backand.streams import (
     stream_to_file,
 )
 from app.backand.transport import Timeouts, Transport
+from app.kinds import Valid
 
 log = logs.network
-
-Model = list[dict[str, Any]]
-
 
 def model_shape_problem(body: Any) -> str:
     """What keeps *body* from being a model as every reader of one expects it (an array of objects,
@@ -72,7 +71,7 @@ def _json_kind(value: Any) -> str:
 class Validation:
     """The result of ``POST /1/model/validate``."""
 
-    valid: str
+    valid: Valid
     warnings: list[Any] = field(default_factory=list)
     dropped_tables: list[str] = field(default_factory=list)
     dropped_columns: list[tuple[str, str]] = field(default_factory=list)
@@ -92,7 +91,7 @@ class Validation:
                 if isinstance(c, dict)
             ]
         return cls(
-            valid=str(body.get("valid")),
+            valid=Valid(body["valid"]),
             warnings=list(body.get("warnings") or []),
             dropped_tables=dropped_tables,
             dropped_columns=dropped_columns,
@@ -332,7 +331,21 @@ class BackandClient:
         body = self._data_or_not_ready(response, what)
         if not isinstance(body, dict) or "valid" not in body:
             raise errors.ProtocolError(f"{what}: the answer has no 'valid'.")
+        if body["valid"] not in tuple(Valid):
+            said = body["valid"]
+            raise errors.ProtocolError(f"{what}: 'valid' is {said!r}, not one of always, data, never.")
         return Validation.from_response(body)
+
+    def validate_fully(self, new: Model, old: Model) -> Validation:
+        """Validate at severity 0; when the verdict is ``data`` the notifications are missing (an
+        early return), so ask again at severity 1, which is still read-only."""
+        result = self.validate_model(new, old, severity=0)
+        if result.valid == Valid.DATA and not result.complete:
+            full = self.validate_model(new, old, severity=1)
+            return Validation(
+                result.valid, result.warnings, full.dropped_tables, full.dropped_columns, full.alter, True
+            )
+        return result
 
     def apply_model(self, new: Model, severity: int = 0, first_time: bool = False) -> Model:
         """``POST /1/model``: alters the app's tables. Dropped tables and columns lose their data."""
@@ -435,8 +448,9 @@ class BackandClient:
         current = body.get("current")
         return VersionList(sort_versions(str(v) for v in body["versions"]), current and str(current))
 
-    def restore_version(self, version: str) -> None:
-        """``GET /1/app/restore?version=``: make *version* current ("Set"); refreshes the cache."""
+    def set_version(self, version: str) -> None:
+        """A Set: ``GET /1/app/restore?version=`` makes *version* current; refreshes the cache.
+        (The promoter calls this one write "Set" everywhere; history records it as ``rollback``.)"""
         response = self._call(
             "GET",
             "/1/app/restore",
@@ -445,20 +459,7 @@ class BackandClient:
         )
         response.close()
 
-    def sync(self) -> None:
-        """``GET /1/app/sync``: save a version now."""
-        self._call("GET", "/1/app/sync", f"Snapshot {self.app_name}").close()
-
     # -- apps -----------------------------------------------------------------------------------
-
-    def list_apps(self, page_size: int = 200, search: str | None = None) -> list[dict[str, Any]]:
-        params = {"pageSize": str(page_size)}
-        if search:
-            params["search"] = search
-        body = self._get_json("/admin/myApps", "List the apps", params)
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise errors.ProtocolError("List the apps: unexpected answer.")
-        return list(body["data"])
 
     def get_app(self, name: str | None = None) -> dict[str, Any]:
         app = name or self.app_name

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+KEPT_BY_SERVER = 5  # a Backand app keeps only its 5 newest saved configuration versions
+
 _VERSION_PART = re.compile(r"(\d+)|(\D+)")
 
 

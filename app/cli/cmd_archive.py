@@ -7,10 +7,11 @@ import sys
 import time
 
 from app.archive import Archive
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.errors import UsageError
 from app.paths import Home
-from app.words import count
+from app.plural import count
 
 
 def _open(home: Home) -> Archive:
@@ -30,7 +31,7 @@ def do_list(args: argparse.Namespace, home: Home) -> int:
     entries = everything if args.all or args.kind else [e for e in everything if e.kind != "plan"]
     if args.json:
         print_json([e.as_json(archive.root) for e in entries])
-        return 0
+        return Exit.OK
     if len(entries) < len(everything):
         hidden = len(everything) - len(entries)
         print(
@@ -45,7 +46,7 @@ def do_list(args: argparse.Namespace, home: Home) -> int:
             f"#{e.id:<4} {when} {e.profile:<10} {e.app:<14} {e.kind:<7} {e.version or '-':<10} "
             f"{e.size:>10,} {e.sha256[:12]} {e.verified}{pin} {e.note}"
         )
-    return 0
+    return Exit.OK
 
 
 def do_show(args: argparse.Namespace, home: Home) -> int:
@@ -64,7 +65,7 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
             print(f"model: {count(len(entry.model), 'object')}")
         else:  # written by an older promoter that took a bundle's manifest on trust
             print(f"model: not a model (a JSON {type(entry.model).__name__}); do not restore it")
-    return 0
+    return Exit.OK
 
 
 def do_verify(args: argparse.Namespace, home: Home) -> int:
@@ -73,7 +74,7 @@ def do_verify(args: argparse.Namespace, home: Home) -> int:
     lines = [f"#{r.id}: {'ok' if r.ok else 'PROBLEM: ' + r.problem}" for r in results]
     lines.append(f"{len(results) - len(bad)} passed, {len(bad)} failed")
     print("\n".join(lines))  # one write: the output's redaction runs once, not per line
-    return 1 if bad else 0
+    return Exit.FAILED if bad else Exit.OK
 
 
 def do_import(args: argparse.Namespace, home: Home) -> int:
@@ -86,7 +87,7 @@ def do_import(args: argparse.Namespace, home: Home) -> int:
         args.path, profile=profile.name, base_url=profile.base_url, app=profile.app
     )
     print(entry.id)
-    return 0
+    return Exit.OK
 
 
 def do_prune(args: argparse.Namespace, home: Home) -> int:
@@ -105,7 +106,7 @@ def do_prune(args: argparse.Namespace, home: Home) -> int:
         f"plan reads of the last {plan_days:g} days)"
         + (f": {', '.join('#' + str(i) for i in removed)}" if removed else ".")
     )
-    return 0
+    return Exit.OK
 
 
 def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
@@ -131,7 +132,7 @@ def do_export_bundle(args: argparse.Namespace, home: Home) -> int:
     print(f"Wrote {count(len(report.files), 'entry')}, manifest.json and SHA256SUMS to {args.dir}.")
     for line in report.skipped:
         print(f"  left out: {line}")
-    return 0 if not report.skipped else 1
+    return Exit.OK if not report.skipped else Exit.FAILED
 
 
 def do_import_bundle(args: argparse.Namespace, home: Home) -> int:
@@ -147,4 +148,4 @@ def do_import_bundle(args: argparse.Namespace, home: Home) -> int:
         )
         for line in report.refused:
             print(f"  refused: {line}")
-    return 0 if not report.refused else 1
+    return Exit.OK if not report.refused else Exit.FAILED

@@ -7,17 +7,18 @@ import sys
 from typing import TYPE_CHECKING
 
 from app import logs
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
-from app.engine.backups import back_up_all
 from app.engine.context import Context
+from app.engine.reads.backup_all import back_up_all
 from app.errors import UsageError
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 if TYPE_CHECKING:
-    from app.engine.driftcheck import DriftCheck
-    from app.engine.drill import DrillReport
+    from app.engine.reads.driftcheck import DriftCheck
+    from app.engine.reads.drill import DrillReport
 
 
 def _chosen(ctx: Context, names: list[str], every: bool, what: str) -> list[Profile]:
@@ -43,8 +44,8 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
         reports = back_up_all(ctx, chosen, at_once=args.jobs)
         pruned: list[int] = []
         if args.scheduled:  # the job that runs while nobody watches: drift, drills when due
-            from app.engine.driftcheck import check_all
-            from app.engine.drill import drill_all, due
+            from app.engine.reads.driftcheck import check_all
+            from app.engine.reads.drill import drill_all, due
 
             checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
             if args.drill:
@@ -75,12 +76,12 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
             print(f"retention: removed {len(pruned)} old entries")
     for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
         logs.engine.warning("%s", item.message)
-    return 0 if not failed else 1
+    return Exit.OK if not failed else Exit.FAILED
 
 
 def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
     """``promoter backup drill [PROFILE…|--all]``: restore each newest backup into a sandbox."""
-    from app.engine.drill import drill_all
+    from app.engine.reads.drill import drill_all
 
     ctx = Context(home, SecretStore())
     try:
@@ -94,7 +95,7 @@ def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
             print(f"{report.status:<7} {report.message} ({report.seconds:.1f} s)")
             for line in report.differences:
                 print(f"        {line}")
-    return 0 if all(r.ok for r in reports) else 1
+    return Exit.OK if all(r.ok for r in reports) else Exit.FAILED
 
 
 def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
@@ -109,7 +110,7 @@ def do_schedule_install(args: argparse.Namespace, home: Home) -> int:
     running, said = schedule.install(home, plan)
     for line in said:
         print(line)
-    return 0 if running else 1
+    return Exit.OK if running else Exit.FAILED
 
 
 def do_schedule_status(args: argparse.Namespace, home: Home) -> int:
@@ -121,7 +122,7 @@ def do_schedule_status(args: argparse.Namespace, home: Home) -> int:
     else:
         for line in state.lines():
             print(line)
-    return 0
+    return Exit.OK
 
 
 def do_schedule_remove(args: argparse.Namespace, home: Home) -> int:
@@ -129,4 +130,4 @@ def do_schedule_remove(args: argparse.Namespace, home: Home) -> int:
 
     for line in schedule.remove(home):
         print(line, file=sys.stdout)
-    return 0
+    return Exit.OK

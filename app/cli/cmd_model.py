@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
-from app.engine import operations
 from app.engine.context import Context
-from app.engine.modelapply import apply_model, model_source
+from app.engine.ops.modelapply import apply_model, model_source
+from app.engine.reads import one_target
+from app.kinds import Valid
 from app.modelcheck import load_model_file
 from app.paths import Home
 from app.secrets import SecretStore
@@ -20,14 +22,14 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
             print_json(client.get_model())
     finally:
         ctx.close()
-    return 0
+    return Exit.OK
 
 
 def do_validate(args: argparse.Namespace, home: Home) -> int:
     model = load_model_file(args.file)
     ctx = Context(home, SecretStore())
     try:
-        info = operations.validate_model(ctx, ctx.profiles.get(args.name), model)
+        info = one_target.validate_model(ctx, ctx.profiles.get(args.name), model)
     finally:
         ctx.close()
     if args.json:
@@ -36,7 +38,7 @@ def do_validate(args: argparse.Namespace, home: Home) -> int:
         print(f"{info['profile']}: {info['valid']}")
         for line in info["warnings"] + info["changes"]:
             print(f"  {line}")
-    return 0 if info["valid"] != "never" else 3
+    return Exit.OK if info["valid"] != Valid.NEVER else Exit.REFUSED
 
 
 def do_apply(args: argparse.Namespace, home: Home) -> int:

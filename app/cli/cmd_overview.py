@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
-from app.engine.overview import Station, read_overview, station_freshness, step_freshness
+from app.engine.reads.overview import Station, read_overview, station_freshness, step_freshness
 from app.paths import Home
 from app.secrets import SecretStore
 
@@ -20,10 +21,10 @@ def run(args: argparse.Namespace, home: Home) -> int:
         ctx.close()
     if args.json:
         print_json(overview.as_json())
-        return 0 if all(s.reachable for s in overview.stations) else 1
+        return Exit.OK if all(s.reachable for s in overview.stations) else Exit.FAILED
     if not overview.stations:
         print("No environments yet: promoter profile add NAME --url URL --app APP")
-        return 0
+        return Exit.OK
     steps = {(s.source, s.target): s for s in overview.steps}
     for index, station in enumerate(overview.stations):
         if not station.reachable:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace, home: Home) -> int:
                 [step_freshness(step)] if step.known else []
             )
             print(f"   ↓ {what}" + (f" ({'; '.join(notes)})" if notes else ""))
-    return 0 if all(s.reachable for s in overview.stations) else 1
+    return Exit.OK if all(s.reachable for s in overview.stations) else Exit.FAILED
 
 
 def home_lines(station: Station) -> list[str]:

@@ -10,14 +10,17 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TypeVar
 
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
-from app.engine import connect, operations
+from app.engine import connect
 from app.engine.context import Context
 from app.engine.history import HistoryJournal
+from app.engine.reads import one_target
 from app.errors import SafetyRefusal, UsageError
 from app.paths import Home
+from app.profile import Profile
 from app.profileguard import LostProtection, ProtectedProfileChange
-from app.profiles import Profile, ProfileStore
+from app.profiles import ProfileStore
 from app.secrets import SecretStore
 
 T = TypeVar("T")
@@ -77,20 +80,20 @@ def profile_add(args: argparse.Namespace, home: Home) -> int:
     if before is not None and before.address_key != saved.address_key:
         SecretStore().delete(before)  # bound to the old server and app: never sent to the new one
         print(f"It now points elsewhere: its secret was forgotten; set it again for {saved.base_url}.")
-    return 0
+    return Exit.OK
 
 
 def profile_list(args: argparse.Namespace, home: Home) -> int:
     profiles = profile_store(home).load()
     if args.json:
         print_json([p.as_json() for p in profiles])
-        return 0
+        return Exit.OK
     if not profiles:
         print("No profiles yet: promoter profile add NAME --url URL --app APP")
     for p in profiles:
         lock = " [protected]" if p.protected else ""
         print(f"{p.stage}  {p.name:<12} {p.app:<16} {p.base_url}  auth={p.auth}{lock}")
-    return 0
+    return Exit.OK
 
 
 def profile_show(args: argparse.Namespace, home: Home) -> int:
@@ -100,7 +103,7 @@ def profile_show(args: argparse.Namespace, home: Home) -> int:
     else:
         for key, value in profile.as_json().items():
             print(f"{key}: {value}")
-    return 0
+    return Exit.OK
 
 
 def profile_remove(args: argparse.Namespace, home: Home) -> int:
@@ -110,7 +113,7 @@ def profile_remove(args: argparse.Namespace, home: Home) -> int:
         store.remove(args.name, args.confirm)
     SecretStore().delete(profile)  # this home's profile's secrets, no one else's
     print(f"Removed profile {args.name} and its keyring secrets.")
-    return 0
+    return Exit.OK
 
 
 def profile_protect(args: argparse.Namespace, home: Home) -> int:
@@ -123,13 +126,13 @@ def profile_protect(args: argparse.Namespace, home: Home) -> int:
         print(f"{args.name} is protected: writes into it and changes of it need its name typed.")
     else:
         print(f"{args.name} is no longer protected.")
-    return 0
+    return Exit.OK
 
 
 def profile_export(args: argparse.Namespace, home: Home) -> int:
     ProfileStore(home.profiles_file).export_to(args.path)
     print(f"Wrote the profiles (no secrets) to {args.path}.")
-    return 0
+    return Exit.OK
 
 
 def profile_import(args: argparse.Namespace, home: Home) -> int:
@@ -147,7 +150,7 @@ def profile_import(args: argparse.Namespace, home: Home) -> int:
             for rule in profile.rules or ():
                 print(f"  {rule.describe()}")
     print(f"Imported {len(added)} profiles: {', '.join(p.name for p in added)}. Set their secrets next.")
-    return 0
+    return Exit.OK
 
 
 def _read_secret(prompt: str) -> str:
@@ -169,7 +172,7 @@ def secret_set(args: argparse.Namespace, home: Home) -> int:
     store = SecretStore()
     store.set(profile, value)
     print(f"Stored the secret of {profile.name} in the keyring ({store.name}).")
-    return 0
+    return Exit.OK
 
 
 def do_login(args: argparse.Namespace, home: Home) -> int:
@@ -178,13 +181,13 @@ def do_login(args: argparse.Namespace, home: Home) -> int:
     store = SecretStore()
     tokens = connect.login(profile, store, password)
     print(f"Signed in as {tokens.username} (role {tokens.role}); tokens stored in {store.name}.")
-    return 0
+    return Exit.OK
 
 
 def do_check(args: argparse.Namespace, home: Home) -> int:
     ctx = Context(home, SecretStore())
     try:
-        info = operations.check(ctx, ctx.profiles.get(args.name))
+        info = one_target.check(ctx, ctx.profiles.get(args.name))
     finally:
         ctx.close()
     if args.json:
@@ -194,7 +197,7 @@ def do_check(args: argparse.Namespace, home: Home) -> int:
             f"{info['profile']}: {info['app']} at {info['base_url']}: {info['status']}, role {info['role']}, "
             f"current configuration version {info['current_version']}"
         )
-    return 0
+    return Exit.OK
 
 
 def secret_migrate(args: argparse.Namespace, home: Home) -> int:
@@ -204,4 +207,4 @@ def secret_migrate(args: argparse.Namespace, home: Home) -> int:
     print(
         f"Bound the older keyring entry {profile.name} to this profile ({profile.app} at {profile.base_url})."
     )
-    return 0
+    return Exit.OK

@@ -1,7 +1,7 @@
 """``promoter plan`` and ``promote``.
 
 Both begin downloading the source's export before they import the engine (see
-app/engine/headstart.py): a server builds that zip for most of a second, and the imports, the
+app/engine/reads/headstart.py): a server builds that zip for most of a second, and the imports, the
 keyring and the home's stores are ready by the time it arrives. So this module imports only what
 that takes; the engine is imported inside the commands. SIGINT and SIGTERM become a cancel before
 the download begins, so Ctrl+C at any moment stops it and leaves nothing behind. A promotion that
@@ -17,18 +17,20 @@ import time
 from typing import Any
 
 from app.cli import exitcodes
-from app.cli.signals import cancel_on_signals
-from app.engine import gates, planrecord
+from app.cli.cancel_by_signal import cancel_on_signals
+from app.cli.exitcodes import Exit
+from app.engine import gates
 from app.engine.connect import client_settings
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
-from app.engine.headstart import HeadStart
+from app.engine.reads import planrecord
+from app.engine.reads.headstart import HeadStart
 from app.errors import PromoterError, UsageError
 from app.paths import Home
+from app.plural import count
 from app.profiles import ProfileStore
 from app.secrets import SecretStore
 from app.settings import load as load_settings
-from app.words import count
 
 
 def _head_start(
@@ -127,8 +129,8 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
         try:
             from app.cli.cmd_target import open_context
             from app.cli.output import stderr_listener
-            from app.engine.plan import PromoteOptions
-            from app.engine.promote import plan_promotion
+            from app.engine.ops.promote import plan_promotion
+            from app.engine.reads.plan import PromoteOptions
 
             ctx = open_context(home)
             try:
@@ -160,14 +162,14 @@ def do_plan(args: argparse.Namespace, home: Home) -> int:
     out = sys.stderr if args.json else sys.stdout
     print_gates(result.plan.get("gates", []), args.target, out)
     print(f"  to promote exactly this plan: --expect-plan {result.plan['stamp']}", file=out)
-    return 0
+    return Exit.OK
 
 
 def _source(ctx: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     """The promotion's source profile, and the release's archived source when --release names one."""
     if args.release is None:
         return ctx.profiles.get(args.source), None
-    from app.engine.releases import source_of
+    from app.engine.reads.releases import source_of
 
     return source_of(ctx, args.release)
 
@@ -197,8 +199,8 @@ def _promote(args: argparse.Namespace, home: Home, head: HeadStart | None, token
     from app.cli.cmd_target import open_context
     from app.cli.gateflags import print_gates, with_flags
     from app.cli.output import confirm, print_json, stderr_listener
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
     from app.engine.result import BAD_STATE
 
     ctx = open_context(home)

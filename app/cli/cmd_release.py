@@ -10,6 +10,7 @@ import time
 from app.archive import releases
 from app.archive.releases import Release, check_name
 from app.cli.cmd_archive import _open
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.paths import Home
 
@@ -32,7 +33,7 @@ def _lines(release: Release) -> list[str]:
 def do_create(args: argparse.Namespace, home: Home) -> int:
     from app.cli.cmd_target import open_context
     from app.cli.output import stderr_listener
-    from app.engine import releases as engine_releases
+    from app.engine.reads import releases as engine_releases
 
     ctx = open_context(home)
     try:
@@ -55,21 +56,21 @@ def do_create(args: argparse.Namespace, home: Home) -> int:
         print_json(release.as_json())
     else:
         print("\n".join(_lines(release)))
-    return 0
+    return Exit.OK
 
 
 def do_list(args: argparse.Namespace, home: Home) -> int:
     found = releases.releases(_open(home))
     if args.json:
         print_json([r.as_json() for r in found])
-        return 0
+        return Exit.OK
     if not found:
         print("No releases yet: `promoter release create ENV` takes one.")
     for r in found:
         mark = "verified" if r.verified else "not verified"
         note = f"  {r.note}" if r.note else ""
         print(f"{r.name:<24} {r.source:<10} {_when(r.created_at)} {r.version or '-':<10} {mark}{note}")
-    return 0
+    return Exit.OK
 
 
 def do_show(args: argparse.Namespace, home: Home) -> int:
@@ -78,7 +79,7 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
         print_json(release.as_json())
     else:
         print("\n".join(_lines(release)))
-    return 0
+    return Exit.OK
 
 
 def do_remove(args: argparse.Namespace, home: Home) -> int:
@@ -92,4 +93,4 @@ def do_remove(args: argparse.Namespace, home: Home) -> int:
     )
     releases.remove(archive, release.name)
     print(f"Removed release {release.name}.")
-    return 0
+    return Exit.OK

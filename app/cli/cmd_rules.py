@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from app.cli.cmd_profiles import guarded, profile_store
+from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.errors import UsageError
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.shaping.rules import Rule
 
 
@@ -26,7 +27,7 @@ def do_add(args: argparse.Namespace, home: Home) -> int:
     warning = _matches_nothing(home, store.get(args.target), saved)
     if warning:
         print(warning, file=sys.stderr)
-    return 0
+    return Exit.OK
 
 
 def _matches_nothing(home: Home, target: Profile, rule: Rule) -> str:
@@ -60,7 +61,7 @@ def do_list(args: argparse.Namespace, home: Home) -> int:
     profiles = [store.get(args.target)] if args.target else store.load()
     if args.json:
         print_json({p.name: [r.as_json() for r in p.rules or ()] for p in profiles})
-        return 0
+        return Exit.OK
     shown = 0
     for profile in profiles:
         for rule in profile.rules or ():
@@ -69,11 +70,11 @@ def do_list(args: argparse.Namespace, home: Home) -> int:
     if not shown:
         where = f"{args.target} has" if args.target else "No profile has"
         print(f"{where} no rules. Add one: promoter rules add TARGET keep Database.DisplayName")
-    return 0
+    return Exit.OK
 
 
 def do_remove(args: argparse.Namespace, home: Home) -> int:
     store = profile_store(home)
     removed = guarded(lambda: store.remove_rule(args.target, args.id, args.confirm))
     print(f"Removed from {args.target}: {removed.describe()}.")
-    return 0
+    return Exit.OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.cli.exitcodes import Exit
 from app.paths import Home
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
@@ -30,4 +31,4 @@ def run(args: argparse.Namespace, home: Home) -> int:
         print("Sandbox stopped.", file=sys.stderr)
     finally:
         server.store.close()
-    return 0
+    return Exit.OK

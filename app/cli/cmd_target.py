@@ -10,22 +10,23 @@ from collections.abc import Callable
 from typing import Any
 
 from app.cli import exitcodes
+from app.cli.cancel_by_signal import cancel_on_signals
+from app.cli.exitcodes import Exit
 from app.cli.gateflags import print_gates, with_flags
 from app.cli.output import confirm, print_json, stderr_listener
-from app.cli.signals import cancel_on_signals
-from app.engine import operations
 from app.engine.context import Context
 from app.engine.events import CancelToken
 from app.engine.gates import Consent
-from app.engine.restore import restore, restore_source
+from app.engine.ops.restore import restore, restore_source
+from app.engine.ops.setversion import set_version, version_source
+from app.engine.ops.undo import undo, undo_source
+from app.engine.reads import one_target
+from app.engine.reads.writeplan import WriteSource, preview
 from app.engine.result import BAD_STATE, Result
 from app.engine.security import check_reason
-from app.engine.setversion import set_version, version_source
-from app.engine.undo import undo, undo_source
-from app.engine.writeplan import WriteSource, preview
 from app.modelcheck import load_model_file
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 
@@ -44,25 +45,25 @@ def open_context(home: Home) -> Context:
 def do_export(args: argparse.Namespace, home: Home) -> int:
     ctx = open_context(home)
     try:
-        entry = operations.export(ctx, ctx.profiles.get(args.name), args.version)
+        entry = one_target.export(ctx, ctx.profiles.get(args.name), args.version)
         if args.json:
             print_json(entry.as_json(ctx.archive.root))
         else:
             print(entry.id)
     finally:
         ctx.close()
-    return 0
+    return Exit.OK
 
 
 def do_versions(args: argparse.Namespace, home: Home) -> int:
     ctx = open_context(home)
     try:
-        info = operations.versions(ctx, ctx.profiles.get(args.name))
+        info = one_target.versions(ctx, ctx.profiles.get(args.name))
     finally:
         ctx.close()
     if args.json:
         print_json(info)
-        return 0
+        return Exit.OK
     print(f"{info['profile']}: the server keeps only the {info['kept_by_server']} newest versions")
     for row in info["versions"]:
         marks = (" (current)" if row["current"] else "") + (" [archived]" if row["archived"] else "")
@@ -71,7 +72,7 @@ def do_versions(args: argparse.Namespace, home: Home) -> int:
         print(f"  {row['version']}{marks}{when}")
     if not any(r["current"] for r in info["versions"]):
         print(f"  current: {info['current']} (not in the list)")
-    return 0
+    return Exit.OK
 
 
 def _consent(args: argparse.Namespace) -> Consent:
@@ -80,6 +81,7 @@ def _consent(args: argparse.Namespace) -> Consent:
         confirm=args.confirm,
         allow_data_loss=getattr(args, "allow_data_loss", False),
         accept_drift=args.yes,
+        accept_later_writes=args.yes,
         config_only=getattr(args, "config_only", False),
         security_reason=check_reason(reason) if reason is not None else None,
     )
@@ -106,7 +108,7 @@ def planned_write(
                 plan = preview(ctx, profile, kind, source, stderr_listener(quiet=args.json), token)
             if args.dry_run:
                 show_plan(with_flags(plan.as_json(), profile.name), plan.lines(), as_json=args.json)
-                return 0
+                return Exit.OK
             if not args.json:
                 print("\n".join(plan.lines()))
             print_gates(plan.as_json()["gates"], profile.name, sys.stdout if not args.json else sys.stderr)
@@ -183,7 +185,7 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
         ctx.close()
     if args.json:
         print_json([r.as_json() for r in runs])
-        return 0
+        return Exit.OK
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
         src = f"{run.source} -> " if run.source else ""
@@ -195,4 +197,4 @@ def do_history(args: argparse.Namespace, home: Home) -> int:
             f"#{run.id} {when} {run.kind:<9} {src}{run.target}: {run.status}{undone} "
             f"({run.seconds} s, {run.user})"
         )
-    return 0
+    return Exit.OK

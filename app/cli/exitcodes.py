@@ -1,50 +1,54 @@
-"""Exit statuses of the ``promoter`` command line, and the mapping from errors to them."""
+"""Exit statuses of the ``promoter`` command line, and the mapping from errors to them.
+
+Importing this module loads nothing else (the program's first lines use it before anything is
+imported); the mappings import the errors they class when they are called."""
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING
-
-from app.backand import errors as backand_errors
-from app.errors import Cancelled, PromoterError, SafetyRefusal, UsageError
 
 if TYPE_CHECKING:
     from app.engine.result import Result
 
-OK = 0
-FAILED = 1
-USAGE = 2
-REFUSED = 3
-AUTH = 4
-INCONSISTENT = 5
-INTERRUPTED = 130  # Ctrl+C outside a write (a write turns it into a cancel and a result)
+
+class Exit(enum.IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    REFUSED = 3  # a gate refused: nothing was written
+    AUTH = 4
+    INCONSISTENT = 5  # the target may be inconsistent, or a write's outcome is unknown
+    INTERRUPTED = 130  # Ctrl+C outside a write (a write turns it into a cancel and a result)
 
 
-def for_result(result: Result) -> int:
+def for_result(result: Result) -> Exit:
     """The exit status for an engine result (the engine knows no exit codes)."""
     from app.engine.result import Status
+    from app.kinds import ErrorKind
 
     if result.status is Status.FAILED:
-        return {"auth": AUTH, "usage": USAGE}.get(result.error_kind, FAILED)
+        return {ErrorKind.AUTH: Exit.AUTH, ErrorKind.USAGE: Exit.USAGE}.get(result.error_kind, Exit.FAILED)
     return {
-        Status.SUCCEEDED: OK,
-        Status.DRY_RUN: OK,
-        Status.REFUSED: REFUSED,
-        Status.ROLLED_BACK: FAILED,
-        Status.ROLLBACK_FAILED: INCONSISTENT,
-        Status.UNKNOWN: INCONSISTENT,
+        Status.SUCCEEDED: Exit.OK,
+        Status.DRY_RUN: Exit.OK,
+        Status.REFUSED: Exit.REFUSED,
+        Status.ROLLED_BACK: Exit.FAILED,
+        Status.ROLLBACK_FAILED: Exit.INCONSISTENT,
+        Status.UNKNOWN: Exit.INCONSISTENT,
     }[result.status]
 
 
-def for_error(error: BaseException) -> int:
+def for_error(error: BaseException) -> Exit:
     """The exit status for *error* (failures that were not refused or misused are 1)."""
+    from app.backand import errors as backand_errors
+    from app.errors import SafetyRefusal, UsageError
     from app.secrets import SecretStoreError
 
     if isinstance(error, SafetyRefusal):
-        return REFUSED
+        return Exit.REFUSED
     if isinstance(error, UsageError | SecretStoreError | backand_errors.ProtocolError):
-        return USAGE  # a ProtocolError: the URL does not answer like Backand (a proxy page, a redirect away)
+        return Exit.USAGE  # a ProtocolError: the URL does not answer like Backand (a proxy page…)
     if isinstance(error, backand_errors.AuthError):
-        return AUTH
-    if isinstance(error, Cancelled | PromoterError):
-        return FAILED
-    return FAILED
+        return Exit.AUTH
+    return Exit.FAILED

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from app import __version__, logs
 from app.cli import exitcodes
-from app.cli.entry import interrupted
+from app.cli.exitcodes import Exit
+from app.cli.interrupt import interrupted
 from app.cli.parsers import Parser, register_all
 from app.errors import PromoterError
 from app.paths import Home, resolve_home
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         full = " Free some space and run it again." if exc.errno == errno.ENOSPC else ""
         print(f"promoter: {exc.strerror or exc}{where}.{full}", file=sys.stderr)
         logs.cli.info("%s failed: %s", args.command, exc)
-        return exitcodes.FAILED
+        return Exit.FAILED
     except KeyboardInterrupt:
         logs.cli.info("%s interrupted", args.command)
         return interrupted()
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"promoter: unexpected error: {type(exc).__name__}: {logs.redact(str(exc))} ({where})",
             file=sys.stderr,
         )
-        return exitcodes.FAILED
+        return Exit.FAILED
 
 
 def run() -> int:

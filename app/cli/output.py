@@ -30,7 +30,7 @@ def stderr_listener(quiet: bool = False) -> Any:
             return
         if event.kind == "step" and event.status != "running":
             print(
-                f"  {ICONS.get(event.status, '?')} {event.step} "
+                f"  {ICONS.get(event.status or '', '?')} {event.step} "
                 + (f"({event.message})" if event.message else ""),
                 file=sys.stderr,
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-AUTH_KINDS = ("password", "keys", "token")  # app.profiles.AUTH_KINDS (a test keeps them equal)
+AUTH_KINDS = ("password", "keys", "token")  # app.profile.AUTH_KINDS (a test keeps them equal)
 SQLITE_MAX = 2**63 - 1  # the largest integer SQLite holds: every id and count given to a query
 DIGITS = re.compile(r"[0-9]{1,19}")
 DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12}")

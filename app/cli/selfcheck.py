@@ -10,6 +10,7 @@ import platform
 import sys
 
 from app import __version__
+from app.cli.exitcodes import Exit
 from app.paths import Home
 
 
@@ -62,4 +63,4 @@ def run(home: Home) -> int:
     for problem in problems:
         print(f"PROBLEM: {problem}")
     print("self-check: " + ("all good" if not problems else f"{len(problems)} problem(s)"))
-    return 0 if not problems else 1
+    return Exit.OK if not problems else Exit.FAILED

@@ -20,7 +20,7 @@ from app.configdoc.inflate import DamagedMember, MemberReader, Prefetching, open
 from app.configdoc.known import recognise
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, parse_rows
 from app.errors import InvalidConfigZip
-from app.words import count
+from app.plural import count
 
 APP_ENTRY = re.compile(r"^duradosappsys(\d+)$")
 MAX_UNCOMPRESSED = 400 * 1024 * 1024

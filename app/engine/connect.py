@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from app.backand import BackandClient, BearerCredentials, KeyCredentials, PasswordLogin, Timeouts, TokenSet
 from app.backand.auth import Credentials
 from app.backand.errors import AuthError
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
-from app.settings import Settings
+from app.settings import SETTLE_SECONDS, Settings
 
 
 @dataclass(frozen=True)
 class ClientSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retries: int = 2
-    settle_seconds: float = 600.0  # how long a timed-out write may take to land before it is "unknown"
+    settle_seconds: float = SETTLE_SECONDS  # how long a timed-out write may take to land
 
 
 def client_settings(user: Settings) -> ClientSettings:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.backand.model import Model
 from app.configdoc.dataset import ConfigDocs
-from app.words import count
+from app.plural import count
 
 RELATIONS = {"SingleSelect", "Children", "MultiSelect", "Parent"}
 BOOKKEEPING = {"id", "ID", "Id", "__metadata"}
@@ -104,7 +105,7 @@ def plain_fields(obj: dict[str, Any]) -> set[str]:
     }
 
 
-def compare(docs: ConfigDocs, model: list[dict[str, Any]]) -> Mismatch:
+def compare(docs: ConfigDocs, model: Model) -> Mismatch:
     """Each object and plain field one side has and the other lacks."""
     config = described(docs)
     objects = {str(obj.get("name")): obj for obj in model if isinstance(obj, dict)}

@@ -6,26 +6,35 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app import logs
 from app.archive import Archive, Entry
 from app.backand import BackandClient
+from app.backand.streams import CancelCheck, Downloaded, Progress
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
 from app.engine.connect import ClientSettings, client_for, client_settings
 from app.engine.events import Reporter
-from app.engine.headstart import HeadStart
 from app.engine.history import History, HistoryJournal
 from app.errors import UsageError
 from app.paths import Home
+from app.profile import Profile
 from app.profileguard import LostProtection
-from app.profiles import Profile, ProfileStore
+from app.profiles import ProfileStore
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.settings import load as load_settings
 
 T = TypeVar("T")
+
+
+class Begun(Protocol):
+    """A download of the current configuration begun earlier (``reads/headstart.HeadStart``)."""
+
+    def take(
+        self, dest: Path, progress: Progress | None = None, cancel: CancelCheck | None = None
+    ) -> Downloaded | None: ...
 
 
 @dataclass
@@ -138,7 +147,7 @@ class Context:
         promotion_id: int | None = None,
         known: Entry | None = None,
         stopped: Callable[[], bool] | None = None,
-        head: HeadStart | None = None,
+        head: Begun | None = None,
     ) -> Entry:
         """Download a configuration straight into the archive (streamed, atomic). With *known* (an
         archived entry the download is expected to equal, as the verify expects what was sent), a

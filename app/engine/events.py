@@ -11,15 +11,16 @@ from typing import Any
 
 from app import logs
 from app.errors import Cancelled
+from app.kinds import EventKind, StepStatus
 
 log = logs.engine
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "step", "log", "progress"
+    kind: EventKind
     step: str = ""
-    status: str = ""  # running, done, skipped, failed, rolled_back (for "step")
+    status: StepStatus | None = None  # a step's
     message: str = ""
     done: int = 0
     total: int | None = None
@@ -50,7 +51,7 @@ class CancelToken:
 @dataclass
 class StepRecord:
     name: str
-    status: str = "pending"
+    status: StepStatus = StepStatus.PENDING
     seconds: float = 0.0
     message: str = ""
 
@@ -83,23 +84,23 @@ class Reporter:
     def log(self, message: str, level: str = "info") -> None:
         message = logs.redact(message)
         getattr(log, "warning" if level == "warning" else "info")(message)
-        self.emit(Event("log", message=message, level=level))
+        self.emit(Event(EventKind.LOG, message=message, level=level))
 
     def progress(self, step: str) -> Callable[[int, int | None], None]:
         def report(done: int, total: int | None) -> None:
-            self.emit(Event("progress", step=step, done=done, total=total))
+            self.emit(Event(EventKind.PROGRESS, step=step, done=done, total=total))
 
         return report
 
     def skip(self, name: str, why: str) -> None:
-        record = StepRecord(name, "skipped", 0.0, why)
+        record = StepRecord(name, StepStatus.SKIPPED, 0.0, why)
         self.steps.append(record)
-        self.emit(Event("step", step=name, status="skipped", message=why))
+        self.emit(Event(EventKind.STEP, step=name, status=StepStatus.SKIPPED, message=why))
         self.log(f"{name}: skipped ({why})")
 
     def note(self, message: str) -> None:
         """Add *message* to the step under way (its record, hence ``--json`` and history) and log it."""
-        running = [record for record in self.steps if record.status == "running"]
+        running = [record for record in self.steps if record.status is StepStatus.RUNNING]
         if running:
             record = running[-1]
             record.message = f"{record.message}; {message}" if record.message else message
@@ -110,22 +111,22 @@ class Reporter:
         name = logs.redact(name)  # a step may be named after a server's value (a version label)
         if cancellable:
             self.cancel.check()
-        record = StepRecord(name, "running")
+        record = StepRecord(name, StepStatus.RUNNING)
         self.steps.append(record)
-        self.emit(Event("step", step=name, status="running"))
+        self.emit(Event(EventKind.STEP, step=name, status=StepStatus.RUNNING))
         started = time.monotonic()
         try:
             yield record
         except BaseException as exc:
             record.seconds = time.monotonic() - started
-            record.status = "failed"
+            record.status = StepStatus.FAILED
             record.message = logs.redact(str(exc))
-            self.emit(Event("step", step=name, status="failed", message=record.message))
+            self.emit(Event(EventKind.STEP, step=name, status=StepStatus.FAILED, message=record.message))
             self.log(f"{name}: failed: {exc}", "warning")
             raise
         record.seconds = time.monotonic() - started
-        record.status = "done" if record.status == "running" else record.status
-        self.emit(Event("step", step=name, status=record.status, message=record.message))
+        record.status = StepStatus.DONE if record.status is StepStatus.RUNNING else record.status
+        self.emit(Event(EventKind.STEP, step=name, status=record.status, message=record.message))
 
     def json_steps(self) -> list[dict[str, Any]]:
         return [s.as_json() for s in self.steps]

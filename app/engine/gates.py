@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.errors import SafetyRefusal
-from app.profiles import Profile
-from app.words import count as count_of
+from app.kinds import Valid
+from app.plural import count as count_of
+from app.profile import Profile
 
 if TYPE_CHECKING:
-    from app.engine.plan import Plan
     from app.engine.security import SecurityChange
 
 
@@ -61,7 +61,8 @@ class Consent:
     confirm: str | None = None  # the typed name of a protected target
     allow_data_loss: bool = False
     allow_skip_stage: bool = False
-    accept_drift: bool = False
+    accept_drift: bool = False  # overwrite changes made outside the promoter since its last write
+    accept_later_writes: bool = False  # an undo that also discards the runs written after it
     config_only: bool = False  # write a configuration that does not match the target's model
     security_reason: str | None = None  # why access may be widened (words; blank is no consent)
     accept_unverified_source: bool = False  # send a source state never promoted through the source
@@ -102,10 +103,10 @@ def model_change(
     target: Profile, valid: str, warnings: list[str], drops: list[str], consent: Consent
 ) -> list[Refusal]:
     """A model about to be applied: refused when invalid, or when it loses data without consent."""
-    if valid == "never":
+    if valid == Valid.NEVER:
         return [Refusal(Gate.INVALID, f"{target.name} refuses the model as invalid: " + "; ".join(warnings))]
-    if (valid == "data" or drops) and not consent.allow_data_loss:
-        parts = drops + (warnings if valid == "data" else [])
+    if (valid == Valid.DATA or drops) and not consent.allow_data_loss:
+        parts = drops + (warnings if valid == Valid.DATA else [])
         return [
             Refusal(
                 Gate.DATA_LOSS,
@@ -187,32 +188,6 @@ def other_app(target: Profile, why: str, consent: Consent) -> list[Refusal]:
     ]
 
 
-def promotion(
-    plan: Plan, consent: Consent, *, skip_model: bool = False, skip_config: bool = False
-) -> list[Refusal]:
-    """Every gate of a promotion, in the order a user should read them."""
-    out: list[Refusal] = []
-    if not skip_model and not plan.model_diff.empty:
-        drops = [f"table {t}" for t in plan.dropped_tables]
-        drops += [f"column {t}.{c}" for t, c in plan.dropped_columns]
-        out += model_change(
-            plan.target, plan.validation.valid, plan.validation.warning_lines(), drops, consent
-        )
-    out += protected(plan.target, consent)
-    out += stage_order(plan.source, plan.target, consent)
-    count = plan.drift.count() if plan.drift is not None else None
-    out += drift(plan.target, plan.drifted, plan.drift_since, count, consent)
-    if not skip_config:
-        out += security(plan.target, plan.security.weakening, consent)
-    source_count = plan.source_drift.count() if plan.source_drift is not None else None
-    out += unverified_source(
-        plan.source, plan.target, plan.source_drifted, plan.source_drift_since, source_count, consent
-    )
-    if plan.archived is not None:
-        out += other_app(plan.target, plan.archived.foreign, consent)
-    return out
-
-
 def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[Refusal]:
     """A configuration written without a model that matches it: the target would serve screens and
     actions for tables it does not have (or lack them for tables it has)."""
@@ -229,7 +204,7 @@ def model_mismatch(target: Profile, lines: list[str], consent: Consent) -> list[
 def later_writes(target: Profile, undoing: str, later: tuple[str, ...], consent: Consent) -> list[Refusal]:
     """An undo puts a backup back over every later write into the same target (whichever profile
     or home made it): those are discarded too."""
-    if later and not consent.accept_drift:
+    if later and not consent.accept_later_writes:
         return [
             Refusal(
                 Gate.LATER_WRITES,

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import logs
+from app.kinds import ReadKind
 from app.profileguard import Known, ProfileChange
 from app.sqlstore import open_db
 
 if TYPE_CHECKING:
-    from app.profiles import Profile
+    from app.profile import Profile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -32,8 +33,8 @@ CREATE TABLE IF NOT EXISTS profile_states (
 CREATE TABLE IF NOT EXISTS versions_seen (
     target_key TEXT, version TEXT, first_seen REAL, PRIMARY KEY (target_key, version));
 """
-PROFILE = "profile"  # the kind of a profile change's record: not a write to a server, never undone
-READS = ("backup", PROFILE, "drill", "drift-check")  # runs that never write into their target
+PROFILE = ReadKind.PROFILE  # the kind of a profile change's record: not a write to a server, never undone
+READS = tuple(ReadKind)  # runs that never write into their target
 
 
 @dataclass(frozen=True)

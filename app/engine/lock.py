@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from app.errors import SafetyRefusal
-from app.profiles import Profile
+from app.profile import Profile
 
 ENV_LOCK_DIR = "PROMOTER_LOCK_DIR"
 

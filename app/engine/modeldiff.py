@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-Model = list[dict[str, Any]]
+from app.backand.model import Model
 
+if TYPE_CHECKING:
+    from app.backand import Validation
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -105,3 +107,33 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
     kept_new = [n for n in new_by if n in old_by]
     result.order_changed = kept_old != kept_new
     return result
+
+
+@dataclass(frozen=True)
+class Drops:
+    """The tables and columns a model change drops with their data: the union of what the server's
+    validation names and what the model diff shows (either alone can miss one), computed here once."""
+
+    tables: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, validation: Validation | None, diff: ModelDiff) -> Drops:
+        tables, columns = set(diff.dropped_tables), set(diff.dropped_columns)
+        if validation is not None:
+            tables |= set(validation.dropped_tables)
+            columns |= set(validation.dropped_columns)
+        return cls(tuple(sorted(tables)), tuple(sorted(columns)))
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.columns)
+
+    def lines(self) -> list[str]:
+        """One phrase each, as the data-loss gate names them: ``table T``, ``column T.C``."""
+        return [f"table {t}" for t in self.tables] + [f"column {t}.{c}" for t, c in self.columns]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dropped_tables": list(self.tables),
+            "dropped_columns": [{"table": t, "column": c} for t, c in self.columns],
+        }

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from app import logs
 from app.engine.gates import Refusal
+from app.engine.verdict import Verdict
 from app.errors import PromoterError
-from app.profiles import Profile
+from app.kinds import ErrorKind
+from app.profile import Profile
 
-if TYPE_CHECKING:
-    from app.engine.plan import Plan
-    from app.engine.writeplan import WritePlan
+
+class Planned(Protocol):
+    """A typed plan (``plan.Plan`` of a promotion, ``writeplan.WritePlan`` of any other write), as a
+    result carries it: the front ends narrow it with ``isinstance``."""
+
+    def verdict(self) -> Verdict: ...
 
 
 class Status(enum.StrEnum):
@@ -31,7 +36,7 @@ BAD_STATE = (Status.ROLLBACK_FAILED, Status.UNKNOWN)
 
 @dataclass
 class Result:
-    kind: str  # promote, rollback (Set), restore, model, undo
+    kind: str  # a WriteKind (app/kinds.py)
     status: Status
     target: str
     message: str = ""
@@ -42,11 +47,11 @@ class Result:
     backup_id: int | None = None
     export_id: int | None = None
     refusals: list[Refusal] = field(default_factory=list)
-    error_kind: str = ""  # "auth": a refused credential; "usage": what was asked cannot be done; "cancelled"
+    error_kind: ErrorKind = ErrorKind.NONE
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
     # the plan itself, typed, for the front ends (``plan`` above is its record, as JSON)
-    planned: Plan | WritePlan | None = field(default=None, repr=False, compare=False)
+    planned: Planned | None = field(default=None, repr=False, compare=False)
     settled: list[str] = field(default_factory=list)  # writes whose answer was lost, found landed
 
     @property
@@ -91,7 +96,7 @@ def recovery_command(target: Profile, backup_id: int) -> str:
     return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
 
 
-def error_kind(exc: BaseException) -> str:
+def error_kind(exc: BaseException) -> ErrorKind:
     """How a failure is classed (for exit codes and the window): a refused credential, a request
     that cannot be honoured as asked (an exclusion that leaves a dependent change behind, a missing
     archive file), or a cancel the user asked for."""
@@ -99,7 +104,7 @@ def error_kind(exc: BaseException) -> str:
     from app.errors import Cancelled, UsageError
 
     if isinstance(exc, AuthError):
-        return "auth"
+        return ErrorKind.AUTH
     if isinstance(exc, Cancelled):
-        return "cancelled"
-    return "usage" if isinstance(exc, UsageError) else ""
+        return ErrorKind.CANCELLED
+    return ErrorKind.USAGE if isinstance(exc, UsageError) else ErrorKind.NONE

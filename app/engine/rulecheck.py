@@ -16,7 +16,7 @@ from app.archive import Archive, Entry
 from app.configdoc.dataset import read_config_zip
 from app.configdoc.xmlstream import ConfigDocs
 from app.errors import PromoterError
-from app.profiles import Profile
+from app.profile import Profile
 from app.shaping.check import missing
 from app.shaping.rules import Rule
 

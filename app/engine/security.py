@@ -19,7 +19,7 @@ from typing import Any
 
 from app.configdoc.diff import ConfigDiff, RowChange
 from app.errors import UsageError
-from app.words import count
+from app.plural import count
 
 
 class Kind(enum.Enum):

@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import Entry
+from app.backand.model import Model
 from app.configdoc.xmlstream import ConfigDocs
 from app.engine.context import Context
 from app.engine.events import CancelToken, Reporter
 from app.engine.modeldiff import ModelDiff
 from app.fsutil import move_into
-from app.profiles import Profile
+from app.plural import count
+from app.profile import Profile
 from app.shaping import model as model_shape
 from app.shaping.effects import Effect, Source
 from app.shaping.rules import Rule
 from app.shaping.selectors import Selector, for_shaping, parse
-from app.words import count
-
-Model = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)

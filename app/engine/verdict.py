@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from app.engine import gates
-from app.engine.gates import FINAL, Consent, Refusal
-from app.words import count
-
-if TYPE_CHECKING:
-    from app.engine.plan import Plan
-    from app.engine.writeplan import WritePlan
+from app.engine.gates import FINAL, Refusal
 
 
 class Tone(enum.StrEnum):
@@ -43,30 +36,3 @@ def decide(refusals: list[Refusal], cautions: list[str], nothing: str | None) ->
         return Verdict(Tone.NOTHING, (nothing,))
     reasons = [r.message for r in refusals] + cautions
     return Verdict(Tone.CAUTION if reasons else Tone.SAFE, tuple(reasons))
-
-
-def of_promotion(plan: Plan) -> Verdict:
-    refusals = gates.promotion(plan, Consent())
-    cautions = []
-    diff = plan.config_diff
-    if plan.target.protected:
-        removed = [c.describe() for c in diff.changes if c.change == "removed"] if diff else []
-        if removed:
-            shown = ", ".join(removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
-            cautions.append(f"deletes {count(len(removed), 'row')} in protected {plan.target.name}: {shown}")
-    elif plan.security.weakening:
-        cautions.append(
-            f"widens access in {plan.target.name} ({count(len(plan.security.weakening), 'change')}; "
-            "see the Security section)"
-        )
-    nothing = None
-    if plan.model_diff.empty and (diff is None or diff.empty):
-        nothing = f"nothing to promote: {plan.target.name} already holds what would be sent"
-    return decide(refusals, cautions, nothing)
-
-
-def of_write(plan: WritePlan) -> Verdict:
-    nothing = None
-    if plan.nothing_to_write:
-        nothing = f"nothing to change: {plan.target.name} already holds {plan.source.label}"
-    return decide(plan.refusals(Consent()), [], nothing)

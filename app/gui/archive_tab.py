@@ -26,16 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.archive import Entry
-from app.engine import operations
 from app.engine.context import Context
-from app.engine.restore import restore, restore_source
+from app.engine.ops.restore import restore, restore_source
+from app.engine.reads import one_target
 from app.errors import PromoterError
 from app.gui import bundle_actions, diffview, messages, notify, zip_import
 from app.gui.archive_model import ArchiveModel
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.write_door import WriteDoor
-from app.words import count
+from app.plural import count
 
 DROP_HINT = "Or drop a .zip anywhere on the window: it is checked, then imported into the archive."
 DROP_HINT_EMPTY = (
@@ -333,7 +333,7 @@ class ArchiveTab(QWidget):
 
         self._job(
             f"compare #{old.id} and #{new.id}",
-            lambda: operations.compare(ctx, old, new).as_json(),
+            lambda: one_target.compare(ctx, old, new).as_json(),
             done,
         )
 

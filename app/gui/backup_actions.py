@@ -8,12 +8,12 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.engine.backups import BackupReport, back_up_all
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
+from app.engine.reads.backup_all import BackupReport, back_up_all
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.words import count
+from app.plural import count
 
 
 def start_back_up_all(

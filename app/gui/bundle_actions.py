@@ -10,7 +10,7 @@ from app.archive.bundle import BundleReport, ExportReport, export_bundle, import
 from app.engine.events import CancelToken, Event
 from app.errors import UsageError
 from app.gui import messages
-from app.words import count
+from app.plural import count
 
 if TYPE_CHECKING:
     from app.gui.archive_tab import ArchiveTab

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.engine import gates
 from app.engine.gates import Consent, Gate
-from app.engine.plan import Plan
+from app.engine.reads.plan import Plan
 from app.gui import colours
 from app.gui.consent import ConsentPanel
 from app.gui.diffview import VERDICTS
-from app.profiles import Profile
-from app.words import count
+from app.plural import count
+from app.profile import Profile
 
 
 class ConfirmPromotion(QDialog):
@@ -56,7 +55,7 @@ class ConfirmPromotion(QDialog):
         summary_label = QLabel("<br>".join(lines))
         summary_label.setWordWrap(True)
         layout.addWidget(summary_label)
-        refusals = gates.promotion(plan, Consent())
+        refusals = plan.gates(Consent())
         self.gates = {r.gate: r.message for r in refusals}
         self.panel = ConsentPanel(target.name, refusals, "Promote")
         self.panel.changed.connect(self._update)

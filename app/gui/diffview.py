@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from app.gui import colours
 
-RED, GREEN = QColor("#c62828"), QColor("#2e7d32")  # line highlights (translucent: any palette)
-SELECTOR = 257  # item data role: the selector that names this change (for exclusions and rules)
-CELL = 258  # item data role: True on a changed column of a row
+RED, GREEN = QColor(colours.LIGHT["red"]), QColor(colours.LIGHT["green"])  # line highlights (translucent)
+USER_ROLE = Qt.ItemDataRole.UserRole.value  # 256: the first item data role free for the promoter's own
+CHANGE_ROLE = USER_ROLE  # item data role: the configuration change a row stands for (side by side)
+SELECTOR = USER_ROLE + 1  # item data role: the selector that names this change (for exclusions and rules)
+CELL = USER_ROLE + 2  # item data role: True on a changed column of a row
 SIGN_COLOURS = {"added": "green", "removed": "red", "changed": "amber"}
 VERDICTS = {  # the server's validation verdicts, in words
     "always": "safe (always): the target accepts this model without data loss",
@@ -102,7 +105,7 @@ def config_rows(
         sign = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
         node = QTreeWidgetItem(group, [f"{sign} {change['key']}"])
         node.setForeground(0, brushes[SIGN_COLOURS[change["change"]]])
-        node.setData(0, 256, change)
+        node.setData(0, CHANGE_ROLE, change)
         row = "Database" if change["table"] == "Database" else f"{change['table']}[{change['key']}]"
         node.setData(0, SELECTOR, row)
         for column, (old, new) in change.get("columns", {}).items():
@@ -112,7 +115,7 @@ def config_rows(
                 else (f"{column}: {_short(new if old is None else old)}")
             )
             cell = QTreeWidgetItem(node, [text])
-            cell.setData(0, 256, change)
+            cell.setData(0, CHANGE_ROLE, change)
             cell.setData(0, CELL, True)
             if change["change"] == "changed":  # a cell of a new or removed row is not left out alone
                 cell.setData(0, SELECTOR, f"{row}.{column}")

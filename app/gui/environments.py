@@ -33,9 +33,9 @@ from app.errors import PromoterError
 from app.gui import colours, messages
 from app.gui.jobs import JobRunner
 from app.gui.profile_dialog import ProfileDialog, confirm_change
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
+from app.profile import Profile
 from app.profileguard import LostProtection
-from app.profiles import Profile
 
 DOTS = {"unknown": "#9e9e9e", "ok": "#2e7d32", "error": "#c62828", "checking": "#1565c0"}
 

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.history import Run
-from app.engine.undo import UNDOABLE, undo, undo_source
+from app.engine.ops.undo import UNDOABLE, undo, undo_source
 from app.errors import PromoterError
 from app.gui import diffview, fit, messages, notify
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.write_door import WriteDoor
 
 

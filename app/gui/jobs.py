@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import logs
 from app.engine.events import CancelToken, Event
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.worker import Worker, start
 
 Job = Callable[[Callable[[Event], None], CancelToken], Any]

@@ -33,7 +33,7 @@ from app.gui.releases_dialog import ReleasesDialog
 from app.gui.versions_tab import VersionsTab
 from app.gui.write_door import WriteDoor
 from app.paths import Home
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore, friendly_name
 
 # A list or table with the keyboard focus says so: the native styles drew no visible ring there.

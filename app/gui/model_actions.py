@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from app.engine.modelapply import apply_model, model_source
+from app.engine.ops.modelapply import apply_model, model_source
 from app.errors import PromoterError
 from app.gui import messages
 from app.gui.write_door import WriteDoor
 from app.modelcheck import load_model_file
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def apply_model_file(

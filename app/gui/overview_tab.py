@@ -29,11 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.context import Context
-from app.engine.overview import Overview, Station, Step, read_overview, station_freshness, step_freshness
+from app.engine.reads.overview import (
+    Overview,
+    Station,
+    Step,
+    read_overview,
+    station_freshness,
+    step_freshness,
+)
 from app.gui import colours
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
-from app.words import count
+from app.gui.pyside_refs import emit
+from app.plural import count
 
 KEY = "overview:all"
 

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import colours, messages
-from app.gui.diffview import CELL, SELECTOR
+from app.gui.diffview import CELL, CHANGE_ROLE, SELECTOR
 from app.shaping.rules import Rule
 from app.shaping.selectors import POSITION
-from app.words import count
+from app.plural import count
 
 Pair = tuple[str, str]
 
@@ -68,7 +68,7 @@ class PlanShaping:
         selector = item.data(0, SELECTOR)
         if not isinstance(selector, str) or item.data(0, CELL):
             return  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
-        change = item.data(0, 256)
+        change = item.data(0, CHANGE_ROLE)
         key = change.get("key", "") if isinstance(change, dict) else ""
         owned = self._owned
         if (
@@ -156,7 +156,7 @@ class PlanShaping:
         if not isinstance(selector, str):
             return
         menu = QMenu(self.tree)
-        change = item.data(0, 256)
+        change = item.data(0, CHANGE_ROLE)
         kind = (
             change.get("change", "changed")
             if isinstance(change, dict) and not item.data(0, CELL)

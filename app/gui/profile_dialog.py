@@ -29,8 +29,9 @@ from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import messages
 from app.gui.jobs import JobRunner
+from app.profile import AUTH_KINDS, Profile
 from app.profileguard import question
-from app.profiles import AUTH_KINDS, Profile, ProfileStore, new_id
+from app.profiles import ProfileStore, new_id
 
 
 def confirm_change(

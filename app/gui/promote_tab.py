@@ -1,7 +1,7 @@
 """The Promote tab: pick source and target, Plan, Promote with confirmation, watch steps and log.
 
 Signals:
-    finished(object): a :class:`~app.engine.promote.Result` (the window refreshes).
+    finished(object): a :class:`~app.engine.ops.promote.Result` (the window refreshes).
     rules_changed(): a keep rule was made from the plan's right-click menu.
 """
 
@@ -30,17 +30,17 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.events import Event
-from app.engine.plan import Plan, PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads.plan import Plan, PromoteOptions
 from app.engine.result import Result
 from app.engine.verdict import Tone
 from app.gui import colours, confirm, diffview, fit, notify, verdict
 from app.gui.jobs import JobRunner
 from app.gui.logpanel import LogPanel
 from app.gui.plan_shaping import PlanShaping
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.slices import Slices
-from app.profiles import Profile
+from app.profile import Profile
 
 STEP_ICONS = {"pending": "○", "running": "▶", "done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
 STEP_COLOURS = {"failed": "red", "rolled_back": "amber", "done": "green", "running": "blue"}
@@ -341,7 +341,7 @@ class PromoteTab(QWidget):
         def work(listen: Any, cancel: Any) -> Result:
             if release is None:
                 return promote(ctx, source, target, options, listen, cancel)
-            from app.engine.releases import source_of
+            from app.engine.reads.releases import source_of
 
             origin, archived = source_of(ctx, release)
             return promote(ctx, origin, target, options, listen, cancel, archived=archived)
@@ -370,7 +370,7 @@ class PromoteTab(QWidget):
             rate_text = f" — {_size(int(event.done / elapsed))}/s"
             self.progress.setFormat(f"{event.step}: {_size(event.done)} of {_size(event.total)}{rate_text}")
         elif event.kind == "step":
-            self._set_step(event.step, event.status, event.message)
+            self._set_step(event.step, event.status or "", event.message)
             if event.status == "running":
                 self._steps_running.append(event.step)
             elif event.step in self._steps_running:

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 
 from app.archive import releases
 from app.archive.releases import Release
-from app.engine import releases as engine_releases
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
+from app.engine.reads import releases as engine_releases
 from app.errors import PromoterError
 from app.gui import messages
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 
 COLUMNS = ("Release", "From", "Taken", "Verified", "Pinned", "Note")
 

@@ -23,13 +23,13 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWidget
 
 from app.backand import BackandClient, PasswordLogin
-from app.cli.cmd_demo import prepare
-from app.engine import operations
 from app.engine.gates import Consent
+from app.engine.reads import one_target as operations
 from app.gui import confirm, help_menu, messages, write_door
 from app.gui.main_window import MainWindow
 from app.gui.rules_dialog import RulesDialog
 from app.sandbox import seed
+from app.sandbox.demo import prepare
 from app.sandbox.server import SandboxServer
 from app.secrets import MemoryKeyring, SecretStore
 from app.shaping.rules import Rule
@@ -198,7 +198,9 @@ def _render(app: QApplication, window: MainWindow, out: Path, root: Path) -> Non
     window.environments.list.setCurrentRow(1)
     window.tabs.setCurrentWidget(window.versions_tab)
     _wait(app, lambda: window.versions_tab.table.topLevelItemCount() > 2)
-    window.versions_tab.table.topLevelItem(2).setSelected(True)  # what a Set of it would change
+    chosen = window.versions_tab.table.topLevelItem(2)
+    assert chosen is not None
+    chosen.setSelected(True)  # what a Set of it would change
     _wait(app, lambda: window.versions_tab.preview.shown is not None)
     _shoot(app, window, out / "versions.png")
     window.tabs.setCurrentWidget(window.archive_tab)

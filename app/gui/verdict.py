@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.engine.plan import Plan
+from app.engine.reads.plan import Plan
 from app.engine.result import Result
 from app.engine.verdict import Tone
 from app.gui.colours import LIGHT
-from app.words import count
+from app.plural import count
 
 # backgrounds under white text: the strong colours read on a light and a dark palette alike
 RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "blue"))

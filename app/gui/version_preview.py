@@ -8,12 +8,12 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from app.engine.context import Context
-from app.engine.setversion import version_source
-from app.engine.writeplan import WritePlan, preview
+from app.engine.ops.setversion import version_source
+from app.engine.reads.writeplan import WritePlan, preview
 from app.gui import colours
 from app.gui.jobs import JobRunner
 from app.gui.write_door import banner, fill_tree
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class VersionPreview(QWidget):

@@ -18,15 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import operations
 from app.engine.context import Context
-from app.engine.setversion import set_version, version_source
+from app.engine.ops.setversion import set_version, version_source
+from app.engine.reads import one_target
 from app.gui import messages, notify
 from app.gui.jobs import JobRunner
-from app.gui.signals import emit
+from app.gui.pyside_refs import emit
 from app.gui.version_preview import VersionPreview
 from app.gui.write_door import WriteDoor
-from app.profiles import Profile
+from app.profile import Profile
 
 
 class VersionsTab(QWidget):
@@ -93,7 +93,7 @@ class VersionsTab(QWidget):
         self.jobs.run(
             f"versions:{profile.name}",
             f"versions of {profile.name}",
-            lambda _l, _c: operations.versions(ctx, profile),
+            lambda _l, _c: one_target.versions(ctx, profile),
             self._on_versions,
             self._on_error,
         )
@@ -157,7 +157,7 @@ class VersionsTab(QWidget):
         profile, ctx = self.profile, self.ctx
 
         def job(listen: Any, cancel: Any) -> list[int]:
-            return [operations.export(ctx, profile, version, listen).id for version in chosen]
+            return [one_target.export(ctx, profile, version, listen).id for version in chosen]
 
         self.jobs.run(
             f"export:{profile.name}", f"export from {profile.name}", job, self._on_exported, self._on_error

@@ -21,16 +21,15 @@ from PySide6.QtWidgets import (
 
 from app.engine.context import Context
 from app.engine.gates import Consent, Gate
+from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.engine.writeplan import WritePlan, WriteSource, preview
 from app.gui import colours, diffview, fit
 from app.gui.consent import ConsentPanel
 from app.gui.jobs import JobRunner
 from app.gui.verdict import TONE_COLOURS
-from app.profiles import Profile
+from app.profile import Profile
 
-CHANGE_ROLE = 256  # (Qt.UserRole) where the diff tree keeps a configuration change for side by side
 Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
 
 
@@ -130,7 +129,7 @@ class PlanDialog(QDialog):
         self.ok_button.setEnabled(not self.plan.nothing_to_write and self.consent_panel.ready())
 
     def _open(self, item: QTreeWidgetItem) -> None:
-        change = item.data(0, CHANGE_ROLE)
+        change = item.data(0, diffview.CHANGE_ROLE)
         if isinstance(change, dict) and change.get("columns"):
             diffview.SideBySide(change, self).open()
 

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
 
+from app.backand.model import Model
+
 XS = "http://www.w3.org/2001/XMLSchema"
 MSDATA = "urn:schemas-microsoft-com:xml-msdata"
 MAP_NS = "http://tempuri.org/MapDataSet.xsd"
@@ -96,7 +98,7 @@ def _text(value: Any) -> str:
 
 
 def model_rows(
-    model: list[dict[str, Any]], first_view_id: int = 1
+    model: Model, first_view_id: int = 1
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """View and Field rows for *model* (ids counted from *first_view_id*)."""
     views, fields = [], []
@@ -146,7 +148,7 @@ def _field_values(field_id: int, view_id: int, name: str, spec: dict[str, Any]) 
 
 def render_app_doc(
     settings: dict[str, Any],
-    model: list[dict[str, Any]],
+    model: Model,
     actions: list[dict[str, Any]],
     uploads: list[dict[str, Any]],
 ) -> bytes:
@@ -169,7 +171,7 @@ def render_app_doc(
     return ("\n".join(parts) + "\n").encode("utf-8")
 
 
-def render_map_doc(model: list[dict[str, Any]]) -> bytes:
+def render_map_doc(model: Model) -> bytes:
     """The ``MapDataSet`` document: the database mapping of views and fields."""
     parts = ['<?xml version="1.0" standalone="yes"?>', f'<MapDataSet xmlns="{MAP_NS}">']
     field_id = -1
@@ -217,7 +219,7 @@ def rewrite_uploads(doc: bytes, app_id: int) -> bytes:
     return _UPLOAD_VALUE.sub(fix, doc)
 
 
-def apply_model(doc: bytes, model: list[dict[str, Any]]) -> bytes:
+def apply_model(doc: bytes, model: Model) -> bytes:
     """Rebuild the document's View and Field rows for *model*; actions of removed objects go.
 
     Everything else in the document (settings, other tables, kept actions) stays.

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.backand.model import Model
 from app.modelcheck import schema_errors
-
-Model = list[dict[str, Any]]
 
 SQL_TYPES: dict[str, str] = {
     "string": "TEXT",

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from app.backand.model import Model
 from app.sandbox import configdocs, schema
 from app.sandbox.store import Store
 
@@ -18,7 +19,7 @@ ADMIN = ("admin@shop.test", "demo-admin", "Shop Admin")
 VIEWER = ("viewer@shop.test", "demo-viewer", "Shop Viewer")
 
 
-def base_model() -> list[dict[str, Any]]:
+def base_model() -> Model:
     return [
         {
             "name": "users",
@@ -81,7 +82,7 @@ def base_model() -> list[dict[str, Any]]:
     ]
 
 
-def dev_model() -> list[dict[str, Any]]:
+def dev_model() -> Model:
     model = copy.deepcopy(base_model())
     by_name = {o["name"]: o for o in model}
     by_name["products"]["fields"]["sku"] = {"type": "string"}
@@ -231,7 +232,7 @@ def seed(store: Store) -> None:
 
 
 def _seed_history(
-    store: Store, app: SeededApp, model: list[dict[str, Any]], actions: list[dict[str, Any]]
+    store: Store, app: SeededApp, model: Model, actions: list[dict[str, Any]]
 ) -> None:
     """Older versions, each one action behind the next (so that versions really differ)."""
     current = store.app(app.name).doc_id

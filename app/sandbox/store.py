@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.backand.model import Model
+from app.backand.quirks import KEPT_BY_SERVER
 from app.fsutil import atomic_write_bytes
 from app.sandbox import configdocs, schema
 
-KEEP_VERSIONS = 5
 DEFAULT_TOKEN_LIFETIME = 86400
 
 META_SCHEMA = """
@@ -96,16 +97,10 @@ class AppRow:
     status: str
     key_access: bool
     master_token: str
-    model: list[dict[str, Any]]
+    model: Model
     doc_id: int
     cached_doc_id: int
     refresh_tokens: bool
-
-
-@dataclass(frozen=True)
-class Caller:
-    username: str
-    role: str  # "Admin", "Developer", "User"; "Key" for basic access
 
 
 class Store:
@@ -183,7 +178,7 @@ class Store:
         name: str,
         app_id: int,
         title: str,
-        model: list[dict[str, Any]],
+        model: Model,
         app_doc: bytes,
         map_doc: bytes,
         *,
@@ -356,7 +351,7 @@ class Store:
         with self.tx() as db:
             db.execute("UPDATE apps SET cached_doc_id=doc_id WHERE name=?", (app,))
 
-    def set_model(self, app: str, model: list[dict[str, Any]]) -> None:
+    def set_model(self, app: str, model: Model) -> None:
         with self.tx() as db:
             db.execute("UPDATE apps SET model=? WHERE name=?", (json.dumps(model), app))
 
@@ -377,7 +372,7 @@ class Store:
             )
             stale = db.execute(
                 "SELECT label FROM versions WHERE app=? AND kind='saved' ORDER BY seq DESC LIMIT -1 OFFSET ?",
-                (app, KEEP_VERSIONS),
+                (app, KEPT_BY_SERVER),
             ).fetchall()
             for (old,) in stale:
                 db.execute("DELETE FROM versions WHERE app=? AND label=?", (app, old))

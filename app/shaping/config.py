@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from app.configdoc.diff import UPLOADS, VIEW_REFS, row_key
 from app.configdoc.rewrite import DocEdits, FromOther, Replace, RowId, Subn, Value
 from app.configdoc.xmlstream import ConfigDocs, DataSet, Row, is_digest
+from app.plural import count
 from app.shaping.effects import Effect, Source, cannot, short, unmatched
 from app.shaping.model import ModelShape
 from app.shaping.rules import Rule
 from app.shaping.selectors import ID_COLUMNS, POSITION, Selector, position_refused
-from app.words import count
 
 MAP_REFS = {"Field": "ViewId"}
 

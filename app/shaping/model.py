@@ -11,10 +11,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.backand.model import Model
 from app.shaping.effects import Effect, Source, cannot, unmatched
 from app.shaping.selectors import Selector
 
-Model = list[dict[str, Any]]
 FieldRef = tuple[str, str]
 
 

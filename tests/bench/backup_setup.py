@@ -11,7 +11,8 @@ import requests
 
 from app.backand import BackandClient, PasswordLogin
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.secrets import SecretStore
 from tests.helpers import SandboxProcess, big_config_zip

@@ -20,8 +20,8 @@ def status(field: str) -> int:
 
 def main(home: str) -> None:
     from app.engine.context import Context
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
     from app.paths import Home
     from app.secrets import SecretStore
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from app.backand import BackandClient, PasswordLogin
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
+from tests.helpers import sync
 
 if TYPE_CHECKING:
     from tests.bench.run import Rig
@@ -72,7 +74,7 @@ def bench_overview(rig: Rig, mib: int = 35, runs: int = 3) -> dict[str, Any]:
         changed = []
         for _ in range(runs):
             with _client(rig, "shop-qa") as client:
-                client.sync()
+                sync(client)
             changed.append(measured())
     finally:
         rig.secrets.delete(prod)

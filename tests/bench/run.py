@@ -24,7 +24,8 @@ from typing import Any
 import requests
 
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.secrets import SecretStore
 from tests.bench.paired import paired, spread

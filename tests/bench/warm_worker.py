@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from app.engine.context import Context
-from app.engine.plan import PromoteOptions
-from app.engine.promote import promote
+from app.engine.ops.promote import promote
+from app.engine.reads.plan import PromoteOptions
 from app.paths import Home
 from app.secrets import SecretStore
 from tests.bench.floor import main as floor

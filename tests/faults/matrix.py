@@ -27,7 +27,8 @@ from app.configdoc.diff import fingerprint
 from app.engine import connect
 from app.engine.lock import TargetLock
 from app.paths import Home
-from app.profiles import Profile, ProfileStore
+from app.profile import Profile
+from app.profiles import ProfileStore
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
@@ -393,8 +394,8 @@ def run_disk_full(rig: Rig) -> Row:
 
     from app.cli import exitcodes
     from app.engine.context import Context
-    from app.engine.plan import PromoteOptions
-    from app.engine.promote import promote
+    from app.engine.ops.promote import promote
+    from app.engine.reads.plan import PromoteOptions
 
     rig.reset()
     before = rig.snapshot("shop-qa")

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.archive import Entry
 from app.backand import BackandClient, Validation
+from app.backand.model import Model, model_digest
 from app.configdoc.dataset import ConfigDocs
 from app.configdoc.diff import ConfigDiff, comparable
 from app.engine import gates
 from app.engine.alongside import Alongside
-from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
-from app.engine.headstart import HeadStart, Seen, read_seen
-from app.engine.modeldiff import ModelDiff, diff_models
-from app.engine.planrecord import SourceRead
+from app.engine.modeldiff import Drops, ModelDiff, diff_models
+from app.engine.reads.headstart import HeadStart, Seen, read_seen
+from app.engine.reads.planrecord import SourceRead
 from app.engine.security import SecurityReport, classify
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
+from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
-from app.profiles import Profile
-from app.words import count
-
-if TYPE_CHECKING:
-    from app.engine.verdict import Verdict
-
-Model = list[dict[str, Any]]
+from app.plural import count
+from app.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -105,27 +101,37 @@ class Plan:
         return self.shaped.model.model if self.shaped.model is not None else self.source_model
 
     @property
-    def dropped_tables(self) -> list[str]:
-        return sorted(set(self.validation.dropped_tables) | set(self.model_diff.dropped_tables))
-
-    @property
-    def dropped_columns(self) -> list[tuple[str, str]]:
-        return sorted(set(self.validation.dropped_columns) | set(self.model_diff.dropped_columns))
+    def drops(self) -> Drops:
+        """The tables and columns this promotion's model change drops (``modeldiff.Drops``)."""
+        return Drops.of(self.validation, self.model_diff)
 
     def verdict(self) -> Verdict:
         """The plan in one word and its reasons (``verdict.py``): what the banner says."""
-        from app.engine.verdict import of_promotion
-
-        return of_promotion(self)
+        cautions = []
+        diff = self.config_diff
+        if self.target.protected:
+            removed = [c.describe() for c in diff.changes if c.change == "removed"] if diff else []
+            if removed:
+                more = f" and {len(removed) - 3} more" if len(removed) > 3 else ""
+                cautions.append(
+                    f"deletes {count(len(removed), 'row')} in protected {self.target.name}: "
+                    + ", ".join(removed[:3])
+                    + more
+                )
+        elif self.security.weakening:
+            cautions.append(
+                f"widens access in {self.target.name} ({count(len(self.security.weakening), 'change')}; "
+                "see the Security section)"
+            )
+        nothing = None
+        if self.model_diff.empty and (diff is None or diff.empty):
+            nothing = f"nothing to promote: {self.target.name} already holds what would be sent"
+        return decide(self.gates(Consent()), cautions, nothing)
 
     @property
     def security(self) -> SecurityReport:
         """The configuration changes that affect access (``security.py``): the Security section."""
         return classify(self.config_diff)
-
-    @property
-    def loses_data(self) -> bool:
-        return self.validation.valid == "data" or bool(self.dropped_tables or self.dropped_columns)
 
     @property
     def stamp(self) -> str:
@@ -144,9 +150,30 @@ class Plan:
 
     def refusals(self, options: PromoteOptions) -> list[Refusal]:
         """Every gate that refuses this promotion with these options (see ``gates``)."""
-        return gates.promotion(
-            self, options.consent, skip_model=options.skip_model, skip_config=options.skip_config
+        return self.gates(options.consent, skip_model=options.skip_model, skip_config=options.skip_config)
+
+    def gates(
+        self, consent: Consent, *, skip_model: bool = False, skip_config: bool = False
+    ) -> list[Refusal]:
+        """Every gate of this promotion with *consent*, in the order a user should read them; each
+        refusal is built by ``gates.py`` from the plain values it needs."""
+        out: list[Refusal] = []
+        if not skip_model and not self.model_diff.empty:
+            valid, warnings = self.validation.valid, self.validation.warning_lines()
+            out += gates.model_change(self.target, valid, warnings, self.drops.lines(), consent)
+        out += gates.protected(self.target, consent)
+        out += gates.stage_order(self.source, self.target, consent)
+        drift_count = self.drift.count() if self.drift is not None else None
+        out += gates.drift(self.target, self.drifted, self.drift_since, drift_count, consent)
+        if not skip_config:
+            out += gates.security(self.target, self.security.weakening, consent)
+        source_count = self.source_drift.count() if self.source_drift is not None else None
+        out += gates.unverified_source(
+            self.source, self.target, self.source_drifted, self.source_drift_since, source_count, consent
         )
+        if self.archived is not None:
+            out += gates.other_app(self.target, self.archived.foreign, consent)
+        return out
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -154,8 +181,7 @@ class Plan:
             "target": self.target.name,
             "valid": self.validation.valid,
             "warnings": self.validation.warning_lines(),
-            "dropped_tables": self.dropped_tables,
-            "dropped_columns": [{"table": t, "column": c} for t, c in self.dropped_columns],
+            **self.drops.as_json(),
             "model_changes": self.model_diff.count(),
             "model_diff": self.model_diff.lines(),
             "config_changes": self.config_diff.count() if self.config_diff else 0,
@@ -170,7 +196,7 @@ class Plan:
             "drift_since": self.drift_since,
             "stamp": self.stamp,
             "verdict": self.verdict().as_json(),
-            "gates": [r.as_json() for r in gates.promotion(self, Consent())],  # met without consent
+            "gates": [r.as_json() for r in self.gates(Consent())],  # met without consent
             "export_id": self.export.id if self.export else None,
             "backup_id": self.backup.id if self.backup else None,
             "shaping": self.shaped.summary(),
@@ -182,18 +208,6 @@ class Plan:
             "source_drift_since": self.source_drift_since,
             "source_drift": self.source_drift.lines() if self.source_drift else [],
         }
-
-
-def validate(client: BackandClient, new: Model, old: Model) -> Validation:
-    """Validate at severity 0; when the verdict is ``data`` the notifications are missing (early
-    return), so ask again at severity 1, which is still read-only."""
-    result = client.validate_model(new, old, severity=0)
-    if result.valid == "data" and not result.complete:
-        full = client.validate_model(new, old, severity=1)
-        return Validation(
-            result.valid, result.warnings, full.dropped_tables, full.dropped_columns, full.alter, True
-        )
-    return result
 
 
 def make_plan(
@@ -259,7 +273,7 @@ def make_plan(
         shaped = shape_model(spec, source_model, target_model)
         sent_model = shaped.model.model if shaped.model is not None else source_model
         with reporter.step("Validate on target"):
-            validation = validate(dst, sent_model, target_model)
+            validation = dst.validate_fully(sent_model, target_model)
             model_diff = diff_models(target_model, sent_model)
             reporter.log(f"validation: {validation.valid}; {count(model_diff.count(), 'model change')}")
             for line in validation.warning_lines():

@@ -36,7 +36,7 @@ from app.engine.events import Listener, Reporter
 from app.engine.modeldiff import diff_models
 from app.engine.result import describe
 from app.errors import PromoterError
-from app.profiles import Profile
+from app.profile import Profile
 
 KIND = "drill"
 SHOWN = 12  # differences named in a message (all of them are recorded)

@@ -32,7 +32,7 @@ from app.engine.alongside import Alongside
 from app.engine.connect import ClientSettings, client_for
 from app.errors import Cancelled, PromoterError
 from app.fsutil import move_into
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStore
 
 
@@ -40,7 +40,7 @@ class HeadStart:
     """The source's export, downloading on its own thread from the moment this is made, with a
     client of its own (no other thread uses it, so a stop can cut its call short).
 
-    Whoever begins one closes it (:meth:`close`, idempotent); :func:`app.engine.promote.promote`
+    Whoever begins one closes it (:meth:`close`, idempotent); :func:`app.engine.ops.promote.promote`
     and ``plan_promotion`` close one handed to them. Closing stops a download nobody took, even one
     still waiting for the server's first byte, and removes its file: a refusal, a busy lock or
     Ctrl+C leaves nothing running or behind.

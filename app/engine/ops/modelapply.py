@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.engine import writeplan
-from app.engine.backup import VerifyFailed, model_digest
+from app.backand.model import Model, model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent
+from app.engine.ops import under_lock
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import VerifyFailed
+from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
-from app.engine.run import Session, run_write
-from app.engine.writeplan import Model, WritePlan, WriteSource
-from app.profiles import Profile
+from app.engine.session import Session
+from app.kinds import WriteKind
+from app.profile import Profile
 
 
 def model_source(model: Model, label: str = "the model file") -> WriteSource:
@@ -41,7 +44,7 @@ class ModelApply:
     consent: Consent
     expect_stamp: str | None = None
     label: str = "the model file"
-    kind: str = "model"
+    kind: str = WriteKind.MODEL
     versions_saved: int = 2
     plan: WritePlan | None = field(default=None, repr=False)
 
@@ -51,7 +54,7 @@ class ModelApply:
 
     def prepare(self, s: Session) -> None:
         source = model_source(self.model, self.label)
-        self.plan = writeplan.prepare(s, self.kind, source, self.consent, self.expect_stamp)
+        self.plan = under_lock.prepare(s, self.kind, source, self.consent, self.expect_stamp)
 
     def apply(self, s: Session) -> None:
         assert self.plan is not None

@@ -10,15 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.configdoc.diff import fingerprint
-from app.engine import writeplan
-from app.engine.backup import VerifyFailed
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent
+from app.engine.ops import under_lock
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import VerifyFailed
+from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
-from app.engine.run import Session, run_write
-from app.engine.writeplan import WritePlan, WriteSource
-from app.profiles import Profile
+from app.engine.session import Session
+from app.kinds import WriteKind
+from app.profile import Profile
 
 
 def version_source(version: str) -> WriteSource:
@@ -47,7 +49,7 @@ class SetVersion:
     version: str
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "rollback"  # (history's name for a Set, kept for the runs already recorded)
+    kind: str = WriteKind.SET  # (recorded as "rollback", kept for the runs already recorded)
     versions_saved: int = 2  # the Set and, if it fails, the undo's model apply
     plan: WritePlan | None = field(default=None, repr=False)
 
@@ -56,7 +58,7 @@ class SetVersion:
         return f"version {self.version}"
 
     def prepare(self, s: Session) -> None:
-        self.plan = writeplan.prepare(
+        self.plan = under_lock.prepare(
             s, self.kind, version_source(self.version), self.consent, self.expect_stamp
         )
         if self.plan.version_entry is not None:
@@ -68,7 +70,7 @@ class SetVersion:
         with s.reporter.step(f"Restore version {self.version}"):
             s.write(
                 f"Restore version {self.version}",
-                lambda: dst.restore_version(self.version),
+                lambda: dst.set_version(self.version),
                 probe=lambda: s.ctx.live_fingerprint(dst),
                 sent=fingerprint(s.ctx.docs(wanted)),
             )

@@ -25,25 +25,25 @@ from typing import Any
 
 from app import logs
 from app.backand.client import BackandClient
+from app.backand.model import Model, model_digest
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import comparable, diff_configs, fingerprint
 from app.configdoc.zipcheck import check_config_zip
-from app.engine.backup import model_digest
 from app.engine.consistency import compare
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.modeldiff import diff_models
-from app.engine.overview_cache import CacheDamaged, Compared, Known, OverviewCache, Seen, pair_key
-from app.engine.restorability import Restorability, last_drift_check, restorability
+from app.engine.reads.overview_cache import CacheDamaged, Compared, Known, OverviewCache, Seen, pair_key
+from app.engine.reads.restorability import Restorability, last_drift_check, restorability
 from app.engine.result import describe
 from app.engine.shaping import shape_model, spec_for, write_sent
 from app.errors import PromoterError
 from app.fsutil import sha256_file
-from app.profiles import Profile
+from app.kinds import WriteKind
+from app.profile import Profile
 
-Model = list[dict[str, Any]]
 log = logs.engine
-WRITES = ("promote", "rollback", "restore", "model", "undo")  # (a Set is recorded as "rollback")
+WRITES = tuple(WriteKind)
 
 
 @dataclass

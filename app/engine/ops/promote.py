@@ -10,16 +10,20 @@ import contextlib
 from dataclasses import dataclass
 
 from app.backand import BackandClient
-from app.engine import gates, planrecord
-from app.engine.backup import VerifyFailed, adopt_backup, model_digest
+from app.backand.model import model_digest
+from app.engine import gates
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
-from app.engine.headstart import HeadStart
-from app.engine.plan import ArchivedSource, Plan, PromoteOptions, make_plan
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import VerifyFailed, adopt_backup
+from app.engine.reads import planrecord
+from app.engine.reads.headstart import HeadStart
+from app.engine.reads.plan import ArchivedSource, Plan, PromoteOptions, make_plan
 from app.engine.result import Result, Status, describe, error_kind
-from app.engine.run import Session, run_write
+from app.engine.session import Session
 from app.errors import Cancelled, PromoterError, UsageError
-from app.profiles import Profile
+from app.kinds import WriteKind
+from app.profile import Profile
 
 __all__ = ["PromoteOptions", "Result", "Status", "VerifyFailed", "plan_promotion", "promote"]
 
@@ -146,7 +150,7 @@ class Promotion:
     source: Profile
     target: Profile
     options: PromoteOptions
-    kind: str = "promote"
+    kind: str = WriteKind.PROMOTE
     versions_saved: int = 0
     plan: Plan | None = None
     src: BackandClient | None = None

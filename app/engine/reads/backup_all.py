@@ -14,7 +14,7 @@ from app.configdoc.diff import row_digests
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
 from app.engine.result import describe
-from app.profiles import Profile
+from app.profile import Profile
 from app.secrets import SecretStoreError
 
 MAX_AT_ONCE = 3

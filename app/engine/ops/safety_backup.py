@@ -3,30 +3,25 @@ keeping the server's own versions from being pushed off by our writes."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.archive import Entry
+from app.backand.model import model_digest
+from app.backand.quirks import KEPT_BY_SERVER
 from app.engine.events import CancelToken
 from app.engine.result import Status, describe, recovery_command
 from app.engine.settle import OutcomeUnknown
 from app.errors import PromoterError
-from app.words import sentence
+from app.kinds import StepStatus
+from app.plural import sentence
 
 if TYPE_CHECKING:
-    from app.engine.run import Session
-
-KEPT_BY_SERVER = 5
+    from app.engine.session import Session
 
 
 class VerifyFailed(PromoterError):
     """The target does not hold what was sent."""
-
-
-def model_digest(model: Any) -> str:
-    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
 
 
 def take_backup(s: Session, note: str) -> Entry:
@@ -137,8 +132,8 @@ def undo_from_backup(s: Session, cause: BaseException) -> None:
         return
     r.undone, r.written = written, written
     for step in s.reporter.steps:
-        if step.name in written and step.status == "done":
-            step.status = "rolled_back"
+        if step.name in written and step.status is StepStatus.DONE:
+            step.status = StepStatus.ROLLED_BACK
     r.status = Status.ROLLED_BACK
     r.message = (
         f"{sentence(why)} It was rolled back: {s.target.name} is as it was before, model and configuration "

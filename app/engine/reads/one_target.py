@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.archive import Entry
+from app.backand.model import Model
+from app.backand.quirks import KEPT_BY_SERVER
 from app.configdoc.diff import ConfigDiff, diff_configs
-from app.engine.backup import KEPT_BY_SERVER
 from app.engine.context import Context
 from app.engine.events import Listener, Reporter
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def check(ctx: Context, profile: Profile) -> dict[str, Any]:
@@ -69,27 +70,22 @@ def versions(ctx: Context, profile: Profile) -> dict[str, Any]:
     }
 
 
-def validate_model(ctx: Context, profile: Profile, model: list[dict[str, Any]]) -> dict[str, Any]:
+def validate_model(ctx: Context, profile: Profile, model: Model) -> dict[str, Any]:
     """Validate *model* on the app (read-only): the verdict, drops and the model diff."""
-    from app.engine.modeldiff import diff_models
-    from app.engine.plan import validate as validate_on
+    from app.engine.modeldiff import Drops, diff_models
     from app.modelcheck import schema_errors
 
     local = schema_errors(model)
     with ctx.client(profile) as client:
         current = client.get_model()
-        result = validate_on(client, model, current)
+        result = client.validate_fully(model, current)
     diff = diff_models(current, model)
     return {
         "profile": profile.name,
         "valid": result.valid,
         "warnings": result.warning_lines(),
         "local_errors": local,
-        "dropped_tables": sorted(set(result.dropped_tables) | set(diff.dropped_tables)),
-        "dropped_columns": [
-            {"table": t, "column": c}
-            for t, c in sorted(set(result.dropped_columns) | set(diff.dropped_columns))
-        ],
+        **Drops.of(result, diff).as_json(),
         "changes": diff.lines(),
     }
 

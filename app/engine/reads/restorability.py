@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.engine.context import Context
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def ago(seconds: float) -> str:

@@ -13,30 +13,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.archive import Entry
 from app.backand import BackandClient, Validation
+from app.backand.model import Model, model_digest
 from app.configdoc.dataset import ConfigDocs, read_config_zip
 from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
 from app.engine import gates
-from app.engine.backup import model_digest
 from app.engine.consistency import Mismatch, compare
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Consent, Refusal
-from app.engine.modeldiff import ModelDiff, diff_models
+from app.engine.modeldiff import Drops, ModelDiff, diff_models
 from app.engine.security import SecurityReport, classify
+from app.engine.verdict import Verdict, decide
 from app.errors import PromoterError, UsageError
+from app.kinds import Valid
 from app.modelcheck import schema_errors
-from app.profiles import Profile
-from app.words import count
-
-if TYPE_CHECKING:
-    from app.engine.run import Session
-    from app.engine.verdict import Verdict
-
-Model = list[dict[str, Any]]
+from app.plural import count
+from app.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -86,21 +82,19 @@ class WritePlan:
         return self.source.model is not None and not self.model_diff.empty
 
     @property
-    def valid(self) -> str:
+    def valid(self) -> Valid:
         if self.local_errors:
-            return "never"
-        return self.validation.valid if self.validation is not None else "always"
+            return Valid.NEVER
+        return self.validation.valid if self.validation is not None else Valid.ALWAYS
 
     @property
     def warnings(self) -> list[str]:
         return (self.validation.warning_lines() if self.validation else []) + self.local_errors
 
     @property
-    def drops(self) -> list[str]:
-        verdict = self.validation or Validation("always")
-        tables = sorted(set(verdict.dropped_tables) | set(self.model_diff.dropped_tables))
-        columns = sorted(set(verdict.dropped_columns) | set(self.model_diff.dropped_columns))
-        return [f"table {t}" for t in tables] + [f"column {t}.{c}" for t, c in columns]
+    def drops(self) -> Drops:
+        """The tables and columns this write's model change drops (``modeldiff.Drops``)."""
+        return Drops.of(self.validation, self.model_diff)
 
     @property
     def nothing_to_write(self) -> bool:
@@ -135,7 +129,7 @@ class WritePlan:
                 )
             )
         if self.source.model is not None and not self.model_diff.empty:
-            out += gates.model_change(self.target, self.valid, self.warnings, self.drops, consent)
+            out += gates.model_change(self.target, self.valid, self.warnings, self.drops.lines(), consent)
         if self.nothing_to_write:
             return out
         out += gates.protected(self.target, consent)
@@ -148,9 +142,10 @@ class WritePlan:
 
     def verdict(self) -> Verdict:
         """The plan in one word and its reasons (``verdict.py``): what the banner says."""
-        from app.engine.verdict import of_write
-
-        return of_write(self)
+        nothing = None
+        if self.nothing_to_write:
+            nothing = f"nothing to change: {self.target.name} already holds {self.source.label}"
+        return decide(self.refusals(Consent()), [], nothing)
 
     def lines(self) -> list[str]:
         """The plan for a person, one line each (the command line prints these)."""
@@ -193,12 +188,7 @@ class WritePlan:
             "target": self.target.name,
             "valid": self.valid,
             "warnings": self.warnings,
-            "dropped_tables": sorted(set(d[6:] for d in self.drops if d.startswith("table "))),
-            "dropped_columns": [
-                {"table": d[7:].split(".", 1)[0], "column": d[7:].split(".", 1)[1]}
-                for d in self.drops
-                if d.startswith("column ")
-            ],
+            **self.drops.as_json(),
             "writes_model": self.source.model is not None,
             "writes_config": self.source.writes_config,
             "model_changes": self.model_diff.count(),
@@ -245,7 +235,7 @@ def make_write_plan(
     plan = WritePlan(kind, target, source, current)
     if source.model is not None:
         _plan_model(plan, client, source.model, reporter)
-        if plan.valid == "never":  # refused whatever else is found: nothing more is read
+        if plan.valid == Valid.NEVER:  # refused whatever else is found: nothing more is read
             return plan
     with reporter.step("Read target configuration"):
         plan.read = ctx.download(
@@ -285,15 +275,13 @@ def make_write_plan(
 
 
 def _plan_model(plan: WritePlan, client: BackandClient, model: Model, reporter: Reporter) -> None:
-    from app.engine.plan import validate  # (plan imports the engine's promotion pieces)
-
     with reporter.step("Validate model on target"):
         plan.model_diff = diff_models(plan.current_model, model)
         if plan.model_diff.empty:
             reporter.log("model: unchanged")
             return
         plan.local_errors = schema_errors(model)
-        plan.validation = validate(client, model, plan.current_model)
+        plan.validation = client.validate_fully(model, plan.current_model)
         reporter.log(f"model: {plan.valid}; {count(plan.model_diff.count(), 'change')}")
 
 
@@ -355,18 +343,3 @@ def preview(
         client = ctx.client(target)
     with client:
         return make_write_plan(ctx, client, target, kind, source, reporter)
-
-
-def prepare(s: Session, kind: str, source: WriteSource, consent: Consent, expect: str | None) -> WritePlan:
-    """A write's plan under the target's lock: its gates decide (a refusal ends the run, nothing
-    written); the target's read becomes the run's backup."""
-    from app.engine.backup import adopt_backup
-
-    plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter)
-    s.result.plan, s.result.planned = plan.as_json(), plan
-    gates.raise_if(plan.refusals(consent, expect))
-    if plan.security.weakening and consent.accepts_security:  # why access was widened, in history
-        s.result.plan["security"]["reason"] = consent.security_reason
-    if plan.read is not None:
-        adopt_backup(s, plan.read)
-    return plan

@@ -13,14 +13,14 @@ import time
 
 from app.archive import releases
 from app.archive.releases import Release, check_name, check_note
+from app.backand.model import model_digest
 from app.configdoc.diff import comparable, fingerprint
-from app.engine.backup import model_digest
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.history import current_user
-from app.engine.plan import ArchivedSource
+from app.engine.reads.plan import ArchivedSource
 from app.errors import UsageError
-from app.profiles import Profile
+from app.profile import Profile
 
 
 def default_name(profile: Profile, now: float | None = None) -> str:

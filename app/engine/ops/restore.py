@@ -12,18 +12,21 @@ from pathlib import Path
 
 from app.archive import Entry
 from app.backand.errors import TooLargeError
+from app.backand.model import Model
 from app.backand.streams import check_upload_size
 from app.configdoc.zipcheck import check_config_zip
-from app.engine import writeplan
-from app.engine.backup import restore_entry
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent
+from app.engine.ops import under_lock
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import restore_entry
+from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
-from app.engine.run import Session, run_write
-from app.engine.writeplan import Model, WritePlan, WriteSource
+from app.engine.session import Session
 from app.errors import UsageError
-from app.profiles import Profile
+from app.kinds import WriteKind
+from app.profile import Profile
 
 
 def resolve_zip(ctx: Context, source: str) -> tuple[Path, str, Entry | None]:
@@ -84,7 +87,7 @@ class Restore:
     source: WriteSource
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "restore"
+    kind: str = WriteKind.RESTORE
     versions_saved: int = 2
     plan: WritePlan | None = None
     _fp: str = field(default="", repr=False)
@@ -94,7 +97,7 @@ class Restore:
         return self.source.label
 
     def prepare(self, s: Session) -> None:
-        self.plan = writeplan.prepare(s, self.kind, self.source, self.consent, self.expect_stamp)
+        self.plan = under_lock.prepare(s, self.kind, self.source, self.consent, self.expect_stamp)
 
     def apply(self, s: Session) -> None:
         assert self.plan is not None

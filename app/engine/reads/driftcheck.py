@@ -14,7 +14,7 @@ from typing import Any
 from app.configdoc.diff import comparable, diff_configs, fingerprint
 from app.engine.context import Context
 from app.engine.result import describe
-from app.profiles import Profile
+from app.profile import Profile
 
 KIND = "drift-check"
 NAMED = 20  # differences kept in the record

@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.engine import writeplan
-from app.engine.backup import restore_entry
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent
 from app.engine.history import Run
+from app.engine.ops import under_lock
+from app.engine.ops.run import run_write
+from app.engine.ops.safety_backup import restore_entry
+from app.engine.reads.writeplan import WritePlan, WriteSource
 from app.engine.result import Result
-from app.engine.run import Session, run_write
-from app.engine.writeplan import WritePlan, WriteSource
+from app.engine.session import Session
 from app.errors import UsageError
-from app.profiles import Profile
+from app.kinds import WriteKind
+from app.profile import Profile
 
-UNDOABLE = ("promote", "rollback", "restore", "model", "undo")
+UNDOABLE = tuple(WriteKind)  # every write kind, an undo included
 NOTHING_WRITTEN = ("refused", "failed", "dry_run", "running")
+
+
+def later_runs(ctx: Context, run: Run, target: Profile, this_run: int | None = None) -> tuple[str, ...]:
+    """The runs into *target* after *run* (whichever profile or home made them, this undo's own run
+    aside): an undo discards them too, which is the later-writes gate."""
+    after = ctx.history.writes_after(run.id, target.target_key, target.name)
+    return tuple(f"#{r.id} ({r.kind})" for r in after if r.id != this_run)
 
 
 def undo_source(ctx: Context, run_id: int) -> tuple[Profile, Run, WriteSource]:
@@ -52,9 +61,7 @@ def undo_source(ctx: Context, run_id: int) -> tuple[Profile, Run, WriteSource]:
         )
     if not ctx.archive.path_of(entry).exists():
         raise UsageError(f"The backup of run #{run_id} (archive entry #{entry.id}) has lost its file.")
-    later = tuple(
-        f"#{r.id} ({r.kind})" for r in ctx.history.writes_after(run.id, profile.target_key, profile.name)
-    )
+    later = later_runs(ctx, run, profile)
     model = entry.model if isinstance(entry.model, list) else None
     source = WriteSource(
         f"run #{run.id}",
@@ -86,7 +93,7 @@ class Undo:
     source: WriteSource
     consent: Consent
     expect_stamp: str | None = None
-    kind: str = "undo"
+    kind: str = WriteKind.UNDO
     versions_saved: int = 2
     plan: WritePlan | None = field(default=None, repr=False)
     _fp: str = ""
@@ -102,11 +109,7 @@ class Undo:
 
     def prepare(self, s: Session) -> None:
         # later runs are read again under the lock (another window may have written since)
-        later = tuple(
-            f"#{r.id} ({r.kind})"
-            for r in s.ctx.history.writes_after(self.run.id, self.target.target_key, self.target.name)
-            if r.id != s.run_id
-        )
+        later = later_runs(s.ctx, self.run, self.target, this_run=s.run_id)
         self.source = WriteSource(
             self.source.label,
             model=self.source.model,
@@ -114,7 +117,7 @@ class Undo:
             later=later,
             no_model_reason=self.source.no_model_reason,
         )
-        self.plan = writeplan.prepare(s, self.kind, self.source, self.consent, self.expect_stamp)
+        self.plan = under_lock.prepare(s, self.kind, self.source, self.consent, self.expect_stamp)
 
     def apply(self, s: Session) -> None:
         assert self.plan is not None and self.source.entry is not None

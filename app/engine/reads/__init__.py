@@ -1,0 +1,1 @@
+"""The reads: plans, the overview, backups into the archive, drills, releases, the head start."""
