@@ -39,7 +39,8 @@ def test_the_backups_dialog_installs_and_removes_a_schedule(qtbot, window, tmp_p
     qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
     _idle(qtbot, window)
     assert "Added this home's line to the crontab: daily 02:30" in dialog.message.text()
-    assert len(system.lines()) == 1 and "backup dev qa --scheduled" in system.lines()[0]
+    assert len(system.lines()) == 1 and "backup dev qa --scheduled --drill weekly" in system.lines()[0]
+    assert dialog.state.drill == "weekly"  # read back from the system: drills follow the backups
     assert label.text() == "backups: daily 02:30 · not run yet", label.text()
     assert dialog.install_button.text() == "&Change" and "runs: daily 02:30" in dialog.state_text.text()
 
@@ -48,10 +49,12 @@ def test_the_backups_dialog_installs_and_removes_a_schedule(qtbot, window, tmp_p
     assert label.text() == "backups: daily 02:30 · last just now ✓", label.text()
 
     dialog.how_often.setCurrentIndex(1)  # every N hours
+    dialog.drill.setCurrentIndex(0)  # no restore drills
     dialog.hours.setCurrentIndex(dialog.hours.findData(12))
     qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
     _idle(qtbot, window)
     assert len(system.lines()) == 1 and system.lines()[0].startswith("30 2-23/12 * * *")
+    assert "--drill" not in system.lines()[0]
     assert label.text().startswith("backups: every 12 h from 02:30 · last"), label.text()
 
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)

@@ -38,6 +38,7 @@ from app.gui import notify
 from app.gui.jobs import JobRunner
 
 HOW_OFTEN = (("every day", "daily"), ("every N hours", "hours"), ("every week (Monday)", "weekly"))
+DRILLS = (("none", ""), ("daily, after the backups", "daily"), ("weekly, after the backups", "weekly"))
 
 
 def read_state(jobs: JobRunner, ctx: Context, key: str, done: Callable[[schedule.State], None],
@@ -97,6 +98,15 @@ class BackupsDialog(QDialog):
         form.addRow("At (first run of the day)", self.at)
         form.addRow("Environments", self.all_environments)
         form.addRow("", self.environments)
+        self.drill = QComboBox()  # a restore drill proves a backup restores (in a scratch sandbox)
+        for text, value in DRILLS:
+            self.drill.addItem(text, value)
+        self.drill.setCurrentIndex([v for _t, v in DRILLS].index("weekly"))
+        self.drill.setToolTip(
+            "After the backups, load each environment's newest backup into a scratch app of a local "
+            "sandbox and check that it round-trips (nothing is written to any environment)."
+        )
+        form.addRow("Restore drills", self.drill)
         self.how_often.currentIndexChanged.connect(self._enable)
         self.all_environments.toggled.connect(self._enable)
         buttons = QHBoxLayout()
@@ -148,7 +158,8 @@ class BackupsDialog(QDialog):
             picked = tuple(i.text() for i in items if i.checkState() == Qt.CheckState.Checked)
             if not picked:
                 raise PromoterError("Tick at least one environment, or back up all of them.")
-        return schedule.Schedule(every, self.at.time().toString("HH:mm"), picked)
+        drill = self.drill.currentData()
+        return schedule.Schedule(every, self.at.time().toString("HH:mm"), picked, drill or None)
 
     def refresh(self) -> None:
         read_state(self.jobs, self.ctx, "schedule-dialog", self._show, self._failed)
@@ -169,6 +180,7 @@ class BackupsDialog(QDialog):
             self.hours.setCurrentIndex(schedule.HOURS.index(int(hours)))
         self.at.setTime(QTime.fromString(at, "HH:mm"))
         self.all_environments.setChecked(not state.profiles)
+        self.drill.setCurrentIndex([v for _t, v in DRILLS].index(state.drill or ""))
         for i in range(self.environments.count()):
             item = self.environments.item(i)
             chosen = not state.profiles or item.text() in state.profiles
