@@ -18,9 +18,9 @@ from app.engine.context import Context
 from app.errors import PromoterError
 from app.gui import colours, messages
 from app.gui.diffview import CELL, CHANGE_ROLE, SELECTOR
+from app.plural import count
 from app.shaping.rules import Rule
 from app.shaping.selectors import POSITION
-from app.plural import count
 
 Pair = tuple[str, str]
 
