@@ -167,3 +167,34 @@ def test_a_protection_removed_by_hand_still_guards_writes(ctx, control):
     assert control.state("shop-prod")["stored_version"] == before
     named = set_version(ctx, prod, "1.0.9", Consent(confirm="prod", config_only=True))
     assert named.status == "succeeded", named.message
+
+
+def test_protection_belongs_to_the_target_not_to_one_entry(ctx, control, secret_store):
+    """Attacks: a second, unprotected profile on prod's URL and app; prod renamed and re-id'd by
+    hand in profiles.json. Both still meet prod's protection; an unprotect with the name typed ends it."""
+    import json
+    from dataclasses import replace
+
+    from app.engine.gates import Consent, Gate
+    from app.engine.ops.setversion import set_version
+
+    prod = ctx.profiles.get("prod")
+    twin = ctx.profiles.upsert(replace(prod, id="", name="prod2", protected=False))
+    secret_store.set(twin, secret_store.get(prod))
+    refused = set_version(ctx, twin, "1.0.9", Consent(config_only=True))
+    assert refused.status == "refused" and Gate.PROTECTED in [r.gate for r in refused.refusals]
+    ctx.profiles.remove("prod2")
+    data = json.loads(ctx.home.profiles_file.read_text())
+    for entry in data["profiles"]:
+        if entry["name"] == "prod":
+            entry.update(name="live", id="0123456789abcdef", protected=False)
+    ctx.home.profiles_file.write_text(json.dumps(data))
+    live = ctx.profiles.get("live")
+    assert not live.protected  # as the file says
+    secret_store.set(live, secret_store.get(prod))
+    refused = set_version(ctx, live, "1.0.9", Consent(config_only=True))
+    assert refused.status == "refused" and Gate.PROTECTED in [r.gate for r in refused.refusals]
+    named = set_version(ctx, live, "1.0.9", Consent(confirm="live", config_only=True))
+    assert named.status == "succeeded", named.message
+    for profile in (twin, live):
+        secret_store.delete(profile)

@@ -74,14 +74,22 @@ class Context:
         return lost
 
     def guarded(self, profile: Profile) -> Profile:
-        """*profile* as a write must treat it: protected when its file says so, or when it was last
-        recorded protected and the file was edited by hand since (a protection removed outside the
-        promoter is not removed: ``promoter profile unprotect NAME --confirm NAME`` removes it)."""
+        """*profile* as a write must treat it. A protection belongs to the target (URL + app), not
+        to one profile's entry: it is protected when its file says so, when another profile of this
+        home on the same target is protected, or when the promoter last recorded a protected profile
+        on it (a protection removed by hand, a renamed or re-id'd entry, is not a protection
+        removed: ``promoter profile unprotect NAME --confirm NAME`` removes it)."""
+        from dataclasses import replace
+
         from app.profileguard import effective
 
         if profile.protected:
             return profile
         try:
+            if any(p.protected and p.target_key == profile.target_key for p in self.profiles.load()):
+                return replace(profile, protected=True)
+            if profile.target_key in self.history.protected_targets():
+                return replace(profile, protected=True)
             return effective(profile, self.history.known_profiles())
         except Exception as exc:  # an unreadable history: the file's word, said in the log
             logs.engine.warning("the last known protection of %s is unknown: %s", profile.name, exc)

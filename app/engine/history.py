@@ -319,13 +319,18 @@ class History:
             ),
         )
         run_id = int(cur.lastrowid or 0)
+        # a recorded change replaces the profile's record; an unprotect or a remove (its name typed)
+        # also ends any other record of protection on the same target (a renamed or re-id'd entry)
+        lowers = change.action == "unprotect" or (change.action == "remove" and change.confirmed)
         self._db.execute(
-            "DELETE FROM profile_states WHERE profile_id=? OR name=?", (change.profile_id, change.name)
+            "DELETE FROM profile_states WHERE profile_id=? OR name=? OR (? AND target_key=?)",
+            (change.profile_id, change.name, int(lowers), change.target_key),
         )
         if change.action != "remove":
             self._db.execute(
-                "INSERT INTO profile_states VALUES (?, ?, ?, ?, ?)",
-                (change.profile_id, change.name, int(change.protected), run_id, now),
+                "INSERT INTO profile_states (profile_id, name, protected, run_id, at, target_key) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (change.profile_id, change.name, int(change.protected), run_id, now, change.target_key),
             )
         return run_id
 
@@ -342,6 +347,15 @@ class History:
                 out[f"name:{name}"] = known  # by name, a protected record is not hidden by another
         return out
 
+    def protected_targets(self) -> dict[str, str]:
+        """The targets (URL + app) a recorded protected profile guards, each with that profile's
+        name: a protection belongs to the target, whatever profile (or renamed, re-id'd profile)
+        points at it now."""
+        rows = self._db.execute(
+            "SELECT target_key, name FROM profile_states WHERE protected=1 AND target_key IS NOT NULL"
+        ).fetchall()
+        return {str(key): str(name) for key, name in rows}
+
     def note_profiles(self, profiles: list[Profile]) -> None:
         """Profiles seen for the first time (by id and by name) are noted as they are; a profile
         protected since is noted as protected. A protection lost is never noted: only a recorded
@@ -352,8 +366,9 @@ class History:
             record = known.get(f"id:{p.id}") or known.get(f"name:{p.name}")
             if record is None:
                 self._db.execute(
-                    "INSERT OR IGNORE INTO profile_states VALUES (?, ?, ?, NULL, ?)",
-                    (p.id, p.name, int(p.protected), now),
+                    "INSERT OR IGNORE INTO profile_states (profile_id, name, protected, run_id, at, "
+                    "target_key) VALUES (?, ?, ?, NULL, ?, ?)",
+                    (p.id, p.name, int(p.protected), now, p.target_key),
                 )
             elif p.protected and not record.protected:
                 self._db.execute(
@@ -397,6 +412,9 @@ def _prepare(db: sqlite3.Connection) -> None:
     for column, kind in (("pid", "INTEGER"), ("undone_by", "INTEGER"), ("target_key", "TEXT")):
         if column not in columns:  # a history file from before the column existed
             db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+    states = {row[1] for row in db.execute("PRAGMA table_info(profile_states)").fetchall()}
+    if "target_key" not in states:  # which target a recorded protection guards (kept by target too)
+        db.execute("ALTER TABLE profile_states ADD COLUMN target_key TEXT")
 
 
 def _alive(pid: int) -> bool:
