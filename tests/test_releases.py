@@ -133,3 +133,52 @@ def test_a_release_whose_zip_fails_its_check_is_refused(ctx):
 
     with pytest.raises(UsageError, match="is release 3.0; remove it with `release remove 3.0`"):
         ctx.archive.delete(release.entry_id)
+
+
+def test_an_unverified_release_into_a_protected_target_needs_the_same_consent(ctx, sandbox, tmp_path):
+    """Attack finding: a release taken from a state the promoter had not verified went into protected
+    prod without the unverified-source consent that `promote qa prod` asks for."""
+    from dataclasses import replace
+
+    from app.engine.gates import Gate
+
+    qa = ctx.profiles.get("qa")  # never written by the promoter: no verified state to compare with
+    release = engine_releases.create(ctx, qa, "4.0")
+    assert not release.verified
+    refused = _promote_release(ctx, "4.0")
+    assert refused.status == "refused" and Gate.UNVERIFIED_SOURCE in [r.gate for r in refused.refusals]
+    source, archived = engine_releases.source_of(ctx, "4.0")
+    options = replace(PromoteOptions(yes=True, confirm="prod"), accept_unverified_source=True)
+    done = promote(ctx, source, ctx.profiles.get("prod"), options, archived=archived)
+    assert done.status == "succeeded", done.message
+
+
+def test_a_release_rewritten_with_its_sha256_is_refused(ctx):
+    """Attack finding: a release's zip rewritten together with its sha256 in the index passed; the
+    fingerprint and model recorded when it was taken are checked before it is promoted."""
+    import sqlite3
+    import zipfile
+
+    from app.fsutil import sha256_file
+
+    qa = ctx.profiles.get("qa")
+    release = engine_releases.create(ctx, qa, "5.0")
+    entry = ctx.archive.get(release.entry_id)
+    path = ctx.archive.path_of(entry)
+    with zipfile.ZipFile(path) as old:
+        names = old.namelist()
+        docs = {n: old.read(n) for n in names}
+    first = names[0]
+    docs[first] = docs[first].replace(ORIGINAL.encode(), b"return {sent: false};")
+    assert docs[first] != zipfile.ZipFile(path).read(first)
+    path.unlink()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in names:
+            new.writestr(name, docs[name])
+    db = sqlite3.connect(ctx.archive.root / "index.sqlite")
+    db.execute("UPDATE entries SET sha256=?, size=? WHERE id=?", (sha256_file(path), path.stat().st_size, entry.id))
+    db.commit()
+    db.close()
+    result = _promote_release(ctx, "5.0")
+    assert not result.ok and result.written == []
+    assert "no longer holds what was taken" in result.message, result.message

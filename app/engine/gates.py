@@ -176,6 +176,20 @@ def unverified_source(
     ]
 
 
+def unverified_release(target: Profile, label: str, why: str, consent: Consent) -> list[Refusal]:
+    """A release taken from a state the promoter had not verified (*why* says how): into a protected
+    target, the same consent as promoting an unverified source."""
+    if not why or not target.protected or consent.accept_unverified_source:
+        return []
+    return [
+        Refusal(
+            Gate.UNVERIFIED_SOURCE,
+            f"{label} was not a verified state when it was taken ({why}): {target.name} would receive "
+            "a state never verified",
+        )
+    ]
+
+
 def other_app(target: Profile, why: str, consent: Consent) -> list[Refusal]:
     """A release taken from none of this home's environments (*why* says so) into *target*."""
     if not why or consent.allow_other_app:

@@ -66,6 +66,8 @@ class ArchivedSource:
     label: str  # "release 1.4", as the plan, the result and history name the source
     release: str | None = None
     foreign: str = ""  # why it belongs to none of this home's environments (a gate), or ''
+    unverified: str = ""  # why the release is not a verified state of its environment (a gate), or ''
+    expected: tuple[str, str] | None = None  # the fingerprint and model digest recorded when taken
 
 
 @dataclass
@@ -172,6 +174,7 @@ class Plan:
             self.source, self.target, self.source_drifted, self.source_drift_since, source_count, consent
         )
         if self.archived is not None:
+            out += gates.unverified_release(self.target, self.archived.label, self.archived.unverified, consent)
             out += gates.other_app(self.target, self.archived.foreign, consent)
         return out
 
@@ -241,6 +244,12 @@ def make_plan(
     if archived is not None:
         with reporter.step("Check the release"):
             ctx.archive.path_for_upload(archived.entry)  # a file the index does not vouch for: refused
+            held = (ctx.fingerprint(archived.entry), model_digest(archived.model))
+            if archived.expected is not None and held != archived.expected:  # rewritten with its sha256
+                raise UsageError(
+                    f"{archived.label} no longer holds what was taken (its configuration or model "
+                    "differs from what was recorded with it): it is not promoted. Take a new release."
+                )
             reporter.log(f"{archived.label}: archive entry #{archived.entry.id}, sha256 as recorded")
     with reporter.step("Read models"):
         if archived is not None:

@@ -131,4 +131,15 @@ def source_of(ctx: Context, name: str) -> tuple[Profile, ArchivedSource]:
             "this home's environments"
         )
     source = here[0] if here else recorded
-    return source, ArchivedSource(entry, list(entry.model), release.label, release=name, foreign=foreign)
+    unverified = "" if release.verified else release.state
+    archived = ArchivedSource(
+        entry,
+        list(entry.model),
+        release.label,
+        release=name,
+        foreign=foreign,
+        unverified=unverified,
+        expected=(release.fingerprint, release.model_digest),
+    )
+    return source, archived
+
