@@ -103,8 +103,9 @@ def test_a_config_only_zip_whose_objects_differ_is_refused_and_planned(cli, tmp_
     assert "--config-only" in refused.stdout and "coupons" in refused.stdout
     assert cli.state("shop-qa") == before
 
-    asked = cli("restore", "qa", str(zip_path))  # no --yes, no terminal: the plan, then a refusal
-    assert asked.returncode == 3 and "Plan: restore" in asked.stdout and "not a terminal" in asked.stderr
+    asked = cli("restore", "qa", str(zip_path))  # a gate that needs its flag: the plan, then refused
+    assert asked.returncode == 3 and "Plan: restore" in asked.stdout
+    assert "refused without --config-only" in asked.stdout and "[y/N]" not in asked.stdout
     assert cli.state("shop-qa") == before
 
     done = cli.json("restore", "qa", str(zip_path), "--yes", "--config-only")
@@ -197,3 +198,41 @@ def test_bad_input_to_planned_writes(cli, tmp_path):
     assert missing.returncode == 2 and "no run #999" in missing.stderr
     gone = cli("rollback", "qa", "9.9.9", "--dry-run")
     assert gone.returncode in (2, 3) and "Traceback" not in gone.stderr, gone.stderr
+
+
+def test_yes_on_a_terminal_is_consent_to_the_drift_the_plan_showed(cli, tmp_path):
+    """Attack finding: answering y to a plan that showed drift was refused "without --yes" (so a
+    user was pushed onto --yes, which skips the plan's stamp check too). The answer consents to the
+    drift and later runs the plan showed; without a terminal nothing is asked and nothing written."""
+    import os
+
+    done = cli.json("promote", "dev", "qa", "--yes")
+    assert done["status"] == "succeeded"
+    versions = cli.json("versions", "qa")["versions"]
+    from app.backand import BackandClient, PasswordLogin
+
+    with BackandClient(cli.url, "shop-qa", PasswordLogin(seed.ADMIN[0])) as client:  # the console
+        client.sign_in(seed.ADMIN[1])
+        client.set_version(versions[0]["version"])
+        client.reload_cache()
+    backup = str(done["backup_id"])
+    piped = cli("restore", "qa", backup, "--allow-data-loss")
+    assert piped.returncode == 3 and "not a terminal" in piped.stderr and "DRIFT" in piped.stdout
+    primary, secondary = os.openpty()  # a terminal whose user has typed "y"
+    try:
+        os.write(primary, b"y\n")
+        answered = subprocess.run(
+            [sys.executable, "-m", "app", "--home", str(cli.home), "restore", "qa", backup, "--allow-data-loss"],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert answered.returncode == 0, answered.stdout + answered.stderr
+    assert "succeeded" in answered.stdout

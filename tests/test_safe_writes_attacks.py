@@ -136,7 +136,7 @@ def test_the_recovery_command_of_a_protected_target_carries_its_name(ctx, contro
     )
     assert result.status == Status.UNKNOWN, result.message
     assert result.message.endswith(
-        f"promoter restore prod {result.backup_id} --allow-data-loss --confirm prod"
+        f"promoter restore prod {result.backup_id} --allow-data-loss --yes --confirm prod"
     )
     run = ctx.history.get(result.run_id)
     assert run.archive_ids["recover"] in result.message

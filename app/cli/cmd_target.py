@@ -4,6 +4,7 @@ commands on one target's versions and backups, and the record of runs."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import sys
 import time
 from collections.abc import Callable
@@ -109,11 +110,19 @@ def planned_write(
             if args.dry_run:
                 show_plan(with_flags(plan.as_json(), profile.name), plan.lines(), as_json=args.json)
                 return Exit.OK
+            out = sys.stdout if not args.json else sys.stderr
             if not args.json:
                 print("\n".join(plan.lines()))
-            print_gates(plan.as_json()["gates"], profile.name, sys.stdout if not args.json else sys.stderr)
+            # the answer to this plan is consent to what it shows of drift and later runs; every
+            # other gate needs its own flag, so a plan that needs one is refused before asking
+            asked = replace(consent, accept_drift=True, accept_later_writes=True)
+            left = [r.as_json() for r in plan.refusals(asked)]
+            if left:
+                print_gates(left, profile.name, out, refused=True)
+                return Exit.REFUSED
+            print_gates([r.as_json() for r in plan.refusals(consent)], profile.name, out)
             confirm(question, False)
-            expect = plan.stamp
+            consent, expect = asked, plan.stamp
         with cancel_on_signals(CancelToken()) as token:
             listener = stderr_listener(quiet=args.json)
             result = write(ctx, profile, source, consent, listener, token, expect_stamp=expect)

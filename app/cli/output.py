@@ -51,6 +51,10 @@ def confirm(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise SafetyRefusal(f"{question} Refusing without --yes: standard input is not a terminal.")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    try:
+        answer = input(f"{question} [y/N] ").strip().lower()
+    except EOFError:  # Ctrl+D: no answer is not a yes
+        answer = ""
+        print(file=sys.stderr)
     if answer not in ("y", "yes"):
         raise SafetyRefusal("Not confirmed; nothing was done.")

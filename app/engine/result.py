@@ -91,9 +91,10 @@ def describe(exc: BaseException) -> str:
 
 
 def recovery_command(target: Profile, backup_id: int) -> str:
-    """The command that puts a target back as its backup holds it (what a failed run prints)."""
+    """The command that puts a target back as its backup holds it (what a failed run prints): the
+    target is half-written, so it has drifted from the promoter's last write; --yes says so."""
     confirm = f" --confirm {target.name}" if target.protected else ""
-    return f"promoter restore {target.name} {backup_id} --allow-data-loss{confirm}"
+    return f"promoter restore {target.name} {backup_id} --allow-data-loss --yes{confirm}"
 
 
 def error_kind(exc: BaseException) -> ErrorKind:

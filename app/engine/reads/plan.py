@@ -174,7 +174,8 @@ class Plan:
             self.source, self.target, self.source_drifted, self.source_drift_since, source_count, consent
         )
         if self.archived is not None:
-            out += gates.unverified_release(self.target, self.archived.label, self.archived.unverified, consent)
+            archived = self.archived
+            out += gates.unverified_release(self.target, archived.label, archived.unverified, consent)
             out += gates.other_app(self.target, self.archived.foreign, consent)
         return out
 
