@@ -205,3 +205,10 @@ def test_the_overview_counts_a_set_as_the_last_write(ctx, control):
     assert done.status == Status.SUCCEEDED, done.message
     last = _last_write(ctx, qa)
     assert last is not None and last["run"] == done.run_id and last["kind"] == "rollback"
+    # an undone run is not the last write; a refused one hides nothing (attack finding 5)
+    back = undo(ctx, done.run_id, Consent(allow_data_loss=True, accept_drift=True))
+    assert back.status == Status.SUCCEEDED, back.message
+    refused = set_version(ctx, qa, "1.1.0")  # refused (inconsistent): recorded, not a write
+    assert refused.status == Status.REFUSED, refused.message
+    last = _last_write(ctx, qa)
+    assert last is not None and last["run"] == back.run_id and last["kind"] == "undo"

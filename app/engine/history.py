@@ -239,6 +239,21 @@ class History:
         ).fetchone()
         return self._row(row) if row else None
 
+    def last_write(self, kinds: tuple[str, ...], target: str) -> Run | None:
+        """The newest write into *target* that holds: it succeeded, wrote something and was not
+        undone since (an undone run, a refused one or one that changed nothing is not the last write)."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = self._db.execute(
+            f"SELECT * FROM runs WHERE kind IN ({marks}) AND target=? AND status='succeeded' "
+            "AND undone_by IS NULL ORDER BY id DESC LIMIT 20",
+            (*kinds, target),
+        ).fetchall()
+        for row in rows:
+            run = self._row(row)
+            if run.plan.get("written"):
+                return run
+        return None
+
     def mark_undone(self, run_id: int, by_run: int) -> None:
         self._db.execute("UPDATE runs SET undone_by=? WHERE id=?", (by_run, run_id))
 

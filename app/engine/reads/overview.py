@@ -390,14 +390,9 @@ def _docs(
 
 
 def _last_write(ctx: Context, profile: Profile) -> dict[str, Any] | None:
-    runs = [
-        run
-        for kind in WRITES
-        if (run := ctx.history.last_of(kind, profile.name)) is not None and run.status == "succeeded"
-    ]
-    if not runs:
+    run = ctx.history.last_write(tuple(WRITES), profile.name)
+    if run is None:
         return None
-    run = max(runs, key=lambda r: r.id)
     return {"run": run.id, "kind": run.kind, "source": run.source, "when": run.finished_at or run.started_at}
 
 
