@@ -179,6 +179,11 @@ class ProfileStore:
                     rule.made()
                 except UsageError as exc:
                     raise UsageError(f"{source}: profile {profile.name!r}: {exc.message}") from None
+        names = [p.name for p in incoming]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:  # which of two entries would win is no question to leave to the order
+            listed = ", ".join(twice)
+            raise UsageError(f"{source}: profile {listed} is listed more than once. Nothing was changed.")
         # an imported profile is new in this home: it never takes another home's keyring entries
         incoming = [replace(profile, id="") for profile in incoming]
         guard.check({p.name: self.consent_needed(p, p.name) for p in incoming}, confirm)

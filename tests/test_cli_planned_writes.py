@@ -196,6 +196,10 @@ def test_bad_input_to_planned_writes(cli, tmp_path):
     assert blank.returncode == 2 and "reason in words" in blank.stderr and "Traceback" not in blank.stderr
     missing = cli("undo", "999", "--dry-run")
     assert missing.returncode == 2 and "no run #999" in missing.stderr
+    long = cli("rollback", "qa", "1" * 10000, "--dry-run")  # (it became a 10,031-character note)
+    assert long.returncode == 2 and "is not a version label" in long.stderr
+    invisible = cli("restore", "qa", "1", "--accept-security", "\u200b")
+    assert invisible.returncode == 2 and "reason in words" in invisible.stderr
     gone = cli("rollback", "qa", "9.9.9", "--dry-run")
     assert gone.returncode in (2, 3) and "Traceback" not in gone.stderr, gone.stderr
 

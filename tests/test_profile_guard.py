@@ -198,3 +198,21 @@ def test_protection_belongs_to_the_target_not_to_one_entry(ctx, control, secret_
     assert named.status == "succeeded", named.message
     for profile in (twin, live):
         secret_store.delete(profile)
+
+
+def test_an_import_that_names_a_profile_twice_changes_nothing(ctx, tmp_path):
+    """Attack finding: [dev with a new colour, prod unprotected, prod protected] saved dev's colour
+    and then said "Nothing was changed"."""
+    import json
+
+    import pytest
+
+    from app.errors import UsageError
+
+    dev, prod = ctx.profiles.get("dev"), ctx.profiles.get("prod")
+    entries = [dev.as_json() | {"colour": "#123456"}, prod.as_json() | {"protected": False}, prod.as_json()]
+    path = tmp_path / "import.json"
+    path.write_text(json.dumps({"schema_version": 1, "profiles": entries}))
+    with pytest.raises(UsageError, match="listed more than once"):
+        ctx.profiles.import_from(path)
+    assert ctx.profiles.get("dev").colour == dev.colour

@@ -38,14 +38,14 @@ def do_create(args: argparse.Namespace, home: Home) -> int:
     ctx = open_context(home)
     try:
         profile = ctx.profiles.get(args.env)
-        # the name and the note are checked before anything is read from the server
-        engine_releases.check_new(
-            ctx, args.name or engine_releases.default_name(profile), args.note, replace=args.replace
-        )
+        # the name and the note are checked before anything is read from the server; a name given
+        # empty is a name that is wrong, not a request for an automatic one
+        name = args.name if args.name is not None else engine_releases.default_name(profile)
+        engine_releases.check_new(ctx, name, args.note, replace=args.replace)
         release = engine_releases.create(
             ctx,
             profile,
-            args.name,
+            name,
             args.note,
             replace=args.replace,
             listener=stderr_listener(quiet=args.json),

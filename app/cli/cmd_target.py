@@ -4,10 +4,10 @@ commands on one target's versions and backups, and the record of runs."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from app.cli import exitcodes

@@ -15,6 +15,7 @@ from typing import Any
 AUTH_KINDS = ("password", "keys", "token")  # app.profile.AUTH_KINDS (a test keeps them equal)
 SQLITE_MAX = 2**63 - 1  # the largest integer SQLite holds: every id and count given to a query
 DIGITS = re.compile(r"[0-9]{1,19}")
+VERSION = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12}")
 
 
@@ -56,6 +57,19 @@ def amount(high: float, what: str) -> Callable[[str], float]:
 
     parse.__name__ = what
     return parse
+
+
+def version_label(text: str) -> str:
+    """A server version's label (``1.0.42``, ``up20261206…``): at most 64 characters of letters,
+    digits and ``._+-``; anything else is no label the server gives (and would follow the label into
+    notes, file names and bundles)."""
+    if not VERSION.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} is not a version label: at most 64 letters, digits, '.', '_', '+' or '-' "
+            "(`promoter versions NAME` lists them)"
+        )
+    return text
 
 
 run_id = whole(1, SQLITE_MAX, "a run id")
@@ -241,7 +255,7 @@ def _cmd_promote(sub: Any) -> None:
 
     exp = sub.add_parser("export", help="download the configuration into the archive")
     exp.add_argument("name")
-    exp.add_argument("--version")
+    exp.add_argument("--version", type=version_label)
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(handler="app.cli.cmd_target:do_export")
 
@@ -252,7 +266,7 @@ def _cmd_promote(sub: Any) -> None:
 
     rb = sub.add_parser("rollback", help='"Set": restore a server-side version, then clear the cache')
     rb.add_argument("name")
-    rb.add_argument("version")
+    rb.add_argument("version", type=version_label)
     _planned_write_flags(rb, model=False)
     rb.set_defaults(handler="app.cli.cmd_target:do_rollback")
 

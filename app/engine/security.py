@@ -225,6 +225,11 @@ def check_reason(text: str) -> str:
         )
     if len(reason) > REASON_LIMIT:
         raise UsageError(f"The security reason is {len(reason)} characters long; at most {REASON_LIMIT}.")
+    if not any(c.isalnum() for c in reason):  # words: not only spaces, marks or invisible characters
+        raise UsageError(
+            "--accept-security needs a reason in words; it has no letter or digit "
+            f"({len(reason)} characters of punctuation or invisible space)."
+        )
     if any(ord(c) < 32 or ord(c) == 127 for c in reason):
         raise UsageError(
             "The security reason contains a control character (a line break?); write it on one line."

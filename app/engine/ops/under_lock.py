@@ -14,7 +14,7 @@ from app.engine.session import Session
 def prepare(s: Session, kind: str, source: WriteSource, consent: Consent, expect: str | None) -> WritePlan:
     """A write's plan under the target's lock: its gates decide (a refusal ends the run, nothing
     written); the target's read becomes the run's backup."""
-    plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter)
+    plan = make_write_plan(s.ctx, s.dst, s.target, kind, source, s.reporter, for_write=True)
     s.result.plan, s.result.planned = plan.as_json(), plan
     gates.raise_if(plan.refusals(consent, expect))
     if plan.security.weakening and consent.accepts_security:  # why access was widened, in history

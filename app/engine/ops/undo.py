@@ -31,7 +31,9 @@ def later_runs(ctx: Context, run: Run, target: Profile, this_run: int | None = N
     """The runs into *target* after *run* (whichever profile or home made them, this undo's own run
     aside): an undo discards them too, which is the later-writes gate."""
     after = ctx.history.writes_after(run.id, target.target_key, target.name)
-    return tuple(f"#{r.id} ({r.kind})" for r in after if r.id != this_run)
+    # a run that changed nothing, or whose writes were rolled back, leaves nothing to discard
+    left = [r for r in after if r.status not in ("succeeded", "rolled_back") or r.plan.get("written")]
+    return tuple(f"#{r.id} ({r.kind})" for r in left if r.id != this_run and r.status != "rolled_back")
 
 
 def undo_source(ctx: Context, run_id: int) -> tuple[Profile, Run, WriteSource]:

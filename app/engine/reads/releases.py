@@ -52,7 +52,7 @@ def create(
     cancel: CancelToken | None = None,
 ) -> Release:
     """Take *profile*'s model and configuration as release *name* (pinned, kind ``release``)."""
-    name, note = check_new(ctx, name or default_name(profile), note, replace=replace)
+    name, note = check_new(ctx, default_name(profile) if name is None else name, note, replace=replace)
     reporter = Reporter(listener, cancel)
     with reporter.step("Connect"):
         client = ctx.client(profile)

@@ -134,7 +134,8 @@ class WritePlan:
             return out
         out += gates.protected(self.target, consent)
         count_ = self.drift.count() if self.drift is not None else None
-        out += gates.drift(self.target, self.drifted, self.drift_since, count_, consent)
+        if self.source.writes_config:  # a model apply leaves the configuration's changes where they are
+            out += gates.drift(self.target, self.drifted, self.drift_since, count_, consent)
         out += gates.later_writes(self.target, self.source.label, self.source.later, consent)
         out += gates.security(self.target, self.security.weakening, consent, what="write")
         out += gates.model_mismatch(self.target, self.mismatch.lines(f"{self.target.name}'s"), consent)
@@ -226,10 +227,12 @@ def make_write_plan(
     reporter: Reporter,
     *,
     read_kind: str = "plan",
+    for_write: bool = False,
 ) -> WritePlan:
     """Read the target and *source* and compare them; writes nothing to the target. The target's
     configuration is archived as *read_kind* (``plan`` for a preview; a write adopts it as its
-    backup)."""
+    backup). A server version read for a preview is a prunable ``plan`` entry; *for_write* (the
+    Set itself) keeps it as a ``version``, which the verify compares with and retention keeps."""
     with reporter.step("Read target model"):
         current = client.get_model()
     plan = WritePlan(kind, target, source, current)
@@ -252,7 +255,7 @@ def make_write_plan(
     written: ConfigDocs | None = None
     if source.writes_config:
         with reporter.step("Read what is written"):
-            written = _written_docs(ctx, client, plan, reporter)
+            written = _written_docs(ctx, client, plan, reporter, "version" if for_write else "plan")
             plan.written_fingerprint = fingerprint(written)
             plan.config_diff = diff_configs(target_docs, written)
             reporter.log(f"configuration: {count(plan.config_diff.count(), 'change')}")
@@ -285,7 +288,9 @@ def _plan_model(plan: WritePlan, client: BackandClient, model: Model, reporter: 
         reporter.log(f"model: {plan.valid}; {count(plan.model_diff.count(), 'change')}")
 
 
-def _written_docs(ctx: Context, client: BackandClient, plan: WritePlan, reporter: Reporter) -> ConfigDocs:
+def _written_docs(
+    ctx: Context, client: BackandClient, plan: WritePlan, reporter: Reporter, version_kind: str
+) -> ConfigDocs:
     source = plan.source
     if source.version is not None:
         listed = client.list_versions()
@@ -298,7 +303,7 @@ def _written_docs(ctx: Context, client: BackandClient, plan: WritePlan, reporter
         plan.version_entry = ctx.download(
             client,
             plan.target,
-            "version",
+            version_kind,
             reporter,
             "Read what is written",
             version=source.version,
