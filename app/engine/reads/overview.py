@@ -86,6 +86,8 @@ class Station:
             "error": self.error,
             "version": self.version,
             "drifted": self.drifted,
+            # drift is judged on the content as last read (a cheap read re-reads no configuration)
+            "drifted_as_of": self.known.at if self.known is not None else None,
             "mismatch": self.mismatch,
             "last_write": self.last_write,
             "releases": self.releases,
