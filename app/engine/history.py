@@ -169,16 +169,15 @@ class History:
                 continue
             backup = run.archive_ids.get("backup")
             recover = run.archive_ids.get("recover") or (
-                f"promoter restore {run.target} {backup} --allow-data-loss"
+                f"promoter restore {run.target} {backup} --allow-data-loss --yes"
             )
-            message = (
-                f"Interrupted: the process running {run.kind} #{run.id} into {run.target} died. "
-                f"{run.target} may be half-written"
-                + (
-                    f"; put the whole target back (model and configuration) with: {recover}"
-                    if backup
-                    else "; nothing had been written yet (no backup was taken)."
+            message = f"Interrupted: the process running {run.kind} #{run.id} into {run.target} died. " + (
+                (
+                    f"{run.target} may be half-written; put the whole target back (model and "
+                    f"configuration) with: {recover}"
                 )
+                if backup
+                else f"Nothing had been written to {run.target} yet (no backup had been taken)."
             )
             self._db.execute(
                 "UPDATE runs SET status='interrupted', message=?, finished_at=? WHERE id=?",
