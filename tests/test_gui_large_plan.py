@@ -13,8 +13,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QTreeWidget
 
-from app.gui import diffview
-from app.gui.diffview import SELECTOR
+from app.gui.widgets import diffview
+from app.gui.widgets.diffview import SELECTOR
 
 
 def big_plan(n: int = 6000) -> dict:

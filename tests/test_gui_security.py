@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from app.engine.gates import Gate
-from app.gui import confirm
+from app.gui.promote import confirm
 from tests.helpers import edit_config, set_view_cell
 from tests.test_gui import idle, plan_texts
 

@@ -25,10 +25,11 @@ from app.engine.context import Context
 from app.engine.history import Run
 from app.engine.ops.undo import UNDOABLE, undo, undo_source
 from app.errors import PromoterError
-from app.gui import diffview, fit, messages, notify
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
-from app.gui.write_door import WriteDoor
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.widgets import diffview, fit
+from app.gui.writes.write_door import WriteDoor
 
 
 class HistoryTab(QWidget):

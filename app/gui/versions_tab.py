@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.ops.setversion import set_version, version_source
 from app.engine.reads import one_target
-from app.gui import messages, notify
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
-from app.gui.version_preview import VersionPreview
-from app.gui.write_door import WriteDoor
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.writes.version_preview import VersionPreview
+from app.gui.writes.write_door import WriteDoor
 from app.profile import Profile
 
 

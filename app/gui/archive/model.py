@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.archive import Drill, Entry
-from app.gui.pyside_refs import emit
+from app.gui.runtime.pyside_refs import emit
 
 COLUMNS = ["#", "Date", "Environment", "App", "Kind", "Version", "Size", "Hash", "Verified", "Note", "Pinned"]
 NOTE = COLUMNS.index("Note")

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.engine.context import Context
 from app.errors import PromoterError
-from app.gui import colours, messages
-from app.gui.diffview import CELL, CHANGE_ROLE, SELECTOR
+from app.gui.runtime import messages
+from app.gui.widgets import colours
+from app.gui.widgets.diffview import CELL, CHANGE_ROLE, SELECTOR
 from app.plural import count
 from app.shaping.rules import Rule
 from app.shaping.selectors import POSITION
@@ -134,7 +135,7 @@ class PlanShaping:
         """ "Always keep <target>'s value": a keep rule on the target profile (checked as the CLI's)."""
         from dataclasses import replace
 
-        from app.gui.profile_dialog import confirm_change
+        from app.gui.environments.profile_dialog import confirm_change
 
         try:
             profile = self.ctx.profiles.get(target)

@@ -34,8 +34,8 @@ from app import settings as settings_store
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.errors import PromoterError
-from app.gui import notify
-from app.gui.jobs import JobRunner
+from app.gui.runtime import notify
+from app.gui.runtime.jobs import JobRunner
 
 HOW_OFTEN = (("every day", "daily"), ("every N hours", "hours"), ("every week (Monday)", "weekly"))
 DRILLS = (("none", ""), ("daily, after the backups", "daily"), ("weekly, after the backups", "weekly"))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.engine.gates import FINAL, Consent, Gate, Refusal
 from app.engine.security import REASON_LIMIT
-from app.gui import colours
+from app.gui.widgets import colours
 
 TICKS = {
     Gate.DATA_LOSS: "I accept losing data",

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.engine.ops.modelapply import apply_model, model_source
 from app.errors import PromoterError
-from app.gui import messages
-from app.gui.write_door import WriteDoor
+from app.gui.runtime import messages
+from app.gui.writes.write_door import WriteDoor
 from app.modelcheck import load_model_file
 from app.profile import Profile
 

@@ -15,7 +15,7 @@ from app.archive.origin import app_id_of, known_app_ids
 from app.configdoc.zipcheck import check_config_zip
 from app.engine.context import Context
 from app.errors import InvalidConfigZip
-from app.gui import messages
+from app.gui.runtime import messages
 
 
 def zip_paths(mime: QMimeData) -> list[Path]:

@@ -24,8 +24,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import logs
 from app.engine.events import CancelToken, Event
-from app.gui.pyside_refs import emit
-from app.gui.worker import Worker, start
+from app.gui.runtime.pyside_refs import emit
+from app.gui.runtime.worker import Worker, start
 
 Job = Callable[[Callable[[Event], None], CancelToken], Any]
 

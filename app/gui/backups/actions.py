@@ -1,5 +1,5 @@
 """The window's backup actions: "Back up all environments" as a job (read-only on every server).
-(The schedule in the status bar and the Backups dialog are in :mod:`app.gui.backups_dialog`.)"""
+(The schedule in the status bar and the Backups dialog are in :mod:`app.gui.backups.dialog`.)"""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.engine.reads.backup_all import BackupReport, back_up_all
-from app.gui import messages
-from app.gui.jobs import JobRunner
+from app.gui.runtime import messages
+from app.gui.runtime.jobs import JobRunner
 from app.plural import count
 
 

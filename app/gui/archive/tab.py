@@ -3,24 +3,17 @@ Restore to…, Verify, Import, Save as, Show in folder, Pin, Note, Delete, Compa
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
-    QTreeWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,19 +22,15 @@ from app.archive import Entry
 from app.engine.context import Context
 from app.engine.ops.restore import restore, restore_source
 from app.engine.reads import one_target
-from app.errors import PromoterError
-from app.gui import bundle_actions, diffview, messages, notify, zip_import
-from app.gui.archive_model import ArchiveModel
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
-from app.gui.write_door import WriteDoor
-from app.plural import count
+from app.gui.archive import bundle_actions, entry_actions, zip_import
+from app.gui.archive.compare import CompareDialog
+from app.gui.archive.table import ArchiveTable
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.writes.write_door import WriteDoor
 
 DROP_HINT = "Or drop a .zip anywhere on the window: it is checked, then imported into the archive."
-DROP_HINT_EMPTY = (
-    "The archive is empty. Every configuration zip the promoter downloads (plans, backups, exports) "
-    "is kept here.\n\nDrop a .zip anywhere on the window to import it, or use “Import a zip…”."
-)
 
 
 class ArchiveTab(QWidget):
@@ -54,39 +43,12 @@ class ArchiveTab(QWidget):
         self.ctx, self.jobs = ctx, jobs
         self.door = WriteDoor(self, ctx, jobs, self._on_written, self._error)
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter: environment, app, kind, version, note…")
-        self.filter.setClearButtonEnabled(True)
-        top.addWidget(self.filter, 1)
-        self.show_plans = QCheckBox("Plan reads")
-        self.show_plans.setToolTip(
-            "List the configurations each plan read (kind plan), kept apart from backups and pruned "
-            "on their own rule"
-        )
-        top.addWidget(self.show_plans)
-        self.count = QLabel("")
-        top.addWidget(self.count)
-        layout.addLayout(top)
-        self.model = ArchiveModel()
-        self.filter.textChanged.connect(self._on_filter)
-        self.show_plans.toggled.connect(self._on_show_plans)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 50)
-        self.table.setColumnWidth(1, 150)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        layout.addWidget(self.table, 1)
-        self.empty_hint = QLabel(DROP_HINT_EMPTY)  # in place of the empty table: how zips get here
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setVisible(False)
-        layout.addWidget(self.empty_hint, 1)
+        self.listing = ArchiveTable(ctx.archive.root)
+        listing = self.listing
+        self.filter, self.show_plans, self.count = listing.filter, listing.show_plans, listing.count
+        self.model, self.table, self.empty_hint = listing.model, listing.table, listing.empty_hint
+        self.selected, self.select_ids = listing.selected, listing.select_ids
+        layout.addWidget(listing, 1)
         self.table.setStatusTip(DROP_HINT)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu)
@@ -107,8 +69,8 @@ class ArchiveTab(QWidget):
                 ("Import a zip…", self.on_import),
                 ("Save as…", self.on_save_as),
                 ("Show in folder", self.on_show),
-                ("Export bundle…", lambda: bundle_actions.on_export(self)),
-                ("Import bundle…", lambda: bundle_actions.on_import(self)),
+                ("Export bundle…", self.on_export_bundle),
+                ("Import bundle…", self.on_import_bundle),
             ),
         ):
             row = QHBoxLayout()
@@ -126,50 +88,7 @@ class ArchiveTab(QWidget):
         layout.addWidget(self.status)
 
     def refresh(self) -> None:
-        chosen = [e.id for e in self.selected()]  # actions keep the selection (Pin, then Note)
-        self.model.set_entries(self.ctx.archive.entries(), self.ctx.archive.last_drills())
-        if chosen:
-            self.select_ids(chosen)
-        self._count()
-
-    def _on_filter(self, text: str) -> None:
-        self.model.set_filter(text)
-        self._count()
-
-    def _on_show_plans(self, show: bool) -> None:
-        self.model.set_show_plans(show)
-        self._count()
-
-    def _count(self) -> None:
-        """What is listed, of how many: the numbers agree with the rows shown."""
-        shown, total = self.model.rowCount(), self.model.total
-        listed = count(total, "entry") if shown == total else f"{shown} of {count(total, 'entry')}"
-        text = f"{listed} in {self.ctx.archive.root}"
-        apart = []
-        if self.model.plans_hidden:
-            apart.append(count(self.model.plans_hidden, "plan read"))
-        if self.model.hidden:
-            apart.append(f"{self.model.hidden} identical {'copy' if self.model.hidden == 1 else 'copies'}")
-        if apart:
-            text += f" ({' and '.join(apart)} not listed)"
-        self.count.setText(text)
-        empty = total == 0
-        self.empty_hint.setVisible(empty)
-        self.table.setVisible(not empty)
-
-    def selected(self) -> list[Entry]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.entry(r) for r in rows]
-
-    def select_ids(self, ids: list[int]) -> None:
-        """Select the rows of these entries (used by History and by tests)."""
-        self.table.clearSelection()
-        mode = self.table.selectionMode()
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        for row in range(self.model.rowCount()):
-            if self.model.entry(row).id in ids:
-                self.table.selectRow(row)
-        self.table.setSelectionMode(mode)
+        self.listing.refresh(self.ctx.archive.entries(), self.ctx.archive.last_drills())
 
     def _one(self) -> Entry | None:
         chosen = self.selected()
@@ -274,49 +193,26 @@ class ArchiveTab(QWidget):
 
     def on_save_as(self) -> None:
         entry = self._one()
-        if entry is None:
-            return
-        dest = messages.ask_save_file(self, "Save configuration zip", f"{entry.app}_{entry.version}.zip")
-        if dest:
-            shutil.copyfile(self.ctx.archive.path_of(entry), dest)
-            self.status.setText(f"Saved #{entry.id} to {dest}.")
+        if entry is not None:
+            entry_actions.save_as(self, self.ctx.archive, entry, self.status.setText)
 
     def on_show(self) -> None:
         entry = self._one()
         if entry is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.archive.path_of(entry).parent)))
+            entry_actions.show_in_folder(self.ctx.archive, entry)
 
     def on_pin(self) -> None:
-        for entry in self.selected():
-            self.ctx.archive.set_pinned(entry.id, not entry.pinned)
+        entry_actions.toggle_pins(self.ctx.archive, self.selected())
         self.refresh()
 
     def on_note(self) -> None:
         entry = self._one()
-        if entry is None:
-            return
-        note = messages.ask_text(self, "Note", f"Note for #{entry.id}:", entry.note)
-        if note is not None:
-            self.ctx.archive.set_note(entry.id, note)
+        if entry is not None and entry_actions.edit_note(self, self.ctx.archive, entry):
             self.refresh()
 
     def on_delete(self) -> None:
-        chosen = self.selected()
-        if not chosen or not messages.ask_yes_no(
-            self,
-            "Delete",
-            f"Delete {count(len(chosen), 'archive entry')} and their files? This cannot be undone.",
-        ):
-            return
-        problems = []
-        for entry in chosen:
-            try:
-                self.ctx.archive.delete(entry.id)
-            except PromoterError as exc:
-                problems.append(exc.message)
-        if problems:
-            self._hint("Some entries were kept: " + " ".join(problems))
-        self.refresh()
+        if entry_actions.delete(self, self.ctx.archive, self.selected(), self._hint):
+            self.refresh()
 
     def on_compare(self) -> None:
         chosen = self.selected()
@@ -337,6 +233,14 @@ class ArchiveTab(QWidget):
             done,
         )
 
+    def on_export_bundle(self) -> None:
+        bundle_actions.on_export(
+            self, self.ctx, self.jobs, self.selected(), self.status.setText, self._hint, self._error
+        )
+
+    def on_import_bundle(self) -> None:
+        bundle_actions.on_import(self, self.ctx, self.jobs, self.status.setText, self._error, self.refresh)
+
     def _on_written(self, result: Any) -> None:
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
@@ -355,30 +259,3 @@ class ArchiveTab(QWidget):
         self.status.setText(message)
         messages.show_error(self, message)
 
-
-class CompareDialog(QDialog):
-    def __init__(
-        self, old: Entry, new: Entry, details: list[dict[str, Any]], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Compare #{old.id} → #{new.id}")
-        self.resize(900, 600)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                f"#{old.id} {old.profile} {old.version} ({old.kind}) → "
-                f"#{new.id} {new.profile} {new.version} ({new.kind}); "
-                "double-click a change to see it side by side"
-            )
-        )
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Change"])
-        diffview.fill_config_tree(self.tree, details, "Differences")
-        self.tree.itemDoubleClicked.connect(self._open)
-        layout.addWidget(self.tree)
-        self.details = details
-
-    def _open(self, item: Any) -> None:
-        change = item.data(0, 256)
-        if isinstance(change, dict) and change.get("columns"):
-            diffview.SideBySide(change, self).open()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.engine.reads.plan import Plan
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.gui.colours import LIGHT
+from app.gui.widgets.colours import LIGHT
 from app.plural import count
 
 # backgrounds under white text: the strong colours read on a light and a dark palette alike

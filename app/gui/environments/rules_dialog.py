@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.engine.rulecheck import RuleChecker
 from app.errors import PromoterError, UsageError
-from app.gui import colours, messages
+from app.gui.runtime import messages
+from app.gui.widgets import colours
 from app.profiles import ProfileStore
 from app.shaping.rules import Rule
 
@@ -182,7 +183,7 @@ class RulesDialog(QDialog):
 
     def _confirm(self, rules: tuple[Rule, ...]) -> tuple[bool, str | None]:
         """A protected environment's rules change only with its name typed (one dialog)."""
-        from app.gui.profile_dialog import confirm_change
+        from app.gui.environments.profile_dialog import confirm_change
 
         profile = replace(self.store.get(self.name), rules=rules)
         return confirm_change(self, self.store, profile, self.name)

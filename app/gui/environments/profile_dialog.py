@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from app.engine import connect
 from app.engine.context import Context
 from app.errors import PromoterError
-from app.gui import messages
-from app.gui.jobs import JobRunner
+from app.gui.runtime import messages
+from app.gui.runtime.jobs import JobRunner
 from app.profile import AUTH_KINDS, Profile
 from app.profileguard import question
 from app.profiles import ProfileStore, new_id

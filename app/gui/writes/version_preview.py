@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QVBoxLayout, QWidget
 from app.engine.context import Context
 from app.engine.ops.setversion import version_source
 from app.engine.reads.writeplan import WritePlan, preview
-from app.gui import colours
-from app.gui.jobs import JobRunner
-from app.gui.write_door import banner, fill_tree
+from app.gui.runtime.jobs import JobRunner
+from app.gui.widgets import colours
+from app.gui.writes.write_door import banner, fill_tree
 from app.profile import Profile
 
 

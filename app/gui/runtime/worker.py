@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app import logs
 from app.engine.events import CancelToken, Event
 from app.errors import PromoterError
-from app.gui.pyside_refs import emit
+from app.gui.runtime.pyside_refs import emit
 
 
 class Worker(QObject):
     # An engine Event. (Renaming it once seemed to make the interpreter abort at exit: the cause
-    # was PySide6's emit() losing a reference to the bool it returns, see app/gui/pyside_refs.py;
+    # was PySide6's emit() losing a reference to the bool it returns, see app/gui/runtime/pyside_refs.py;
     # tests/test_gui_exit.py and tests/test_gui_pyside_refs.py guard it.)
     event = Signal(object)  # type: ignore[assignment]
     finished = Signal(object)
@@ -34,7 +34,7 @@ class Worker(QObject):
         self.cancel = CancelToken()
 
     def _event(self, event: Event) -> None:
-        emit(self.event, event)  # see app/gui/pyside_refs.py: every Python emit goes through it
+        emit(self.event, event)  # see app/gui/runtime/pyside_refs.py: every Python emit goes through it
 
     def run(self) -> None:
         try:

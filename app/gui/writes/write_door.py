@@ -24,10 +24,11 @@ from app.engine.gates import Consent, Gate
 from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.gui import colours, diffview, fit
-from app.gui.consent import ConsentPanel
-from app.gui.jobs import JobRunner
-from app.gui.verdict import TONE_COLOURS
+from app.gui.promote.verdict import TONE_COLOURS
+from app.gui.runtime.jobs import JobRunner
+from app.gui.widgets import colours, diffview, fit
+from app.gui.widgets.sidebyside import SideBySide
+from app.gui.writes.consent import ConsentPanel
 from app.profile import Profile
 
 Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
@@ -131,7 +132,7 @@ class PlanDialog(QDialog):
     def _open(self, item: QTreeWidgetItem) -> None:
         change = item.data(0, diffview.CHANGE_ROLE)
         if isinstance(change, dict) and change.get("columns"):
-            diffview.SideBySide(change, self).open()
+            SideBySide(change, self).open()
 
     @property
     def consent(self) -> Consent:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.engine.gates import Consent, Gate
-from app.engine.reads.plan import Plan
-from app.gui import colours
-from app.gui.consent import ConsentPanel
-from app.gui.diffview import VERDICTS
+from app.engine.reads.plan import Plan, PromoteOptions
+from app.gui.widgets import colours
+from app.gui.widgets.diffview import VERDICTS
+from app.gui.writes.consent import ConsentPanel
 from app.plural import count
 from app.profile import Profile
 
@@ -99,3 +99,20 @@ def confirm_promotion(parent: QWidget, source: Profile, target: Profile, plan: P
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.consent
+
+
+def promote_options(plan: Plan, answer: Consent) -> PromoteOptions:
+    """The promotion of the plan the user confirmed, with what they consented to: refused as stale
+    if either side changed since (its stamp); its exclusions and rules as planned."""
+    return PromoteOptions(
+        yes=answer.accept_drift,
+        confirm=answer.confirm,
+        allow_data_loss=answer.allow_data_loss,
+        allow_skip_stage=answer.allow_skip_stage,
+        expect_stamp=plan.stamp,
+        exclude=plan.shaped.spec.excludes,
+        no_rules=plan.shaped.spec.no_rules,
+        accept_security=answer.security_reason,
+        accept_unverified_source=answer.accept_unverified_source,
+        allow_other_app=answer.allow_other_app,
+    )

@@ -30,10 +30,11 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.engine.rulecheck import RuleChecker
 from app.errors import PromoterError
-from app.gui import colours, messages
-from app.gui.jobs import JobRunner
-from app.gui.profile_dialog import ProfileDialog, confirm_change
-from app.gui.pyside_refs import emit
+from app.gui.environments.profile_dialog import ProfileDialog, confirm_change
+from app.gui.runtime import messages
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.widgets import colours
 from app.profile import Profile
 from app.profileguard import LostProtection
 
@@ -243,7 +244,7 @@ class EnvironmentsPanel(QWidget):
         if profile is None:
             messages.show_error(self, "Select an environment first.")
             return
-        from app.gui.rules_dialog import RulesDialog
+        from app.gui.environments.rules_dialog import RulesDialog
 
         RulesDialog(self.ctx.profiles, profile.name, self, self.rule_checker).exec()
         self.refresh(profile.name)
