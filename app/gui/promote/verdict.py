@@ -11,7 +11,6 @@ from app.plural import count
 # backgrounds under white text: the strong colours read on a light and a dark palette alike
 RED, AMBER, GREEN, BLUE = (LIGHT[name] for name in ("red", "amber", "green", "blue"))
 BANNERS = {"succeeded": GREEN, "dry_run": BLUE, "refused": AMBER}
-TONE_COLOURS = {Tone.SAFE: "green", Tone.CAUTION: "amber", Tone.REFUSED: "red", Tone.NOTHING: "blue"}
 
 
 def cancelled_before_writing(result: Result) -> bool:

@@ -7,6 +7,11 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.engine.verdict import Tone
+
+# a plan's verdict in a colour: green only when no gate applies
+TONE_COLOURS = {Tone.SAFE: "green", Tone.CAUTION: "amber", Tone.REFUSED: "red", Tone.NOTHING: "blue"}
+
 LIGHT = {
     "red": "#c62828",
     "green": "#2e7d32",

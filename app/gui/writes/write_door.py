@@ -24,7 +24,6 @@ from app.engine.gates import Consent, Gate
 from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
 from app.engine.verdict import Tone
-from app.gui.promote.verdict import TONE_COLOURS
 from app.gui.runtime.jobs import JobRunner
 from app.gui.widgets import colours, diffview, fit
 from app.gui.widgets.sidebyside import SideBySide
@@ -44,7 +43,7 @@ def banner(plan: WritePlan) -> tuple[str, str]:
         Tone.NOTHING: "",
     }[verdict.tone]
     text = lead if verdict.tone is Tone.SAFE else lead + "; ".join(verdict.reasons) + "."
-    return text[0].upper() + text[1:], TONE_COLOURS[verdict.tone]
+    return text[0].upper() + text[1:], colours.TONE_COLOURS[verdict.tone]
 
 
 def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
