@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.history import Run
 from app.engine.ops.undo import UNDOABLE, undo, undo_source
+from app.engine.result import Result
 from app.errors import PromoterError
 from app.gui.runtime import messages, notify
 from app.gui.runtime.jobs import JobRunner
@@ -183,7 +184,7 @@ class HistoryTab(QWidget):
             ),
         )
 
-    def _on_done(self, result: Any) -> None:
+    def _on_done(self, result: Result) -> None:
         emit(self.changed)  # the window refreshes the list (which clears the status line) first
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)

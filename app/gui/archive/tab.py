@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.archive import Entry
+from app.archive import Entry, VerifyResult
 from app.engine.context import Context
 from app.engine.ops.restore import restore, restore_source
 from app.engine.reads import one_target
+from app.engine.result import Result
 from app.gui.archive import bundle_actions, entry_actions, zip_import
 from app.gui.archive.compare import CompareDialog
 from app.gui.archive.table import ArchiveTable
@@ -31,6 +32,8 @@ from app.gui.runtime.pyside_refs import emit
 from app.gui.writes.write_door import WriteDoor
 
 DROP_HINT = "Or drop a .zip anywhere on the window: it is checked, then imported into the archive."
+
+R = TypeVar("R")
 
 
 class ArchiveTab(QWidget):
@@ -123,7 +126,7 @@ class ArchiveTab(QWidget):
             ),
         )
 
-    def _job(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _job(self, label: str, work: Callable[[], R], done: Callable[[R], None]) -> None:
         """Archive work (hashing, zip checks, diffs) runs on a worker thread, never on the GUI's."""
         self.status.setText(label + "…")
         self.jobs.run(f"archive:{label}", label, lambda _listen, _cancel: work(), done, self._error)
@@ -132,7 +135,7 @@ class ArchiveTab(QWidget):
         ids = [e.id for e in self.selected()] or None
         ctx = self.ctx
 
-        def done(results: list[Any]) -> None:
+        def done(results: list[VerifyResult]) -> None:
             bad = [r for r in results if not r.ok]
             self.status.setText(
                 f"Verified {len(results)}: {len(results) - len(bad)} good, {len(bad)} with problems."
@@ -241,7 +244,7 @@ class ArchiveTab(QWidget):
     def on_import_bundle(self) -> None:
         bundle_actions.on_import(self, self.ctx, self.jobs, self.status.setText, self._error, self.refresh)
 
-    def _on_written(self, result: Any) -> None:
+    def _on_written(self, result: Result) -> None:
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
         if not result.ok:

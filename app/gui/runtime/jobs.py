@@ -18,31 +18,32 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import logs
-from app.engine.events import CancelToken, Event
+from app.engine.events import Event
 from app.gui.runtime.pyside_refs import emit
-from app.gui.runtime.worker import Worker, start
+from app.gui.runtime.worker import Job, Worker, start
 
-Job = Callable[[Callable[[Event], None], CancelToken], Any]
+R = TypeVar("R")
 
 # Read-only jobs the window starts by itself (connection checks, version lists): quitting cancels
 # them without asking the user.
 BACKGROUND_KEYS = ("check:", "versions:", "overview:")
 
 
-class _Relay(QObject):
-    """Receives a worker's signals on the GUI thread and calls the callbacks there."""
+class _Relay(QObject, Generic[R]):
+    """Receives a worker's signals on the GUI thread and calls the callbacks there: *on_done* gets
+    the job's result, of the type the job returns (a signal carries it as ``object``)."""
 
     def __init__(
         self,
         runner: JobRunner,
         key: str,
         label: str,
-        on_done: Callable[[Any], None],
+        on_done: Callable[[R], None],
         on_error: Callable[[str], None],
         on_event: Callable[[Event], None] | None,
     ) -> None:
@@ -56,14 +57,14 @@ class _Relay(QObject):
             self.on_event(event)
 
     @Slot(object)
-    def done(self, result: Any) -> None:
+    def done(self, result: object) -> None:
         self.runner._release(self.key, self)
         if self.runner.quitting:
             status = str(getattr(result, "status", "done")).replace("_", " ")
             message = getattr(result, "message", "")
             self.runner._report(f"{self.label}: {status}" + (f": {message}" if message else ""))
         else:
-            self.on_done(result)
+            self.on_done(cast(R, result))  # the worker emits what its Job[R] returned
 
     @Slot(str, str)
     def error(self, message: str, details: str) -> None:
@@ -86,8 +87,9 @@ class JobRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._running: dict[str, tuple[str, Worker, _Relay]] = {}
-        self._alive: dict[_Relay, tuple[Worker, QThread]] = {}
+        # whatever their result types: the runner only cancels and forgets them
+        self._running: dict[str, tuple[str, Worker[Any], _Relay[Any]]] = {}
+        self._alive: dict[_Relay[Any], tuple[Worker[Any], QThread]] = {}
         self.last_details = ""  # the details of the last failure, for the error box
         self.quitting = False  # set by cancel_all: callbacks are no longer called
 
@@ -112,12 +114,14 @@ class JobRunner(QObject):
         self,
         key: str,
         label: str,
-        job: Job,
-        on_done: Callable[[Any], None],
+        job: Job[R],
+        on_done: Callable[[R], None],
         on_error: Callable[[str], None],
         on_event: Callable[[Event], None] | None = None,
-    ) -> Worker | None:
-        """Start *job* unless a job with the same *key* (a target) is running; return its worker."""
+    ) -> Worker[R] | None:
+        """Start *job* unless a job with the same *key* (a target) is running; return its worker.
+        *on_done* takes what *job* returns (mypy checks it: a slot expecting a ``BundleReport`` is
+        given a job that returns one)."""
         if self.quitting:
             logs.gui.info("not starting %s: the window is quitting", label)
             return None
@@ -126,7 +130,7 @@ class JobRunner(QObject):
             on_error(f"Something is already running on {key}: {self._running[key][0]}. Wait for it.")
             return None
         worker = Worker(job)
-        relay = _Relay(self, key, label, on_done, on_error, on_event)
+        relay: _Relay[R] = _Relay(self, key, label, on_done, on_error, on_event)
         worker.event.connect(relay.progress)
         worker.finished.connect(relay.done)
         worker.failed.connect(relay.error)
@@ -137,7 +141,7 @@ class JobRunner(QObject):
         emit(self.busy_changed, ", ".join(self.running))
         return worker
 
-    def _release(self, key: str, relay: _Relay) -> None:
+    def _release(self, key: str, relay: _Relay[Any]) -> None:
         entry = self._running.get(key)
         if entry is not None and entry[2] is relay:
             del self._running[key]
@@ -147,7 +151,7 @@ class JobRunner(QObject):
         logs.gui.info("after quitting: %s", text)
         emit(self.reported, text)
 
-    def _forget(self, relay: _Relay) -> None:
+    def _forget(self, relay: _Relay[Any]) -> None:
         self._release(relay.key, relay)  # in case the worker ended without a signal
         pair = self._alive.pop(relay, None)
         if pair is not None:

@@ -3,10 +3,10 @@ exists, else the taskbar's attention alert (QApplication.alert)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+
+from app.engine.result import Result
 
 _tray: list[QSystemTrayIcon] = []  # one icon for the application, made on first use
 
@@ -25,7 +25,7 @@ def scheduled_run_failed(widget: QWidget, summary: str) -> None:
         QApplication.alert(window)
 
 
-def job_ended(widget: QWidget, result: Any) -> None:
+def job_ended(widget: QWidget, result: Result) -> None:
     """*result* is an engine Result of a write (promotion, Set, restore, undo)."""
     window = widget.window()
     if window.isActiveWindow() or result.status == "dry_run":

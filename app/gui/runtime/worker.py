@@ -10,17 +10,23 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app import logs
-from app.engine.events import CancelToken, Event
+from app.engine.events import CancelToken, Event, Listener
 from app.errors import PromoterError
 from app.gui.runtime.pyside_refs import emit
 
+R = TypeVar("R")
+Job = Callable[[Listener, CancelToken], R]  # an engine call: events to the listener, stops on cancel
 
-class Worker(QObject):
+
+class Worker(QObject, Generic[R]):
+    """Runs one :data:`Job` returning an ``R``; ``finished`` carries that result (as ``object``:
+    a signal's type is not generic; the runner's relay hands it on typed)."""
+
     # An engine Event. (Renaming it once seemed to make the interpreter abort at exit: the cause
     # was PySide6's emit() losing a reference to the bool it returns, see app/gui/runtime/pyside_refs.py;
     # tests/test_gui_exit.py and tests/test_gui_pyside_refs.py guard it.)
@@ -28,7 +34,7 @@ class Worker(QObject):
     finished = Signal(object)
     failed = Signal(str, str)
 
-    def __init__(self, job: Callable[[Callable[[Event], None], CancelToken], Any]) -> None:
+    def __init__(self, job: Job[R]) -> None:
         super().__init__()
         self.job = job
         self.cancel = CancelToken()
@@ -52,7 +58,7 @@ class Worker(QObject):
             emit(self.finished, result)
 
 
-def start(worker: Worker, parent: QObject) -> QThread:
+def start(worker: Worker[R], parent: QObject) -> QThread:
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)

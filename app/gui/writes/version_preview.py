@@ -3,11 +3,10 @@ configuration (the same plan a Set shows before it asks), read in the background
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from app.engine.context import Context
+from app.engine.events import CancelToken, Listener
 from app.engine.ops.setversion import version_source
 from app.engine.reads.writeplan import WritePlan, preview
 from app.gui.runtime.jobs import JobRunner
@@ -53,7 +52,7 @@ class VersionPreview(QWidget):
         ctx = self.ctx
         self.label.setText(f"Reading what a Set of {version} would change in {profile.name}…")
 
-        def work(listen: Any, cancel: Any) -> WritePlan:
+        def work(listen: Listener, cancel: CancelToken) -> WritePlan:
             return preview(ctx, profile, "rollback", version_source(version), listen, cancel)
 
         self.jobs.run(self._key(profile), f"plan of a Set of {version}", work, self._done, self._failed)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.context import Context
+from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, Gate
 from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
@@ -30,7 +30,7 @@ from app.gui.widgets.sidebyside import SideBySide
 from app.gui.writes.consent import ConsentPanel
 from app.profile import Profile
 
-Write = Callable[[Consent, str, Any, Any], Result]  # consent, the plan's stamp, listener, cancel
+Write = Callable[[Consent, str, Listener, CancelToken], Result]  # consent, the plan's stamp, …
 
 
 def banner(plan: WritePlan) -> tuple[str, str]:
@@ -171,7 +171,7 @@ class WriteDoor:
     ) -> None:
         ctx = self.ctx
 
-        def plan_job(listen: Any, cancel: Any) -> WritePlan:
+        def plan_job(listen: Listener, cancel: CancelToken) -> WritePlan:
             return preview(ctx, target, kind, resolve(), listen, cancel)
 
         def planned(plan: WritePlan) -> None:
