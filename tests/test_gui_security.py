@@ -44,7 +44,7 @@ def test_security_section_and_its_consent(qtbot, window, sandbox, monkeypatch, t
     assert "'Developer,Admin' -> 'everyone'" in widened
     assert any(t.startswith("code: Rule[orders.Send confirmation]") for t in texts)
     code = _find(tab.plan_tree, "code: Rule[orders.Send confirmation]")
-    assert "return {sent: true};" in code.data(0, 256)["columns"]["Code"][1]  # double-click: its code
+    assert "return {sent: true};" in code.data(0, 256).columns["Code"][1]  # double-click: its code
 
     shown = []
 

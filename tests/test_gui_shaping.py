@@ -10,6 +10,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMenu
 
+from app.engine.reads.planview import PlanView
 from app.gui.environments.rules_dialog import RulesDialog
 from app.gui.promote import confirm, plan_shaping
 from app.gui.widgets.diffview import SELECTOR
@@ -145,6 +146,7 @@ def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeyp
 
 
 def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, window):
+    from app.engine.reads.planview import Change, ConfigChange
     from app.gui.widgets.sidebyside import SideBySide
 
     tab = window.promote_tab
@@ -152,17 +154,14 @@ def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, windo
     idle(qtbot, window)
     added = find_item(tab.plan_tree, "Rule[orders.Apply coupon]")
     change = added.data(0, 256)
-    assert change["change"] == "added" and "coupon" in change["columns"]["Code"][1]
+    assert change.change == "added" and "coupon" in change.columns["Code"][1]
     view = SideBySide(change, tab)
     qtbot.addWidget(view)
     assert "Apply coupon" in view.new_text.toPlainText() and view.old_text.toPlainText() == ""
     assert view.position.text() == "change 1 of 1"
-    changed = {
-        "category": "actions",
-        "key": "x",
-        "change": "changed",
-        "columns": {"Code": ["a\nb\nc\nd\ne", "a\nB\nc\nd\nE"]},
-    }
+    changed = ConfigChange(
+        "Rule", "x", Change.CHANGED, "actions", {"Code": ("a\nb\nc\nd\ne", "a\nB\nc\nd\nE")}
+    )
     two = SideBySide(changed, tab)
     qtbot.addWidget(two)
     assert two.position.text() == "change 1 of 2" and not two.prev_button.isEnabled()
@@ -387,7 +386,9 @@ def test_a_row_without_a_name_offers_its_whole_table_not_a_checkbox(qtbot, windo
     tab = window.promote_tab
     change = {"table": "Tooltip", "key": "#3", "change": "added", "category": "other", "columns": {}}
     named = {"table": "Rule", "key": "o.a", "change": "added", "category": "actions", "columns": {}}
-    tab.show_plan({"valid": "always", "config_details": [change, named], "model_details": {}})
+    tab.show_plan(
+        PlanView.from_record({"valid": "always", "config_details": [change, named], "model_details": {}})
+    )
     qtbot.waitUntil(lambda: not tab.filler.running, timeout=30_000)
     row = find_item(tab.plan_tree, "Tooltip")
     assert row is not None and row.data(0, Qt.ItemDataRole.CheckStateRole) is None

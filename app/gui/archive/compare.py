@@ -3,18 +3,20 @@ side by side on a double-click."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from app.archive import Entry
+from app.engine.reads.planview import ConfigChange
 from app.gui.widgets import diffview
 from app.gui.widgets.sidebyside import SideBySide
 
 
 class CompareDialog(QDialog):
     def __init__(
-        self, old: Entry, new: Entry, details: list[dict[str, Any]], parent: QWidget | None = None
+        self, old: Entry, new: Entry, details: Sequence[ConfigChange], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Compare #{old.id} → #{new.id}")
@@ -35,6 +37,6 @@ class CompareDialog(QDialog):
         self.details = details
 
     def _open(self, item: Any) -> None:
-        change = item.data(0, 256)
-        if isinstance(change, dict) and change.get("columns"):
+        change = item.data(0, diffview.CHANGE_ROLE)
+        if isinstance(change, ConfigChange) and change.columns:
             SideBySide(change, self).open()

@@ -22,6 +22,7 @@ from app.archive import Entry, VerifyResult
 from app.engine.context import Context
 from app.engine.ops.restore import restore, restore_source
 from app.engine.reads import one_target
+from app.engine.reads.planview import ConfigChange, config_changes
 from app.engine.result import Result
 from app.gui.archive import bundle_actions, entry_actions, zip_import
 from app.gui.archive.compare import CompareDialog
@@ -225,14 +226,14 @@ class ArchiveTab(QWidget):
         old, new = sorted(chosen, key=lambda e: e.created_at)
         ctx = self.ctx
 
-        def done(details: list[dict[str, Any]]) -> None:
+        def done(details: tuple[ConfigChange, ...]) -> None:
             self.status.setText(f"Compared #{old.id} with #{new.id}.")
             self.compare_dialog = CompareDialog(old, new, details, self)
             self.compare_dialog.open()
 
         self._job(
             f"compare #{old.id} and #{new.id}",
-            lambda: one_target.compare(ctx, old, new).as_json(),
+            lambda: config_changes(one_target.compare(ctx, old, new)),
             done,
         )
 

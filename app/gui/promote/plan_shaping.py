@@ -9,12 +9,12 @@ and asks for a new plan.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.engine.context import Context
+from app.engine.reads.planview import ConfigChange, PlanView
 from app.errors import PromoterError
 from app.gui.runtime import messages
 from app.gui.widgets import colours
@@ -26,16 +26,10 @@ from app.shaping.selectors import POSITION
 Pair = tuple[str, str]
 
 
-def model_owned(plan: dict[str, Any]) -> set[str]:
+def model_owned(plan: PlanView) -> set[str]:
     """Keys of the View and Field rows that an added or removed model object or field brings: they
     are left out with the model's change, not on their own."""
-    details = plan.get("model_details", {})
-    owned = set(details.get("added_objects", [])) | set(details.get("removed_objects", []))
-    return owned | {
-        f"{f['object']}.{f['field']}"
-        for f in details.get("fields", [])
-        if f["change"] in ("added", "removed")
-    }
+    return plan.model.owned()
 
 
 class PlanShaping:
@@ -60,40 +54,39 @@ class PlanShaping:
     def current(self) -> list[str]:
         return list(self.excludes.get(self._pair(), []))
 
-    def begin(self, plan: dict[str, Any]) -> None:
+    def begin(self, plan: PlanView) -> None:
         """Before the rows of *plan* are decorated one by one (as a large plan's tree grows)."""
         self._owned = model_owned(plan)
 
-    def decorate_row(self, item: QTreeWidgetItem, _change: Any = None) -> None:
+    def decorate_row(self, item: QTreeWidgetItem, _change: ConfigChange | None = None) -> None:
         """A change's checkbox (untick: leave it out), or the tooltip of a row that follows the model."""
         selector = item.data(0, SELECTOR)
         if not isinstance(selector, str) or item.data(0, CELL):
             return  # a cell: right-click only (a whole row is the unit a checkbox leaves out)
         change = item.data(0, CHANGE_ROLE)
-        key = change.get("key", "") if isinstance(change, dict) else ""
+        key = change.key if isinstance(change, ConfigChange) else ""
         owned = self._owned
         if (
-            isinstance(change, dict)
-            and change.get("table") in ("View", "Field")
+            isinstance(change, ConfigChange)
+            and change.table in ("View", "Field")
             and (key in owned or key.split(".", 1)[0] in owned)
         ):
             owner = key if key in owned else key.split(".", 1)[0]
             item.setToolTip(0, f"Follows the model: untick model:{owner} to leave it out.")
             return
-        table = change.get("table") if isinstance(change, dict) else None
-        if isinstance(table, str) and POSITION.fullmatch(key):
+        table = change.table if isinstance(change, ConfigChange) else None
+        if table is not None and POSITION.fullmatch(key):
             whole_table(item, table, key)
             return
         item.setCheckState(0, Qt.CheckState.Checked)
         item.setToolTip(0, f"Untick to leave {selector} out of this promotion.")
 
-    def end(self, plan: dict[str, Any]) -> None:
+    def end(self, plan: PlanView) -> None:
         """After the last row: the rules' and exclusions' effects on top."""
         self._effects(plan)
 
-    def _effects(self, plan: dict[str, Any]) -> None:
-        shaping = plan.get("shaping") or {}
-        lines = plan.get("shaping_lines") or []
+    def _effects(self, plan: PlanView) -> None:
+        lines = plan.shaping.lines
         if not lines:
             return
         # the same count as the confirmation's: the effects (not the --no-rules line, not the
@@ -105,7 +98,7 @@ class PlanShaping:
             node = QTreeWidgetItem(root, [line])
             node.setToolTip(0, line)
             node.setForeground(0, colours.qcolor("red" if line.startswith("--no-rules") else "rule"))
-        for selector in shaping.get("excludes", []):
+        for selector in plan.shaping.excludes:
             node = QTreeWidgetItem(
                 root,
                 [f"left out by you: {selector} (out of every plan of this pair until you tick it again)"],
@@ -159,8 +152,8 @@ class PlanShaping:
         menu = QMenu(self.tree)
         change = item.data(0, CHANGE_ROLE)
         kind = (
-            change.get("change", "changed")
-            if isinstance(change, dict) and not item.data(0, CELL)
+            str(change.change)
+            if isinstance(change, ConfigChange) and not item.data(0, CELL)
             else ({"+": "added", "-": "removed"}.get(item.text(0)[:1], "changed"))
         )
         if "[" not in selector and "." not in selector and ":" not in selector:
@@ -177,10 +170,10 @@ class PlanShaping:
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
 
-def effect_lines(plan: dict[str, Any]) -> list[str]:
-    """The rules' and exclusions' effects on a plan (its record): what the plan view and the
-    confirmation count, as the engine lists them (``Shaped.effect_lines``)."""
-    return list(plan.get("shaping_effects") or [])
+def effect_lines(plan: PlanView) -> list[str]:
+    """The rules' and exclusions' effects on a plan: what the plan view and the confirmation
+    count, as the engine lists them (``Shaped.effect_lines``)."""
+    return list(plan.shaping.effects)
 
 
 def whole_table(item: QTreeWidgetItem, table: str, key: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.engine.context import Context
+from app.engine.reads.planview import ConfigChange, PlanView
 from app.gui.promote.plan_shaping import Pair, PlanShaping
 from app.gui.runtime.slices import Slices
 from app.gui.widgets import diffview
@@ -30,7 +31,7 @@ class PlanTree(QTreeWidget):
         self.shaping = PlanShaping(ctx, self, pair, replan, rule_added)
         self.filler = Slices(self)
 
-    def show_plan(self, plan: dict[str, Any]) -> None:
+    def show_plan(self, plan: PlanView) -> None:
         """Fill the tree: a plan of a few hundred changes at once, a larger one in slices between
         events (its rows appear as they are added; the window keeps answering)."""
         self.shaping.begin(plan)
@@ -54,5 +55,5 @@ class PlanTree(QTreeWidget):
 
     def _open(self, item: QTreeWidgetItem) -> None:
         change = item.data(0, diffview.CHANGE_ROLE)
-        if isinstance(change, dict) and change.get("columns"):
+        if isinstance(change, ConfigChange) and change.columns:
             SideBySide(change, self).open()

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from app.engine.reads.plan import Plan
+from app.engine.reads.planview import PlanView
 from app.engine.result import Result, Status
 
 PLAN_LIFETIME = 600.0  # seconds a plan is offered for confirmation; an older one is made again
@@ -24,6 +25,10 @@ class Planned:
     def plan(self) -> Plan:
         assert isinstance(self.result.planned, Plan)
         return self.result.planned
+
+    @property
+    def view(self) -> PlanView:
+        return PlanView.of(self.plan)
 
     @classmethod
     def of(cls, result: Result) -> Planned | None:

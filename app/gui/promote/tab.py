@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from app.engine.context import Context
 from app.engine.events import Event
 from app.engine.reads.plan import PromoteOptions
+from app.engine.reads.planview import PlanView
 from app.engine.result import BAD_STATE, Result, Status
 from app.engine.verdict import Tone
 from app.gui.promote import confirm, job, verdict
@@ -118,7 +119,7 @@ class PromoteTab(QWidget):
         planned = self.plans.recent(pair)
         if planned is None or self._shown_pair == pair:
             return
-        self.show_plan(planned.result.plan)
+        self.show_plan(planned.view)
         self._shown_pair = pair
         self._offer(planned)
         made = time.strftime("%H:%M:%S", time.localtime(planned.at))
@@ -233,8 +234,9 @@ class PromoteTab(QWidget):
         notify.job_ended(self, result)
         self.steps.show_steps(result.steps)
         planned = self.plans.keep(result)
-        if result.plan:
-            self.show_plan(result.plan)
+        view = PlanView.of_result(result.planned, result.plan)
+        if view is not None:
+            self.show_plan(view)
             self._shown_pair = (result.source or "", result.target)
         self.banner.show_text(*verdict.banner(result))
         self._offer(planned)

@@ -4,7 +4,6 @@ with next/previous change."""
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 from PySide6.QtGui import QColor, QFont, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.reads.planview import Change, ConfigChange
 from app.gui.widgets import colours
 
 RED, GREEN = QColor(colours.LIGHT["red"]), QColor(colours.LIGHT["green"])  # line highlights (translucent)
@@ -29,21 +29,21 @@ class SideBySide(QDialog):
     """Old and new text of a row (an action's code), side by side: changed lines highlighted
     (difflib), with next/previous change. An added or removed row has one side empty."""
 
-    def __init__(self, change: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, change: ConfigChange, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{change['category']}: {change['key']} ({change['change']})")
+        self.setWindowTitle(f"{change.category}: {change.key} ({change.change})")
         self.resize(1000, 600)
         layout = QVBoxLayout(self)
         splitter = QSplitter()
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        columns = change.get("columns", {})
+        columns = change.columns
         texts = [
             "\n\n".join(f"— {col} —\n{vals[index] or ''}" for col, vals in columns.items())
             for index in (0, 1)
         ]
-        if change["change"] in ("added", "removed"):  # one side has no such row at all
-            texts[0 if change["change"] == "added" else 1] = ""
+        if change.change is not Change.CHANGED:  # one side has no such row at all
+            texts[0 if change.change is Change.ADDED else 1] = ""
         self.old_text, self.new_text = QPlainTextEdit(), QPlainTextEdit()
         for edit, text, label in ((self.old_text, texts[0], "before"), (self.new_text, texts[1], "after")):
             box = QWidget()

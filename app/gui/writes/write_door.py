@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener
 from app.engine.gates import Consent, Gate
+from app.engine.reads.planview import ConfigChange, PlanView
 from app.engine.reads.writeplan import WritePlan, WriteSource, preview
 from app.engine.result import Result
 from app.engine.verdict import Tone
@@ -50,8 +51,8 @@ def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
     """First what the write would leave inconsistent, what it does not carry and the later runs an
     undo discards; then its model and configuration changes, as a promotion's plan shows them (a
     write that carries no model says so instead of a verdict on a model it does not send)."""
-    doc = plan.as_json()
-    diffview.fill_plan_tree(tree, doc)
+    view = PlanView.of(plan)
+    diffview.fill_plan_tree(tree, view)
     root = tree.invisibleRootItem()
     if plan.source.model is None:
         for index in reversed(range(root.childCount())):
@@ -61,9 +62,9 @@ def fill_tree(tree: QTreeWidget, plan: WritePlan) -> None:
         root.insertChild(0, _item(f"Model: not written ({plan.target.name}'s model stays as it is)", "grey"))
     at = 0
     for title, lines, colour in (
-        ("Inconsistent after this write", doc["mismatch"], "red"),
-        ("Not carried", plan.not_carried, "amber"),
-        ("Later runs this undo discards", list(plan.source.later), "amber"),
+        ("Inconsistent after this write", view.mismatch, "red"),
+        ("Not carried", view.not_carried, "amber"),
+        ("Later runs this undo discards", view.later_writes, "amber"),
     ):
         if lines:
             node = _item(f"{title}: {len(lines)}", colour)
@@ -130,7 +131,7 @@ class PlanDialog(QDialog):
 
     def _open(self, item: QTreeWidgetItem) -> None:
         change = item.data(0, diffview.CHANGE_ROLE)
-        if isinstance(change, dict) and change.get("columns"):
+        if isinstance(change, ConfigChange) and change.columns:
             SideBySide(change, self).open()
 
     @property
