@@ -106,8 +106,8 @@ def window(
 ) -> Iterator[MainWindow]:
     """The main window on a home wired to the sandbox (GUI tests); error boxes recorded in
     ``window.errors`` instead of shown."""
-    from app.gui import messages
     from app.gui.main_window import MainWindow
+    from app.gui.runtime import messages
     from tests.engine_helpers import wire
 
     errors: list[str] = []

@@ -14,8 +14,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.engine.gates import Consent
-    from app.gui import confirm
     from app.gui.main_window import MainWindow
+    from app.gui.promote import confirm
     from app.gui.screenshots import prepare
     from app.sandbox.server import SandboxServer
     from app.secrets import MemoryKeyring, SecretStore

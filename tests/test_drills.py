@@ -258,7 +258,7 @@ def test_the_overview_shows_the_restorability_badge(qtbot, window):
 def test_the_archive_tab_shows_each_backups_last_drill(qtbot, window):
     from PySide6.QtCore import Qt
 
-    from app.gui.archive_model import VERIFIED
+    from app.gui.archive.model import VERIFIED
 
     ctx = window.ctx
     qa = ctx.profiles.get("qa")
@@ -276,7 +276,7 @@ def test_the_archive_tab_shows_each_backups_last_drill(qtbot, window):
 
 def test_the_window_notifies_a_failed_scheduled_drill_once(qtbot, window, monkeypatch):
     """The desktop notification itself is the one part replaced (offscreen there is no tray)."""
-    from app.gui import notify
+    from app.gui.runtime import notify
 
     told: list[str] = []
     monkeypatch.setattr(notify, "scheduled_run_failed", lambda widget, summary: told.append(summary))

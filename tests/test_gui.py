@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.engine.gates import Consent, Gate
-from app.gui import confirm, messages
 from app.gui.main_window import MainWindow
+from app.gui.promote import confirm
+from app.gui.runtime import messages
 
 
 @pytest.fixture(autouse=True)
@@ -215,7 +216,7 @@ def test_cancel_during_the_config_transfer(qtbot, window, monkeypatch, control, 
 
 def test_versions_set_and_export_through_the_ui(qtbot, window, monkeypatch, control):
     from app.engine.gates import Consent
-    from app.gui import write_door
+    from app.gui.writes import write_door
 
     monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent())
     env = window.environments
@@ -265,7 +266,7 @@ def test_archive_restore_verify_compare_through_the_ui(qtbot, window, monkeypatc
     assert "2 good, 0 with problems" in tab.status.text()
     tab.select_ids([first.id])
     from app.engine.gates import Consent
-    from app.gui import write_door
+    from app.gui.writes import write_door
 
     monkeypatch.setattr(messages, "ask_choice", lambda *a: "qa")
     monkeypatch.setattr(write_door, "confirm_write", lambda *a: Consent())

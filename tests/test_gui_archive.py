@@ -9,7 +9,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtWidgets import QMessageBox
 
 from app.engine.ops.promote import plan_promotion
-from app.gui import messages
+from app.gui.runtime import messages
 from tests.test_gui import idle
 
 

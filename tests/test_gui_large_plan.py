@@ -13,11 +13,12 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QTreeWidget
 
-from app.gui import diffview
-from app.gui.diffview import SELECTOR
+from app.engine.reads.planview import PlanView
+from app.gui.widgets import diffview
+from app.gui.widgets.diffview import SELECTOR
 
 
-def big_plan(n: int = 6000) -> dict:
+def big_plan(n: int = 6000) -> PlanView:
     details = []
     for i in range(n):
         if i % 4 == 0:
@@ -35,7 +36,8 @@ def big_plan(n: int = 6000) -> dict:
             details.append(
                 {"table": "Field", "key": f"o{i}.f", "change": "added", "category": "fields", "columns": {}}
             )
-    return {"valid": "always", "config_details": details, "model_details": {"added_objects": ["x"]}}
+    record = {"valid": "always", "config_details": details, "model_details": {"added_objects": ["x"]}}
+    return PlanView.from_record(record)
 
 
 def texts(tree: QTreeWidget) -> list[str]:

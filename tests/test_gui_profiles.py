@@ -9,7 +9,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QApplication
 
-from app.gui import messages
+from app.gui.runtime import messages
 from app.shaping.rules import Rule
 
 
@@ -102,7 +102,7 @@ def test_the_history_tab_shows_a_profile_change_and_offers_no_undo(qtbot, window
 
 
 def test_removing_moving_or_changing_rules_of_a_protected_environment_asks_for_its_name(qtbot, window, asked):
-    from app.gui.rules_dialog import RulesDialog
+    from app.gui.environments.rules_dialog import RulesDialog
 
     panel = window.environments
     select(window, "prod")

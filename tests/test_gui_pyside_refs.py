@@ -11,7 +11,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui import pyside_refs
+from app.gui.runtime import pyside_refs
 
 # From Python 3.12 (PEP 683) None, True and False are immortal: their reference counts never change,
 # so a reference PySide loses can neither free them nor be seen by sys.getrefcount. These tests

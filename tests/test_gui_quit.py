@@ -12,7 +12,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QTimer
 
 from app.engine.history import History
-from app.gui import confirm, messages
+from app.gui.promote import confirm
+from app.gui.runtime import messages
 from tests.test_gui import accept_with_dialog, idle, steps
 
 PROMOTING = "promoting dev → qa"

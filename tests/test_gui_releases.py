@@ -10,7 +10,8 @@ pytest.importorskip("PySide6")
 
 from app.archive import releases
 from app.engine.gates import Gate
-from app.gui import confirm, messages
+from app.gui.promote import confirm
+from app.gui.runtime import messages
 from tests.helpers import edit_config
 from tests.test_gui import idle
 

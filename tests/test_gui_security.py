@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from app.engine.gates import Gate
-from app.gui import confirm
+from app.gui.promote import confirm
 from tests.helpers import edit_config, set_view_cell
 from tests.test_gui import idle, plan_texts
 
@@ -44,7 +44,7 @@ def test_security_section_and_its_consent(qtbot, window, sandbox, monkeypatch, t
     assert "'Developer,Admin' -> 'everyone'" in widened
     assert any(t.startswith("code: Rule[orders.Send confirmation]") for t in texts)
     code = _find(tab.plan_tree, "code: Rule[orders.Send confirmation]")
-    assert "return {sent: true};" in code.data(0, 256)["columns"]["Code"][1]  # double-click: its code
+    assert "return {sent: true};" in code.data(0, 256).columns["Code"][1]  # double-click: its code
 
     shown = []
 

@@ -10,9 +10,10 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMenu
 
-from app.gui import confirm, plan_shaping
-from app.gui.diffview import SELECTOR
-from app.gui.rules_dialog import RulesDialog
+from app.engine.reads.planview import PlanView
+from app.gui.environments.rules_dialog import RulesDialog
+from app.gui.promote import confirm, plan_shaping
+from app.gui.widgets.diffview import SELECTOR
 from app.shaping.rules import Rule
 from tests.test_gui import accept_with_dialog, idle, plan_texts
 
@@ -81,7 +82,7 @@ def test_a_keep_rule_from_the_right_click_menu_is_in_the_next_plan(qtbot, window
 
 
 def test_rules_dialog_adds_refuses_and_removes(qtbot, window, monkeypatch):
-    from app.gui import profile_dialog
+    from app.gui.environments import profile_dialog
 
     asked: list[str] = []  # prod is protected: each change of its rules asks for its name
 
@@ -145,24 +146,22 @@ def test_the_overview_shows_the_pipeline_and_plans_a_step(qtbot, window, monkeyp
 
 
 def test_an_added_action_opens_its_code_and_changes_are_highlighted(qtbot, window):
-    from app.gui.diffview import SideBySide
+    from app.engine.reads.planview import Change, ConfigChange
+    from app.gui.widgets.sidebyside import SideBySide
 
     tab = window.promote_tab
     tab.plan_button.click()
     idle(qtbot, window)
     added = find_item(tab.plan_tree, "Rule[orders.Apply coupon]")
     change = added.data(0, 256)
-    assert change["change"] == "added" and "coupon" in change["columns"]["Code"][1]
+    assert change.change == "added" and "coupon" in change.columns["Code"][1]
     view = SideBySide(change, tab)
     qtbot.addWidget(view)
     assert "Apply coupon" in view.new_text.toPlainText() and view.old_text.toPlainText() == ""
     assert view.position.text() == "change 1 of 1"
-    changed = {
-        "category": "actions",
-        "key": "x",
-        "change": "changed",
-        "columns": {"Code": ["a\nb\nc\nd\ne", "a\nB\nc\nd\nE"]},
-    }
+    changed = ConfigChange(
+        "Rule", "x", Change.CHANGED, "actions", {"Code": ("a\nb\nc\nd\ne", "a\nB\nc\nd\nE")}
+    )
     two = SideBySide(changed, tab)
     qtbot.addWidget(two)
     assert two.position.text() == "change 1 of 2" and not two.prev_button.isEnabled()
@@ -184,7 +183,7 @@ def test_a_dropped_zip_is_checked_its_environment_proposed_and_a_mismatch_asked(
     from PySide6.QtGui import QDropEvent
 
     from app.engine.reads import one_target
-    from app.gui import messages
+    from app.gui.runtime import messages
 
     ctx = window.ctx
     for name in ("dev", "qa"):
@@ -232,7 +231,7 @@ def test_a_dropped_zip_is_checked_its_environment_proposed_and_a_mismatch_asked(
 def test_a_write_that_ends_while_the_window_is_not_in_front_says_so(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-    from app.gui import confirm
+    from app.gui.promote import confirm
 
     alerts: list[object] = []
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
@@ -250,7 +249,7 @@ def test_a_write_that_ends_while_the_window_is_not_in_front_says_so(qtbot, windo
 def test_colours_read_on_a_dark_palette(qtbot, window, qapp):
     from PySide6.QtGui import QColor, QPalette
 
-    from app.gui import colours
+    from app.gui.widgets import colours
 
     light = qapp.palette()
     dark = QPalette(light)
@@ -328,7 +327,7 @@ def test_what_a_newcomer_met_stays_fixed(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QPushButton
 
     from app.engine.reads import one_target
-    from app.gui.rules_dialog import RuleForm
+    from app.gui.environments.rules_dialog import RuleForm
 
     overview = window.overview_tab
     window.tabs.setCurrentWidget(overview)
@@ -387,7 +386,9 @@ def test_a_row_without_a_name_offers_its_whole_table_not_a_checkbox(qtbot, windo
     tab = window.promote_tab
     change = {"table": "Tooltip", "key": "#3", "change": "added", "category": "other", "columns": {}}
     named = {"table": "Rule", "key": "o.a", "change": "added", "category": "actions", "columns": {}}
-    tab.show_plan({"valid": "always", "config_details": [change, named], "model_details": {}})
+    tab.show_plan(
+        PlanView.from_record({"valid": "always", "config_details": [change, named], "model_details": {}})
+    )
     qtbot.waitUntil(lambda: not tab.filler.running, timeout=30_000)
     row = find_item(tab.plan_tree, "Tooltip")
     assert row is not None and row.data(0, Qt.ItemDataRole.CheckStateRole) is None
@@ -404,7 +405,7 @@ def test_the_overview_on_show_reads_again_after_a_write_elsewhere(qtbot, window,
     """A Set written while the Overview is on show (or while it reads) is shown at once; it said
     "Restored … (run #11)" after run #12 until the tab was left and opened again."""
     from app.engine.gates import Consent
-    from app.gui import write_door
+    from app.gui.writes import write_door
 
     overview = window.overview_tab
     window.tabs.setCurrentWidget(overview)

@@ -7,7 +7,9 @@ import pytest
 pytest.importorskip("PySide6")
 
 
-from app.gui import confirm, fit, write_door
+from app.gui.promote import confirm
+from app.gui.widgets import fit
+from app.gui.writes import write_door
 from tests.test_gui import accept_with_dialog, idle
 
 
@@ -57,7 +59,7 @@ def test_no_text_is_cut_off_steps_history_and_the_undo_dialog(qtbot, window, mon
 
 
 def find_item(tree, selector):
-    from app.gui.diffview import SELECTOR
+    from app.gui.widgets.diffview import SELECTOR
 
     stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
     while stack:
@@ -146,8 +148,8 @@ def test_historys_status_line_is_of_the_last_action_only(qtbot, window, monkeypa
 
 def test_a_rule_with_a_typo_is_amber_with_the_nearest_names(qtbot, window):
     """`Database.DisplayNme` was accepted and listed like the working rules."""
-    from app.gui import colours
-    from app.gui.rules_dialog import RulesDialog
+    from app.gui.environments.rules_dialog import RulesDialog
+    from app.gui.widgets import colours
     from app.shaping.rules import Rule
 
     window.promote_tab.plan_button.click()  # a read of qa, archived: what the rules are checked on

@@ -7,7 +7,7 @@ import shutil
 
 from app.engine.gates import Gate
 from app.engine.reads import one_target
-from app.gui import write_door
+from app.gui.writes import write_door
 from tests.test_gui import idle, plan_like
 
 
@@ -55,7 +55,7 @@ def test_a_zip_without_its_model_is_shown_inconsistent_and_refused_until_ticked(
     imported = ctx.archive.import_zip(outside, profile="dev", base_url="", app="shop-dev")  # as a user imports
     before = control.state("shop-qa")
     seen = record_dialogs(monkeypatch, lambda dialog: False)  # look, then cancel
-    from app.gui import messages
+    from app.gui.runtime import messages
 
     monkeypatch.setattr(messages, "ask_choice", lambda *a: "qa")
     tab = window.archive_tab
@@ -135,7 +135,7 @@ def test_a_model_file_is_applied_through_the_same_plan_and_confirmation(
 ):
     import json
 
-    from app.gui import messages
+    from app.gui.runtime import messages
 
     ctx = window.ctx
     with ctx.client(ctx.profiles.get("qa")) as client:

@@ -138,7 +138,7 @@ def test_the_same_bytes_are_checked_and_parsed_once(ctx, parses):
 
 
 def test_the_window_s_promotion_downloads_the_source_once(qtbot, window, monkeypatch, control):
-    from app.gui import confirm
+    from app.gui.promote import confirm
 
     tab = window.promote_tab
     assert (tab.source.currentText(), tab.target.currentText()) == ("dev", "qa")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from app import __version__, assets
 from app.errors import PromoterError
-from app.gui import messages
+from app.gui.runtime import messages
 from app.paths import Home
 from app.secrets import SecretStore, friendly_name
 

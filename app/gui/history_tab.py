@@ -24,11 +24,14 @@ from PySide6.QtWidgets import (
 from app.engine.context import Context
 from app.engine.history import Run
 from app.engine.ops.undo import UNDOABLE, undo, undo_source
+from app.engine.reads.planview import PlanRecordError, PlanView
+from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import diffview, fit, messages, notify
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
-from app.gui.write_door import WriteDoor
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.widgets import diffview, fit
+from app.gui.writes.write_door import WriteDoor
 
 
 class HistoryTab(QWidget):
@@ -125,7 +128,7 @@ class HistoryTab(QWidget):
         if run.kind == "profile":  # a profile change: what changed, by whom, when; nothing to undo
             self._show_profile_change(run)
             return
-        fill_changed(self.plan_tree, run)
+        plan = fill_changed(self.plan_tree, run)
         undone = f" — undone by run #{run.undone_by}" if run.undone_by is not None else ""
         lines = [f"#{run.id} {run.kind}: {run.status.replace('_', ' ')}{undone}", run.message, "", "Steps:"]
         icons = {"done": "✓", "skipped": "–", "failed": "✗", "rolled_back": "↶"}
@@ -133,10 +136,10 @@ class HistoryTab(QWidget):
             f"  {icons.get(s['status'], '·')} {s['name']} ({s['seconds']} s) {s.get('message', '')}".rstrip()
             for s in run.steps
         ]
-        if run.plan.get("written"):
-            lines += ["", "Written: " + ", ".join(run.plan["written"])]
-        if run.plan.get("undone"):
-            lines += ["Undone: " + ", ".join(run.plan["undone"])]
+        if plan is not None and plan.written:
+            lines += ["", "Written: " + ", ".join(plan.written)]
+        if plan is not None and plan.undone:
+            lines += ["Undone: " + ", ".join(plan.undone)]
         ids = ", ".join(f"{k} #{v}" for k, v in run.archive_ids.items() if isinstance(v, int))
         if ids:
             lines += ["", f"Archive entries: {ids}"]
@@ -182,7 +185,7 @@ class HistoryTab(QWidget):
             ),
         )
 
-    def _on_done(self, result: Any) -> None:
+    def _on_done(self, result: Result) -> None:
         emit(self.changed)  # the window refreshes the list (which clears the status line) first
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
@@ -194,24 +197,29 @@ class HistoryTab(QWidget):
         messages.show_error(self, message, self.jobs.last_details)
 
 
-def fill_changed(tree: QTreeWidget, run: Run) -> None:
+def fill_changed(tree: QTreeWidget, run: Run) -> PlanView | None:
     """What a run changed: what it wrote and, apart, what was undone; a run rolled back (or undone
     since) says that nothing of it remains, and its changes are listed as undone, not as applied."""
-    plan = run.plan
-    if plan.get("model_details") is not None or plan.get("config_details"):
-        diffview.fill_plan_tree(tree, plan)
     root = tree.invisibleRootItem()
+    try:
+        plan = PlanView.from_record(run.plan)
+    except PlanRecordError as exc:  # a history edited by hand: said, not a traceback
+        QTreeWidgetItem(root, [f"This run's plan cannot be shown: {exc.message}"])
+        return None
+    if plan.has_changes:
+        diffview.fill_plan_tree(tree, plan)
     if run.status == "rolled_back":
         head = f"Rolled back: nothing of this run remains in {run.target} (the changes below were undone)"
     elif run.undone_by is not None:
         head = f"Undone by run #{run.undone_by}: the changes below no longer hold in {run.target}"
-    elif plan.get("written"):
-        head = f"Written to {run.target}: " + ", ".join(plan["written"])
+    elif plan.written:
+        head = f"Written to {run.target}: " + ", ".join(plan.written)
     else:
         head = f"Nothing was written to {run.target}"
     top = QTreeWidgetItem([head])
     root.insertChild(0, top)
-    if plan.get("undone"):
-        root.insertChild(1, QTreeWidgetItem(["Undone: " + ", ".join(plan["undone"])]))
-    for line in plan.get("not_carried", []):
+    if plan.undone:
+        root.insertChild(1, QTreeWidgetItem(["Undone: " + ", ".join(plan.undone)]))
+    for line in plan.not_carried:
         QTreeWidgetItem(root, [f"Not carried: {line}"])
+    return plan

@@ -1,6 +1,6 @@
 """The main window: Environments on the left; Promote, Versions, Archive and History tabs.
 
-Work runs on worker threads through the engine (:mod:`app.gui.jobs`); widgets change only in slots.
+Work runs on worker threads through the engine (:mod:`app.gui.runtime.jobs`); widgets change only in slots.
 Window geometry and last selections are kept in ``HOME/gui.ini`` (QSettings; never a secret).
 
 Closing while jobs run asks first (background checks excepted), then cancels them all and ignores
@@ -20,18 +20,21 @@ from app import __version__
 from app.engine.context import Context
 from app.engine.result import Result
 from app.errors import PromoterError
-from app.gui import backup_actions, messages, model_actions, notify, zip_import
 from app.gui import help_menu as help_menu_module
-from app.gui.archive_tab import ArchiveTab
-from app.gui.backups_dialog import BackupsDialog, ScheduleLabel
-from app.gui.environments import EnvironmentsPanel
+from app.gui.archive import zip_import
+from app.gui.archive.tab import ArchiveTab
+from app.gui.backups import actions as backup_actions
+from app.gui.backups.dialog import BackupsDialog, ScheduleLabel
+from app.gui.environments.panel import EnvironmentsPanel
 from app.gui.history_tab import HistoryTab
-from app.gui.jobs import JobRunner
 from app.gui.overview_tab import OverviewTab
-from app.gui.promote_tab import PromoteTab
+from app.gui.promote.tab import PromoteTab
 from app.gui.releases_dialog import ReleasesDialog
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
 from app.gui.versions_tab import VersionsTab
-from app.gui.write_door import WriteDoor
+from app.gui.writes import model_actions
+from app.gui.writes.write_door import WriteDoor
 from app.paths import Home
 from app.profile import Profile
 from app.secrets import SecretStore, friendly_name

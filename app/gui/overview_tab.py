@@ -37,9 +37,9 @@ from app.engine.reads.overview import (
     station_freshness,
     step_freshness,
 )
-from app.gui import colours
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.widgets import colours
 from app.plural import count
 
 KEY = "overview:all"

@@ -27,9 +27,9 @@ from app.engine.context import Context
 from app.engine.events import CancelToken, Event
 from app.engine.reads import releases as engine_releases
 from app.errors import PromoterError
-from app.gui import messages
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
+from app.gui.runtime import messages
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
 
 COLUMNS = ("Release", "From", "Taken", "Verified", "Pinned", "Note")
 

@@ -25,9 +25,12 @@ from PySide6.QtWidgets import QApplication, QTreeWidget, QWidget
 from app.backand import BackandClient, PasswordLogin
 from app.engine.gates import Consent
 from app.engine.reads import one_target as operations
-from app.gui import confirm, help_menu, messages, write_door
+from app.gui import help_menu
+from app.gui.environments.rules_dialog import RulesDialog
 from app.gui.main_window import MainWindow
-from app.gui.rules_dialog import RulesDialog
+from app.gui.promote import confirm
+from app.gui.runtime import messages
+from app.gui.writes import write_door
 from app.sandbox import seed
 from app.sandbox.demo import prepare
 from app.sandbox.server import SandboxServer

@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.context import Context
+from app.engine.events import CancelToken, Listener
 from app.engine.ops.setversion import set_version, version_source
 from app.engine.reads import one_target
-from app.gui import messages, notify
-from app.gui.jobs import JobRunner
-from app.gui.pyside_refs import emit
-from app.gui.version_preview import VersionPreview
-from app.gui.write_door import WriteDoor
+from app.engine.result import Result
+from app.gui.runtime import messages, notify
+from app.gui.runtime.jobs import JobRunner
+from app.gui.runtime.pyside_refs import emit
+from app.gui.writes.version_preview import VersionPreview
+from app.gui.writes.write_door import WriteDoor
 from app.profile import Profile
 
 
@@ -156,7 +158,7 @@ class VersionsTab(QWidget):
             return
         profile, ctx = self.profile, self.ctx
 
-        def job(listen: Any, cancel: Any) -> list[int]:
+        def job(listen: Listener, cancel: CancelToken) -> list[int]:
             return [one_target.export(ctx, profile, version, listen).id for version in chosen]
 
         self.jobs.run(
@@ -174,7 +176,7 @@ class VersionsTab(QWidget):
         emit(self.changed)
         self.refresh()
 
-    def _on_written(self, result: Any) -> None:
+    def _on_written(self, result: Result) -> None:
         self.status.setText(f"{result.status}: {result.message}")
         notify.job_ended(self, result)
         if not result.ok:

@@ -48,9 +48,9 @@ def main(home: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.engine.gates import Consent
-    from app.gui import confirm
     from app.gui.launch import tune_for_the_window
     from app.gui.main_window import MainWindow
+    from app.gui.promote import confirm
     from app.paths import Home
     from app.secrets import SecretStore
 

@@ -1,0 +1,1 @@
+"""The Archive screen: table model, compare dialog, bundle and import actions."""

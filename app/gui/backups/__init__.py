@@ -1,0 +1,1 @@
+"""Backing up every environment, and the Backups dialog (schedule, retention)."""

@@ -1,0 +1,1 @@
+"""The Promote screen: pair picker, plan view and shaping, confirmation, run view."""

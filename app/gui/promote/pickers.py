@@ -1,0 +1,66 @@
+"""The Promote tab's pair picker: "From [source] to [target]"; the target offered first is the
+stage after the source's."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from app.gui.runtime.pyside_refs import emit
+from app.profile import Profile
+
+
+class PairPicker(QWidget):
+    """Signals: changed(): the source or the target changed (once per change, not per step)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profiles: list[Profile] = []
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.source, self.target = QComboBox(), QComboBox()
+        self.source.setObjectName("sourcePicker")
+        self.target.setObjectName("targetPicker")
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.source.currentIndexChanged.connect(lambda _index: emit(self.changed))
+        self.target.currentIndexChanged.connect(lambda _index: emit(self.changed))
+        for widget in (QLabel("From"), self.source, QLabel("to"), self.target):
+            row.addWidget(widget)
+
+    def names(self) -> tuple[str, str]:
+        return self.source.currentText(), self.target.currentText()
+
+    def set_profiles(
+        self, profiles: list[Profile], source: str | None = None, target: str | None = None
+    ) -> None:
+        self.profiles = profiles
+        keep = source or self.source.currentText()
+        self.source.blockSignals(True)
+        self.source.clear()
+        self.source.addItems([p.name for p in profiles])
+        if keep:
+            self.source.setCurrentText(keep)
+        self.source.blockSignals(False)
+        self._on_source_changed()
+        if target:
+            self.target.setCurrentText(target)
+        emit(self.changed)
+
+    def pair(self) -> tuple[Profile, Profile] | None:
+        """The chosen profiles, or None when either is missing."""
+        by_name = {p.name: p for p in self.profiles}
+        source, target = by_name.get(self.source.currentText()), by_name.get(self.target.currentText())
+        return None if source is None or target is None else (source, target)
+
+    def _on_source_changed(self) -> None:
+        self.target.blockSignals(True)  # one pair change at the end, not one per intermediate state
+        self.target.clear()
+        self.target.addItems([p.name for p in self.profiles if p.name != self.source.currentText()])
+        source = next((p for p in self.profiles if p.name == self.source.currentText()), None)
+        if source:
+            after = next((p for p in self.profiles if p.stage == source.stage + 1), None)
+            if after:
+                self.target.setCurrentText(after.name)
+        self.target.blockSignals(False)

@@ -1,0 +1,1 @@
+"""The window's runtime: jobs on worker threads, signals emitted safely, work in slices, messages."""

@@ -1,0 +1,1 @@
+"""Widgets every screen shares: diff trees, the log panel, colours, sizes."""

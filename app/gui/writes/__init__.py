@@ -1,0 +1,1 @@
+"""The window's one door for a write other than a promotion, and what it shows."""
