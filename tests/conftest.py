@@ -154,3 +154,17 @@ def modal_dialogs_need_an_answer(request: pytest.FixtureRequest) -> Iterator[Non
         yield
     finally:
         mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def secrets_known_to_the_log_filter_are_per_test() -> Iterator[None]:
+    """The log filter masks every secret the process has seen: one test's short secret (a word such
+    as "user") must not mask another test's message. Each test starts from what the process knew."""
+    from app import logs
+
+    known, walked = set(logs._known_secrets), logs._known_longest_first
+    yield
+    with logs._lock:
+        logs._known_secrets.clear()
+        logs._known_secrets.update(known)
+        logs._known_longest_first = walked
