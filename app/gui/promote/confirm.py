@@ -60,6 +60,7 @@ class ConfirmPromotion(QDialog):
         self.panel = ConsentPanel(target.name, refusals, "Promote")
         self.panel.changed.connect(self._update)
         layout.addWidget(self.panel)
+        layout.addStretch(1)  # a taller dialog grows below the consents, not between the lines
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
