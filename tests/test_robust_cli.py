@@ -187,3 +187,52 @@ def test_an_option_given_as_double_dash_is_read_as_that_value(tmp_path, command)
     result = run(tmp_path, command, "dev", "qa", "--exclude=--")
     assert result.returncode == 2, result.stderr
     assert "Selector '--' is not understood" in result.stderr, result.stderr
+
+
+@needs_keyring
+def test_promote_into_a_protected_target_without_its_name_is_refused_before_any_download(
+    tmp_path, sandbox, control, secret_store
+):
+    import time
+
+    import requests
+
+    from tests.engine_helpers import wire
+
+    ctx = wire(tmp_path / "home", sandbox, secret_store)
+    control.fault(path="/1/app/download", app="shop-qa", delay=15.0)  # qa's export takes 15 s
+    try:
+        began = time.monotonic()
+        refused = run(ctx.home.root, "promote", "qa", "prod", "--yes")
+        took = time.monotonic() - began
+    finally:
+        for profile in ctx.profiles.load():
+            secret_store.delete(profile)
+        ctx.close()
+    assert refused.returncode == 3 and "--confirm prod" in refused.stdout + refused.stderr, refused
+    assert took < 8, "it waited for the export"  # generous: the export takes 15 s
+    armed = requests.get(f"{control.url}/_sandbox/faults", timeout=10).json()
+    assert [f["path"] for f in armed] == ["/1/app/download"], "the export was asked for"
+    assert not json.loads(run(tmp_path / "home", "archive", "list", "--json").stdout)
+
+
+@needs_keyring
+def test_overview_json_reports_one_environments_malformed_model_and_shows_the_others(
+    tmp_path, sandbox, control, secret_store
+):
+    from tests.engine_helpers import wire
+
+    ctx = wire(tmp_path / "home", sandbox, secret_store)
+    control.fault(path="/1/model", method="GET", app="shop-prod", status=200, body='[1,"x",null]', times=9)
+    try:
+        result = run(ctx.home.root, "overview", "--json")
+    finally:
+        for profile in ctx.profiles.load():
+            secret_store.delete(profile)
+        ctx.close()
+    assert "unexpected" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    reachable = {e["name"]: e["reachable"] for e in doc["environments"]}
+    assert reachable == {"dev": True, "qa": True, "prod": False}
+    assert "not a model" in doc["environments"][2]["error"]
+    assert doc["steps"][0]["known"] and result.returncode == 1  # one environment is not reachable

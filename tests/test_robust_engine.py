@@ -15,6 +15,7 @@ MALFORMED_MODELS = {
     "scalars": [1, "x", None],
     "fields as a list": [{"name": "items", "fields": ["name", "price"]}],
     "a field as a string": [{"name": "items", "fields": {"name": "string"}}],
+    "fields as null": [{"name": "items", "fields": None}],
     "an object": {"items": {}},
 }
 

@@ -48,9 +48,9 @@ def model_shape_problem(body: Any) -> str:
         if not isinstance(name, str):
             return f"object number {number} has no name"
         fields = obj.get("fields", {})
-        if fields is not None and not isinstance(fields, dict):
+        if not isinstance(fields, dict):
             return f"the fields of {name[:40]!r} are {_json_kind(fields)}, not an object"
-        for fname, spec in (fields or {}).items():
+        for fname, spec in fields.items():
             if not isinstance(spec, dict):
                 return f"the field {name[:40]}.{fname[:40]} is {_json_kind(spec)}, not an object"
     return ""
