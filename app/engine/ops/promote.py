@@ -47,19 +47,18 @@ def promote(
     *source* is the environment it was taken from; nothing is read from it."""
     target = ctx.guarded(target)  # a protection removed by hand still guards the target
     early = [] if options.dry_run else gates.before_reading(source, target, options.consent)
-    if (early or archived is not None) and head is not None:  # the export is not wanted
-        head.close()
-        head = None
+    # the source's export is not wanted when refused before reading, when a release is sent, or
+    # when the confirmed plan's read of the source is likely sent instead
     reusable = (
         archived is None
         and options.expect_stamp is not None
         and planrecord.path_for(ctx.home, options.expect_stamp).exists()
     )
-    if reusable and head is not None:  # the confirmed plan's read of the source is likely sent instead
+    unwanted = bool(early) or archived is not None or reusable
+    if unwanted and head is not None:
         head.close()
         head = None
-    begin = begin_head and source.name != target.name and not early and archived is None and not reusable
-    head = _head_for(ctx, source, head, begin)
+    head = _head_for(ctx, source, head, begin_head and source.name != target.name and not unwanted)
     try:
         if source.name == target.name and archived is None:
             raise UsageError("Source and target are the same profile.")

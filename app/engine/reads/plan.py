@@ -10,10 +10,11 @@ from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.backand.model import Model, model_digest
 from app.configdoc.dataset import ConfigDocs
-from app.configdoc.diff import ConfigDiff, comparable
+from app.configdoc.diff import ConfigDiff
 from app.engine import gates
 from app.engine.alongside import Alongside
 from app.engine.context import Context
+from app.engine.drift import since_baseline
 from app.engine.events import Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import Drops, ModelDiff, diff_models
@@ -22,7 +23,7 @@ from app.engine.reads.planrecord import SourceRead
 from app.engine.security import SecurityReport, classify
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.engine.verdict import Verdict, decide
-from app.errors import PromoterError, UsageError
+from app.errors import UsageError
 from app.plural import count
 from app.profile import Profile
 
@@ -410,45 +411,37 @@ def _export_alongside(
 
 
 def _check_drift(ctx: Context, plan: Plan, reporter: Reporter) -> None:
-    """Compare the target with what the promoter last left it holding (the baseline, kept in
-    history, which prune never touches); show the changes when that export is still archived."""
-    base = ctx.history.baseline(plan.target.target_key)
-    if base is None or base.fingerprint == plan.target_fingerprint:
+    """Compare the target with what the promoter last left it holding; show the changes when that
+    export is still archived."""
+    found = since_baseline(ctx, plan.target.target_key, plan.target_fingerprint or "", plan.backup)
+    if found is None:
         return
-    if not comparable(base.fingerprint):
+    if not found.comparable:
         reporter.log(
-            f"drift unknown: {plan.target.name} was last written by an older promoter (run #{base.run_id}); "
+            f"drift unknown: {plan.target.name} was last written by an older promoter (run #{found.since}); "
             "the next write records a new baseline",
             "warning",
         )
         return
-    plan.drifted, plan.drift_since = True, base.run_id
-    try:
-        if base.entry_id is not None and plan.backup is not None:
-            plan.drift = ctx.config_diff(ctx.archive.get(int(base.entry_id)), plan.backup)
-    except PromoterError as exc:
-        reporter.log(f"drift details unavailable: {exc.message}", "warning")
-    changes = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
-    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {changes}", "warning")
+    plan.drifted, plan.drift_since, plan.drift = True, found.since, found.diff
+    if found.unavailable:
+        reporter.log(f"drift details unavailable: {found.unavailable}", "warning")
+    reporter.log(
+        f"drift: {plan.target.name} changed since run #{found.since}: {found.count_text()}", "warning"
+    )
 
 
 def _check_source_drift(ctx: Context, plan: Plan, reporter: Reporter) -> None:
     """Whether the source changed since the promoter last verified a write into it (its baseline):
     then the target would receive a state that was never promoted through the source."""
-    base = ctx.history.baseline(plan.source.target_key)
-    if base is None or not comparable(base.fingerprint) or base.fingerprint == plan.source_fingerprint:
+    found = since_baseline(ctx, plan.source.target_key, plan.source_fingerprint or "", plan.export)
+    if found is None or not found.comparable:
         return
-    plan.source_drifted, plan.source_drift_since = True, base.run_id
-    try:
-        if base.entry_id is not None and plan.export is not None:
-            plan.source_drift = ctx.config_diff(ctx.archive.get(int(base.entry_id)), plan.export)
-    except PromoterError as exc:
-        reporter.log(f"the source's drift details unavailable: {exc.message}", "warning")
-    what = (
-        count(plan.source_drift.count(), "change") if plan.source_drift is not None else "details unavailable"
-    )
+    plan.source_drifted, plan.source_drift_since, plan.source_drift = True, found.since, found.diff
+    if found.unavailable:
+        reporter.log(f"the source's drift details unavailable: {found.unavailable}", "warning")
     reporter.log(
-        f"{plan.source.name} changed since run #{base.run_id}, "
-        f"the promoter's last verified write into it: {what}",
+        f"{plan.source.name} changed since run #{found.since}, "
+        f"the promoter's last verified write into it: {found.count_text()}",
         "warning",
     )

@@ -19,16 +19,17 @@ from app.archive import Entry
 from app.backand import BackandClient, Validation
 from app.backand.model import Model, model_digest
 from app.configdoc.dataset import ConfigDocs, read_config_zip
-from app.configdoc.diff import ConfigDiff, comparable, diff_configs, fingerprint
+from app.configdoc.diff import ConfigDiff, diff_configs, fingerprint
 from app.engine import gates
 from app.engine.consistency import Mismatch, compare
 from app.engine.context import Context
+from app.engine.drift import since_baseline
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import Drops, ModelDiff, diff_models
 from app.engine.security import SecurityReport, classify
 from app.engine.verdict import Verdict, decide
-from app.errors import PromoterError, UsageError
+from app.errors import UsageError
 from app.kinds import Valid
 from app.modelcheck import schema_errors
 from app.plural import count
@@ -273,7 +274,7 @@ def make_write_plan(
             f"the model only: {target.name}'s configuration (settings, actions, security) stays as it "
             "is; the server adds or removes the rows of the objects that change"
         )
-    _check_drift(ctx, plan, reporter, target_docs)
+    _check_drift(ctx, plan, reporter)
     return plan
 
 
@@ -317,20 +318,17 @@ def _written_docs(
     return read_config_zip(source.path)
 
 
-def _check_drift(ctx: Context, plan: WritePlan, reporter: Reporter, target_docs: ConfigDocs) -> None:
+def _check_drift(ctx: Context, plan: WritePlan, reporter: Reporter) -> None:
     """The target against what the promoter last left it holding: a write over changes made
     outside the promoter (by a person, or another home) discards them."""
-    base = ctx.history.baseline(plan.target.target_key)
-    if base is None or base.fingerprint == plan.target_fingerprint or not comparable(base.fingerprint):
+    found = since_baseline(ctx, plan.target.target_key, plan.target_fingerprint, plan.read)
+    if found is None or not found.comparable:
         return
-    plan.drifted, plan.drift_since = True, base.run_id
-    try:
-        if base.entry_id is not None:
-            plan.drift = diff_configs(ctx.docs(ctx.archive.get(int(base.entry_id))), target_docs)
-    except PromoterError as exc:
-        reporter.log(f"drift details unavailable: {exc.message}", "warning")
-    what = count(plan.drift.count(), "change") if plan.drift is not None else "details unavailable"
-    reporter.log(f"drift: {plan.target.name} changed since run #{base.run_id}: {what}", "warning")
+    plan.drifted, plan.drift_since, plan.drift = True, found.since, found.diff
+    if found.unavailable:
+        reporter.log(f"drift details unavailable: {found.unavailable}", "warning")
+    what = found.count_text()
+    reporter.log(f"drift: {plan.target.name} changed since run #{found.since}: {what}", "warning")
 
 
 def preview(
