@@ -186,8 +186,25 @@ class ProfileStore:
             raise UsageError(f"{source}: profile {listed} is listed more than once. Nothing was changed.")
         # an imported profile is new in this home: it never takes another home's keyring entries
         incoming = [replace(profile, id="") for profile in incoming]
-        guard.check({p.name: self.consent_needed(p, p.name) for p in incoming}, confirm)
-        return [self.upsert(p, p.name if p.name in confirm else None) for p in incoming]
+        for profile in incoming:
+            profile.validate()
+        # the file and the history are read once, every change checked, then the file written once:
+        # all of them or none
+        current, known = self.load(), self._known()
+        by_name = {p.name: p for p in current}
+        changes = []
+        for profile in incoming:
+            same = by_name.get(profile.name)
+            new = self._resolved(profile, same)
+            old = guard.effective(same, known) if same is not None else None
+            changes.append((old, new, same, guard.consent_needed(old, new)))
+        guard.check({new.name: needed for _old, new, _same, needed in changes}, confirm)
+        merged = {**by_name, **{new.name: new for _old, new, _same, _needed in changes}}
+        self.save(sorted(merged.values(), key=lambda p: (p.stage, p.name)))
+        for old, new, same, needed in changes:
+            log.info("saved profile %s", new.name)
+            self._record(old, new, same, bool(needed))
+        return [new for _old, new, _same, _needed in changes]
 
 
 FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {

@@ -333,22 +333,14 @@ def _systemd_state(home: Home, state: State, reachable: bool) -> None:
     state.when = describe(*parsed) if parsed else None
     state.installed = True
     first = text.splitlines()[0] if text else ""
+    if service.exists():  # what the job runs, read before it is compared with this home
+        words = _exec_words(service)
+        state.runs_home, state.profiles = _job_home(words)
+        state.drill = _job_drill(words)
     _compare(state, home, _marker_fields(first) if first.startswith(f"# {UNIT}") else {})
     if not service.exists():
         state.installed = False
         state.problems.append(f"the service unit {service.name} is missing: the timer starts nothing")
-    else:
-        line = re.search(r"^ExecStart=(.*)$", service.read_text(errors="replace"), re.MULTILINE)
-        try:
-            argv = shlex.split(line.group(1)) if line else []
-        except ValueError:
-            argv = []
-        words = [a.replace("%%", "%").replace("$$", "$") for a in argv]
-        runs, profiles = _job_home(words)
-        state.runs_home, state.profiles, state.drill = runs, profiles, _job_drill(words)
-        if runs is not None and not _same_home(runs, home):
-            state.installed = False
-            state.problems.append(f"points at another home: it backs up {runs}, not this home")
     if not reachable:
         state.installed = False
         state.problems.append(
@@ -397,12 +389,19 @@ def _legacy_home() -> str | None:
     service = unit_dir() / f"{UNIT}.service"
     if not (unit_dir() / f"{UNIT}.timer").exists() or not service.exists():
         return None
+    runs, _ = _job_home(_exec_words(service))
+    return runs or ""
+
+
+def _exec_words(service: Path) -> list[str]:
+    """The words of a service unit's ``ExecStart=``, systemd's ``%%`` and ``$$`` read back as the
+    ``%`` and ``$`` of the path they were written for ([] when there is none to read)."""
     line = re.search(r"^ExecStart=(.*)$", service.read_text(errors="replace"), re.MULTILINE)
     try:
-        runs, _ = _job_home(shlex.split(line.group(1)) if line else [])
+        argv = shlex.split(line.group(1)) if line else []
     except ValueError:
-        runs = None
-    return runs or ""
+        argv = []
+    return [a.replace("%%", "%").replace("$$", "$") for a in argv]
 
 
 def _legacy(home: Home, state: State) -> None:

@@ -106,10 +106,8 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
             )
             if ctx.archive.repeats_newest_backup(live):  # unchanged since the last backup
                 ctx.archive.delete(live.id)
-                newest = ctx.archive.entries(kind="backup")
-                report.backup_id = next(
-                    (e.id for e in newest if (e.base_url, e.app) == (live.base_url, live.app)), None
-                )
+                newest = ctx.archive.newest_backup(live.base_url, live.app)
+                report.backup_id = newest.id if newest is not None else None
             else:
                 report.added.append(live.id)
                 report.backup_id = live.id
