@@ -161,6 +161,10 @@ def test_the_banner_tells_the_truth_before_the_confirmation(qtbot, window, monke
     monkeypatch.setattr(confirm, "confirm_promotion", lambda *a: asked.append(a))
     tab.on_promote()  # (the shortcut): no typed name is asked for nothing
     assert not asked
+    tab.target.setCurrentText("prod")  # another pair: its own plan (none yet) decides, not qa's
+    assert tab.promote_button.isEnabled()
+    tab.target.setCurrentText("qa")
+    assert not tab.promote_button.isEnabled()
 
 
 def test_not_confirming_writes_nothing(qtbot, window, monkeypatch, control):

@@ -105,6 +105,7 @@ class PromoteTab(QWidget):
             self._shown_pair = None
             self.banner.show_text(f"Plan {now[0]} → {now[1]} to see what would change.", NEUTRAL)
         if self._key is None:
+            self._offer(self.plans.recent(now))  # Promote… follows the pair's own plan, or none
             self._show_recent(now)
         if shown != now:
             self.toolbar.rules_as_set()
