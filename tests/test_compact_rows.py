@@ -84,3 +84,48 @@ def test_the_fingerprint_of_compact_rows_is_that_of_plain_dicts():
         DataSet("MapDataSet"),
     )
     assert fingerprint(changed) != fingerprint(compact)
+
+
+class _Feed:
+    """A document read from parts made on demand (a cell of many MiB is never one string here)."""
+
+    def __init__(self, parts):
+        self._parts = iter(parts)
+        self._left = b""
+
+    def read(self, size: int) -> bytes:
+        while len(self._left) < size:
+            part = next(self._parts, None)
+            if part is None:
+                break
+            self._left += part
+        data, self._left = self._left[:size], self._left[size:]
+        return data
+
+
+def test_a_cell_of_many_mib_is_hashed_as_it_streams_not_held():
+    from app.configdoc.xmlstream import digest, parse_rows
+
+    piece = "a\u00e9\u4e2d".encode() * 40_000  # 360 KB of 2- and 3-byte characters, cut anywhere by the feeds
+    parts = [b"<NewDataSet><Rule><Name>big</Name><Code>"] + [piece] * 60 + [b"</Code></Rule></NewDataSet>"]
+    rows: list = []
+    tracemalloc.start()
+    try:
+        parse_rows(_Feed(parts), "doc", lambda table, row: rows.append(dict(row)))
+        _held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows == [{"Name": "big", "Code": digest(piece.decode() * 60)}]
+    assert peak < 4 * 1024 * 1024, f"peak {peak:,} bytes for a 21 MB cell"
+
+
+def test_text_of_an_element_nested_in_a_cell_is_not_the_cells():
+    import io
+
+    from app.configdoc.xmlstream import parse_rows
+
+    doc = b"<R><T><A>x<b>n<c>deep</c>m</b>tail</A><B/><C>" + b"q" * (BIG + 1) + b"</C></T> junk <T><A>1</A><A>2</A></T></R>"
+    rows: list = []
+    assert parse_rows(io.BytesIO(doc), "doc", lambda table, row: rows.append((table, dict(row)))) == "R"
+    assert rows[0][1]["A"] == "xtail" and rows[0][1]["B"] == "" and is_digest(rows[0][1]["C"])
+    assert rows[1] == ("T", {"A": "2"})  # a repeated column: the last value

@@ -135,78 +135,108 @@ def _refuse_external(*_args: Any) -> int:
 
 def parse_rows(stream: IO[bytes] | Any, entry: str, on_row: Callable[[str, Row], None] | None) -> str:
     """Parse *stream*; call *on_row(table, row)* for each row (the inline schema skipped); return the
-    root's local name. Raises :class:`InvalidConfigZip` naming the problem."""
+    root's local name. Raises :class:`InvalidConfigZip` naming the problem.
+
+    The parse is on the critical path of every plan (a 78 MiB document is half a million cells), so
+    its handlers are lean: text goes straight into a list (``list.append``, no Python frame per
+    piece), cells are told apart by depth, and a cell's text that grows past ``BIG`` is moved into
+    a hash between the 256 KiB feeds, so memory stays bounded whatever a single cell holds. Text of
+    elements nested in a cell is not the cell's (a DataSet cell has none)."""
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.buffer_size = 65536
+    parser.ordered_attributes = True  # a list per element, cheaper than a dict (attributes are unused)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.ExternalEntityRefHandler = _refuse_external
-    state: dict[str, Any] = {"depth": 0, "root": "", "skip": False, "table": "", "row": None, "cell": None}
     chunks: list[str] = []
+    clear, join = chunks.clear, "".join
     shared: dict[str, str] = {}
+    share = shared.setdefault
     layouts: dict[tuple[str, ...], dict[str, int]] = {}
-    size = [0]
-    hasher: list[Any] = [None]
+    names: dict[str, str] = {}
+    depth, root, table, skip = 0, "", "", False
+    row: dict[str, str] = {}
+    cell: str | None = None
+    nested = 0  # where the text of an element nested in the cell begins in *chunks*
+    hasher: Any = None  # the open cell's text so far, once it passed BIG
+    hashed = 0  # characters in *hasher*
+
+    def local(name: str) -> str:
+        found = names.get(name)
+        if found is None:
+            found = sys.intern(name.rsplit(":", 1)[-1])
+            if len(names) < 4096:
+                names[name] = found
+        return found
 
     def start(name: str, _attrs: Any) -> None:
-        depth = state["depth"] = state["depth"] + 1
-        local = sys.intern(name.rsplit(":", 1)[-1])
-        if depth == 1:
-            state["root"] = local
+        nonlocal depth, root, table, skip, row, cell, nested
+        depth += 1
+        if depth == 3:
+            if not skip:
+                cell = names.get(name) or local(name)
+                clear()
         elif depth == 2:
-            if local == "schema":
-                state["skip"] = True
+            found = local(name)
+            if found == "schema":
+                skip = True
             else:
-                state["table"], state["row"] = local, {}
-        elif depth == 3 and not state["skip"]:
-            state["cell"] = local
-            chunks.clear()
-            size[0] = 0
-            hasher[0] = None
-
-    def text(data: str) -> None:
-        if state["cell"] is None or state["depth"] != 3:
-            return
-        size[0] += len(data)
-        if hasher[0] is not None:
-            hasher[0].update(data.encode())
-            return
-        chunks.append(data)
-        if size[0] > BIG:
-            digest = hashlib.sha256()
-            for piece in chunks:
-                digest.update(piece.encode())
-            chunks.clear()
-            hasher[0] = digest
+                table, row = found, {}
+        elif depth == 4 and cell is not None:
+            nested = len(chunks)
+        elif depth == 1:
+            root = local(name)
 
     def end(_name: str) -> None:
-        depth = state["depth"]
-        if depth == 3 and state["cell"] is not None:
-            if hasher[0] is not None:
-                value = f"«{size[0]:,} characters, sha256 {hasher[0].hexdigest()}»"
-            else:
-                value = "".join(chunks)
-                if len(value) <= SHARED:
-                    value = shared.setdefault(value, value)
-            state["row"][state["cell"]] = value
-            state["cell"] = None
+        nonlocal depth, skip, cell, hasher, hashed
+        if depth == 3:
+            if cell is not None:
+                value = join(chunks)
+                if hasher is not None:
+                    hasher.update(value.encode())
+                    value = f"«{hashed + len(value):,} characters, sha256 {hasher.hexdigest()}»"
+                    hasher, hashed = None, 0
+                elif len(value) > BIG:
+                    value = digest(value)
+                elif len(value) <= SHARED:
+                    value = share(value, value)
+                row[cell] = value
+                cell = None
         elif depth == 2:
-            if state["skip"]:
-                state["skip"] = False
+            if skip:
+                skip = False
             elif on_row is not None:
-                on_row(state["table"], Row.of(state["row"], layouts))
-        state["depth"] = depth - 1
+                on_row(table, Row.of(row, layouts))
+        elif depth == 4 and cell is not None:
+            del chunks[nested:]
+        depth -= 1
+
+    def bound() -> None:
+        """Between feeds: drop text no cell keeps; hash an open cell's text once it passed BIG."""
+        nonlocal hasher, hashed
+        if cell is None:
+            clear()
+        elif depth > 3:
+            del chunks[nested:]
+        elif hasher is not None or sum(map(len, chunks)) > BIG:
+            text = join(chunks)
+            clear()
+            if hasher is None:
+                hasher = hashlib.sha256()
+            hasher.update(text.encode())
+            hashed += len(text)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    parser.CharacterDataHandler = chunks.append
     try:
         # Feed 256 KiB at a time (ParseFile would read 2 KiB at a time: thousands of calls into the
         # zip stream for a large document).
         while data := stream.read(CHUNK):
             parser.Parse(data, False)
+            bound()
         parser.Parse(b"", True)
     except _Refused:
         raise InvalidConfigZip(f"Entry {entry} uses a DTD or entities, which are refused.") from None
@@ -214,4 +244,4 @@ def parse_rows(stream: IO[bytes] | Any, entry: str, on_row: Callable[[str, Row],
         raise InvalidConfigZip(
             f"Entry {entry} is not well-formed XML ({expat.errors.messages[exc.code]}, line {exc.lineno})."
         ) from None
-    return str(state["root"])
+    return root
