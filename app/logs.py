@@ -25,12 +25,24 @@ secrets = logging.getLogger("promoter.secrets")
 cli = logging.getLogger("promoter.cli")
 gui = logging.getLogger("promoter.gui")
 
-_PATTERNS = [
-    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|basic)\s+[^\s\"',]+"),
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),  # a credential, wherever it is
-    re.compile(
-        r"(?i)(\b(?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
-        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,\[\]{}]+"
+# Each pattern with the words its matches begin with (lower case): a long text (a plan of thousands
+# of changes printed as JSON) is searched for those words with str.find, and the pattern is tried
+# only where one is, instead of being run over every character of the text.
+_PATTERNS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|basic)\s+[^\s\"',]+"),
+        ("authorization",),
+    ),
+    (  # a credential, wherever it is
+        re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
+        ("bearer", "basic"),
+    ),
+    (
+        re.compile(
+            r"(?i)(\b(?:access_token|refresh_token|refreshToken|password|masterToken|userToken)"
+            r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,\[\]{}]+"
+        ),
+        ("access_token", "refresh_token", "refreshtoken", "password", "mastertoken", "usertoken"),
     ),
 ]
 _TRIGGERS = ("authorization", "bearer", "basic", "token", "password")
@@ -56,12 +68,44 @@ def redact(text: str) -> str:
         text = text.encode("utf-8", "replace").decode("utf-8")
     lowered = text.lower()
     if any(word in lowered for word in _TRIGGERS):  # cheap: can the patterns match at all?
-        for pattern in _PATTERNS:
-            text = pattern.sub(lambda m: m.group(1) + "***", text)
+        if len(lowered) == len(text):  # (always for ASCII) a position in one is a position in the other
+            text = _redact_at_words(text, lowered)
+        else:
+            for pattern, _words in _PATTERNS:
+                text = pattern.sub(lambda m: m.group(1) + "***", text)
     for secret in _known_longest_first:
         if secret in text:
             text = text.replace(secret, "***")
     return text
+
+
+def _redact_at_words(text: str, lowered: str) -> str:
+    """*text* with what each pattern matches after its first group replaced by ``***``, each tried
+    only where one of its words begins (what ``pattern.sub`` would replace, found without scanning
+    the whole text with every pattern; overlapping finds are replaced as one)."""
+    found: list[tuple[int, int]] = []
+    for pattern, words in _PATTERNS:
+        for word in words:
+            at = lowered.find(word)
+            while at >= 0:
+                if match := pattern.match(text, at):
+                    found.append((match.end(1), match.end()))
+                at = lowered.find(word, at + 1)
+    if not found:
+        return text
+    found.sort()
+    pieces, done = [], 0
+    for begin, end in found:
+        if end <= done:
+            continue
+        if begin < done:  # overlaps the last one: extend it
+            begin = done
+        else:
+            pieces.append(text[done:begin])
+            pieces.append("***")
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 class RedactingFilter(logging.Filter):

@@ -152,3 +152,27 @@ def test_redaction_never_breaks_what_history_stores(tmp_path):
     assert stored.plan["details"]["UseRefreshToken"] == ["true", None]
     assert "a-real-token-value-42" not in str(stored.plan) and "hunter22" not in str(stored.steps)
     history.close()
+
+
+def test_a_long_text_is_redacted_as_each_of_its_pieces_would_be():
+    """A plan printed as JSON is megabytes: redaction looks for the patterns' words and tries the
+    patterns only there. Whatever each piece loses on its own, the whole loses too."""
+    from app import logs
+
+    pieces = [
+        "Authorization: Basic c2VjcmV0OnNlY3JldA==",
+        'password="hunter22"',
+        "BEARER eyJhbGciOiJIUzI1NiJ9.payload",
+        "masterToken: 0f3a9c1e-77aa-4b1e-9d0e-abcdef012345",
+        "refresh_token=abc123def456&x=1",
+        "basic short",  # under 8 characters: not a credential
+        "a UseRefreshToken setting, true",
+    ]
+    filler = ' {"name": "orders", "ID": 12, "code": "return x;"}, ' * 2_000
+    text = filler.join(pieces) + filler
+    redacted = logs.redact(text)
+    for piece in pieces:
+        assert logs.redact(piece) in redacted
+    for secret in ("c2VjcmV0OnNlY3JldA", "hunter22", "eyJhbGciOiJIUzI1NiJ9", "0f3a9c1e", "abc123def456"):
+        assert secret not in redacted
+    assert "basic short" in redacted and redacted.count(filler) == len(pieces)

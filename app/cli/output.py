@@ -16,9 +16,11 @@ ICONS = {"running": "…", "done": "✓", "skipped": "-", "failed": "✗", "roll
 def print_json(data: Any) -> None:
     """One JSON document: indented on a terminal, compact (and encoded in C, fast) in a pipe."""
     indent = 2 if sys.stdout.isatty() else None
-    # one place for everything the CLI prints as JSON: a server's fields (title, role, versions…)
-    # may echo a secret back
-    sys.stdout.write(logs.redact(json.dumps(data, indent=indent, default=str)) + "\n")
+    # a server's fields (title, role, versions…) may echo a secret back: redacted once, by the
+    # redacting stream the CLI prints through (a plan of thousands of changes is megabytes)
+    text = json.dumps(data, indent=indent, default=str) + "\n"
+    out = sys.stdout
+    out.write(text if isinstance(out, logs.RedactingStream) else logs.redact(text))
 
 
 def stderr_listener(quiet: bool = False) -> Any:
