@@ -112,3 +112,28 @@ def test_any_other_difference_is_parsed(tmp_path, change):
     except InvalidConfigZip:
         return  # the markup case is not even well-formed: refused by the full check
     assert not info.same_as_known and info.docs is not None
+
+
+def test_the_sent_zips_text_taken_ahead_is_used_only_for_that_very_file(tmp_path, monkeypatch):
+    """The verify's comparison hashes what it downloaded; the sent zip's text was hashed while the
+    upload waited on the server. A file changed since is hashed again, never matched by the old."""
+    import os
+
+    from app.configdoc import known
+
+    sent, served = _zip(tmp_path / "sent.zip"), _zip(tmp_path / "served.zip", level=9)
+    known.take_text_ahead(sent)
+    hashed: list[str] = []
+    real = known._blanked_digest
+    monkeypatch.setattr(known, "_blanked_digest", lambda z, info: hashed.append(z.filename) or real(z, info))
+    with zipfile.ZipFile(served) as z:
+        assert recognise(z, sent) == (True, "1.2.3")
+    assert hashed == [str(served)] * 2, "only the download's two members were hashed"
+
+    other = DOC.replace(b"return 7;", b"return 8;")
+    _zip(sent, doc=other, level=1)  # the same path, other bytes (and other mtime and size)
+    os.utime(sent, ns=(1, 1))
+    hashed.clear()
+    with zipfile.ZipFile(served) as z:
+        assert recognise(z, sent) == (False, None)
+    assert str(sent) in hashed, "the changed file was hashed, not matched by what was taken before"

@@ -10,12 +10,18 @@ Two ways, the cheap one first, with the known zip opened once:
   and the ``ConfigVersion``. Each member is inflated once (CRC-32 and size checked) and hashed with
   those values blanked. Only values without markup are matched, so two texts equal but for these
   are equally well-formed.
+
+The known zip's digests can be taken ahead (:func:`take_text_ahead`, while the upload of that zip
+waits on the server) and are then kept in this process for that very file (path, size, mtime and
+inode), so the verify hashes only what it downloaded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -42,7 +48,7 @@ def recognise(archive: zipfile.ZipFile, known: Path) -> tuple[bool, str | None]:
             version: str | None = None
             for mine, their in pairs:
                 mine_digest, found = _blanked_digest(archive, mine)
-                if mine_digest != _blanked_digest(theirs, their)[0]:
+                if mine_digest != _known_digest(known, theirs, their):
                     return False, None
                 version = version or found
             return True, version
@@ -71,6 +77,42 @@ def _same_bytes(fp_a: IO[bytes], a: zipfile.ZipInfo, fp_b: IO[bytes], b: zipfile
             return False
         start_a, start_b, left = start_a + step, start_b + step, left - step
     return True
+
+
+_Key = tuple[str, int, int, int, str, int]
+_taken: dict[_Key, str] = {}  # the blanked digests of known zips' members, taken ahead
+_taken_lock = threading.Lock()
+KEEP = 8
+
+
+def _key(path: Path, info: zipfile.ZipInfo) -> _Key:
+    seen = os.stat(path)
+    return (os.path.realpath(path), seen.st_size, seen.st_mtime_ns, seen.st_ino, info.filename, info.CRC)
+
+
+def take_text_ahead(path: Path) -> None:
+    """Take the blanked digests of *path*'s members now and keep them (for the verify that will
+    compare a download with it). Any problem is left for that comparison to meet."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.flag_bits & 1:
+                    return
+                key = _key(path, info)
+                digest = _blanked_digest(archive, info)[0]
+                with _taken_lock:
+                    _taken[key] = digest
+                    while len(_taken) > KEEP:
+                        del _taken[next(iter(_taken))]
+    except (OSError, zipfile.BadZipFile, DamagedMember):
+        return
+
+
+def _known_digest(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """The blanked digest of the known zip's member: taken ahead for this very file, or now."""
+    with _taken_lock:
+        taken = _taken.get(_key(path, info))
+    return taken if taken is not None else _blanked_digest(archive, info)[0]
 
 
 def _blanked_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:

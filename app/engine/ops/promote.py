@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from app.backand import BackandClient
 from app.backand.model import model_digest
+from app.configdoc.known import take_text_ahead
 from app.engine import gates
+from app.engine.alongside import Alongside
 from app.engine.context import Context
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.ops.run import run_write
@@ -155,6 +157,7 @@ class Promotion:
     src: BackandClient | None = None
     head: HeadStart | None = None  # the source's export, already downloading (promote() closes it)
     archived: ArchivedSource | None = None  # a release: sent from the archive, the source not read
+    text_ahead: Alongside[None] | None = None  # what is sent, read for the verify during the upload
 
     @property
     def source_label(self) -> str:
@@ -233,22 +236,28 @@ class Promotion:
             return
         assert plan.sent is not None
         export_path = s.ctx.archive.path_of(plan.sent)
-        with reporter.step("Upload configuration"):
-            said = s.write(
-                "Upload configuration",
-                lambda: dst.upload_config(
-                    export_path,
-                    f"{plan.source.app}.zip",
-                    progress=reporter.progress("Upload configuration"),
-                    cancel=reporter.cancel.is_set,
-                ),
-                probe=lambda: s.ctx.live_fingerprint(dst),
-                sent=plan.sent_fingerprint or s.ctx.fingerprint(plan.sent),
-            )
-            if said:  # quoted as the server's (its spelling included: "succesfuly")
-                reporter.log(f"{self.target.name} said: \u201c{said}\u201d")
-        with reporter.step("Clear cache"):
-            s.write("Clear cache", dst.reload_cache)
+        # what the verify compares its download with is read while the server takes the upload
+        self.text_ahead = Alongside(lambda _stopped: take_text_ahead(export_path), "read what is sent")
+        try:
+            with reporter.step("Upload configuration"):
+                said = s.write(
+                    "Upload configuration",
+                    lambda: dst.upload_config(
+                        export_path,
+                        f"{plan.source.app}.zip",
+                        progress=reporter.progress("Upload configuration"),
+                        cancel=reporter.cancel.is_set,
+                    ),
+                    probe=lambda: s.ctx.live_fingerprint(dst),
+                    sent=plan.sent_fingerprint or s.ctx.fingerprint(plan.sent),
+                )
+                if said:  # quoted as the server's (its spelling included: "succesfuly")
+                    reporter.log(f"{self.target.name} said: \u201c{said}\u201d")
+            with reporter.step("Clear cache"):
+                s.write("Clear cache", dst.reload_cache)
+        except BaseException:
+            self.text_ahead.abandon()  # no verify follows: nothing is left reading
+            raise
 
     def verify(self, s: Session) -> str:
         plan, dst, name = self._plan(), s.dst, self.target.name
@@ -258,6 +267,8 @@ class Promotion:
                 raise VerifyFailed(f"Verify: the model of {name} differs from what was sent.")
             sent_fp = plan.sent_fingerprint or s.ctx.fingerprint(plan.sent)
             s.ctx.forget_docs()  # the plan's documents go before the target's arrive: one held at a time
+            if self.text_ahead is not None:
+                self.text_ahead.result()  # (done long before, but for a tiny configuration)
             after = s.ctx.download(
                 dst,
                 self.target,
