@@ -295,3 +295,22 @@ def test_the_window_notifies_a_failed_scheduled_drill_once(qtbot, window, monkey
     qtbot.waitUntil(lambda: not window.jobs.is_busy("check:schedule-bar"), timeout=30000)
     qtbot.wait(50)
     assert len(told) == 1, "told once per failed run"
+
+
+def test_a_profile_named_drill_is_backed_up_with_profile_and_the_word_stays_the_drill(ctx, secret_store):
+    """`backup drill` is the restore drill whatever the profiles are named; it says how to back up a
+    profile named drill (`--profile drill`), which backs up that profile alone."""
+    from dataclasses import replace
+
+    qa = _qa(ctx)
+    named = ctx.profiles.upsert(replace(qa, name="drill", id=""))
+    secret_store.set(named, secret_store.get(qa))
+    home = ctx.home.root
+    drilled = run(home, "backup", "drill", "--json")
+    assert "promoter backup --profile drill" in drilled.stderr
+    assert {d["profile"] for d in json.loads(drilled.stdout)["drills"]} == {"dev", "qa", "prod", "drill"}
+    backed = run(home, "backup", "--profile", "drill", "--json")
+    assert backed.returncode == 0, backed.stdout + backed.stderr
+    assert [e["profile"] for e in json.loads(backed.stdout)["environments"]] == ["drill"]
+    mixed = run(home, "backup", "drill", "--profile", "qa")
+    assert mixed.returncode == 2 and "Run them apart" in mixed.stderr

@@ -11,7 +11,7 @@ from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
 from app.engine.reads.backup_all import back_up_all
-from app.errors import UsageError
+from app.errors import PromoterError, UsageError
 from app.paths import Home
 from app.profile import Profile
 from app.secrets import SecretStore
@@ -33,7 +33,18 @@ def _chosen(ctx: Context, names: list[str], every: bool, what: str) -> list[Prof
 
 def do_backup(args: argparse.Namespace, home: Home) -> int:
     if args.profiles[:1] == ["drill"]:  # `backup drill [PROFILE…]`: a restore drill, not a backup
+        if args.profile:
+            raise UsageError(
+                "`backup drill` runs a restore drill; --profile names profiles to back up. Run them apart."
+            )
+        if _has_profile(home, "drill"):  # the word is the command; the profile is named with --profile
+            print(
+                "note: `backup drill` runs a restore drill; to back up the profile named drill, run "
+                "`promoter backup --profile drill`.",
+                file=sys.stderr,
+            )
         return do_drill(args, home, args.profiles[1:])
+    args.profiles = [*args.profiles, *args.profile]
     if args.drill and not args.scheduled:
         raise UsageError("--drill is for the scheduled job; run `promoter backup drill` to drill now.")
     ctx = Context(home, SecretStore())
@@ -77,6 +88,15 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
     for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
         logs.engine.warning("%s", item.message)
     return Exit.OK if not failed else Exit.FAILED
+
+
+def _has_profile(home: Home, name: str) -> bool:
+    from app.profiles import ProfileStore
+
+    try:
+        return any(p.name == name for p in ProfileStore(home.profiles_file).load())
+    except (PromoterError, OSError):  # a damaged profiles file is reported by the drill that reads it
+        return False
 
 
 def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:

@@ -429,6 +429,13 @@ def _cmd_backup(sub: Any) -> None:
     )
     backup.add_argument("profiles", nargs="*", metavar="PROFILE")
     backup.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="back up this profile (repeatable): for a profile named like a word of this command (drill)",
+    )
+    backup.add_argument(
         "--drill",
         choices=("daily", "weekly"),
         help="(the scheduled job) also drill each environment whose last drill is older than this",

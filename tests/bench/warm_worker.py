@@ -1,7 +1,8 @@
 """A promoter process kept running between promotions, as the open window is: it answers
-``promote`` (a promotion dev -> qa through the engine, as the window's job runs it), ``floor DEV QA``
-(the floor's HTTP calls, in this same warm process) and ``reset`` (after the sandbox was reset)
-with ``ok SECONDS``.
+``promote`` (a promotion dev -> qa through the engine, as the window's job runs it), ``plan`` (the
+read-only plan the window shows first), ``promote-planned`` (the promotion of that plan once the user
+confirmed it, as the window runs it: with the plan's stamp), ``floor DEV QA`` (the floor's HTTP calls,
+in this same warm process) and ``reset`` (after the sandbox was reset) with ``ok SECONDS``.
 
 Usage: python -m tests.bench.warm_worker HOME URL   (commands on standard input, a line each)
 """
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from app.engine.context import Context
-from app.engine.ops.promote import promote
+from app.engine.ops.promote import plan_promotion, promote
 from app.engine.reads.plan import PromoteOptions
 from app.paths import Home
 from app.secrets import SecretStore
@@ -24,11 +25,24 @@ from tests.bench.floor import main as floor
 
 def main(home: str, url: str) -> None:
     ctx = Context(Home(Path(home)), SecretStore())
+    stamp: str | None = None
     for line in sys.stdin:
         words = line.split()
         started = time.perf_counter()
         if words == ["promote"]:
             result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), PromoteOptions(yes=True))
+            if result.status.value != "succeeded":
+                print(f"failed {result.message}", flush=True)
+                continue
+        elif words == ["plan"]:
+            planned = plan_promotion(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"))
+            if planned.planned is None:
+                print(f"failed {planned.message}", flush=True)
+                continue
+            stamp = planned.planned.stamp
+        elif words == ["promote-planned"]:
+            options = PromoteOptions(yes=True, expect_stamp=stamp)
+            result = promote(ctx, ctx.profiles.get("dev"), ctx.profiles.get("qa"), options)
             if result.status.value != "succeeded":
                 print(f"failed {result.message}", flush=True)
                 continue
