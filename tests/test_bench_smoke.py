@@ -43,7 +43,7 @@ def test_the_bench_runs_end_to_end_at_tiny_sizes(tmp_path, monkeypatch):
     rows = run.RESULTS["promotion"]
     assert {(r["shape"], r["mode"]) for r in rows} == {
         (shape, mode) for shape in run.SHAPES for mode in ("cold process", "open window")
-    }
+    } | {("realistic", "window, after its plan")}
     assert all(r["a_s"]["median"] > 0 and r["b_s"]["median"] > 0 for r in rows)
     assert all(m["status"] == "succeeded" for m in run.RESULTS["memory"])
     assert run.RESULTS["gui"][0]["ticks"]["median"] > 0
