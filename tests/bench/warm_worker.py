@@ -18,12 +18,14 @@ from pathlib import Path
 from app.engine.context import Context
 from app.engine.ops.promote import plan_promotion, promote
 from app.engine.reads.plan import PromoteOptions
+from app.gui.launch import tune_for_the_window
 from app.paths import Home
 from app.secrets import SecretStore
 from tests.bench.floor import main as floor
 
 
 def main(home: str, url: str) -> None:
+    tune_for_the_window()  # as the window's process is tuned (it imports no Qt)
     ctx = Context(Home(Path(home)), SecretStore())
     stamp: str | None = None
     for line in sys.stdin:
