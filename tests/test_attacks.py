@@ -107,6 +107,8 @@ def test_a_symlinked_or_invalid_zip_in_a_bundle_is_refused(tmp_path):
     target = Archive(tmp_path / "target")
     report = import_bundle(target, folder)
     assert len(report.refused) == 1 and "is a link" in report.refused[0]
+    exported = manifest["entries"][1]["id"]
+    assert report.refused[0].startswith(f"manifest entry 2 (#{exported} where it was exported): "), report.refused
     assert len(report.added) == 1, "the good entry still comes in"
     second.unlink()
     second.write_bytes(b"PK\x03\x04 not really a zip")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +282,41 @@ def test_an_entry_whose_file_is_gone_is_left_out_of_the_bundle_and_the_others_go
     assert check.returncode == 0, check.stdout
     imported = run(tmp_path / "other", "archive", "import-bundle", str(bundle), "--json")
     assert imported.returncode == 0 and len(json.loads(imported.stdout)["added"]) == 2
+
+
+@pytest.mark.parametrize("fails_at", ["second zip", "manifest"])
+def test_a_full_disk_during_an_export_leaves_no_bundle_without_its_manifest(tmp_path, monkeypatch, fails_at):
+    """ENOSPC from the bundle's folder (a full disk cannot be made on demand here, so the write
+    raises it as the kernel would): the export stops, removes what it wrote and says why."""
+    import errno
+
+    from app.archive import bundle as bundle_module
+
+    home = _home_with_entries(tmp_path, "1.0.1", "1.0.2", "1.0.3")
+    copies: list[Path] = []
+    real_copy, real_write = bundle_module.copy_atomically, bundle_module.atomic_write_bytes
+
+    def copy(source: Path, dest: Path) -> None:
+        if fails_at == "second zip" and copies:
+            dest.write_bytes(b"PK partial")  # as a write cut short would leave it (before its rename)
+            raise OSError(errno.ENOSPC, "No space left on device", str(dest))
+        copies.append(dest)
+        real_copy(source, dest)
+
+    def write(path: Path, data: bytes, mode: int = 0o600) -> None:
+        if fails_at == "manifest":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real_write(path, data, mode)
+
+    monkeypatch.setattr(bundle_module, "copy_atomically", copy)
+    monkeypatch.setattr(bundle_module, "atomic_write_bytes", write)
+    arc = Archive(home / "archive")
+    try:
+        before = [(e.id, e.sha256) for e in arc.entries()]
+        with pytest.raises(UsageError) as refused:
+            bundle_module.export_bundle(arc, tmp_path / "B", arc.entries(), [])
+        assert "No space left on device" in refused.value.message and "removed" in refused.value.message
+        assert [p.name for p in (tmp_path / "B").iterdir()] == [], "nothing of the bundle is left"
+        assert [(e.id, e.sha256) for e in arc.entries()] == before
+    finally:
+        arc.close()

@@ -314,3 +314,26 @@ def test_a_profile_named_drill_is_backed_up_with_profile_and_the_word_stays_the_
     assert [e["profile"] for e in json.loads(backed.stdout)["environments"]] == ["drill"]
     mixed = run(home, "backup", "drill", "--profile", "qa")
     assert mixed.returncode == 2 and "Run them apart" in mixed.stderr
+
+
+def test_a_damaged_model_in_the_archive_index_is_named_not_a_traceback(ctx):
+    """The index row's model column no longer JSON (a disk error, a hand edit): the entry still
+    lists; showing it says the model is damaged; restoring or drilling it refuses with that."""
+    home = ctx.home.root
+    assert run(home, "backup", "qa").returncode == 0
+    [entry] = [e for e in ctx.archive.entries() if e.kind == "backup"]
+    db = sqlite3.connect(ctx.archive.root / "index.sqlite")
+    db.execute("UPDATE entries SET model='[{\"name\": \"orders\", ' WHERE id=?", (entry.id,))
+    db.commit()
+    db.close()
+    listed = run(home, "archive", "list")
+    assert listed.returncode == 0 and f"{entry.id}" in listed.stdout
+    shown = run(home, "archive", "show", str(entry.id))
+    assert shown.returncode == 0 and "model: (damaged" in shown.stdout, shown.stdout + shown.stderr
+    restored = run(home, "restore", "qa", str(entry.id), "--dry-run")
+    assert restored.returncode == 2 and "is not a model" in restored.stderr, restored.stdout + restored.stderr
+    drilled = run(home, "backup", "drill", "qa", "--json")
+    [report] = json.loads(drilled.stdout)["drills"]
+    assert report["status"] == "failed" and "not a model" in report["message"]
+    for out in (listed, shown, restored, drilled):
+        assert "Traceback" not in out.stderr

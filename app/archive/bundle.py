@@ -13,6 +13,7 @@ entry.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import math
@@ -89,9 +90,35 @@ def export_bundle(
     archive: Archive, dest: Path, entries: list[Entry], profiles: list[dict[str, Any]]
 ) -> ExportReport:
     """Write *entries* into the folder *dest* (made if missing, refused if not empty). An entry
-    whose file is missing or no longer matches its sha256 is left out and named; the others go."""
+    whose file is missing or no longer matches its sha256 is left out and named; the others go.
+    When the folder cannot take the bundle (a full disk, a read-only one), what was written into it
+    is removed and the error says so: no bundle without its manifest is left behind."""
     prepare_folder(dest)
     report = ExportReport()
+    try:
+        _write_bundle(archive, dest, entries, profiles, report)
+    except _CannotWrite as exc:
+        for name in {*report.files, MANIFEST, SUMS}:
+            (dest / name).unlink(missing_ok=True)
+        raise UsageError(
+            f"The bundle cannot be written into {dest} ({exc.reason}); what was written there is "
+            "removed, and the archive is as it was. Export into a folder on a disk with room."
+        ) from None
+    return report
+
+
+class _CannotWrite(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)  # the folder's disk cannot take it
+
+
+def _write_bundle(
+    archive: Archive, dest: Path, entries: list[Entry], profiles: list[dict[str, Any]], report: ExportReport
+) -> None:
     listed: list[dict[str, Any]] = []
     files: dict[str, str] = {}  # sha256 -> the bundle's file holding those bytes
     named: dict[int, list[dict[str, Any]]] = {}  # entry id -> the releases it is
@@ -114,19 +141,25 @@ def export_bundle(
         )
         report.files.append(name)
     manifest = json.dumps({"format": FORMAT, "entries": listed, "profiles": profiles}, indent=2).encode()
-    atomic_write_bytes(dest / MANIFEST, manifest + b"\n", 0o644)
-    sums = [f"{digest}  {name}\n" for digest, name in files.items()]
-    sums.append(f"{sha256_file(dest / MANIFEST)}  {MANIFEST}\n")
-    atomic_write_bytes(dest / SUMS, "".join(sums).encode(), 0o644)
-    return report
+    try:
+        atomic_write_bytes(dest / MANIFEST, manifest + b"\n", 0o644)
+        sums = [f"{digest}  {name}\n" for digest, name in files.items()]
+        sums.append(f"{sha256_file(dest / MANIFEST)}  {MANIFEST}\n")
+        atomic_write_bytes(dest / SUMS, "".join(sums).encode(), 0o644)
+    except OSError as exc:
+        raise _CannotWrite(exc.strerror or str(exc)) from None
 
 
 def _copy_checked(archive: Archive, entry: Entry, dest: Path) -> str:
-    """Copy *entry*'s file to *dest*; the reason it cannot be, or ''."""
+    """Copy *entry*'s file to *dest*; the reason it cannot be, or ''. A folder that cannot take it
+    (:data:`_FULL`) stops the export (:class:`_CannotWrite`)."""
     source = archive.path_of(entry)
     try:
         copy_atomically(source, dest)
     except OSError as exc:
+        if exc.errno in _FULL:
+            dest.unlink(missing_ok=True)
+            raise _CannotWrite(exc.strerror or str(exc)) from None
         return f"its file cannot be read ({exc.strerror or exc}); run `archive verify`"
     if sha256_file(dest) != entry.sha256:
         dest.unlink(missing_ok=True)
@@ -180,17 +213,18 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
     known = {_identity(e): e.id for e in archive.entries()}
     hashed: dict[str, str] = {}  # a file shared by several entries is hashed once
     for number, raw_item in enumerate(manifest["entries"], 1):
+        where = _where(raw_item, number)
         try:
             item = parse_item(raw_item, number)
             if sums.get(item.file, item.sha256) != item.sha256:
                 raise UsageError(f"{item.file}: its sha256 in {SUMS} differs from the manifest's.")
             _check_file(source, item, hashed)
         except UsageError as exc:
-            report.refused.append(exc.message)
+            report.refused.append(f"{where}: {exc.message}")
             continue
         clash = _release_clash(archive, item, known.get(item.identity()))
         if clash:
-            report.refused.append(f"{item.file}: {clash}")
+            report.refused.append(f"{where}: {item.file}: {clash}")
             continue
         if item.identity() in known:
             report.already.append(f"{item.file} ({item.kind} of {item.profile or item.app})")
@@ -199,12 +233,20 @@ def import_bundle(archive: Archive, source: Path) -> BundleReport:
         try:
             entry = _add(archive, source, item)
         except (InvalidConfigZip, UsageError) as exc:
-            report.refused.append(f"{item.file}: {exc.message}")
+            report.refused.append(f"{where}: {item.file}: {exc.message}")
             continue
         known[item.identity()] = entry.id
         _name_releases(archive, item, entry.id)
         report.added.append(entry.id)
     return report
+
+
+def _where(raw_item: Any, number: int) -> str:
+    """Which entry a refusal is about: its place in the manifest and its id where it was exported."""
+    exported = raw_item.get("id") if isinstance(raw_item, dict) else None
+    if isinstance(exported, int) and not isinstance(exported, bool):
+        return f"manifest entry {number} (#{exported} where it was exported)"
+    return f"manifest entry {number}"
 
 
 def _release_clash(archive: Archive, item: Item, here: int | None) -> str:

@@ -305,7 +305,7 @@ class Archive:
             sha256=row[7],
             size=row[8],
             path=row[9],
-            model=json.loads(row[10]) if row[10] else None,
+            model=_recorded_model(row[10]),
             note=row[11] or "",
             pinned=bool(row[12]),
             promotion_id=row[13],
@@ -558,10 +558,27 @@ class Archive:
         return [e.id for e in going]
 
 
+DAMAGED_MODEL = "(damaged: this entry's recorded model is not JSON in the archive's index)"
+
+
+def _recorded_model(text: str | None) -> Any:
+    """An entry's recorded model as JSON; a damaged index row is :data:`DAMAGED_MODEL`, a text, so
+    that whatever would restore it refuses it as "not a model" (listings still list the entry)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return DAMAGED_MODEL
+
+
 def _same_json(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
-    return bool(json.loads(a) == json.loads(b))
+    try:
+        return bool(json.loads(a) == json.loads(b))
+    except ValueError:  # a damaged row equals nothing
+        return False
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

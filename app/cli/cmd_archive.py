@@ -7,6 +7,7 @@ import sys
 import time
 
 from app.archive import Archive
+from app.archive.store import DAMAGED_MODEL
 from app.cli.exitcodes import Exit
 from app.cli.output import print_json
 from app.errors import UsageError
@@ -63,6 +64,8 @@ def do_show(args: argparse.Namespace, home: Home) -> int:
             print("model: not recorded")
         elif isinstance(entry.model, list):
             print(f"model: {count(len(entry.model), 'object')}")
+        elif entry.model == DAMAGED_MODEL:
+            print(f"model: {DAMAGED_MODEL}; it is not restored")
         else:  # written by an older promoter that took a bundle's manifest on trust
             print(f"model: not a model (a JSON {type(entry.model).__name__}); do not restore it")
     return Exit.OK

@@ -203,6 +203,8 @@ def _differences(ctx: Context, entry: Entry, sandbox: Scratch, folder: Path, rep
     else:
         found += [f"changed since archived: {line}" for line in digest_changes(recorded, row_digests(docs))]
     back = folder / f"back-{entry.id}.zip"
+    if entry.model is not None and not isinstance(entry.model, list):
+        raise _Unrestorable(f"the model recorded with it is not a model ({str(entry.model)[:80]})")
     with sandbox.app() as client:
         try:
             if entry.model is not None:
