@@ -262,13 +262,13 @@ class Promotion:
     def verify(self, s: Session) -> str:
         plan, dst, name = self._plan(), s.dst, self.target.name
         assert plan.sent is not None
+        if self.text_ahead is not None:  # waited for first, whatever follows (long done by now but
+            self.text_ahead.abandon()  # for a tiny configuration); what it met, the verify meets
         with s.reporter.step("Verify"):
             if not self.options.skip_model and dst.get_model() != plan.sent_model:
                 raise VerifyFailed(f"Verify: the model of {name} differs from what was sent.")
             sent_fp = plan.sent_fingerprint or s.ctx.fingerprint(plan.sent)
             s.ctx.forget_docs()  # the plan's documents go before the target's arrive: one held at a time
-            if self.text_ahead is not None:
-                self.text_ahead.result()  # (done long before, but for a tiny configuration)
             after = s.ctx.download(
                 dst,
                 self.target,
