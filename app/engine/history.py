@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import logs
+from app.engine.planjson import decode_plan, encode_plan
 from app.kinds import ReadKind
 from app.profileguard import Known, ProfileChange
 from app.sqlstore import open_db
@@ -57,22 +58,21 @@ class Run:
     target: str
     status: str
     message: str
-    plan_json: str | None = field(repr=False)  # None in a listing: read from the store when asked
+    plan_json: str | bytes | None = field(repr=False)  # None in a listing: read when asked (planjson.py)
     steps: list[dict[str, Any]] = field(default_factory=list)
     archive_ids: dict[str, Any] = field(default_factory=dict)
     fingerprint: str | None = None
     undone_by: int | None = None
-    load_plan: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+    load_plan: Callable[[], str | bytes | None] | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def plan(self) -> dict[str, Any]:
         """The run's plan (a large promotion's is megabytes of JSON: read and parsed only when asked
         for, so listing 500 runs on the window's thread reads none)."""
-        text = (
+        stored = (
             self.plan_json if self.plan_json is not None else (self.load_plan() if self.load_plan else None)
         )
-        value = json.loads(text or "{}")
-        return value if isinstance(value, dict) else {}
+        return decode_plan(stored)
 
     @property
     def seconds(self) -> float | None:
@@ -136,7 +136,7 @@ class History:
                 time.time(),
                 status,
                 logs.redact(message),  # history keeps no secret, whatever a server echoed
-                lean_json(logs.redact_data(plan)),
+                encode_plan(logs.redact_data(plan)),  # compressed when large (planjson.py)
                 json.dumps(logs.redact_data(steps)),
                 json.dumps(archive_ids),
                 fingerprint,
@@ -206,7 +206,7 @@ class History:
             (lambda: self._plan_text(run_id)) if lazy else None,
         )
 
-    def _plan_text(self, run_id: int) -> str | None:
+    def _plan_text(self, run_id: int) -> str | bytes | None:
         found = self._db.execute("SELECT plan FROM runs WHERE id=?", (run_id,)).fetchone()
         return found[0] if found else None
 
@@ -439,14 +439,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return pid != 0
-
-
-def lean_json(data: Any) -> str:
-    """``json.dumps(data)`` for a plan of thousands of changes without its peak: C's encoder gathers
-    every piece of the whole text before joining them (~5x the text); here each long list's items
-    are encoded one at a time."""
-    if isinstance(data, dict):
-        return "{" + ", ".join(f"{json.dumps(key)}: {lean_json(value)}" for key, value in data.items()) + "}"
-    if isinstance(data, list) and len(data) > 64:
-        return "[" + ", ".join(json.dumps(item) for item in data) + "]"
-    return json.dumps(data)
