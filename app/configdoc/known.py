@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from app.configdoc.inflate import DamagedMember, MemberReader, data_start, open_member
+from app.configdoc.inflate import DamagedMember, MemberReader, data_start
 
 UPLOAD_PATH = re.compile(rb"/Uploads/[A-Za-z0-9_.\-]*/")
 VERSION_ELEMENT = re.compile(rb"<ConfigVersion>([^<&\n]*)</ConfigVersion>")
@@ -99,7 +99,7 @@ def take_text_ahead(path: Path) -> None:
                 if info.flag_bits & 1:
                     return
                 key = _key(path, info)
-                digest = _blanked_digest(archive, info, ahead=False)[0]  # no one waits: no buffers ahead
+                digest = _blanked_digest(archive, info)[0]
                 with _taken_lock:
                     _taken[key] = digest
                     while len(_taken) > KEEP:
@@ -115,16 +115,17 @@ def _known_digest(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
     return taken if taken is not None else _blanked_digest(archive, info)[0]
 
 
-def _blanked_digest(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, ahead: bool = True
-) -> tuple[str, str | None]:
+def _blanked_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:
     """The sha256 of the member's text with the rewritten values blanked, and its ConfigVersion.
     The text is cut at line ends (neither pattern spans one); a line over 1 MiB is cut where it
     ends up, which can only make two equal texts look different (then they are parsed)."""
     digest = hashlib.sha256()
     version: str | None = None
     carry = b""
-    with open_member(archive, info) if ahead else MemberReader(archive, info) as reader:
+    # inflated inline: measured as fast as inflating ahead here (the regex and the hash are the work),
+    # without the 1 MiB of blocks queued ahead at the peak of a promotion's memory
+    plain = info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)
+    with MemberReader(archive, info) if plain else archive.open(info) as reader:
         while True:
             chunk = reader.read(256 * 1024)
             data = carry + chunk
