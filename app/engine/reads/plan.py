@@ -131,10 +131,17 @@ class Plan:
             nothing = f"nothing to promote: {self.target.name} already holds what would be sent"
         return decide(self.gates(Consent()), cautions, nothing)
 
+    _security: tuple[ConfigDiff | None, SecurityReport] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     @property
     def security(self) -> SecurityReport:
-        """The configuration changes that affect access (``security.py``): the Security section."""
-        return classify(self.config_diff)
+        """The configuration changes that affect access (``security.py``): the Security section,
+        classified once per diff (a large one: tens of milliseconds, asked for by every gate)."""
+        if self._security is None or self._security[0] is not self.config_diff:
+            self._security = (self.config_diff, classify(self.config_diff))
+        return self._security[1]
 
     @property
     def stamp(self) -> str:
@@ -346,6 +353,7 @@ def make_plan(
         if archived is None:
             _check_source_drift(ctx, plan, reporter)
     ctx.forget_docs()  # the plan keeps what it found, not the documents (a promotion reads no more)
+    plan.security  # classified here, on the job's thread, not where the plan is shown  # noqa: B018
     return plan
 
 

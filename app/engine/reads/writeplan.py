@@ -73,10 +73,17 @@ class WritePlan:
     target_fingerprint: str = ""
     written_fingerprint: str = ""
 
+    _security: tuple[ConfigDiff | None, SecurityReport] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     @property
     def security(self) -> SecurityReport:
-        """The configuration changes that affect access (``security.py``): the Security section."""
-        return classify(self.config_diff)
+        """The configuration changes that affect access (``security.py``): the Security section,
+        classified once per diff (a large one: tens of milliseconds, asked for by every gate)."""
+        if self._security is None or self._security[0] is not self.config_diff:
+            self._security = (self.config_diff, classify(self.config_diff))
+        return self._security[1]
 
     @property
     def writes_model(self) -> bool:
@@ -275,6 +282,7 @@ def make_write_plan(
             "is; the server adds or removes the rows of the objects that change"
         )
     _check_drift(ctx, plan, reporter)
+    plan.security  # classified here, on the job's thread, not where the plan is shown  # noqa: B018
     return plan
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
+FIRST_CAP = 0.03  # seconds: the first slice's bound, whatever its count of steps (stalls stay under 50 ms)
+
 
 class Slices(QObject):
     """Runs one generator at a time: ``start`` drops the one running (a newer plan replaces it)."""
@@ -36,7 +38,8 @@ class Slices(QObject):
         first: int = 0,
     ) -> None:
         """Run *work*: its first *first* steps at once (a small plan is shown whole before this
-        returns), the rest a slice per event-loop turn; then *done()*. *around(slice)* wraps each
+        returns), unless they take over ``FIRST_CAP`` (a large plan's first rows can be thousands of
+        items), the rest a slice per event-loop turn; then *done()*. *around(slice)* wraps each
         slice (to block the tree's signals while it grows)."""
         self.stop()
         self._work, self._done, self._around = work, done, around
@@ -62,13 +65,15 @@ class Slices(QObject):
         assert work is not None
 
         def slice_() -> bool:
-            deadline = time.perf_counter() + self.budget
+            began = time.perf_counter()
+            deadline, cap = began + self.budget, began + max(self.budget, FIRST_CAP)
             steps = 0
             for _ in work:
                 steps += 1
                 if first_steps is None:
                     continue
-                if steps >= max(first_steps, 1) and time.perf_counter() >= deadline:
+                now = time.perf_counter()
+                if (steps >= max(first_steps, 1) and now >= deadline) or now >= cap:
                     return True
             return False
 

@@ -147,7 +147,8 @@ def plan_rows(tree: QTreeWidget, plan: PlanView, on_row: RowHook | None = None) 
         for index in range(model.childCount()):
             if (child := model.child(index)) is not None:
                 on_row(child, None)
-    security_node(tree, plan.security, plan.config)
+    security = security_rows(tree, plan.security, plan.config)
+    next(security, None)  # its node, here among the top-level items; its changes further down
     if plan.drift or plan.drifted:
         count = len(plan.drift) if plan.drift else "details unavailable"
         node = _item(
@@ -158,6 +159,7 @@ def plan_rows(tree: QTreeWidget, plan: PlanView, on_row: RowHook | None = None) 
         for line in plan.drift:
             _item(node, line, "amber")
     head.setExpanded(True)
+    yield from security
     yield from config_rows(tree, plan.config, on_row=on_row, at=2)  # before the drift
     yield from _dispose(old)
 
@@ -165,32 +167,34 @@ def plan_rows(tree: QTreeWidget, plan: PlanView, on_row: RowHook | None = None) 
 EFFECT_COLOURS = {"widens": "red", "unknown": "amber", "narrows": "green", "code": "blue"}
 
 
-def security_node(
-    tree: QTreeWidget, security: Security, changes: Sequence[ConfigChange]
-) -> QTreeWidgetItem | None:
+def security_rows(tree: QTreeWidget, security: Security, changes: Sequence[ConfigChange]) -> Iterator[None]:
     """The Security section: each change that affects access (``app/engine/security.py``), what
     widens it in red; right-click on a setting keeps the target's value (as on the configuration's
-    cells); a double-click on an action opens its code side by side."""
+    cells); a double-click on an action opens its code side by side. A generator, as
+    :func:`config_rows`: its node is made by the first step, then one change a step (a new app's
+    thousands of actions are thousands of items: made at once, they stalled the window)."""
     if not security.changes:
-        return None
+        return
     actions = {c.key: c for c in changes if c.table == "Rule"}
     title = (
         f"Security: {security.weakening} widening access, {security.narrowing} narrowing, "
         f"{security.code} server-side code"
     )
     node = _item(tree.invisibleRootItem(), title, "red" if security.weakening else "blue")
+    node.setExpanded(True)
+    yield
+    brushes = {name: colours.qcolor(name) for name in {*EFFECT_COLOURS.values(), "grey"}}  # once
     for change in security.changes:
-        colour = EFFECT_COLOURS.get(change.effect, "grey")
-        item = _item(node, f"{change.effect}: {change.where}: {change.detail}", colour)
+        item = QTreeWidgetItem(node, [f"{change.effect}: {change.where}: {change.detail}"])
+        item.setForeground(0, brushes[EFFECT_COLOURS.get(change.effect, "grey")])
         if change.effect == "code":
             item.setData(0, CHANGE_ROLE, actions.get(change.key))  # the configuration's row: its code
         else:
             item.setData(0, SELECTOR, change.where)
             item.setData(0, CELL, True)
+        yield
     if security.reason:
         _item(node, f"accepted: {security.reason}", "grey")
-    node.setExpanded(True)
-    return node
 
 
 def _dispose(items: list[QTreeWidgetItem]) -> Iterator[None]:
