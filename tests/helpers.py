@@ -8,8 +8,9 @@ import string
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "backand-config"
+
+
+T = TypeVar("T")
 
 
 def cli_env() -> dict[str, str]:
@@ -207,3 +211,16 @@ def list_apps(client: BackandClient, page_size: int = 200) -> list[dict[str, Any
     body = client._get_json("/admin/myApps", "List the apps", {"pageSize": str(page_size)})
     assert isinstance(body, dict) and isinstance(body.get("data"), list), body
     return list(body["data"])
+
+
+def traced(work: Callable[[], T]) -> tuple[T, int, int]:
+    """What *work()* returns, with the memory it left held and its peak (tracemalloc, in bytes)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        value = work()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return value, held, peak

@@ -3,13 +3,13 @@ thousands of rows is held in a fraction of its XML (#12: 450 MiB peak on a 73 Mi
 
 from __future__ import annotations
 
-import tracemalloc
 import zipfile
 
 from app.configdoc.dataset import read_config_zip
 from app.configdoc.diff import diff_configs, fingerprint
 from app.configdoc.xmlstream import BIG, Row, is_digest
 from tests.bench.realistic import write_realistic_zip
+from tests.helpers import traced
 
 
 def test_a_row_reads_as_the_dict_it_was_made_from():
@@ -29,12 +29,7 @@ def test_a_structured_configuration_is_held_compactly(tmp_path):
     path = write_realistic_zip(tmp_path / "realistic.zip", 3)
     with zipfile.ZipFile(path) as archive:
         xml = sum(info.file_size for info in archive.infolist())
-    tracemalloc.start()
-    try:
-        docs = read_config_zip(path)
-        held, _peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    docs, held, _peak = traced(lambda: read_config_zip(path))
     tables = docs.app.tables
     assert len(tables["Field"]) > 400 and len(tables["Rule"]) > 100
     # Texts over BIG are kept as digests; the rows hold a fraction of the XML (measured: ~8%).
@@ -109,12 +104,7 @@ def test_a_cell_of_many_mib_is_hashed_as_it_streams_not_held():
     piece = "a\u00e9\u4e2d".encode() * 40_000  # 360 KB of 2- and 3-byte characters, cut anywhere by the feeds
     parts = [b"<NewDataSet><Rule><Name>big</Name><Code>"] + [piece] * 60 + [b"</Code></Rule></NewDataSet>"]
     rows: list = []
-    tracemalloc.start()
-    try:
-        parse_rows(_Feed(parts), "doc", lambda table, row: rows.append(dict(row)))
-        _held, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    _root, _held, peak = traced(lambda: parse_rows(_Feed(parts), "doc", lambda table, row: rows.append(dict(row))))
     assert rows == [{"Name": "big", "Code": digest(piece.decode() * 60)}]
     assert peak < 4 * 1024 * 1024, f"peak {peak:,} bytes for a 21 MB cell"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
 import zlib
 
 import pytest
 
 from app.engine.planjson import SMALL, decode_plan, encode_plan, lean_json
+from tests.helpers import traced
 
 
 def _plan(changes: int) -> dict:
@@ -32,12 +32,7 @@ def test_a_small_plan_is_text_and_a_large_one_compressed_and_both_read_back():
 def test_a_large_plan_is_never_held_as_one_text():
     plan = _plan(30_000)
     text = len(json.dumps(plan))
-    tracemalloc.start()
-    try:
-        stored = encode_plan(plan)
-        _held, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    stored, _held, peak = traced(lambda: encode_plan(plan))
     assert peak < text / 3, f"peak {peak:,} bytes for a plan of {text:,} characters"
     assert decode_plan(stored) == plan
 
