@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 from app.errors import PromoterError, UsageError
 from app.fsutil import atomic_write_bytes
 from app.paths import Home
+from app.plural import ago
 
 UNIT = "backand-promoter-backup"  # the prefix of each home's unit; an older version's one shared unit
 HOURS = (1, 2, 3, 4, 6, 8, 12)  # "every N hours": the divisors of a day, so each day runs alike
@@ -177,14 +178,7 @@ class LastRun:
     summary: str  # "qa, prod succeeded" / "prod: could not reach …"
 
     def ago(self, now: float | None = None) -> str:
-        seconds = max(0.0, (now or time.time()) - self.started_at)
-        if seconds < 90:
-            return "just now"
-        if seconds < 5400:
-            return f"{round(seconds / 60)} min ago"
-        if seconds < 36 * 3600:
-            return f"{round(seconds / 3600)} h ago"
-        return f"{round(seconds / 86400)} d ago"
+        return ago((now or time.time()) - self.started_at)
 
 
 @dataclass

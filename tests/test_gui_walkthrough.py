@@ -11,6 +11,7 @@ from app.gui.promote import confirm
 from app.gui.widgets import fit
 from app.gui.writes import write_door
 from tests.test_gui import accept_with_dialog, idle
+from tests.test_gui_shaping import find_item
 
 
 def promote_dev_to_qa(qtbot, window, monkeypatch):
@@ -56,18 +57,6 @@ def test_no_text_is_cut_off_steps_history_and_the_undo_dialog(qtbot, window, mon
     title, width, needed, heading = shown[0]
     assert title.startswith("Undo run #") and title in heading  # the whole title, inside the dialog
     assert width >= needed + 200
-
-
-def find_item(tree, selector):
-    from app.gui.widgets.diffview import SELECTOR
-
-    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    while stack:
-        item = stack.pop()
-        if item.data(0, SELECTOR) == selector:
-            return item
-        stack += [item.child(j) for j in range(item.childCount())]
-    return None
 
 
 def test_one_count_of_effects_and_a_left_out_change_says_it_stays_out(qtbot, window, monkeypatch):

@@ -261,6 +261,23 @@ def classify(diff: ConfigDiff | None) -> SecurityReport:
     return report
 
 
+class ClassifiedOnce:
+    """For a plan holding a ``config_diff``: its ``security``, classified once per diff (a large
+    diff takes tens of milliseconds, and every gate, banner and confirmation asks for it). The
+    classification is kept beside the instance's fields, not among them."""
+
+    config_diff: ConfigDiff | None
+
+    @property
+    def security(self) -> SecurityReport:
+        """The configuration changes that affect access: the Security section."""
+        held = self.__dict__.get("_security")
+        if held is None or held[0] is not self.config_diff:
+            held = self.__dict__["_security"] = (self.config_diff, classify(self.config_diff))
+        report: SecurityReport = held[1]
+        return report
+
+
 def _setting(
     change: RowChange, setting: Setting, before: str | None, after: str | None
 ) -> SecurityChange | None:

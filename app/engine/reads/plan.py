@@ -20,7 +20,7 @@ from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import Drops, ModelDiff, diff_models
 from app.engine.reads.headstart import HeadStart, Seen, read_seen
 from app.engine.reads.planrecord import SourceRead
-from app.engine.security import SecurityReport, classify
+from app.engine.security import ClassifiedOnce
 from app.engine.shaping import Shaped, ShapeSpec, build_sent, shape_model, spec_for
 from app.engine.verdict import Verdict, decide
 from app.errors import UsageError
@@ -72,7 +72,7 @@ class ArchivedSource:
 
 
 @dataclass
-class Plan:
+class Plan(ClassifiedOnce):
     source: Profile
     target: Profile
     source_model: Model
@@ -130,18 +130,6 @@ class Plan:
         if self.model_diff.empty and (diff is None or diff.empty):
             nothing = f"nothing to promote: {self.target.name} already holds what would be sent"
         return decide(self.gates(Consent()), cautions, nothing)
-
-    _security: tuple[ConfigDiff | None, SecurityReport] | None = field(
-        default=None, repr=False, compare=False
-    )
-
-    @property
-    def security(self) -> SecurityReport:
-        """The configuration changes that affect access (``security.py``): the Security section,
-        classified once per diff (a large one: tens of milliseconds, asked for by every gate)."""
-        if self._security is None or self._security[0] is not self.config_diff:
-            self._security = (self.config_diff, classify(self.config_diff))
-        return self._security[1]
 
     @property
     def stamp(self) -> str:

@@ -11,20 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.engine.context import Context
+from app.plural import ago
 from app.profile import Profile
-
-
-def ago(seconds: float) -> str:
-    """ "just now", "25 min ago", "5 h ago", "2 days ago"."""
-    seconds = max(0.0, seconds)
-    if seconds < 90:
-        return "just now"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min ago"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h ago"
-    days = round(seconds / 86400)
-    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 @dataclass

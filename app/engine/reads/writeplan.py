@@ -27,7 +27,7 @@ from app.engine.drift import since_baseline
 from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.gates import Consent, Refusal
 from app.engine.modeldiff import Drops, ModelDiff, diff_models
-from app.engine.security import SecurityReport, classify
+from app.engine.security import ClassifiedOnce
 from app.engine.verdict import Verdict, decide
 from app.errors import UsageError
 from app.kinds import Valid
@@ -54,7 +54,7 @@ class WriteSource:
 
 
 @dataclass
-class WritePlan:
+class WritePlan(ClassifiedOnce):
     kind: str  # restore, rollback (Set), undo, model
     target: Profile
     source: WriteSource
@@ -72,18 +72,6 @@ class WritePlan:
     drift: ConfigDiff | None = None
     target_fingerprint: str = ""
     written_fingerprint: str = ""
-
-    _security: tuple[ConfigDiff | None, SecurityReport] | None = field(
-        default=None, repr=False, compare=False
-    )
-
-    @property
-    def security(self) -> SecurityReport:
-        """The configuration changes that affect access (``security.py``): the Security section,
-        classified once per diff (a large one: tens of milliseconds, asked for by every gate)."""
-        if self._security is None or self._security[0] is not self.config_diff:
-            self._security = (self.config_diff, classify(self.config_diff))
-        return self._security[1]
 
     @property
     def writes_model(self) -> bool:
