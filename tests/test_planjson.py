@@ -45,3 +45,21 @@ def test_a_large_plan_is_never_held_as_one_text():
 def test_a_damaged_record_is_a_value_error(damaged):
     with pytest.raises(ValueError):
         decode_plan(damaged)
+
+
+def test_a_run_whose_record_is_damaged_is_named_not_guessed(tmp_path):
+    """Undo and "the last write" decide from what a run wrote: a damaged record stops them with a
+    message naming the run, instead of an unexpected error or a plan taken as empty."""
+    from app.engine.history import History
+    from app.errors import UsageError
+
+    history = History(tmp_path / "history.sqlite")
+    try:
+        run = history.start("promote", "dev", "qa")
+        history.finish(run, "succeeded", "ok", _plan(5_000) | {"written": ["Upload configuration"]}, [], {})
+        assert history.get(run).plan["written"] == ["Upload configuration"]
+        history._db.execute("UPDATE runs SET plan=? WHERE id=?", (b"\x78\x9c not a plan", run))
+        with pytest.raises(UsageError, match=rf"run #{run} is damaged"):
+            history.last_write(("promote",), "qa")
+    finally:
+        history.close()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import logs
 from app.engine.planjson import decode_plan, encode_plan
+from app.errors import UsageError
 from app.kinds import ReadKind
 from app.profileguard import Known, ProfileChange
 from app.sqlstore import open_db
@@ -72,7 +73,13 @@ class Run:
         stored = (
             self.plan_json if self.plan_json is not None else (self.load_plan() if self.load_plan else None)
         )
-        return decode_plan(stored)
+        try:
+            return decode_plan(stored)
+        except ValueError as exc:  # not a guess: what it wrote decides undo and the last write
+            raise UsageError(
+                f"History's record of run #{self.id} is damaged ({exc}): what that run planned and "
+                "wrote cannot be read, so nothing that depends on it is decided."
+            ) from None
 
     @property
     def seconds(self) -> float | None:

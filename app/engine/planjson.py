@@ -48,9 +48,9 @@ def decode_plan(value: str | bytes | None) -> dict[str, Any]:
         try:
             text = unpacker.decompress(value, LIMIT)
         except zlib.error as exc:
-            raise ValueError(f"a recorded plan is damaged ({exc})") from None
+            raise ValueError(f"not compressed JSON: {exc}") from None
         if not unpacker.eof or unpacker.unconsumed_tail:
-            raise ValueError("a recorded plan is damaged (cut short, or larger than any plan)")
+            raise ValueError("cut short, or larger than any plan")
         found = json.loads(text)
     else:
         found = json.loads(value or "{}")
