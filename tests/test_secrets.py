@@ -172,3 +172,64 @@ def test_skipping_the_macos_backend_s_library_load_changes_no_choice():
     chosen = subprocess.run([sys.executable, "-c", plain], capture_output=True, text=True, check=True)
     mine = subprocess.run([sys.executable, "-c", ours], capture_output=True, text=True, check=True)
     assert mine.stdout.splitlines() == [chosen.stdout.strip(), "None"]
+
+
+@needs_secret_service
+def test_the_test_keyring_outlives_its_daemon(tmp_path):
+    """The harness itself (tests/tools/with-keyring.sh), in a session of its own: when the keyring
+    daemon goes away mid-run, D-Bus starts another, and that one still has the secret and is not
+    locked (CI once lost every later keyring test to a re-started daemon's locked keyring)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent / "tools" / "with-keyring.sh"
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        """
+import os, signal, time
+from pathlib import Path
+from app.secrets import SecretStore
+from tests.test_secrets import QA
+
+def this_sessions_daemons():
+    mine = f"XDG_RUNTIME_DIR={os.environ['XDG_RUNTIME_DIR']}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            if (proc / "comm").read_text().strip() == "gnome-keyring-d" and mine in (
+                proc / "environ"
+            ).read_bytes().split(b"\\0"):
+                yield int(proc.name)
+        except OSError:
+            pass
+
+SecretStore().set(QA, "kept")
+daemons = list(this_sessions_daemons())
+assert daemons, "no keyring daemon of this session"
+for pid in daemons:
+    os.kill(pid, signal.SIGKILL)
+while any(Path(f"/proc/{pid}/comm").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+          for pid in daemons):
+    time.sleep(0.02)
+store = SecretStore()
+for _ in range(250):  # the bus may route one more call to the dead daemon before it notices
+    try:
+        kept = store.get(QA)
+        break
+    except Exception as exc:
+        if "disconnected" not in str(exc):
+            raise
+        time.sleep(0.02)
+print("got", kept)
+store.set(QA, "written again")
+print("got", store.get(QA))
+"""
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMOTER_IN_KEYRING_SESSION"}
+    env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+    done = subprocess.run(
+        [str(script), sys.executable, str(probe)], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["got kept", "got written again"]
+    assert "went away during it" in done.stderr
