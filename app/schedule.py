@@ -29,6 +29,7 @@ from app.errors import PromoterError, UsageError
 from app.fsutil import atomic_write_bytes
 from app.paths import Home
 from app.plural import ago
+from app.userlocks import held
 
 UNIT = "backand-promoter-backup"  # the prefix of each home's unit; an older version's one shared unit
 HOURS = (1, 2, 3, 4, 6, 8, 12)  # "every N hours": the divisors of a day, so each day runs alike
@@ -515,7 +516,8 @@ def install(home: Home, schedule: Schedule) -> tuple[bool, list[str]]:
         said.append("systemctl --user could not enable the timer; trying crontab.")
     if shutil.which("crontab"):
         _remove_units(home)
-        write_crontab([*_without_mine(read_crontab(), home), cron_line(home, schedule)])
+        with held("crontab"):
+            write_crontab([*_without_mine(read_crontab(), home), cron_line(home, schedule)])
         after = status(home)
         if after.installed and after.every == schedule.every and after.at == schedule.at:
             said.append(f"Added this home's line to the crontab: {schedule.describe()}.")
@@ -565,11 +567,12 @@ def _without_mine(table: str, home: Home) -> list[str]:
 
 
 def _remove_cron_line(home: Home) -> list[str]:
-    table = read_crontab()
-    kept = _without_mine(table, home)
-    if len(kept) == len(table.splitlines()):
-        return []
-    write_crontab(kept)
+    with held("crontab"):  # every home edits this one table: one read-change-write at a time
+        table = read_crontab()
+        kept = _without_mine(table, home)
+        if len(kept) == len(table.splitlines()):
+            return []
+        write_crontab(kept)
     return ["Removed this home's line from the crontab."]
 
 

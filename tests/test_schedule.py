@@ -28,6 +28,9 @@ FAKE_CRONTAB = """#!{python}
 import os, sys
 store = {store!r}
 if sys.argv[1:] == ["-l"]:
+    if os.environ.get("FAKE_CRONTAB_SLOW"):  # a slow crontab: reads take a while
+        import time
+        time.sleep(float(os.environ["FAKE_CRONTAB_SLOW"]))
     if not os.path.exists(store):
         sys.stderr.write("no crontab for tester\\n")
         sys.exit(1)
@@ -90,6 +93,30 @@ class System:
 @pytest.fixture
 def system(tmp_path: Path) -> System:
     return System(tmp_path / "system")
+
+
+def test_homes_installing_at_once_keep_every_line(tmp_path, system):
+    """Fake, slow crontab: three homes install at the same moment; each reads, changes and writes
+    the one table, so without one edit at a time all but the last line written would be lost."""
+    homes = [tmp_path / f"home-{n}" for n in range(3)]
+    env = {**system.env, "FAKE_CRONTAB_SLOW": "0.4"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "--home", str(home), "schedule", "install", "--every", "daily"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO,
+        )
+        for home in homes
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err + out
+    assert len(system.lines()) == 3, system.lines()
+    for home in homes:
+        assert system.status(home)["installed"]
 
 
 def test_two_homes_keep_their_own_schedules(tmp_path, system):

@@ -11,29 +11,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 from app.errors import SafetyRefusal
 from app.profile import Profile
-
-ENV_LOCK_DIR = "PROMOTER_LOCK_DIR"
-
-
-def user_lock_dir() -> Path:
-    """The per-user folder for target locks (shared by every home of this user)."""
-    explicit = os.environ.get(ENV_LOCK_DIR)
-    if explicit:
-        folder = Path(explicit)
-    else:
-        runtime = os.environ.get("XDG_RUNTIME_DIR")
-        if runtime and Path(runtime).is_dir() and os.access(runtime, os.W_OK):
-            folder = Path(runtime) / "backand-promoter" / "locks"
-        else:
-            folder = Path(tempfile.gettempdir()) / f"backand-promoter-{os.getuid()}" / "locks"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+from app.userlocks import user_lock_dir
 
 
 class TargetLock:
