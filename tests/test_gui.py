@@ -649,3 +649,29 @@ def test_a_long_home_path_does_not_widen_the_window_past_the_screen(qtbot, tmp_p
         win.close()
         qtbot.waitUntil(lambda: not win.isVisible() and not win.jobs.active, timeout=60000)
         win.deleteLater()
+
+
+def test_the_pickers_show_a_long_name_added_after_the_window_opened(qtbot, window):
+    """A profile added later with a longer name than any before is shown whole in the pickers; a
+    40-character name is cut, whole in the tooltip (it was cut to its first letters, with no way to
+    read the rest); the window's least width does not grow with the names."""
+    from app.profile import Profile
+
+    window.resize(1280, 720)
+    least = window.minimumSizeHint().width()
+    tab = window.promote_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.source.isVisible() and window.width() == 1280)
+    qa = window.ctx.profiles.get("qa")
+    for name in ("production-eu-west-1", "p" * 40):
+        window.ctx.profiles.upsert(Profile(name=name, base_url=qa.base_url, app=qa.app, auth="keys", stage=9))
+        window.refresh()
+        tab.target.setCurrentText(name)
+        target = tab.target
+        qtbot.waitUntil(lambda t=target: t.width() == min(t.sizeHint().width(), t.maximumWidth()))
+        needed = target.fontMetrics().horizontalAdvance(name)
+        if len(name) <= 20:  # about 25 characters of a name are shown
+            assert target.width() > needed, (name, target.width(), needed)
+        else:
+            assert target.width() < needed and target.toolTip() == name
+    assert window.minimumSizeHint().width() == least

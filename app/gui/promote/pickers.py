@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 from app.gui.runtime.pyside_refs import emit
 from app.profile import Profile
 
+WIDEST = "m" * 16  # about 25 characters of a name: two such pickers fit a 1280-pixel window
+
 
 class PairPicker(QWidget):
     """Signals: changed(): the source or the target changed (once per change, not per step)."""
@@ -21,6 +23,14 @@ class PairPicker(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.source, self.target = QComboBox(), QComboBox()
+        for picker in (self.source, self.target):
+            # as wide as the longest name where the window has room, also for a name added later
+            # (the default sizes a picker on its first show, and cut a 40-character name added
+            # later to its first letters, with no way to read the rest); past WIDEST a name is cut,
+            # whole in the tooltip. The window's least width does not grow with the names.
+            picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            picker.setMaximumWidth(picker.fontMetrics().horizontalAdvance(WIDEST) + 40)
+            picker.currentTextChanged.connect(picker.setToolTip)
         self.source.setObjectName("sourcePicker")
         self.target.setObjectName("targetPicker")
         self.source.currentIndexChanged.connect(self._on_source_changed)
