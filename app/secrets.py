@@ -43,6 +43,9 @@ _CALLS = threading.RLock()
 log = logs.secrets
 
 
+VANISHED = "disconnected from message bus without replying"  # D-Bus's NoReply, as jeepney words it
+
+
 class SecretStoreError(PromoterError):
     """The keyring cannot be used; the message names the backend and the remedy."""
 
@@ -158,7 +161,15 @@ class SecretStore:
         backend = self._guard()
         try:
             with _CALLS:  # one keyring call at a time: the Secret Service client is not thread-safe
-                return fn(backend, *args)
+                try:
+                    return fn(backend, *args)
+                except Exception as exc:
+                    if VANISHED not in str(exc):
+                        raise
+                    # the Secret Service went away during the call (the bus said so, which it does
+                    # once it has let the name go): asked again, D-Bus starts it again. Every call
+                    # here is a read, or a write that replaces or deletes, so once more is safe.
+                    return fn(backend, *args)
         except keyring.errors.KeyringLocked:
             raise SecretStoreError(
                 f"The keyring ({backend_name(backend)}) is locked: unlock it (for example by "
