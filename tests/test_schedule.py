@@ -290,7 +290,7 @@ def user_manager(tmp_path, monkeypatch) -> FakeUserManager:
     fake = FakeUserManager()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no crontab, whatever this machine has
-    monkeypatch.setattr(schedule, "_systemctl_out", fake)
+    monkeypatch.setattr(schedule.system, "systemctl_out", fake)
     return fake
 
 
