@@ -119,6 +119,26 @@ def test_homes_installing_at_once_keep_every_line(tmp_path, system):
         assert system.status(home)["installed"]
 
 
+def test_the_job_runs_this_promoter_whatever_folder_it_starts_in(tmp_path, system):
+    """cron and systemd start the job in the user's home folder: a folder there named ``app`` must
+    not run instead of the promoter (``python -m`` looked in the working folder first)."""
+    import shlex
+
+    home = tmp_path / "home"
+    done = system.run(home, "schedule", "install", "--every", "daily", "--at", "02:30")
+    assert done.returncode == 0, done.stderr + done.stdout
+    (line,) = system.lines()
+    words = shlex.split(line.split(" # ")[0])[5:]  # the job's command, after cron's five time fields
+    decoy = tmp_path / "user-home"
+    (decoy / "app").mkdir(parents=True)
+    (decoy / "app" / "__init__.py").write_text("")
+    (decoy / "app" / "__main__.py").write_text("print('decoy ran')")
+    ran = subprocess.run(
+        [*words[: words.index("--home")], "--version"], capture_output=True, text=True, cwd=decoy, timeout=60
+    )
+    assert ran.returncode == 0 and "decoy" not in ran.stdout and "promoter" in ran.stdout.lower(), ran
+
+
 def test_two_homes_keep_their_own_schedules(tmp_path, system):
     """Fake crontab: home B's install adds its own line; home A's remove takes only A's."""
     home_a, home_b = tmp_path / "home-a", tmp_path / "home-b"

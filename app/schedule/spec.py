@@ -93,7 +93,9 @@ def command(home: Home, schedule: Schedule) -> list[str]:
     """The job's command line: this executable, this home, the chosen environments."""
     check_path(home)
     frozen = getattr(sys, "frozen", False)
-    base = [sys.executable] if frozen else [sys.executable, "-m", "app"]
+    # -P: cron and systemd start the job in the user's home folder, and ``python -m`` would look
+    # there first: a folder ~/app (or ~/app.py) would run instead of the promoter
+    base = [sys.executable] if frozen else [sys.executable, "-P", "-m", "app"]
     targets = list(schedule.profiles) or ["--all"]
     for name in targets:
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}|--all", name):
