@@ -120,4 +120,35 @@ def load_model_file(path: Any) -> list[dict[str, Any]]:
         raise UsageError(
             f"The model file {file} has {len(model):,} objects; the promoter handles at most {MAX_OBJECTS:,}."
         )
+    for number, obj in enumerate(model, 1):
+        problem = shape_problem(obj)
+        if problem:
+            raise UsageError(
+                f"The model file {file}: object {number} {problem}; a Backand model is a list of objects."
+            )
     return model
+
+
+def shape_problem(obj: Any) -> str | None:
+    """What keeps *obj* from being read as a model's object at all (its rules are
+    :func:`schema_errors`' to judge): "is a number, not an object", or None."""
+    if not isinstance(obj, dict):
+        return f"is {json_kind(obj)}, not an object"
+    if not isinstance(obj.get("name"), str):
+        return f"has a name that is {json_kind(obj.get('name'))}, not a text"
+    if obj.get("fields") is not None and not isinstance(obj["fields"], dict):
+        return f"has fields that are {json_kind(obj['fields'])}, not an object of fields"
+    return None
+
+
+def json_kind(value: Any) -> str:
+    """A JSON value's kind in words: "null", "true or false", "a number", "a text", "a list", "an object"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    return "a list" if isinstance(value, list) else "an object"

@@ -62,6 +62,25 @@ def test_a_model_file_nested_too_deeply(tmp_path):
     refused(run(tmp_path, "model", "validate", "qa", str(deep)), "nested too deeply")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[1, 2]", "object 1 is a number, not an object"),
+        ('[{"name": "a", "fields": {}}, null]', "object 2 is null, not an object"),
+        ('["a"]', "object 1 is a text, not an object"),
+        ('[{"name": {"a": 1}, "fields": {}}]', "object 1 has a name that is an object, not a text"),
+        ('[{"name": "a", "fields": [1]}]', "object 1 has fields that are a list"),
+    ],
+)
+def test_a_model_file_of_other_things_than_objects_is_named(tmp_path, text, said):
+    """Each was an "unexpected error" (AttributeError, TypeError) in model validate, model apply and
+    restore --model; with --yes it was a failed run in history."""
+    model = tmp_path / "m.json"
+    model.write_text(text)
+    refused(run(tmp_path, "model", "validate", "qa", str(model)), said)
+    refused(run(tmp_path, "model", "apply", "qa", str(model), "--dry-run"), said)
+
+
 def _profile(tmp_path):
     assert (
         run(
