@@ -179,11 +179,6 @@ class ProfileStore:
                     rule.made()
                 except UsageError as exc:
                     raise UsageError(f"{source}: profile {profile.name!r}: {exc.message}") from None
-        names = [p.name for p in incoming]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:  # which of two entries would win is no question to leave to the order
-            listed = ", ".join(twice)
-            raise UsageError(f"{source}: profile {listed} is listed more than once. Nothing was changed.")
         # an imported profile is new in this home: it never takes another home's keyring entries
         incoming = [replace(profile, id="") for profile in incoming]
         for profile in incoming:
@@ -277,4 +272,11 @@ def parse_profiles(raw: bytes, where: str) -> list[Profile]:
             out.append(Profile(**fields).validate())
         except TypeError as exc:
             raise UsageError(f"The profile file {where} has a bad entry: {exc}.") from None
+    names = [p.name for p in out]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # which of two entries would win is no question to leave to the order
+        raise UsageError(
+            f"The profile file {where}: profile {', '.join(twice)} is listed more than once; remove or "
+            "rename all but one. Nothing was changed."
+        )
     return out

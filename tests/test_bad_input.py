@@ -56,6 +56,18 @@ def test_profile_files_are_typed_strictly(tmp_path, field, value, expected):
     assert expected in run(tmp_path, "profile", "list").stderr
 
 
+def test_a_profile_file_listing_a_name_twice_is_refused(tmp_path):
+    """A hand-edited copy of dev pointing at another app: two dev rows were listed, login signed in
+    one, backup --all failed the other with advice that could never work, and remove removed both."""
+    dev = {"name": "dev", "base_url": "http://127.0.0.1:1", "app": "shop-dev", "auth": "token", "id": "a" * 16}
+    other = {**dev, "app": "shop-prod", "id": "b" * 16}
+    text = json.dumps({"schema_version": 1, "profiles": [dev, other]})
+    (tmp_path / "profiles.json").write_text(text)
+    for args in (("profile", "list"), ("backup", "--all"), ("profile", "remove", "dev")):
+        refused(run(tmp_path, *args), "profile dev is listed more than once")
+    assert (tmp_path / "profiles.json").read_text() == text
+
+
 def test_a_model_file_nested_too_deeply(tmp_path):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
