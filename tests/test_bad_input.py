@@ -68,6 +68,22 @@ def test_a_profile_file_listing_a_name_twice_is_refused(tmp_path):
     assert (tmp_path / "profiles.json").read_text() == text
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://[::1", "http://127.0.0.1:1/?x=1#frag"])
+def test_a_url_that_cannot_be_a_base_url_is_refused_when_added_and_when_read(tmp_path, url):
+    refused(run(tmp_path, "profile", "add", "qa", "--url", url, "--app", "a", "--auth", "token"), "Base URL")
+    assert not (tmp_path / "profiles.json").exists()
+    profile = {"name": "qa", "base_url": url, "app": "shop-qa", "auth": "token", "id": "c" * 16}
+    (tmp_path / "profiles.json").write_text(json.dumps({"schema_version": 1, "profiles": [profile]}))
+    refused(run(tmp_path, "profile", "list"), "Base URL")
+
+
+def test_a_url_with_spaces_around_it_is_saved_without_them(tmp_path):
+    done = run(tmp_path, "profile", "add", "qa", "--url", " http://127.0.0.1:1 ", "--app", "a", "--auth", "token")
+    assert done.returncode == 0, done.stderr
+    saved = json.loads((tmp_path / "profiles.json").read_text())["profiles"][0]
+    assert saved["base_url"] == "http://127.0.0.1:1"
+
+
 def test_a_model_file_nested_too_deeply(tmp_path):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)

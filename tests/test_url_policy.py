@@ -22,6 +22,14 @@ TRICKS = {
     "fullwidth host": ("http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:8099", "non-ASCII"),
     "space": ("http://127.0.0.1 :8099", "space"),
     "plain http elsewhere": ("http://example.com", "not loopback"),
+    # these were an "unexpected error" (urllib3's LocationParseError, urllib's ValueError), in
+    # profile add and in every command once in profiles.json; a query or fragment was saved
+    "port out of range": ("http://127.0.0.1:99999", "cannot be read as a URL"),
+    "unclosed IPv6 bracket": ("http://[::1", "cannot be read as a URL"),
+    "port 0": ("http://127.0.0.1:0", "port 0"),
+    "query": ("http://127.0.0.1:8099/?x=1", "query or a fragment"),
+    "fragment": ("http://127.0.0.1:8099#frag", "query or a fragment"),
+    "empty query": ("http://127.0.0.1:8099?", "query or a fragment"),
 }
 
 

@@ -44,9 +44,20 @@ def normalise_base_url(base_url: str, *, allow_insecure_http: bool = False) -> s
             f"Base URL {base_url!r} has a backslash, a space or a non-ASCII character, which HTTP "
             "libraries read differently; write it as plain https://host[:port][/path]."
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # (out of range: a ValueError, as an unclosed "[" is)
+    except ValueError as exc:
+        raise UsageError(f"Base URL {base_url!r} cannot be read as a URL ({exc}).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"Base URL {base_url!r} is not an http(s) URL with a host.")
+    if port == 0:
+        raise UsageError(f"Base URL {base_url!r}: port 0 is not a port to connect to.")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise UsageError(
+            f"Base URL {base_url!r} has a query or a fragment (after ? or #), which the API's paths "
+            "cannot follow; write it as https://host[:port][/path]."
+        )
     if "@" in parts.netloc:
         raise UsageError(
             f"Base URL {base_url!r} carries a user name or password; secrets belong in the keyring "

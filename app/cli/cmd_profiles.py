@@ -63,7 +63,7 @@ def guarded(action: Callable[[], T]) -> T:
 def profile_add(args: argparse.Namespace, home: Home) -> int:
     profile = Profile(
         name=args.name,
-        base_url=args.url,
+        base_url=args.url.strip(),  # as typed, without the spaces a paste brings
         app=args.app.lower(),
         auth=args.auth,
         username=args.username,
