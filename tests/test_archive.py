@@ -177,6 +177,36 @@ def test_bad_zips_are_refused_with_a_message_naming_the_problem(archive, tmp_pat
     assert archive.entries() == []
 
 
+def test_a_zip_of_twenty_thousand_entries_is_refused_in_one_short_line(tmp_path):
+    """Its refusal named every entry: one line of ~200 KB."""
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for n in range(20_002):
+            archive.writestr(f"entry-{n:05d}-" + "x" * 100, b"")
+    with pytest.raises(InvalidConfigZip) as refused:
+        check_config_zip(path)
+    said = str(refused.value)
+    assert "20002 entries" in said and "and 19,997 more" in said and len(said) < 700, said
+
+
+def test_a_member_larger_than_declared_is_called_damage_or_a_bomb(tmp_path):
+    """A member that inflates past the size its zip declares (a damaged zip, as often as a built
+    bomb) was refused as "a zip bomb?" alone."""
+    import struct
+
+    good = _zip(tmp_path, "good.zip", [("duradosappsys1", APP_DOC * 50), ("duradosappsys1xml", MAP_DOC)])
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as archive:
+        info = archive.infolist()[0]
+    central = data.index(b"PK\x01\x02")  # the first member's entry in the central directory
+    struct.pack_into("<I", data, central + 24, info.file_size // 2)  # its declared size, halved
+    struct.pack_into("<I", data, info.header_offset + 22, info.file_size // 2)  # (and the local header's)
+    bad = tmp_path / "larger.zip"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InvalidConfigZip, match="the zip is damaged, or built to expand"):
+        check_config_zip(bad)
+
+
 def _truncated(tmp_path):
     good = _good(tmp_path, "full.zip").read_bytes()
     path = tmp_path / "cut.zip"

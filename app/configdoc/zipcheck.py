@@ -57,8 +57,18 @@ class _Limited:
             check_encoding(data[:256], self.name)
         self.left -= len(data)
         if self.left < 0:
-            raise InvalidConfigZip(f"Entry {self.name} expands beyond its declared size (a zip bomb?).")
+            raise InvalidConfigZip(
+                f"Entry {self.name} holds more than the size its zip declares: the zip is damaged, "
+                "or built to expand (a zip bomb)."
+            )
         return data
+
+
+SHOWN = 5  # a refusal names this many of a zip's entries (one of 20,000 entries named them all)
+
+
+def _short(entry: str) -> str:
+    return entry if len(entry) <= 60 else entry[:57] + "…"
 
 
 XML_ENCODING = re.compile(rb"""^<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -153,8 +163,10 @@ def _check_open(
             raise InvalidConfigZip(f"{name} has an entry inside a folder ({entry!r}); expected two files.")
     names = [info.filename for info in infos]
     if len(names) != 2:
+        shown = ", ".join(_short(n) for n in names[:SHOWN]) or "none"
+        more = f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else ""
         raise InvalidConfigZip(
-            f"{name} has {count(len(names), 'entry')} ({', '.join(names) or 'none'}); a Backand "
+            f"{name} has {count(len(names), 'entry')} ({shown}{more}); a Backand "
             "configuration has exactly two: duradosappsys<id> and duradosappsys<id>xml."
         )
     first, second = names
