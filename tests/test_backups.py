@@ -194,3 +194,81 @@ def test_a_backup_equal_to_a_plan_read_is_its_own_entry_and_survives_prune(ctx):
     assert [e.id for e in left] == [backups[0].id] and ctx.archive.path_of(left[0]).is_file()
     again = back_up_all(ctx, [qa])[0]  # (the versions the prune took are archived again)
     assert again.ok and len(ctx.archive.entries("qa", "backup")) == 1, "unchanged: no second backup"
+
+
+def test_a_cancelled_backup_stops_at_once_and_is_no_failure(ctx, control):
+    """A cancel (the CLI's Ctrl+C or SIGTERM, the window's quit) while the server builds the export:
+    the backup ends at once as cancelled (it waited for every backup to finish, or a SIGTERM killed
+    it and history said it died), the others are not started, and restorability is not red."""
+    import threading
+    import time
+
+    from app.engine.events import CancelToken
+    from app.engine.reads.restorability import restorability
+    from tests.helpers import wait_until
+
+    qa = ctx.profiles.get("qa")
+    assert back_up_all(ctx, [qa])[0].ok  # a backup that stands
+    control.clear_requests()
+    control.fault(path="/1/app/download", method="GET", app="shop-qa", delay=30)
+    token, reports = CancelToken(), []
+    worker = threading.Thread(
+        target=lambda: reports.extend(back_up_all(ctx, [qa, ctx.profiles.get("dev")], at_once=1, cancel=token))
+    )
+    worker.start()
+    assert wait_until(lambda: control.requests(path="/1/app/download", app="shop-qa"))
+    started = time.monotonic()
+    token.cancel()
+    worker.join(20)
+    assert not worker.is_alive() and time.monotonic() - started < 10
+    by = {r.profile: r for r in reports}
+    assert by["qa"].status == "cancelled" and "nothing was added" in by["qa"].message, by["qa"]
+    assert by["dev"].status == "cancelled" and "before it began" in by["dev"].message
+    assert next(r.status for r in ctx.history.runs() if r.kind == "backup") == "cancelled"
+    assert restorability(ctx, qa).state != "red", restorability(ctx, qa)
+
+
+@pytest.mark.skipif(not HAVE_SECRET_SERVICE, reason="the CLI keeps secrets only in a real keyring")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_backup_cancels_it_and_says_so(tmp_path, sandbox, control, sig):
+    """SIGTERM (a shutdown during the scheduled job) killed `backup` silently and history then said
+    the process died (restorability red); Ctrl+C waited for every backup to end. Now both cancel."""
+    import signal
+    import sys
+
+    from app.sandbox import seed
+    from tests.helpers import REPO, cli_env, wait_until
+
+    keys = {r["app"]: f"{r['master_token']}:{r['user_token']}" for r in seed.credentials(sandbox.store)}
+    for name, app in (("qa", "shop-qa"), ("dev", "shop-dev")):
+        assert run(tmp_path, "profile", "add", name, "--url", sandbox.url, "--app", app, "--auth", "keys").returncode == 0
+        assert run(tmp_path, "secret", "set", name, stdin=keys[app] + "\n").returncode == 0
+    try:
+        control.clear_requests()
+        control.fault(path="/1/app/download", method="GET", delay=30)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--home", str(tmp_path), "backup", "--all", "--jobs", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(),
+            cwd=REPO,
+        )
+        assert wait_until(lambda: control.requests(path="/1/app/download"))
+        proc.send_signal(getattr(signal, sig))
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130, (proc.returncode, out, err)
+        assert f"{sig}: cancelling" in err and "Traceback" not in err
+        assert "cancelled" in out and "before it began" in out, out
+        history = json.loads(run(tmp_path, "history", "--json").stdout)
+        backups = [h for h in history if h["kind"] == "backup"]
+        assert backups and all(h["status"] == "cancelled" for h in backups), backups
+        later = run(tmp_path, "history")
+        assert "died" not in later.stderr + later.stdout
+    finally:
+        control.clear_faults()
+        from app.profiles import ProfileStore
+        from app.secrets import SecretStore
+
+        for profile in ProfileStore(tmp_path / "profiles.json").load():
+            SecretStore().delete(profile)

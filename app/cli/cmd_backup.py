@@ -7,9 +7,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from app import logs
+from app.cli.cancel_by_signal import READ, cancel_on_signals
 from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
+from app.engine.events import CancelToken
 from app.engine.reads.backup_all import back_up_all
 from app.errors import PromoterError, UsageError
 from app.paths import Home
@@ -52,16 +54,17 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
     checks: list[DriftCheck] = []
     try:
         chosen = _chosen(ctx, args.profiles, args.all, "back up")
-        reports = back_up_all(ctx, chosen, at_once=args.jobs)
+        with cancel_on_signals(CancelToken(), READ) as token:  # Ctrl+C, or a shutdown's SIGTERM
+            reports = back_up_all(ctx, chosen, at_once=args.jobs, cancel=token)
         pruned: list[int] = []
-        if args.scheduled:  # the job that runs while nobody watches: drift, drills when due
+        if args.scheduled and not token.is_set():  # the job nobody watches: drift, drills when due
             from app.engine.reads.driftcheck import check_all
             from app.engine.reads.drill import drill_all, due
 
             checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
             if args.drill:
                 drills = drill_all(ctx, due(ctx, chosen, args.drill))
-        if args.scheduled and all(r.ok for r in reports):  # a scheduled run keeps the archive tidy
+        if args.scheduled and reports and all(r.ok for r in reports):  # it keeps the archive tidy
             us = ctx.user_settings
             pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
     finally:
@@ -87,6 +90,8 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
             print(f"retention: removed {len(pruned)} old entries")
     for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
         logs.engine.warning("%s", item.message)
+    if token.is_set():
+        return Exit.INTERRUPTED
     return Exit.OK if not failed else Exit.FAILED
 
 

@@ -36,9 +36,25 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._hooks: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         self._event.set()
+        for hook in list(self._hooks):  # (no lock: cancel may run in a signal handler)
+            hook()
+
+    @contextmanager
+    def hooked(self, hook: Callable[[], None]) -> Iterator[None]:
+        """Call *hook* when cancelled while the block runs (at once when cancelled already): what
+        waits where no check between chunks is reached, such as a server still building its reply,
+        is cut short (``client.abort``)."""
+        self._hooks.append(hook)
+        try:
+            if self.is_set():
+                hook()
+            yield
+        finally:
+            self._hooks.remove(hook)
 
     def is_set(self) -> bool:
         return self._event.is_set()

@@ -237,11 +237,14 @@ class History:
         row = self._db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         return self._row(row) if row else None
 
-    def last_of(self, kind: str, target: str) -> Run | None:
-        """The newest run of *kind* into *target* (the environments list shows the last backup)."""
+    def last_of(self, kind: str, target: str, besides: tuple[str, ...] = ()) -> Run | None:
+        """The newest run of *kind* into *target* (the environments list shows the last backup),
+        passing over runs whose status is one of *besides*."""
+        skip = "".join(" AND status != ?" for _ in besides)
         row = self._db.execute(
-            "SELECT * FROM runs WHERE kind=? AND target=? AND status != 'running' ORDER BY id DESC LIMIT 1",
-            (kind, target),
+            f"SELECT * FROM runs WHERE kind=? AND target=? AND status != 'running'{skip} "
+            "ORDER BY id DESC LIMIT 1",
+            (kind, target, *besides),
         ).fetchone()
         return self._row(row) if row else None
 

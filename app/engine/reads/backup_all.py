@@ -12,18 +12,20 @@ from typing import Any
 
 from app.configdoc.diff import row_digests
 from app.engine.context import Context
-from app.engine.events import Listener, Reporter
+from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.result import describe
+from app.errors import Cancelled
 from app.profile import Profile
 from app.secrets import SecretStoreError
 
 MAX_AT_ONCE = 3
+CANCELLED = "cancelled"  # a backup's status when the user stopped it (not a failure)
 
 
 @dataclass
 class BackupReport:
     profile: str
-    status: str  # succeeded, failed, skipped
+    status: str  # succeeded, failed, skipped, cancelled
     message: str = ""
     added: list[int] = field(default_factory=list)  # archive entry ids
     versions: list[str] = field(default_factory=list)  # server versions archived this time
@@ -49,31 +51,45 @@ class BackupReport:
 
 
 def back_up_all(
-    ctx: Context, profiles: list[Profile], listener: Listener | None = None, at_once: int = MAX_AT_ONCE
+    ctx: Context,
+    profiles: list[Profile],
+    listener: Listener | None = None,
+    at_once: int = MAX_AT_ONCE,
+    cancel: CancelToken | None = None,
 ) -> list[BackupReport]:
-    """Back up *profiles*, at most *at_once* at a time; the reports come back in the same order."""
+    """Back up *profiles*, at most *at_once* at a time; the reports come back in the same order. A
+    *cancel* stops each backup under way at its next chunk and starts no other."""
     if not profiles:
         return []
     with ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="backup") as pool:
-        return list(pool.map(lambda p: back_up(ctx, p, listener), profiles))
+        return list(pool.map(lambda p: back_up(ctx, p, listener, cancel), profiles))
 
 
-def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) -> BackupReport:
+def back_up(
+    ctx: Context, profile: Profile, listener: Listener | None = None, cancel: CancelToken | None = None
+) -> BackupReport:
     """One environment; every failure becomes its report (and a history record), never an exception."""
     started = time.monotonic()
-    reporter = Reporter(listener)
+    reporter = Reporter(listener, cancel)
     report = BackupReport(profile.name, "failed")
+    if reporter.cancel.is_set():
+        report.status, report.message = CANCELLED, f"{profile.name}: cancelled before it began."
+        return report
     try:
         report.run_id = ctx.history.start("backup", None, profile.name, profile.target_key)
         _back_up(ctx, profile, reporter, report)
         report.status = "succeeded"
         report.message = _said(profile.name, report)
+    except Cancelled:  # the user's word, not a failure: the backup before this one still stands
+        report.status, report.message = CANCELLED, _cancelled(profile.name, report)
     except SecretStoreError as exc:
         locked = "locked" in exc.message
         report.status = "skipped" if locked else "failed"
         report.message = f"{profile.name}: skipped: keyring locked." if locked else exc.message
     except Exception as exc:
         report.message = f"{profile.name}: {describe(exc)}"
+        if reporter.cancel.is_set():  # a call the cancel cut short ends as it can: a cancel
+            report.status, report.message = CANCELLED, _cancelled(profile.name, report)
     report.seconds = time.monotonic() - started
     try:
         if report.run_id:
@@ -92,7 +108,7 @@ def back_up(ctx: Context, profile: Profile, listener: Listener | None = None) ->
 
 
 def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupReport) -> None:
-    with ctx.client(profile) as client:
+    with ctx.client(profile) as client, reporter.cancel.hooked(client.abort):  # (a read: cut short)
         with reporter.step(f"Back up {profile.name}"):
             model = client.get_model()
             live = ctx.download(
@@ -129,6 +145,13 @@ def _back_up(ctx: Context, profile: Profile, reporter: Reporter, report: BackupR
                 )
                 report.added.append(entry.id)
                 report.versions.append(version)
+
+
+def _cancelled(name: str, report: BackupReport) -> str:
+    kept = ", ".join(f"#{i}" for i in report.added)
+    return f"{name}: cancelled; " + (
+        f"kept what was complete ({kept})." if kept else "nothing was added to the archive."
+    )
 
 
 def _said(name: str, report: BackupReport) -> str:

@@ -37,7 +37,8 @@ def restorability(ctx: Context, profile: Profile, now: float | None = None) -> R
     red: list[str] = []
     amber: list[str] = []
     out = Restorability("green", "")
-    run = ctx.history.last_of("backup", profile.name)
+    # a backup the user cancelled is no failure: the one before it still stands
+    run = ctx.history.last_of("backup", profile.name, besides=("cancelled",))
     if run is not None and run.status != "succeeded":
         red.append(f"last backup failed: {run.message}")
     entry = ctx.archive.newest_backup(profile.base_url, profile.app)

@@ -24,8 +24,8 @@ def start_back_up_all(
         show("No environments to back up yet.")
         return
 
-    def job(_listen: Callable[[Event], None], _cancel: CancelToken) -> list[BackupReport]:
-        return back_up_all(ctx, profiles)
+    def job(_listen: Callable[[Event], None], cancel: CancelToken) -> list[BackupReport]:
+        return back_up_all(ctx, profiles, cancel=cancel)  # quitting stops it: cancelled, not died
 
     def done(reports: list[BackupReport]) -> None:
         failed = [r for r in reports if not r.ok]
@@ -47,7 +47,7 @@ def start_back_up_all(
 
 def result_lines(reports: list[BackupReport]) -> list[str]:
     """One line per environment: the entries it added, or why it was not backed up."""
-    marks = {"succeeded": "✓", "skipped": "–"}
+    marks = {"succeeded": "✓", "skipped": "–", "cancelled": "–"}
     return [f"{marks.get(r.status, '✗')} {r.message}" for r in reports]
 
 
