@@ -137,6 +137,10 @@ def test_the_job_runs_this_promoter_whatever_folder_it_starts_in(tmp_path, syste
         [*words[: words.index("--home")], "--version"], capture_output=True, text=True, cwd=decoy, timeout=60
     )
     assert ran.returncode == 0 and "decoy" not in ran.stdout and "promoter" in ran.stdout.lower(), ran
+    assert system.status(home)["problems"] == []
+    system.table.write_text(line.replace(" -P -m app ", " -m app ") + "\n")  # as older versions wrote it
+    problems = system.status(home)["problems"]
+    assert any("without -P" in p and "install the schedule again" in p for p in problems), problems
 
 
 def test_two_homes_keep_their_own_schedules(tmp_path, system):

@@ -69,7 +69,10 @@ class State:
         if self.last_run is not None and not self.last_run.ok:
             return f"backups: last run failed ({self.when})"
         last = f" · last {self.last_run.ago(now)} ✓" if self.last_run else " · not run yet"
-        edited = " (edited by hand)" if self.problems else ""
+        if any(p.startswith("edited by hand") for p in self.problems):
+            edited = " (edited by hand)"
+        else:
+            edited = " (see its problem)" if self.problems else ""
         return f"backups: {self.when}{edited}{last}"
 
     def lines(self) -> list[str]:
@@ -134,6 +137,17 @@ def job_home(argv: list[str]) -> tuple[str | None, list[str]]:
     return home, [a for i, a in enumerate(rest) if not a.startswith("-") and i not in values]
 
 
+def _job_problems(argv: list[str]) -> list[str]:
+    """What is unsafe in a job's command line: ``python -m app`` without ``-P``, as older versions
+    wrote it, runs a folder named ``app`` in the folder the job starts in (the home folder)."""
+    if argv[1:3] == ["-m", "app"]:
+        return [
+            "its job runs `python -m app` without -P, which a folder named app in your home folder "
+            "would replace: install the schedule again"
+        ]
+    return []
+
+
 def _job_drill(argv: list[str]) -> str | None:
     """How often the job drills (``--drill weekly``), or None."""
     return argv[argv.index("--drill") + 1] if "--drill" in argv[:-1] else None
@@ -180,6 +194,7 @@ def _systemd_state(home: Home, state: State, reachable: bool) -> None:
         words = exec_words(service)
         state.runs_home, state.profiles = job_home(words)
         state.drill = _job_drill(words)
+        state.problems += _job_problems(words)
     _compare(state, home, _marker_fields(first) if first.startswith(f"# {UNIT}") else {})
     if not service.exists():
         state.installed = False
@@ -225,6 +240,7 @@ def _cron_state(home: Home, state: State, table: str) -> None:
         state.when = describe(*parsed) if parsed else None
         state.runs_home, state.profiles = job_home(words[5:])
         state.drill = _job_drill(words[5:])
+        state.problems += _job_problems(words[5:])
         _compare(state, home, _marker_fields(line.split(f"# {UNIT}", 1)[1]))
 
 
