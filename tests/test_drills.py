@@ -337,3 +337,26 @@ def test_a_damaged_model_in_the_archive_index_is_named_not_a_traceback(ctx):
     assert report["status"] == "failed" and "not a model" in report["message"]
     for out in (listed, shown, restored, drilled):
         assert "Traceback" not in out.stderr
+
+
+def test_a_cancelled_drill_is_neither_passed_nor_failed(ctx):
+    """Ctrl+C or SIGTERM during `backup drill` (or the scheduled job's drills): the drill under way
+    ends as cancelled at its next step, the others do not start, and restorability does not say
+    "could not run" (a KeyboardInterrupt left the run to be marked as a process that died)."""
+    from app.engine.events import CancelToken, Reporter
+    from app.engine.reads.drill import drill, scratch_sandbox
+    from app.engine.reads.restorability import restorability
+
+    qa = _qa(ctx)
+    assert back_up_all(ctx, [qa])[0].ok
+    token = CancelToken()
+    token.cancel()
+    with scratch_sandbox(ctx, 0) as (sandbox, folder):
+        report = drill(ctx, qa, sandbox, folder, Reporter(None, token))
+    assert report.status == "cancelled" and "the backup is unchanged" in report.message
+    assert ctx.history.get(report.run_id).status == "cancelled"
+    later = drill_all(ctx, [qa, ctx.profiles.get("dev")], cancel=token)
+    assert [r.status for r in later] == ["cancelled", "cancelled"]
+    assert all("before it began" in r.message for r in later)
+    said = restorability(ctx, qa)
+    assert not any("could not run" in p or "failed" in p for p in said.problems), said

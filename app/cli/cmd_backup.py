@@ -56,20 +56,20 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
         chosen = _chosen(ctx, args.profiles, args.all, "back up")
         with cancel_on_signals(CancelToken(), READ) as token:  # Ctrl+C, or a shutdown's SIGTERM
             reports = back_up_all(ctx, chosen, at_once=args.jobs, cancel=token)
-        pruned: list[int] = []
-        if args.scheduled and not token.is_set():  # the job nobody watches: drift, drills when due
-            from app.engine.reads.driftcheck import check_all
-            from app.engine.reads.drill import drill_all, due
+            if args.scheduled and not token.is_set():  # the job nobody watches: drift, drills when due
+                from app.engine.reads.driftcheck import check_all
+                from app.engine.reads.drill import drill_all, due
 
-            checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
-            if args.drill:
-                drills = drill_all(ctx, due(ctx, chosen, args.drill))
-        if args.scheduled and reports and all(r.ok for r in reports):  # it keeps the archive tidy
+                checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
+                if args.drill:
+                    drills = drill_all(ctx, due(ctx, chosen, args.drill), cancel=token)
+        pruned: list[int] = []
+        if args.scheduled and reports and all(r.ok for r in reports) and not token.is_set():  # tidy
             us = ctx.user_settings
             pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
     finally:
         ctx.close()
-    failed = [r for r in reports if not r.ok] + [d for d in drills if not d.ok]
+    failed = [r for r in reports if not r.ok] + [d for d in drills if not d.ok and d.status != "cancelled"]
     if args.json:
         print_json(
             {
@@ -110,7 +110,9 @@ def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
 
     ctx = Context(home, SecretStore())
     try:
-        reports = drill_all(ctx, _chosen(ctx, names, args.all, "drill"), stderr_listener(quiet=True))
+        chosen = _chosen(ctx, names, args.all, "drill")
+        with cancel_on_signals(CancelToken(), READ) as token:
+            reports = drill_all(ctx, chosen, stderr_listener(quiet=True), cancel=token)
     finally:
         ctx.close()
     if args.json:
@@ -120,6 +122,8 @@ def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
             print(f"{report.status:<7} {report.message} ({report.seconds:.1f} s)")
             for line in report.differences:
                 print(f"        {line}")
+    if token.is_set():
+        return Exit.INTERRUPTED
     return Exit.OK if all(r.ok for r in reports) else Exit.FAILED
 
 

@@ -32,20 +32,24 @@ from app.configdoc.dataset import read_config_zip
 from app.configdoc.diff import diff_configs, digest_changes, row_digests
 from app.configdoc.zipcheck import check_config_zip
 from app.engine.context import Context
-from app.engine.events import Listener, Reporter
+from app.engine.events import CancelToken, Listener, Reporter
 from app.engine.modeldiff import diff_models
 from app.engine.result import describe
-from app.errors import PromoterError
+from app.errors import Cancelled, PromoterError
 from app.profile import Profile
 
 KIND = "drill"
 SHOWN = 12  # differences named in a message (all of them are recorded)
 
 
+CANCELLED = "cancelled"  # a drill the user stopped: neither passed nor failed
+
+
 @dataclass
 class DrillReport:
     profile: str
-    status: str  # passed, failed (the backup did not restore as archived), error (no drill was run)
+    # passed, failed (the backup did not restore as archived), error (no drill was run), cancelled
+    status: str
     message: str = ""
     backup_id: int | None = None
     differences: list[str] = field(default_factory=list)
@@ -121,15 +125,25 @@ def scratch_sandbox(ctx: Context, port: int = 0) -> Iterator[tuple[Scratch, Path
 
 
 def drill_all(
-    ctx: Context, profiles: list[Profile], listener: Listener | None = None, *, port: int = 0
+    ctx: Context,
+    profiles: list[Profile],
+    listener: Listener | None = None,
+    *,
+    port: int = 0,
+    cancel: CancelToken | None = None,
 ) -> list[DrillReport]:
     """Drill each environment's newest backup, one after another, in one sandbox. A sandbox that
-    cannot start (a port in use, a full disk) is every environment's report; nothing is lost."""
+    cannot start (a port in use, a full disk) is every environment's report; nothing is lost. A
+    *cancel* ends the drill under way at its next step and starts no other."""
     reports: list[DrillReport] = []
     try:
         with scratch_sandbox(ctx, port) as (sandbox, folder):
             for profile in profiles:
-                reports.append(drill(ctx, profile, sandbox, folder, Reporter(listener)))
+                if cancel is not None and cancel.is_set():
+                    said = f"{profile.name}: cancelled before it began."
+                    reports.append(DrillReport(profile.name, CANCELLED, said))
+                    continue
+                reports.append(drill(ctx, profile, sandbox, folder, Reporter(listener, cancel)))
     except (OSError, PromoterError) as exc:
         why = f"the drill's sandbox could not start ({describe(exc)}); the backups are unchanged"
         done = {r.profile for r in reports}
@@ -178,6 +192,9 @@ def drill(ctx: Context, profile: Profile, sandbox: Scratch, folder: Path, report
             ctx.archive.record_drill(
                 report.backup_id, False, report.message, report.differences, report.run_id
             )
+    except Cancelled:  # the user's word: no verdict on the backup, and no failure
+        report.status = CANCELLED
+        report.message = f"{profile.name}: drill cancelled; the backup is unchanged."
     except Exception as exc:
         report.message = f"{profile.name}: the drill could not run: {describe(exc)}"
     report.seconds = time.monotonic() - started
@@ -241,7 +258,7 @@ def _finish(ctx: Context, report: DrillReport, reporter: Reporter) -> None:
         if report.run_id:
             ctx.history.finish(
                 report.run_id,
-                "succeeded" if report.ok else "failed",
+                "succeeded" if report.ok else CANCELLED if report.status == CANCELLED else "failed",
                 report.message,
                 {"drill": report.status, "differences": report.differences},
                 reporter.json_steps(),

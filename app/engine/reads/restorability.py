@@ -57,7 +57,7 @@ def restorability(ctx: Context, profile: Profile, now: float | None = None) -> R
         proven = next((d for d in drills if d.ok), None)
         if proven is not None:
             out.proven_at, out.proven_backup = proven.at, proven.entry_id
-    tried = ctx.history.last_of("drill", profile.name)
+    tried = ctx.history.last_of("drill", profile.name, besides=("cancelled",))
     if tried is not None and tried.status != "succeeded" and (out.drill_at or 0) < tried.started_at:
         amber.append(f"last drill could not run: {tried.message}")
     hours, days = us.target_backup_hours, us.target_drill_days
