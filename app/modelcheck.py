@@ -120,35 +120,40 @@ def load_model_file(path: Any) -> list[dict[str, Any]]:
         raise UsageError(
             f"The model file {file} has {len(model):,} objects; the promoter handles at most {MAX_OBJECTS:,}."
         )
-    for number, obj in enumerate(model, 1):
-        problem = shape_problem(obj)
-        if problem:
-            raise UsageError(
-                f"The model file {file}: object {number} {problem}; a Backand model is a list of objects."
-            )
+    problem = model_shape_problem(model)
+    if problem:
+        raise UsageError(f"The model file {file}: {problem}; a Backand model is a list of objects.")
     return model
 
 
-def shape_problem(obj: Any) -> str | None:
-    """What keeps *obj* from being read as a model's object at all (its rules are
-    :func:`schema_errors`' to judge): "is a number, not an object", or None."""
-    if not isinstance(obj, dict):
-        return f"is {json_kind(obj)}, not an object"
-    if not isinstance(obj.get("name"), str):
-        return f"has a name that is {json_kind(obj.get('name'))}, not a text"
-    if obj.get("fields") is not None and not isinstance(obj["fields"], dict):
-        return f"has fields that are {json_kind(obj['fields'])}, not an object of fields"
-    return None
+def model_shape_problem(body: Any) -> str:
+    """What keeps *body* from being a model as every reader of one expects it (an array of objects,
+    each with a name and, if any, its fields as an object of objects), or ``""``. Not the model's
+    rules (:func:`schema_errors`): only the shape, so that a malformed answer is one clear error where
+    it is read instead of a crash wherever it is used."""
+    if not isinstance(body, list):
+        return f"{_json_kind(body)}, not an array"
+    for number, obj in enumerate(body, 1):
+        if not isinstance(obj, dict):
+            return f"object number {number} is {_json_kind(obj)}"
+        name = obj.get("name")
+        if not isinstance(name, str):
+            return f"object number {number} has no name"
+        fields = obj.get("fields", {})
+        if not isinstance(fields, dict):
+            return f"the fields of {name[:40]!r} are {_json_kind(fields)}, not an object"
+        for fname, spec in fields.items():
+            if not isinstance(spec, dict):
+                return f"the field {name[:40]}.{fname[:40]} is {_json_kind(spec)}, not an object"
+    return ""
 
 
-def json_kind(value: Any) -> str:
-    """A JSON value's kind in words: "null", "true or false", "a number", "a text", "a list", "an object"."""
+def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true or false"
+        return "a boolean"
     if isinstance(value, int | float):
         return "a number"
-    if isinstance(value, str):
-        return "a text"
-    return "a list" if isinstance(value, list) else "an object"
+    kinds: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
+    return kinds.get(type(value), "a JSON value")

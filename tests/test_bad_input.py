@@ -93,16 +93,17 @@ def test_a_model_file_nested_too_deeply(tmp_path):
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("[1, 2]", "object 1 is a number, not an object"),
-        ('[{"name": "a", "fields": {}}, null]', "object 2 is null, not an object"),
-        ('["a"]', "object 1 is a text, not an object"),
-        ('[{"name": {"a": 1}, "fields": {}}]', "object 1 has a name that is an object, not a text"),
-        ('[{"name": "a", "fields": [1]}]', "object 1 has fields that are a list"),
+        ("[1, 2]", "object number 1 is a number"),
+        ('[{"name": "a", "fields": {}}, null]', "object number 2 is null"),
+        ('["a"]', "object number 1 is a string"),
+        ('[{"name": {"a": 1}, "fields": {}}]', "object number 1 has no name"),
+        ('[{"name": "a", "fields": [1]}]', "the fields of 'a' are an array, not an object"),
     ],
 )
 def test_a_model_file_of_other_things_than_objects_is_named(tmp_path, text, said):
     """Each was an "unexpected error" (AttributeError, TypeError) in model validate, model apply and
-    restore --model; with --yes it was a failed run in history."""
+    restore --model; with --yes it was a failed run in history. (The shape check is the one a
+    server's answer and a bundle's model get: ``modelcheck.model_shape_problem``.)"""
     model = tmp_path / "m.json"
     model.write_text(text)
     refused(run(tmp_path, "model", "validate", "qa", str(model)), said)

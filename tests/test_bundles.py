@@ -162,8 +162,8 @@ def test_one_bad_entry_is_refused_and_the_others_still_come_in(tmp_path):
     ("change", "said"),
     [
         (lambda m: m["entries"][0].update(model={"a": 1}), "model is a JSON dict"),
-        (lambda m: m["entries"][0].update(model=[1, 2]), "object 1 of its model has no name"),
-        (lambda m: m["entries"][0].update(model=[{"name": "x", "fields": []}]), "no map of fields"),
+        (lambda m: m["entries"][0].update(model=[1, 2]), "its model: object number 1 is a number"),
+        (lambda m: m["entries"][0].update(model=[{"name": "x", "fields": []}]), "fields of 'x' are an array"),
         (lambda m: m["entries"][0].update(pinned="yes"), "pinned is 'yes'"),
         (lambda m: m["entries"][0].update(version=7), "is not a version label"),
         (lambda m: m["entries"][0].update(sha256="x" * 64), "is not 64 hex digits"),

@@ -29,7 +29,7 @@ from app.archive.store import KINDS, Archive, Entry
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_write_bytes, copy_atomically, sha256_file
-from app.modelcheck import MAX_OBJECTS
+from app.modelcheck import MAX_OBJECTS, model_shape_problem
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -438,11 +438,9 @@ def _model(model: Any, name: str) -> list[dict[str, Any]] | None:
         raise UsageError(f"{name}: its model is a JSON {type(model).__name__}, not a list of objects.")
     if len(model) > MAX_OBJECTS:
         raise UsageError(f"{name}: its model has {len(model):,} objects; at most {MAX_OBJECTS:,}.")
-    for index, obj in enumerate(model, 1):
-        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
-            raise UsageError(f"{name}: object {index} of its model has no name.")
-        if not isinstance(obj.get("fields", {}), dict):
-            raise UsageError(f"{name}: the object {obj['name']!r} of its model has no map of fields.")
+    problem = model_shape_problem(model)
+    if problem:
+        raise UsageError(f"{name}: its model: {problem}.")
     return model
 
 

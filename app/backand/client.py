@@ -31,41 +31,9 @@ from app.backand.streams import (
 )
 from app.backand.transport import Timeouts, Transport
 from app.kinds import Valid
+from app.modelcheck import model_shape_problem
 
 log = logs.network
-
-def model_shape_problem(body: Any) -> str:
-    """What keeps *body* from being a model as every reader of one expects it (an array of objects,
-    each with a name and, if any, its fields as an object of objects), or ``""``. Not the model's
-    rules (``app.modelcheck``): only the shape, so that a malformed answer is one clear error where
-    it is read instead of a crash wherever it is used."""
-    if not isinstance(body, list):
-        return f"{_json_kind(body)}, not an array"
-    for number, obj in enumerate(body, 1):
-        if not isinstance(obj, dict):
-            return f"object number {number} is {_json_kind(obj)}"
-        name = obj.get("name")
-        if not isinstance(name, str):
-            return f"object number {number} has no name"
-        fields = obj.get("fields", {})
-        if not isinstance(fields, dict):
-            return f"the fields of {name[:40]!r} are {_json_kind(fields)}, not an object"
-        for fname, spec in fields.items():
-            if not isinstance(spec, dict):
-                return f"the field {name[:40]}.{fname[:40]} is {_json_kind(spec)}, not an object"
-    return ""
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    kinds: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
-    return kinds.get(type(value), "a JSON value")
-
 
 @dataclass(frozen=True)
 class Validation:
