@@ -123,6 +123,13 @@ def load_model_file(path: Any) -> list[dict[str, Any]]:
     problem = model_shape_problem(model)
     if problem:
         raise UsageError(f"The model file {file}: {problem}; a Backand model is a list of objects.")
+    try:
+        json.dumps(model, ensure_ascii=False, allow_nan=False).encode()
+    except UnicodeEncodeError as exc:  # "\ud800" escapes to half of a character, which no text holds
+        bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+        raise UsageError(f"The model file {file} holds {bad}, half of a character: not text.") from None
+    except ValueError:
+        raise UsageError(f"The model file {file} holds NaN or Infinity: JSON has no such number.") from None
     return model
 
 

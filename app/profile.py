@@ -77,7 +77,10 @@ class Profile:
             raise UsageError(f"Profile {self.name}: app name {self.app!r} is not a Backand app name.")
         if self.stage < 1:
             raise UsageError(f"Profile {self.name}: stage must be 1 or more.")
-        normalise_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
+        try:
+            normalise_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
+        except UsageError as exc:
+            raise UsageError(f"Profile {self.name}: {exc.message}") from None
         return self
 
     def as_json(self) -> dict[str, Any]:

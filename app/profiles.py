@@ -272,6 +272,8 @@ def parse_profiles(raw: bytes, where: str) -> list[Profile]:
             out.append(Profile(**fields).validate())
         except TypeError as exc:
             raise UsageError(f"The profile file {where} has a bad entry: {exc}.") from None
+        except UsageError as exc:  # what profile add refuses, written into the file by hand
+            raise UsageError(f"The profile file {where}: {exc.message}") from None
     names = [p.name for p in out]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # which of two entries would win is no question to leave to the order

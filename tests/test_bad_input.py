@@ -74,7 +74,7 @@ def test_a_url_that_cannot_be_a_base_url_is_refused_when_added_and_when_read(tmp
     assert not (tmp_path / "profiles.json").exists()
     profile = {"name": "qa", "base_url": url, "app": "shop-qa", "auth": "token", "id": "c" * 16}
     (tmp_path / "profiles.json").write_text(json.dumps({"schema_version": 1, "profiles": [profile]}))
-    refused(run(tmp_path, "profile", "list"), "Base URL")
+    refused(run(tmp_path, "profile", "list"), f"The profile file {tmp_path / 'profiles.json'}: Profile qa: Base URL")
 
 
 def test_a_url_with_spaces_around_it_is_saved_without_them(tmp_path):
@@ -98,6 +98,8 @@ def test_a_model_file_nested_too_deeply(tmp_path):
         ('["a"]', "object number 1 is a string"),
         ('[{"name": {"a": 1}, "fields": {}}]', "object number 1 has no name"),
         ('[{"name": "a", "fields": [1]}]', "the fields of 'a' are an array, not an object"),
+        ('[{"name": "orders\\ud800", "fields": {}}]', "holds \\ud800, half of a character"),
+        ('[{"name": "a", "fields": {"n": {"type": "float", "default": NaN}}}]', "NaN or Infinity"),
     ],
 )
 def test_a_model_file_of_other_things_than_objects_is_named(tmp_path, text, said):

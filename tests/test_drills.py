@@ -360,3 +360,23 @@ def test_a_cancelled_drill_is_neither_passed_nor_failed(ctx):
     assert all("before it began" in r.message for r in later)
     said = restorability(ctx, qa)
     assert not any("could not run" in p or "failed" in p for p in said.problems), said
+
+
+def test_a_drill_cancelled_while_it_uploads_stops_there(ctx, monkeypatch):
+    """The drill under way stops where the cancel comes (it ran to its end as one step)."""
+    from app.backand.client import BackandClient
+    from app.engine.events import CancelToken
+
+    qa = _qa(ctx)
+    assert back_up_all(ctx, [qa])[0].ok
+    token = CancelToken()
+    real = BackandClient.upload_config
+
+    def upload_then_cancel(self, *args, **kwargs):
+        token.cancel()  # as a Ctrl+C in the middle of the upload
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(BackandClient, "upload_config", upload_then_cancel)
+    [report] = drill_all(ctx, [qa], cancel=token)
+    assert report.status == "cancelled" and "the backup is unchanged" in report.message, report
+    assert not ctx.archive.drills_of(qa.base_url, qa.app), "a cancelled drill gives the backup no verdict"

@@ -240,6 +240,23 @@ def test_status_shows_the_last_backup_run_from_history(tmp_path, system):
     assert "✗ failed" in system.run(home.root, "schedule", "status").stdout
 
 
+def test_a_cancelled_run_is_no_failed_run_in_the_status(tmp_path):
+    """A backup or drill the user (or a shutdown) cancelled: the schedule's last run is the one
+    before it, not "✗ failed" with a notification of a failed scheduled backup."""
+    from app.schedule import last_run
+
+    home = Home(tmp_path / "home").ensure()
+    history = History(home.history_db)
+    try:
+        for kind, status in (("backup", "succeeded"), ("drill", "succeeded"), ("backup", "cancelled"), ("drill", "cancelled")):
+            run_id = history.start(kind, None, "qa")
+            history.finish(run_id, status, f"qa: {kind} {status}", {}, [], {})
+        last = last_run(history, ["qa"])
+    finally:
+        history.close()
+    assert last is not None and last.ok and last.summary == "qa backed up, 1 drilled", last
+
+
 def test_nothing_to_run_a_schedule_is_said_with_the_line_to_add(tmp_path):
     """No crontab and no systemd user instance: install says so and exits 1; status shows the line
     to add; unit files left by an older install are reported as run by nothing (issue 21)."""

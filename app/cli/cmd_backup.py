@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import logs
 from app.cli.cancel_by_signal import READ, cancel_on_signals
@@ -12,7 +12,7 @@ from app.cli.exitcodes import Exit
 from app.cli.output import print_json, stderr_listener
 from app.engine.context import Context
 from app.engine.events import CancelToken
-from app.engine.reads.backup_all import back_up_all
+from app.engine.reads.backup_all import BackupReport, back_up_all
 from app.errors import PromoterError, UsageError
 from app.paths import Home
 from app.profile import Profile
@@ -63,13 +63,14 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
                 checks = check_all(ctx, chosen, {r.profile: r.backup_id for r in reports if r.ok})
                 if args.drill:
                     drills = drill_all(ctx, due(ctx, chosen, args.drill), cancel=token)
-        pruned: list[int] = []
-        if args.scheduled and reports and all(r.ok for r in reports) and not token.is_set():  # tidy
-            us = ctx.user_settings
-            pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
+            pruned: list[int] = []  # (a signal now lets the pruning end: it is short, and local)
+            if args.scheduled and reports and all(r.ok for r in reports) and not token.is_set():
+                us = ctx.user_settings  # a scheduled run that succeeded keeps the archive tidy
+                pruned = ctx.archive.prune(us.keep_per_kind, days=us.keep_days, plan_days=us.plan_keep_days)
     finally:
         ctx.close()
-    failed = [r for r in reports if not r.ok] + [d for d in drills if not d.ok and d.status != "cancelled"]
+    ran: list[BackupReport | DrillReport] = [*reports, *drills]
+    failed = [r for r in ran if not r.ok and r.status != "cancelled"]
     if args.json:
         print_json(
             {
@@ -90,9 +91,14 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
             print(f"retention: removed {len(pruned)} old entries")
     for item in failed:  # the scheduled job's failures reach its log (journal or cron mail) too
         logs.engine.warning("%s", item.message)
-    if token.is_set():
-        return Exit.INTERRUPTED
-    return Exit.OK if not failed else Exit.FAILED
+    return _exit(failed, ran)
+
+
+def _exit(failed: list[Any], reports: list[Any]) -> Exit:
+    """A failure says so (1) whether or not a cancel came too; else a run cancelled says so (130)."""
+    if failed:
+        return Exit.FAILED
+    return Exit.INTERRUPTED if any(r.status == "cancelled" for r in reports) else Exit.OK
 
 
 def _has_profile(home: Home, name: str) -> bool:
@@ -122,9 +128,7 @@ def do_drill(args: argparse.Namespace, home: Home, names: list[str]) -> int:
             print(f"{report.status:<7} {report.message} ({report.seconds:.1f} s)")
             for line in report.differences:
                 print(f"        {line}")
-    if token.is_set():
-        return Exit.INTERRUPTED
-    return Exit.OK if all(r.ok for r in reports) else Exit.FAILED
+    return _exit([r for r in reports if not r.ok and r.status != "cancelled"], reports)
 
 
 def do_schedule_install(args: argparse.Namespace, home: Home) -> int:

@@ -140,7 +140,16 @@ def job_home(argv: list[str]) -> tuple[str | None, list[str]]:
 def _job_problems(argv: list[str]) -> list[str]:
     """What is unsafe in a job's command line: ``python -m app`` without ``-P``, as older versions
     wrote it, runs a folder named ``app`` in the folder the job starts in (the home folder)."""
-    if argv[1:3] == ["-m", "app"]:
+    flags = ""  # python's one-letter options up to -m (-u -P, -uPm, -IPmapp …)
+    for word in argv[1 : argv.index("--home") if "--home" in argv else len(argv)]:
+        if not word.startswith("-") or word.startswith("--"):
+            continue
+        letters = word[1:]
+        cut = next((i for i, c in enumerate(letters) if c in "mcWX"), len(letters))  # the rest is a value
+        flags += letters[: cut + 1]
+        if "m" in letters[: cut + 1]:
+            break
+    if "m" in flags and not set(flags) & {"P", "I"}:
         return [
             "its job runs `python -m app` without -P, which a folder named app in your home folder "
             "would replace: install the schedule again"
@@ -315,14 +324,15 @@ def read(home: Home) -> State:
 def last_run(history: Any, profiles: list[str]) -> LastRun | None:
     """The newest backup of each environment: when the last one started, and whether all succeeded;
     a restore drill or drift check that failed since that backup fails the run too."""
-    runs = [r for r in (history.last_of("backup", p) for p in profiles) if r is not None]
+    skip = ("cancelled",)  # a run the user (or a shutdown) cancelled is no failure: the one before counts
+    runs = [r for r in (history.last_of("backup", p, besides=skip) for p in profiles) if r is not None]
     if not runs:
         return None
     started = max(r.started_at for r in runs)
     after = [
         r
         for kind in ("drill", "drift-check")
-        for r in (history.last_of(kind, p) for p in profiles)
+        for r in (history.last_of(kind, p, besides=skip) for p in profiles)
         if r is not None and r.started_at >= started - 3600  # the same job (or one since)
     ]
     failed = [r for r in [*runs, *after] if r.status != "succeeded"]

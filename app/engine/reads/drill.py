@@ -222,16 +222,25 @@ def _differences(ctx: Context, entry: Entry, sandbox: Scratch, folder: Path, rep
     back = folder / f"back-{entry.id}.zip"
     if entry.model is not None and not isinstance(entry.model, list):
         raise _Unrestorable(f"the model recorded with it is not a model ({str(entry.model)[:80]})")
-    with sandbox.app() as client:
+    cancel = reporter.cancel
+    with sandbox.app() as client, cancel.hooked(client.abort):  # (a scratch app: cut short at will)
         try:
+            cancel.check()
             if entry.model is not None:
                 client.apply_model(entry.model, severity=1)
-            client.upload_config(path, f"{entry.app}.zip")
+            client.upload_config(path, f"{entry.app}.zip", cancel=cancel.is_set)
+            cancel.check()
             client.reload_cache()
+            cancel.check()
         except PromoterError as exc:
+            cancel.check()  # a call the cancel cut short is the cancel's, not the backup's
             raise _Unrestorable(f"the scratch app refused it: {describe(exc)}") from None
-        model = client.get_model()
-        client.download_config(back)
+        try:
+            model = client.get_model()
+            client.download_config(back, cancel=cancel.is_set)
+        except PromoterError:
+            cancel.check()
+            raise
     try:
         if entry.model is not None and model != entry.model:
             found += [f"model: {line}" for line in diff_models(entry.model, model).lines()] or [

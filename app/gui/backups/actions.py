@@ -56,7 +56,7 @@ def show_results(parent: QWidget, summary: str, reports: list[BackupReport]) -> 
     for old in parent.findChildren(QMessageBox, "backupResults"):  # one at a time
         old.close()
         old.deleteLater()
-    bad = any(not r.ok for r in reports)
+    bad = any(not r.ok and r.status != "cancelled" for r in reports)  # a cancel is no warning
     icon = QMessageBox.Icon.Warning if bad else QMessageBox.Icon.Information
     box = QMessageBox(icon, "Back up all environments", summary, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("backupResults")
