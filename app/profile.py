@@ -4,19 +4,14 @@ weighed by ``profileguard.py``."""
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from app.backand.urlpolicy import normalise_base_url
+from app.backand.urlpolicy import normalise_base_url, target_address
 from app.errors import UsageError
 from app.shaping.rules import Rule
 
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
-DEFAULT_PORTS = {"http": 80, "https": 443}
 AUTH_KINDS = ("password", "keys", "token")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
@@ -53,18 +48,8 @@ class Profile:
         return self._key(collapse_loopback=False)
 
     def _key(self, *, collapse_loopback: bool) -> str:
-        parts = urlsplit(self.base_url.strip())
-        scheme = parts.scheme.lower()
-        host = (parts.hostname or "").rstrip(".").lower()
-        with contextlib.suppress(ValueError):
-            host = ipaddress.ip_address(host).compressed  # one spelling per address
-        if collapse_loopback and host in LOOPBACK_NAMES:
-            host = "127.0.0.1"
-        try:
-            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
-        except ValueError:
-            port = 0
-        return f"{scheme}://{host}:{port}{parts.path.rstrip('/')}#{self.app.strip().lower()}"
+        address = target_address(self.base_url, collapse_loopback=collapse_loopback)
+        return f"{address}#{self.app.strip().lower()}"
 
     def validate(self) -> Profile:
         if not isinstance(self.name, str) or not NAME.fullmatch(self.name):

@@ -272,3 +272,19 @@ def test_a_signal_during_backup_cancels_it_and_says_so(tmp_path, sandbox, contro
 
         for profile in ProfileStore(tmp_path / "profiles.json").load():
             SecretStore().delete(profile)
+
+
+def test_a_url_written_another_way_keeps_its_archive(ctx):
+    """The same server typed with a trailing slash and another case: its backups, versions and
+    drills were not found (restorability said "never backed up", the drill had no backup, and the
+    next backup archived every version again)."""
+    from app.engine.reads.restorability import restorability
+
+    qa = ctx.profiles.get("qa")
+    [first] = back_up_all(ctx, [qa])
+    assert first.ok and first.versions, first.message
+    respelled = replace(qa, base_url=qa.base_url.replace("http://", "HTTP://") + "/")
+    [again] = back_up_all(ctx, [respelled])
+    assert again.ok and again.added == [] and again.versions == [], again.message
+    assert again.backup_id == first.backup_id
+    assert restorability(ctx, respelled).backup_id == first.backup_id

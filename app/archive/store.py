@@ -20,6 +20,7 @@ from typing import Any
 
 from app import logs
 from app.archive.parses import Parsed, Parses
+from app.backand.urlpolicy import target_address
 from app.configdoc.zipcheck import ConfigZipInfo, check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import copy_atomically, fsync_dir, sha256_file
@@ -115,6 +116,12 @@ class VerifyResult:
     problem: str = ""
 
 
+@functools.lru_cache(maxsize=256)
+def _address(base_url: str) -> str:
+    """:func:`target_address`, once per spelling: an index holds few, in many rows."""
+    return target_address(base_url)
+
+
 class Archive:
     """The archive under *root* (``HOME/archive``)."""
 
@@ -122,6 +129,9 @@ class Archive:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._db = open_db(root / "index.sqlite", lambda db: db.executescript(SCHEMA))
+        # one server, however its URL was typed (a profile re-added with a trailing slash or
+        # another case kept its backups, drills and versions: none was found before)
+        self._db.create_function("address", 1, _address, deterministic=True)
         self.parses = Parses(self._db)
         self._sweep_stale_parts()
 
@@ -252,9 +262,9 @@ class Archive:
         and the same model: then *entry* adds nothing. Any other entry with those bytes (a plan's
         read, a version, an export) does not count: prune keeps backups by their own rules."""
         row = self._db.execute(
-            "SELECT sha256, model FROM entries WHERE app=? AND base_url=? AND kind='backup' AND id!=? "
-            "ORDER BY created_at DESC, id DESC LIMIT 1",
-            (entry.app, entry.base_url, entry.id),
+            "SELECT sha256, model FROM entries WHERE app=? AND address(base_url)=? AND kind='backup' "
+            "AND id!=? ORDER BY created_at DESC, id DESC LIMIT 1",
+            (entry.app, target_address(entry.base_url), entry.id),
         ).fetchone()
         if row is None or row[0] != entry.sha256:
             return False
@@ -272,9 +282,9 @@ class Archive:
     def versions_archived_for(self, base_url: str, app: str) -> set[str]:
         """Version labels archived for one target (the app behind *base_url*), whatever the profile."""
         rows = self._db.execute(
-            "SELECT DISTINCT version FROM entries WHERE base_url=? AND app=? AND kind='version' "
+            "SELECT DISTINCT version FROM entries WHERE address(base_url)=? AND app=? AND kind='version' "
             "AND version IS NOT NULL",
-            (base_url, app),
+            (target_address(base_url), app),
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -376,9 +386,9 @@ class Archive:
     def newest_backup(self, base_url: str, app: str) -> Entry | None:
         """The newest backup (kind ``backup``: model and configuration) of one target."""
         row = self._db.execute(
-            "SELECT id FROM entries WHERE base_url=? AND app=? AND kind='backup' "
+            "SELECT id FROM entries WHERE address(base_url)=? AND app=? AND kind='backup' "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
-            (base_url, app),
+            (target_address(base_url), app),
         ).fetchone()
         return self.get(row[0]) if row else None
 
@@ -429,9 +439,9 @@ class Archive:
         """Every drill of one target's backups, newest first."""
         rows = self._db.execute(
             "SELECT d.entry_id, d.at, d.ok, d.message, d.differences, d.run_id FROM drills d "
-            "JOIN entries e ON e.id = d.entry_id WHERE e.base_url=? AND e.app=? "
+            "JOIN entries e ON e.id = d.entry_id WHERE address(e.base_url)=? AND e.app=? "
             "ORDER BY d.at DESC, d.id DESC",
-            (base_url, app),
+            (target_address(base_url), app),
         ).fetchall()
         return [Drill(r[0], r[1], bool(r[2]), r[3] or "", json.loads(r[4] or "[]"), r[5]) for r in rows]
 

@@ -10,6 +10,7 @@ Plain ``http://`` is allowed only to a loopback host, unless the profile allows 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -79,3 +80,28 @@ def normalise_base_url(base_url: str, *, allow_insecure_http: bool = False) -> s
             "use https, or allow insecure http explicitly in the profile."
         )
     return url
+
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def target_address(base_url: str, *, collapse_loopback: bool = True) -> str:
+    """``scheme://host:port/path``, normalised: one spelling for one server whatever was typed (the
+    case, a trailing dot or slash, a default port written or not; with *collapse_loopback*, the
+    loopback's names). Never raises: a URL it cannot read is its own spelling."""
+    try:
+        parts = urlsplit(base_url.strip())
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return base_url.strip()
+    scheme = parts.scheme.lower()
+    with contextlib.suppress(ValueError):
+        host = ipaddress.ip_address(host).compressed  # one spelling per address
+    if collapse_loopback and host in LOOPBACK_NAMES:
+        host = "127.0.0.1"
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        port = 0
+    return f"{scheme}://{host}:{port}{parts.path.rstrip('/')}"
