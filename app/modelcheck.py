@@ -113,8 +113,7 @@ def load_model_file(path: Any) -> list[dict[str, Any]]:
         raise UsageError(f"The model file {file} is nested too deeply to be a model.") from None
     if not isinstance(model, list):
         raise UsageError(
-            f"The model file {file} holds a JSON {type(model).__name__}; "
-            "a Backand model is a list of objects."
+            f"The model file {file} holds {json_kind(model)}; a Backand model is a list of objects."
         )
     if len(model) > MAX_OBJECTS:
         raise UsageError(
@@ -139,23 +138,24 @@ def model_shape_problem(body: Any) -> str:
     rules (:func:`schema_errors`): only the shape, so that a malformed answer is one clear error where
     it is read instead of a crash wherever it is used."""
     if not isinstance(body, list):
-        return f"{_json_kind(body)}, not an array"
+        return f"{json_kind(body)}, not an array"
     for number, obj in enumerate(body, 1):
         if not isinstance(obj, dict):
-            return f"object number {number} is {_json_kind(obj)}"
+            return f"object number {number} is {json_kind(obj)}"
         name = obj.get("name")
         if not isinstance(name, str):
             return f"object number {number} has no name"
         fields = obj.get("fields", {})
         if not isinstance(fields, dict):
-            return f"the fields of {name[:40]!r} are {_json_kind(fields)}, not an object"
+            return f"the fields of {name[:40]!r} are {json_kind(fields)}, not an object"
         for fname, spec in fields.items():
             if not isinstance(spec, dict):
-                return f"the field {name[:40]}.{fname[:40]} is {_json_kind(spec)}, not an object"
+                return f"the field {name[:40]}.{fname[:40]} is {json_kind(spec)}, not an object"
     return ""
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """A JSON value's kind in words: "null", "a number", "an array", "an object"…"""
     if value is None:
         return "null"
     if isinstance(value, bool):

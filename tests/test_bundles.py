@@ -154,14 +154,14 @@ def test_one_bad_entry_is_refused_and_the_others_still_come_in(tmp_path):
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert len(report["added"]) == 2 and len(report["refused"]) == 1
-    assert "model is a JSON str, not a list of objects" in report["refused"][0]
+    assert "model is a string, not a list of objects" in report["refused"][0]
     assert "unexpected" not in done.stderr
 
 
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        (lambda m: m["entries"][0].update(model={"a": 1}), "model is a JSON dict"),
+        (lambda m: m["entries"][0].update(model={"a": 1}), "model is an object, not a list"),
         (lambda m: m["entries"][0].update(model=[1, 2]), "its model: object number 1 is a number"),
         (lambda m: m["entries"][0].update(model=[{"name": "x", "fields": []}]), "fields of 'x' are an array"),
         (lambda m: m["entries"][0].update(pinned="yes"), "pinned is 'yes'"),

@@ -29,7 +29,7 @@ from app.archive.store import KINDS, Archive, Entry
 from app.configdoc.zipcheck import check_config_zip
 from app.errors import InvalidConfigZip, UsageError
 from app.fsutil import atomic_write_bytes, copy_atomically, sha256_file
-from app.modelcheck import MAX_OBJECTS, model_shape_problem
+from app.modelcheck import MAX_OBJECTS, json_kind, model_shape_problem
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -435,7 +435,7 @@ def _model(model: Any, name: str) -> list[dict[str, Any]] | None:
     if model is None:
         return None
     if not isinstance(model, list):
-        raise UsageError(f"{name}: its model is a JSON {type(model).__name__}, not a list of objects.")
+        raise UsageError(f"{name}: its model is {json_kind(model)}, not a list of objects.")
     if len(model) > MAX_OBJECTS:
         raise UsageError(f"{name}: its model has {len(model):,} objects; at most {MAX_OBJECTS:,}.")
     problem = model_shape_problem(model)

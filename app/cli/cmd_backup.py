@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import logs
 from app.cli.cancel_by_signal import READ, cancel_on_signals
@@ -94,7 +95,9 @@ def do_backup(args: argparse.Namespace, home: Home) -> int:
     return _exit(failed, ran)
 
 
-def _exit(failed: list[Any], reports: list[Any]) -> Exit:
+def _exit(
+    failed: Sequence[BackupReport | DrillReport], reports: Sequence[BackupReport | DrillReport]
+) -> Exit:
     """A failure says so (1) whether or not a cancel came too; else a run cancelled says so (130)."""
     if failed:
         return Exit.FAILED
