@@ -675,3 +675,21 @@ def test_the_pickers_show_a_long_name_added_after_the_window_opened(qtbot, windo
         else:
             assert target.width() < needed and target.toolTip() == name
     assert window.minimumSizeHint().width() == least
+
+
+def test_adding_an_environment_keeps_the_pair_picked(qtbot, window):
+    """dev → prod picked, then an environment added: the pair stays dev → prod (the target went
+    back to the stage after dev, qa, and a plan of that pair was made)."""
+    from app.profile import Profile
+
+    tab = window.promote_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.source.setCurrentText("dev")
+    tab.target.setCurrentText("prod")
+    qa = window.ctx.profiles.get("qa")
+    window.ctx.profiles.upsert(Profile(name="staging", base_url=qa.base_url, app=qa.app, auth="keys", stage=1))
+    window.refresh()
+    assert tab.source.findText("staging") >= 0
+    assert tab.picker.names() == ("dev", "prod")
+    tab.source.setCurrentText("qa")  # another source: its next stage, as before
+    assert tab.picker.names() == ("qa", "prod")

@@ -46,7 +46,8 @@ class PairPicker(QWidget):
         self, profiles: list[Profile], source: str | None = None, target: str | None = None
     ) -> None:
         self.profiles = profiles
-        keep = source or self.source.currentText()
+        was_source, was_target = self.source.currentText(), self.target.currentText()
+        keep = source or was_source
         self.source.blockSignals(True)
         self.source.clear()
         self.source.addItems([p.name for p in profiles])
@@ -54,7 +55,9 @@ class PairPicker(QWidget):
             self.source.setCurrentText(keep)
         self.source.blockSignals(False)
         self._on_source_changed()
-        if target:
+        if not target and self.source.currentText() == was_source:
+            target = was_target  # the same source keeps the target picked (an environment added
+        if target and self.target.findText(target) >= 0:  # or edited is no reason to change it)
             self.target.setCurrentText(target)
         emit(self.changed)
 
