@@ -693,3 +693,18 @@ def test_adding_an_environment_keeps_the_pair_picked(qtbot, window):
     assert tab.picker.names() == ("dev", "prod")
     tab.source.setCurrentText("qa")  # another source: its next stage, as before
     assert tab.picker.names() == ("qa", "prod")
+
+
+def test_the_window_is_never_made_smaller_than_its_layout_fits(qtbot, window):
+    """Made small by hand (620×400), the window laid its widgets over each other, the pickers
+    squeezed to an arrow; now it stops at the least size its layout fits (within the screen)."""
+    screen = window.screen().availableGeometry().size()
+    least = window.minimumSizeHint().boundedTo(screen)
+    window.resize(620, 400)
+    qtbot.waitUntil(lambda: window.width() >= least.width())  # (a resize is carried out later)
+    assert window.minimumSize() == least and window.width() >= least.width()
+    tab = window.promote_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(tab.source.isVisible)
+    if least == window.minimumSizeHint():  # the screen holds it: nothing is squeezed
+        assert tab.source.width() >= tab.source.minimumWidth() > 40

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from app import __version__
@@ -183,6 +183,14 @@ class MainWindow(QMainWindow):
             self.environments.refresh()  # each tooltip's "last backup" at once, not after F5
 
         backup_actions.start_back_up_all(self, self.ctx, self.jobs, self.statusBar().showMessage, after)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """No smaller than its layout fits, within the screen: made smaller by hand, the window laid
+        its widgets over each other (the pickers over their labels, squeezed to an arrow)."""
+        super().showEvent(event)
+        screen = self.screen().availableGeometry().size() if self.screen() is not None else None
+        least = self.minimumSizeHint()
+        self.setMinimumSize(least.boundedTo(screen) if screen is not None and screen.width() > 0 else least)
 
     def _fit_default_size(self) -> None:
         """1280×720, or the screen's free area when it is smaller (a 1024×768 screen showed a window

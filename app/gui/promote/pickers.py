@@ -10,6 +10,7 @@ from app.gui.runtime.pyside_refs import emit
 from app.profile import Profile
 
 WIDEST = "m" * 16  # about 25 characters of a name: two such pickers fit a 1280-pixel window
+NARROWEST = "m" * 5  # "staging" or "prod" whole, however small the window is made
 
 
 class PairPicker(QWidget):
@@ -30,6 +31,8 @@ class PairPicker(QWidget):
             # whole in the tooltip. The window's least width does not grow with the names.
             picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             picker.setMaximumWidth(picker.fontMetrics().horizontalAdvance(WIDEST) + 40)
+            # and never narrower than a short name: a window made small squeezed them to an arrow
+            picker.setMinimumWidth(picker.fontMetrics().horizontalAdvance(NARROWEST) + 40)
             picker.currentTextChanged.connect(picker.setToolTip)
         self.source.setObjectName("sourcePicker")
         self.target.setObjectName("targetPicker")
