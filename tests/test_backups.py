@@ -288,3 +288,15 @@ def test_a_url_written_another_way_keeps_its_archive(ctx):
     assert again.ok and again.added == [] and again.versions == [], again.message
     assert again.backup_id == first.backup_id
     assert restorability(ctx, respelled).backup_id == first.backup_id
+
+
+def test_two_loopback_listeners_keep_their_own_versions(ctx):
+    """[::1] and 127.0.0.1 on one port are two servers to the archive (the target lock takes them as
+    one, to be careful): one's archived version never stands for the other's."""
+    qa = ctx.profiles.get("qa")
+    assert back_up_all(ctx, [qa])[0].versions
+    port = qa.base_url.rsplit(":", 1)[1]
+    assert ctx.archive.versions_archived_for(qa.base_url, qa.app)
+    assert ctx.archive.versions_archived_for(f"http://[::1]:{port}", qa.app) == set()
+    assert ctx.archive.newest_backup(f"http://[::1]:{port}/", qa.app) is None
+    assert ctx.archive.newest_backup(f"HTTP://127.0.0.1:{port}/", qa.app) is not None

@@ -118,8 +118,10 @@ class VerifyResult:
 
 @functools.lru_cache(maxsize=256)
 def _address(base_url: str) -> str:
-    """:func:`target_address`, once per spelling: an index holds few, in many rows."""
-    return target_address(base_url)
+    """The server an entry came from, once per spelling (an index holds few, in many rows): the
+    same address however typed, but two loopback listeners (``[::1]`` and ``127.0.0.1``) stay two,
+    as for the keyring: one's archived version must never stand for the other's."""
+    return target_address(base_url, collapse_loopback=False)
 
 
 class Archive:
@@ -264,7 +266,7 @@ class Archive:
         row = self._db.execute(
             "SELECT sha256, model FROM entries WHERE app=? AND address(base_url)=? AND kind='backup' "
             "AND id!=? ORDER BY created_at DESC, id DESC LIMIT 1",
-            (entry.app, target_address(entry.base_url), entry.id),
+            (entry.app, _address(entry.base_url), entry.id),
         ).fetchone()
         if row is None or row[0] != entry.sha256:
             return False
@@ -284,7 +286,7 @@ class Archive:
         rows = self._db.execute(
             "SELECT DISTINCT version FROM entries WHERE address(base_url)=? AND app=? AND kind='version' "
             "AND version IS NOT NULL",
-            (target_address(base_url), app),
+            (_address(base_url), app),
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -388,7 +390,7 @@ class Archive:
         row = self._db.execute(
             "SELECT id FROM entries WHERE address(base_url)=? AND app=? AND kind='backup' "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
-            (target_address(base_url), app),
+            (_address(base_url), app),
         ).fetchone()
         return self.get(row[0]) if row else None
 
@@ -441,7 +443,7 @@ class Archive:
             "SELECT d.entry_id, d.at, d.ok, d.message, d.differences, d.run_id FROM drills d "
             "JOIN entries e ON e.id = d.entry_id WHERE address(e.base_url)=? AND e.app=? "
             "ORDER BY d.at DESC, d.id DESC",
-            (target_address(base_url), app),
+            (_address(base_url), app),
         ).fetchall()
         return [Drill(r[0], r[1], bool(r[2]), r[3] or "", json.loads(r[4] or "[]"), r[5]) for r in rows]
 
